@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "usage",
+    products: [
+        .library(name: "UsageKit", targets: ["UsageKit"]),
+        .executable(name: "usage", targets: ["usage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "UsageKit",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Pricing/prices.json")]
+        ),
+        .executableTarget(
+            name: "usage",
+            dependencies: [
+                "UsageKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "UsageKitTests", dependencies: ["UsageKit"]),
+        .testTarget(name: "usageTests", dependencies: ["UsageKit"]),
+    ]
+)

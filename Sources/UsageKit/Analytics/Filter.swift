@@ -1,0 +1,29 @@
+import GRDB
+
+/// Which requests a query looks at.
+public struct RequestFilter: Sendable, Equatable {
+    /// Inclusive lower bound, milliseconds since 1970 UTC.
+    public var since: Int64?
+    /// Exclusive upper bound, milliseconds since 1970 UTC.
+    public var until: Int64?
+    /// Model ids as logged or as priced; any spelling the price table normalizes.
+    public var models: [String] = []
+
+    public init(since: Int64? = nil, until: Int64? = nil, models: [String] = []) {
+        self.since = since
+        self.until = until
+        self.models = models
+    }
+
+    /// The SQL condition and its arguments, for `WHERE`.
+    var sql: SQL {
+        var condition: SQL = "1"
+        if let since { condition.append(literal: " AND ts >= \(since)") }
+        if let until { condition.append(literal: " AND ts < \(until)") }
+        if !models.isEmpty {
+            let names = models + models.map(ModelID.normalize)
+            condition.append(literal: " AND (priced_as IN \(names) OR model IN \(names))")
+        }
+        return condition
+    }
+}

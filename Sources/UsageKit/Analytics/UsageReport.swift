@@ -1,0 +1,132 @@
+import GRDB
+
+/// Token, request and cost sums over a set of requests.
+public struct UsageTotals: Sendable, Equatable {
+    public var requests: Int64 = 0
+    public var tokens = TokenCounts()
+    public var webSearchRequests: Int64 = 0
+    /// Sum of the priced requests' exact costs.
+    public var cost: USD = .zero
+    /// Requests whose model is unknown to the price table: their cost is not in `cost`.
+    public var unpricedRequests: Int64 = 0
+    /// Requests on the priority tier, priced at standard rates.
+    public var priorityRequests: Int64 = 0
+
+    public init() {}
+
+    /// Share of prompt tokens served from cache: cache reads / (input + cache writes + cache reads); nil when the
+    /// set has no prompt tokens.
+    public var cacheHitRate: Double? {
+        let prompt = tokens.prompt
+        return prompt > 0 ? Double(tokens.cacheRead) / Double(prompt) : nil
+    }
+
+    /// Cache writes of both lifetimes.
+    public var cacheWriteTokens: Int64 { tokens.cacheWrite5m + tokens.cacheWrite1h }
+
+    /// True when every request in the set is priced.
+    public var fullyPriced: Bool { unpricedRequests == 0 }
+
+    mutating func add(_ other: UsageTotals) {
+        requests += other.requests
+        tokens.input += other.tokens.input
+        tokens.cacheWrite5m += other.tokens.cacheWrite5m
+        tokens.cacheWrite1h += other.tokens.cacheWrite1h
+        tokens.cacheRead += other.tokens.cacheRead
+        tokens.output += other.tokens.output
+        webSearchRequests += other.webSearchRequests
+        cost = cost + other.cost
+        unpricedRequests += other.unpricedRequests
+        priorityRequests += other.priorityRequests
+    }
+}
+
+/// A model the price table does not know, with the volume it left unpriced.
+public struct UnpricedModel: Sendable, Equatable {
+    public var model: String
+    public var requests: Int64
+    public var tokens: TokenCounts
+}
+
+/// How `usage report` splits its rows.
+public enum ReportGrouping: String, Sendable, CaseIterable {
+    case model
+    case day
+}
+
+/// The answer to "what did we spend": totals, one row per group, and what could not be priced.
+public struct UsageReport: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        /// The model id (as priced, else as logged) or the UTC day `YYYY-MM-DD`.
+        public var key: String
+        public var totals: UsageTotals
+    }
+
+    public var grouping: ReportGrouping
+    public var filter: RequestFilter
+    public var totals: UsageTotals
+    public var rows: [Row]
+    public var unpriced: [UnpricedModel]
+    /// First and last request timestamps in the set.
+    public var first: Int64?
+    public var last: Int64?
+    public var priceTableVersion: String
+
+    /// Runs the report query.
+    public static func fetch(
+        _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String
+    ) throws -> UsageReport {
+        let key: SQL = grouping == .model ? "COALESCE(priced_as, model)" : "ts / 86400000"
+        let sql: SQL = """
+            SELECT \(key) AS k, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
+              SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), SUM(cost_nanos),
+              COUNT(*) - COUNT(cost_nanos), COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), MIN(ts), MAX(ts)
+            FROM requests WHERE \(filter.sql) GROUP BY k
+            """
+        var rows: [Row] = []
+        var totals = UsageTotals()
+        var first: Int64?
+        var last: Int64?
+        let (text, arguments) = try sql.build(db)
+        let rowCursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
+        while let r = try rowCursor.next() {
+            var t = UsageTotals()
+            t.requests = r[1]
+            t.tokens = TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6])
+            t.webSearchRequests = r[7]
+            t.cost = USD(nanos: r[8] ?? 0)
+            t.unpricedRequests = r[9]
+            t.priorityRequests = r[10]
+            let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])
+            rows.append(Row(key: k, totals: t))
+            totals.add(t)
+            let lo: Int64 = r[11]
+            let hi: Int64 = r[12]
+            first = min(first ?? lo, lo)
+            last = max(last ?? hi, hi)
+        }
+        if grouping == .model {
+            rows.sort { ($0.totals.cost, $0.totals.requests, $1.key) > ($1.totals.cost, $1.totals.requests, $0.key) }
+        } else {
+            rows.sort { $0.key < $1.key }
+        }
+        let unpriced = try fetchUnpriced(db, filter: filter)
+        return UsageReport(
+            grouping: grouping, filter: filter, totals: totals, rows: rows, unpriced: unpriced, first: first, last: last,
+            priceTableVersion: priceTableVersion)
+    }
+
+    static func fetchUnpriced(_ db: Database, filter: RequestFilter) throws -> [UnpricedModel] {
+        let sql: SQL = """
+            SELECT model, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
+              SUM(cache_read_tokens), SUM(output_tokens)
+            FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY model ORDER BY COUNT(*) DESC, model
+            """
+        let (text, arguments) = try sql.build(db)
+        return try GRDB.Row.fetchAll(db, sql: text, arguments: arguments).map { r in
+            UnpricedModel(
+                model: r[0], requests: r[1],
+                tokens: TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6]))
+        }
+    }
+}

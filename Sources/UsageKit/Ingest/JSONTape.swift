@@ -1,0 +1,392 @@
+import Foundation
+
+/// A JSON syntax error at a byte offset of the parsed text.
+struct JSONSyntaxError: Error, Equatable {
+    var offset: Int
+    var message: String
+}
+
+/// A flat, allocation-light parse of one JSON text.
+///
+/// Log lines are mostly content the tool never looks at (message text, tool results), so instead of building a
+/// tree of Swift values the parser records one node per value on a reusable tape: kind, byte range and the index
+/// just past the node's subtree. Strings and numbers are decoded only when a parser asks for them.
+/// The tape is only valid while the bytes it was parsed from are alive; parsers use it inside one closure.
+final class JSONTape {
+    enum Kind: UInt8 {
+        case object, array, string, number, bool, null
+    }
+
+    struct Node {
+        var kind: Kind
+        /// For strings: whether the raw bytes contain a backslash escape.
+        var flag: Bool
+        /// Byte range of the value: string contents without quotes, containers including brackets.
+        var start: Int32
+        var end: Int32
+        /// Index of the first node after this node's subtree.
+        var next: Int32
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var bytes: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    private var position = 0
+    private static let maxDepth = 256
+
+    init() {
+        nodes.reserveCapacity(256)
+    }
+
+    /// Parses one complete JSON text; trailing whitespace is allowed, anything else after the value is an error.
+    func parse(_ text: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
+        nodes.removeAll(keepingCapacity: true)
+        bytes = text
+        position = 0
+        skipWhitespace()
+        try parseValue(depth: 0)
+        skipWhitespace()
+        if position < bytes.count {
+            throw JSONSyntaxError(offset: position, message: "unexpected data after the JSON value")
+        }
+    }
+
+    // MARK: Reading the tape
+
+    /// The root value's node index.
+    var root: Int { 0 }
+
+    func kind(_ index: Int) -> Kind { nodes[index].kind }
+
+    /// The value of `key` in the object at `index`, or nil when absent or when `index` is not an object.
+    func member(_ index: Int, _ key: StaticString) -> Int? {
+        let node = nodes[index]
+        guard node.kind == .object else { return nil }
+        let keyLength = key.utf8CodeUnitCount
+        var i = index + 1
+        let end = Int(node.next)
+        while i < end {
+            let keyNode = nodes[i]
+            let valueIndex = i + 1
+            if keyNode.flag {
+                if decodedString(i) == key.description { return valueIndex }
+            } else if Int(keyNode.end - keyNode.start) == keyLength
+                && memcmp(bytes.baseAddress! + Int(keyNode.start), key.utf8Start, keyLength) == 0
+            {
+                return valueIndex
+            }
+            i = Int(nodes[valueIndex].next)
+        }
+        return nil
+    }
+
+    /// Follows a path of object keys from `index`.
+    func path(_ index: Int, _ keys: StaticString...) -> Int? {
+        var current = index
+        for key in keys {
+            guard let next = member(current, key) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// The element indices of the array at `index`.
+    func elements(_ index: Int) -> [Int] {
+        let node = nodes[index]
+        guard node.kind == .array else { return [] }
+        var result: [Int] = []
+        var i = index + 1
+        while i < Int(node.next) {
+            result.append(i)
+            i = Int(nodes[i].next)
+        }
+        return result
+    }
+
+    /// The key/value index pairs of the object at `index`.
+    func members(_ index: Int) -> [(key: String, value: Int)] {
+        let node = nodes[index]
+        guard node.kind == .object else { return [] }
+        var result: [(String, Int)] = []
+        var i = index + 1
+        while i < Int(node.next) {
+            result.append((decodedString(i), i + 1))
+            i = Int(nodes[i + 1].next)
+        }
+        return result
+    }
+
+    func isNull(_ index: Int) -> Bool { nodes[index].kind == .null }
+
+    /// The string at `index`, or nil when the value is not a string.
+    func string(_ index: Int) -> String? {
+        guard nodes[index].kind == .string else { return nil }
+        return decodedString(index)
+    }
+
+    func bool(_ index: Int) -> Bool? {
+        let node = nodes[index]
+        guard node.kind == .bool else { return nil }
+        return bytes[Int(node.start)] == UInt8(ascii: "t")
+    }
+
+    /// The raw bytes of a number or string value, for callers that parse them further.
+    func rawText(_ index: Int) -> String {
+        let node = nodes[index]
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]), as: UTF8.self)
+    }
+
+    /// Result of reading a value as a whole number.
+    enum IntegerResult {
+        case value(Int64)
+        case notInteger
+    }
+
+    /// Reads a non-fractional number (`12`, `12.0`, `1.2e3`) exactly; anything else is `.notInteger`.
+    func integer(_ index: Int) -> IntegerResult {
+        let node = nodes[index]
+        guard node.kind == .number else { return .notInteger }
+        var i = Int(node.start)
+        let end = Int(node.end)
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
+        var value: Int64 = 0
+        while i < end, bytes[i] >= 48, bytes[i] <= 57 {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(bytes[i] - 48))
+            if o1 || o2 { return .notInteger }
+            value = s
+            i += 1
+        }
+        if i < end {
+            // A fraction or exponent: accept only when the number is still whole.
+            guard let double = Double(rawText(index)), double.rounded() == double, abs(double) < 9e15 else {
+                return .notInteger
+            }
+            return .value(Int64(double))
+        }
+        return .value(negative ? -value : value)
+    }
+
+    func double(_ index: Int) -> Double? {
+        guard nodes[index].kind == .number else { return nil }
+        return Double(rawText(index))
+    }
+
+    /// The byte offset where the value at `index` starts (for line numbers inside multi-line documents).
+    func offset(_ index: Int) -> Int {
+        let node = nodes[index]
+        return node.kind == .string ? Int(node.start) - 1 : Int(node.start)
+    }
+
+    private func decodedString(_ index: Int) -> String {
+        let node = nodes[index]
+        let raw = UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
+        if !node.flag { return String(decoding: raw, as: UTF8.self) }
+        return JSONTape.unescape(raw)
+    }
+
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 4 <= raw.count else { return nil }
+            var v: UInt32 = 0
+            for j in at..<at + 4 {
+                let c = raw[j]
+                let d: UInt8
+                switch c {
+                case 48...57: d = c - 48
+                case 65...70: d = c - 55
+                case 97...102: d = c - 87
+                default: return nil
+                }
+                v = v << 4 | UInt32(d)
+            }
+            return v
+        }
+        while i < raw.count {
+            let c = raw[i]
+            guard c == UInt8(ascii: "\\"), i + 1 < raw.count else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex(i) else { break }
+                i += 4
+                if (0xD800..<0xDC00).contains(scalar), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
+                    raw[i + 1] == UInt8(ascii: "u"), let low = hex(i + 2), (0xDC00..<0xE000).contains(low)
+                {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: Parsing
+
+    @inline(__always)
+    private func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    private func fail(_ message: String) -> JSONSyntaxError {
+        if position >= bytes.count { return JSONSyntaxError(offset: position, message: "unexpected end of JSON") }
+        return JSONSyntaxError(offset: position, message: message)
+    }
+
+    private func parseValue(depth: Int) throws(JSONSyntaxError) {
+        guard position < bytes.count else { throw fail("expected a value") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): try parseObject(depth: depth)
+        case UInt8(ascii: "["): try parseArray(depth: depth)
+        case UInt8(ascii: "\""): try parseString()
+        case UInt8(ascii: "t"): try parseLiteral("true", kind: .bool)
+        case UInt8(ascii: "f"): try parseLiteral("false", kind: .bool)
+        case UInt8(ascii: "n"): try parseLiteral("null", kind: .null)
+        case UInt8(ascii: "-"), 48...57: try parseNumber()
+        default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[position])))'")
+        }
+    }
+
+    private func parseLiteral(_ word: StaticString, kind: Kind) throws(JSONSyntaxError) {
+        let length = word.utf8CodeUnitCount
+        guard position + length <= bytes.count,
+            memcmp(bytes.baseAddress! + position, word.utf8Start, length) == 0
+        else { throw fail("invalid literal") }
+        let start = position
+        position += length
+        nodes.append(Node(kind: kind, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+    }
+
+    private func parseNumber() throws(JSONSyntaxError) {
+        let start = position
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        var digits = 0
+        while position < bytes.count {
+            let c = bytes[position]
+            if c >= 48 && c <= 57 {
+                digits += 1
+            } else if c != UInt8(ascii: ".") && c != UInt8(ascii: "e") && c != UInt8(ascii: "E")
+                && c != UInt8(ascii: "+") && c != UInt8(ascii: "-")
+            {
+                break
+            }
+            position += 1
+        }
+        guard digits > 0 else { throw fail("invalid number") }
+        nodes.append(Node(kind: .number, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+    }
+
+    private func parseString() throws(JSONSyntaxError) {
+        position += 1
+        let start = position
+        var escaped = false
+        let count = bytes.count
+        while position < count {
+            let c = bytes[position]
+            if c == UInt8(ascii: "\"") {
+                nodes.append(
+                    Node(kind: .string, flag: escaped, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+                position += 1
+                return
+            }
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                position += 2
+                continue
+            }
+            if c < 0x20 { throw fail("control character in string") }
+            position += 1
+        }
+        position = count
+        throw fail("unterminated string")
+    }
+
+    private func parseArray(depth: Int) throws(JSONSyntaxError) {
+        guard depth < JSONTape.maxDepth else { throw fail("nesting too deep") }
+        let index = nodes.count
+        nodes.append(Node(kind: .array, flag: false, start: Int32(position), end: 0, next: 0))
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+        } else {
+            while true {
+                try parseValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < bytes.count else { throw fail("unterminated array") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: ",") {
+                    skipWhitespace()
+                    continue
+                }
+                if c == UInt8(ascii: "]") { break }
+                position -= 1
+                throw fail("expected ',' or ']' in array")
+            }
+        }
+        nodes[index].end = Int32(position)
+        nodes[index].next = Int32(nodes.count)
+    }
+
+    private func parseObject(depth: Int) throws(JSONSyntaxError) {
+        guard depth < JSONTape.maxDepth else { throw fail("nesting too deep") }
+        let index = nodes.count
+        nodes.append(Node(kind: .object, flag: false, start: Int32(position), end: 0, next: 0))
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            while true {
+                guard position < bytes.count else { throw fail("unterminated object") }
+                guard bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                try parseString()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                    throw fail("expected ':' after key")
+                }
+                position += 1
+                skipWhitespace()
+                try parseValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < bytes.count else { throw fail("unterminated object") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: ",") {
+                    skipWhitespace()
+                    continue
+                }
+                if c == UInt8(ascii: "}") { break }
+                position -= 1
+                throw fail("expected ',' or '}' in object")
+            }
+        }
+        nodes[index].end = Int32(position)
+        nodes[index].next = Int32(nodes.count)
+    }
+}

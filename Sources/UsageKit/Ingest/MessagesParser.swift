@@ -1,0 +1,103 @@
+/// Parses logged Messages API responses: JSON Lines, or one JSON document holding a response or an array of them.
+///
+/// JSON Lines that are streaming events (`message_start`, `message_delta`, ...) are assembled like a stream.
+struct MessagesParser {
+    let context: ParseContext
+    /// Largest single JSON document read whole.
+    static let documentLimit = 512 << 20
+
+    func parseLines(_ reader: LineReader, into sink: ParseSink) throws {
+        let tape = JSONTape()
+        let extractor = MessageExtractor(context: context)
+        let assembler = StreamAssembler(extractor: extractor, sink: sink)
+        try reader.forEachLine { line, number in
+            guard case .text(let bytes) = line else {
+                sink.reject(line: number, reason: "line longer than the limit, skipped")
+                return
+            }
+            if isBlank(bytes) { return }
+            do throws(JSONSyntaxError) {
+                try tape.parse(bytes)
+            } catch {
+                sink.reject(line: number, reason: "invalid JSON at column \(error.offset + 1): \(error.message)")
+                return
+            }
+            try handle(tape, tape.root, line: number, extractor: extractor, assembler: assembler, sink: sink)
+        }
+        try assembler.finish()
+    }
+
+    /// Parses a whole JSON document; each element of a top-level array is one candidate response.
+    func parseDocument(_ bytes: [UInt8], into sink: ParseSink) throws {
+        let tape = JSONTape()
+        let extractor = MessageExtractor(context: context)
+        let assembler = StreamAssembler(extractor: extractor, sink: sink)
+        try bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONSyntaxError) {
+                try tape.parse(buffer)
+            } catch {
+                let (line, column) = Self.lineAndColumn(buffer, offset: error.offset)
+                sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
+                return
+            }
+            var lines = LineCounter(buffer)
+            if tape.kind(tape.root) == .array {
+                for element in tape.elements(tape.root) {
+                    let line = lines.line(at: tape.offset(element))
+                    try handle(tape, element, line: line, extractor: extractor, assembler: assembler, sink: sink)
+                }
+            } else {
+                try handle(tape, tape.root, line: lines.line(at: tape.offset(tape.root)), extractor: extractor,
+                    assembler: assembler, sink: sink)
+            }
+        }
+        try assembler.finish()
+    }
+
+    private func handle(
+        _ tape: JSONTape, _ index: Int, line: Int, extractor: MessageExtractor, assembler: StreamAssembler,
+        sink: ParseSink
+    ) throws {
+        if let type = StreamAssembler.eventType(tape, index) {
+            try assembler.feed(tape, index, type: type, line: line)
+            return
+        }
+        switch extractor.extract(tape, index, line: line) {
+        case .record(let record): try sink.accept(record)
+        case .invalid(let reason): sink.reject(line: line, reason: reason)
+        case .noUsage: sink.ignore(line: line)
+        }
+    }
+
+    private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for b in bytes where b != 0x20 && b != 0x09 { return false }
+        return true
+    }
+
+    static func lineAndColumn(_ buffer: UnsafeBufferPointer<UInt8>, offset: Int) -> (Int, Int) {
+        var line = 1
+        var lineStart = 0
+        for i in 0..<min(offset, buffer.count) where buffer[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, offset - lineStart + 1)
+    }
+}
+
+/// Turns increasing byte offsets into line numbers in one pass.
+struct LineCounter {
+    let buffer: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    private var line = 1
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+
+    mutating func line(at offset: Int) -> Int {
+        while position < offset && position < buffer.count {
+            if buffer[position] == 0x0A { line += 1 }
+            position += 1
+        }
+        return line
+    }
+}

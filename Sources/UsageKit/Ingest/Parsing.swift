@@ -1,0 +1,226 @@
+import Foundation
+
+/// Receives what a parser finds in one file.
+protocol ParseSink: AnyObject {
+    /// A request's usage.
+    func accept(_ record: UsageRecord) throws
+    /// A malformed line or object: skipped, counted and reported as `path:line: reason`.
+    func reject(line: Int, reason: String)
+    /// A well-formed line that carries no usage (an error response, a log line of another kind).
+    func ignore(line: Int)
+}
+
+/// What a parser needs to know about the file it reads.
+struct ParseContext: Sendable {
+    var path: String
+    /// The file's modification time, standing in for records that log no timestamp.
+    var fileTimestamp: Int64
+    /// Offset in seconds east of UTC for a zoneless local time (given as milliseconds read as if UTC).
+    var zone: TimeZoneRule
+
+    func parseTimestamp(_ tape: JSONTape, _ index: Int) -> Int64? {
+        switch tape.kind(index) {
+        case .number:
+            return tape.double(index).flatMap(Timestamp.fromEpoch)
+        case .string:
+            guard var text = tape.string(index) else { return nil }
+            if let ms = text.withUTF8({ Timestamp.parse($0, defaultOffset: zone.offset) }) { return ms }
+            // Epoch seconds written as a string.
+            return Double(text).flatMap(Timestamp.fromEpoch)
+        default:
+            return nil
+        }
+    }
+}
+
+/// How zoneless timestamps are read: as UTC, or in a named time zone.
+public struct TimeZoneRule: Sendable {
+    private let zone: TimeZone?
+
+    public static let utc = TimeZoneRule(zone: nil)
+
+    /// A rule for an IANA zone name such as `Europe/Paris`; nil when the name is unknown.
+    public init?(identifier: String) {
+        if identifier.uppercased() == "UTC" || identifier == "Z" {
+            zone = nil
+            return
+        }
+        guard let tz = TimeZone(identifier: identifier) else { return nil }
+        zone = tz
+    }
+
+    private init(zone: TimeZone?) { self.zone = zone }
+
+    /// Seconds east of UTC in force at a local wall-clock time given as milliseconds read as if UTC.
+    func offset(localMillis: Int64) -> Int {
+        guard let zone else { return 0 }
+        let guess = Date(timeIntervalSince1970: Double(localMillis) / 1000)
+        let first = zone.secondsFromGMT(for: guess)
+        // Re-evaluate at the corrected instant so times near a transition use the right offset.
+        return zone.secondsFromGMT(for: guess.addingTimeInterval(-Double(first)))
+    }
+
+    var offset: (Int64) -> Int { { self.offset(localMillis: $0) } }
+}
+
+/// What one JSON value holds, seen as a logged Messages API response.
+enum Extraction {
+    case record(UsageRecord)
+    /// Valid JSON, but not a response with usage.
+    case noUsage
+    /// A response whose usage is malformed; the reason names the field.
+    case invalid(String)
+}
+
+/// Reads the usage of a Messages API response out of a parsed JSON value: a bare response, or one wrapped in a
+/// log envelope under `response`, `message` or `body`, with attribution beside it.
+struct MessageExtractor {
+    let context: ParseContext
+    /// A second tape for envelopes that hold the response as a JSON string.
+    private let inner = JSONTape()
+
+    init(context: ParseContext) {
+        self.context = context
+    }
+
+    func extract(_ tape: JSONTape, _ index: Int, line: Int) -> Extraction {
+        guard tape.kind(index) == .object else { return .noUsage }
+        if isMessage(tape, index) {
+            return extract(tape, message: index, envelope: index, line: line)
+        }
+        for key in [StaticString("response"), "message", "body"] {
+            guard let candidate = tape.member(index, key) else { continue }
+            if isMessage(tape, candidate) {
+                return extract(tape, message: candidate, envelope: index, line: line)
+            }
+            if tape.kind(candidate) == .string, var text = tape.string(candidate), text.contains("\"usage\"") {
+                // A body logged as a JSON string: parse it apart, keeping the outer envelope's attribution.
+                let parsed: Bool = text.withUTF8 { bytes in (try? inner.parse(bytes)) != nil }
+                guard parsed, isMessage(inner, inner.root) else { continue }
+                var base = attribution(tape, envelope: index)
+                return fill(&base, from: inner, message: inner.root, line: line)
+            }
+        }
+        return .noUsage
+    }
+
+    /// An object with a `model` and a `usage` object.
+    func isMessage(_ tape: JSONTape, _ index: Int) -> Bool {
+        guard tape.kind(index) == .object, let usage = tape.member(index, "usage"), tape.kind(usage) == .object else {
+            return false
+        }
+        return tape.member(index, "model") != nil
+    }
+
+    private func extract(_ tape: JSONTape, message: Int, envelope: Int, line: Int) -> Extraction {
+        var base = attribution(tape, envelope: envelope)
+        return fill(&base, from: tape, message: message, line: line)
+    }
+
+    /// Attribution an envelope carries beside the response: time, request id, session, workflow, project.
+    func attribution(_ tape: JSONTape, envelope: Int) -> UsageRecord {
+        var record = UsageRecord(timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
+        for key in [StaticString("timestamp"), "created_at", "ts", "time"] {
+            if let value = tape.member(envelope, key), let ms = context.parseTimestamp(tape, value) {
+                record.timestamp = ms
+                record.timestampFromFile = false
+                break
+            }
+        }
+        func text(_ keys: [StaticString], in object: Int) -> String? {
+            for key in keys {
+                if let value = tape.member(object, key), let s = tape.string(value), !s.isEmpty { return s }
+            }
+            return nil
+        }
+        record.requestID = text(["request_id", "requestId", "request-id"], in: envelope)
+        record.session = text(["session_id", "sessionId", "session"], in: envelope)
+        record.workflow = text(["workflow"], in: envelope)
+        record.taskType = text(["task_type", "taskType"], in: envelope)
+        record.project = text(["project"], in: envelope)
+        if let metadata = tape.member(envelope, "metadata"), tape.kind(metadata) == .object {
+            record.session = record.session ?? text(["session_id", "sessionId", "session"], in: metadata)
+            record.workflow = record.workflow ?? text(["workflow"], in: metadata)
+            record.taskType = record.taskType ?? text(["task_type", "taskType"], in: metadata)
+            record.project = record.project ?? text(["project"], in: metadata)
+            record.requestID = record.requestID ?? text(["request_id"], in: metadata)
+        }
+        return record
+    }
+
+    /// Completes `record` with the model, ids and usage of the response at `message`.
+    func fill(_ record: inout UsageRecord, from tape: JSONTape, message: Int, line: Int) -> Extraction {
+        guard let modelIndex = tape.member(message, "model"), let model = tape.string(modelIndex), !model.isEmpty else {
+            return .invalid("model is not a string")
+        }
+        record.model = model
+        record.line = line
+        if let id = tape.member(message, "id") { record.messageID = tape.string(id) }
+        if let stop = tape.member(message, "stop_reason") { record.stopReason = tape.string(stop) }
+        guard let usage = tape.member(message, "usage") else { return .invalid("usage is missing") }
+        if let failure = readUsage(tape, usage, into: &record, requireCounts: true) { return .invalid(failure) }
+        return .record(record)
+    }
+
+    /// Reads the fields of a `usage` object. Fields absent from it leave `record` unchanged unless required.
+    /// Returns a reason when a field is malformed.
+    func readUsage(_ tape: JSONTape, _ usage: Int, into record: inout UsageRecord, requireCounts: Bool) -> String? {
+        func count(_ index: Int?, _ name: String) -> (value: Int64?, error: String?) {
+            guard let index, !tape.isNull(index) else { return (nil, nil) }
+            switch tape.integer(index) {
+            case .value(let v) where v >= 0: return (v, nil)
+            default: return (nil, "usage.\(name) is not a non-negative whole number")
+            }
+        }
+        let input = count(tape.member(usage, "input_tokens"), "input_tokens")
+        let output = count(tape.member(usage, "output_tokens"), "output_tokens")
+        if let e = input.error ?? output.error { return e }
+        if requireCounts {
+            guard let i = input.value else { return "usage.input_tokens is missing" }
+            guard let o = output.value else { return "usage.output_tokens is missing" }
+            record.tokens.input = i
+            record.tokens.output = o
+        } else {
+            if let i = input.value { record.tokens.input = i }
+            if let o = output.value { record.tokens.output = o }
+        }
+        let creation = count(tape.member(usage, "cache_creation_input_tokens"), "cache_creation_input_tokens")
+        let read = count(tape.member(usage, "cache_read_input_tokens"), "cache_read_input_tokens")
+        if let e = creation.error ?? read.error { return e }
+        if let r = read.value { record.tokens.cacheRead = r }
+        var w5: Int64?
+        var w1: Int64?
+        if let split = tape.member(usage, "cache_creation"), tape.kind(split) == .object {
+            let a = count(tape.member(split, "ephemeral_5m_input_tokens"), "cache_creation.ephemeral_5m_input_tokens")
+            let b = count(tape.member(split, "ephemeral_1h_input_tokens"), "cache_creation.ephemeral_1h_input_tokens")
+            if let e = a.error ?? b.error { return e }
+            w5 = a.value
+            w1 = b.value
+        }
+        if w5 != nil || w1 != nil {
+            record.tokens.cacheWrite1h = w1 ?? 0
+            // Whatever the total has beyond the split is written with the default 5-minute lifetime.
+            let total = creation.value ?? 0
+            record.tokens.cacheWrite5m = max(w5 ?? 0, total - (w1 ?? 0))
+        } else if let total = creation.value {
+            record.tokens.cacheWrite5m = total
+            record.tokens.cacheWrite1h = 0
+        }
+        if let tools = tape.member(usage, "server_tool_use"), tape.kind(tools) == .object {
+            let search = count(tape.member(tools, "web_search_requests"), "server_tool_use.web_search_requests")
+            let fetch = count(tape.member(tools, "web_fetch_requests"), "server_tool_use.web_fetch_requests")
+            if let e = search.error ?? fetch.error { return e }
+            if let s = search.value { record.webSearchRequests = s }
+            if let f = fetch.value { record.webFetchRequests = f }
+        }
+        if let details = tape.member(usage, "output_tokens_details"), tape.kind(details) == .object {
+            let thinking = count(tape.member(details, "thinking_tokens"), "output_tokens_details.thinking_tokens")
+            if let e = thinking.error { return e }
+            if let t = thinking.value { record.thinkingTokens = t }
+        }
+        if let tier = tape.member(usage, "service_tier"), let s = tape.string(tier) { record.serviceTier = s }
+        if let geo = tape.member(usage, "inference_geo"), let s = tape.string(geo) { record.inferenceGeo = s }
+        if let speed = tape.member(usage, "speed"), let s = tape.string(speed) { record.speed = s }
+        return nil
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Token counts of one request, split by how each category is billed.
+public struct TokenCounts: Sendable, Equatable, Hashable {
+    /// Uncached input tokens (the prompt minus cache writes and reads).
+    public var input: Int64
+    public var cacheWrite5m: Int64
+    public var cacheWrite1h: Int64
+    public var cacheRead: Int64
+    /// Output tokens, thinking included.
+    public var output: Int64
+
+    public init(input: Int64 = 0, cacheWrite5m: Int64 = 0, cacheWrite1h: Int64 = 0, cacheRead: Int64 = 0, output: Int64 = 0) {
+        self.input = input
+        self.cacheWrite5m = cacheWrite5m
+        self.cacheWrite1h = cacheWrite1h
+        self.cacheRead = cacheRead
+        self.output = output
+    }
+
+    /// Every prompt token: uncached input, cache writes and cache reads. Long-context tiers compare this.
+    public var prompt: Int64 { input + cacheWrite5m + cacheWrite1h + cacheRead }
+}
+
+/// Where a usage record came from.
+public enum SourceFormat: String, Sendable, CaseIterable {
+    /// Messages API responses as JSON or JSON Lines, bare or in a log envelope.
+    case messages
+    /// Streamed responses saved as server-sent events.
+    case sse
+}
+
+/// One API request's usage metadata, normalized from any log format. It holds no message content.
+public struct UsageRecord: Sendable, Equatable {
+    public var messageID: String?
+    public var requestID: String?
+    /// Milliseconds since 1970-01-01 UTC.
+    public var timestamp: Int64
+    /// True when the log had no timestamp and the file's modification time stands in.
+    public var timestampFromFile: Bool
+    /// The model id exactly as logged.
+    public var model: String
+    public var serviceTier: String?
+    public var inferenceGeo: String?
+    public var speed: String?
+    public var stopReason: String?
+    public var tokens: TokenCounts
+    public var thinkingTokens: Int64?
+    public var webSearchRequests: Int64
+    public var webFetchRequests: Int64
+    public var session: String?
+    public var workflow: String?
+    public var taskType: String?
+    public var project: String?
+    /// 1-based line in the source file where the record starts.
+    public var line: Int
+
+    public init(
+        messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,
+        model: String, serviceTier: String? = nil, inferenceGeo: String? = nil, speed: String? = nil,
+        stopReason: String? = nil, tokens: TokenCounts, thinkingTokens: Int64? = nil, webSearchRequests: Int64 = 0,
+        webFetchRequests: Int64 = 0, session: String? = nil, workflow: String? = nil, taskType: String? = nil,
+        project: String? = nil, line: Int = 0
+    ) {
+        self.messageID = messageID
+        self.requestID = requestID
+        self.timestamp = timestamp
+        self.timestampFromFile = timestampFromFile
+        self.model = model
+        self.serviceTier = serviceTier
+        self.inferenceGeo = inferenceGeo
+        self.speed = speed
+        self.stopReason = stopReason
+        self.tokens = tokens
+        self.thinkingTokens = thinkingTokens
+        self.webSearchRequests = webSearchRequests
+        self.webFetchRequests = webFetchRequests
+        self.session = session
+        self.workflow = workflow
+        self.taskType = taskType
+        self.project = project
+        self.line = line
+    }
+
+    /// Whether the request went through the Message Batches API.
+    public var isBatch: Bool { serviceTier == "batch" }
+
+    /// The identity used to store a request once, however many files log it.
+    ///
+    /// Message ids are unique per API response, so the same response logged with and without a request id is
+    /// still one request. Without a message id the request id identifies it; without either, the usage itself.
+    public var dedupeKey: String {
+        if let messageID, !messageID.isEmpty { return "m:" + messageID }
+        if let requestID, !requestID.isEmpty { return "r:" + requestID }
+        let t = tokens
+        return "u:\(timestamp)|\(model)|\(t.input)|\(t.cacheWrite5m)|\(t.cacheWrite1h)|\(t.cacheRead)|\(t.output)|"
+            + "\(session ?? "")|\(workflow ?? "")|\(serviceTier ?? "")"
+    }
+}

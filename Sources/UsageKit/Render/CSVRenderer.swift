@@ -1,0 +1,54 @@
+/// Comma-separated values with a header row, quoted per RFC 4180.
+public struct CSVRenderer: Renderer {
+    public init() {}
+
+    static let tokenColumns = [
+        "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
+    ]
+
+    public func render(_ report: UsageReport) -> String {
+        var lines = [[report.grouping.rawValue, "requests"] + Self.tokenColumns + ["cache_hit_rate", "cost_usd", "unpriced_requests"]]
+        for row in report.rows {
+            let t = row.totals
+            lines.append(
+                [row.key, String(t.requests)] + Self.tokens(t.tokens) + [
+                    ratioText(t.cacheHitRate) ?? "",
+                    t.requests > 0 && t.unpricedRequests == t.requests ? "" : t.cost.exact, String(t.unpricedRequests),
+                ])
+        }
+        return Self.encode(lines)
+    }
+
+    public func render(_ events: [RequestEvent]) -> String {
+        var lines = [
+            ["id", "request_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
+                "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "cost_usd", "priced",
+                "source",
+            ]
+        ]
+        for e in events {
+            lines.append(
+                [
+                    String(e.id), e.requestID ?? "", Timestamp.iso(e.timestamp), e.model, e.pricedAs ?? "",
+                    e.serviceTier ?? "",
+                ] + Self.tokens(e.tokens) + [
+                    e.thinkingTokens.map { String($0) } ?? "", String(e.webSearchRequests), e.stopReason ?? "",
+                    e.session ?? "", e.workflow ?? "", e.cost?.exact ?? "", e.priced ? "true" : "false", e.source,
+                ])
+        }
+        return Self.encode(lines)
+    }
+
+    static func tokens(_ t: TokenCounts) -> [String] {
+        [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output].map { String($0) }
+    }
+
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func encode(_ lines: [[String]]) -> String {
+        lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+}

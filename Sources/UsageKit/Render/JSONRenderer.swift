@@ -1,0 +1,147 @@
+/// Builds JSON text by hand so money keeps its nine exact decimals (no binary floating point on the way out).
+struct JSONWriter {
+    private(set) var text = ""
+    private var needsComma: [Bool] = [false]
+    private let indentUnit = "  "
+
+    mutating func beginObject(_ key: String? = nil) { open(key, "{") }
+    mutating func endObject() { close("}") }
+    mutating func beginArray(_ key: String? = nil) { open(key, "[") }
+    mutating func endArray() { close("]") }
+
+    mutating func string(_ key: String?, _ value: String?) { raw(key, value.map(Self.quote) ?? "null") }
+    mutating func int(_ key: String?, _ value: Int64?) { raw(key, value.map { String($0) } ?? "null") }
+    mutating func bool(_ key: String?, _ value: Bool) { raw(key, value ? "true" : "false") }
+    mutating func usd(_ key: String?, _ value: USD?) { raw(key, value?.exact ?? "null") }
+    /// A ratio with six decimals, e.g. 0.871234.
+    mutating func ratio(_ key: String?, _ value: Double?) { raw(key, ratioText(value) ?? "null") }
+
+    private mutating func prefix(_ key: String?) {
+        if needsComma[needsComma.count - 1] { text += "," }
+        needsComma[needsComma.count - 1] = true
+        if needsComma.count > 1 { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
+        if let key { text += Self.quote(key) + ": " }
+    }
+
+    private mutating func raw(_ key: String?, _ value: String) {
+        prefix(key)
+        text += value
+    }
+
+    private mutating func open(_ key: String?, _ bracket: String) {
+        prefix(key)
+        text += bracket
+        needsComma.append(false)
+    }
+
+    private mutating func close(_ bracket: String) {
+        let hadItems = needsComma.removeLast()
+        if hadItems { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
+        text += bracket
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// JSON for scripts: documented keys, exact money.
+public struct JSONRenderer: Renderer {
+    public init() {}
+
+    public func render(_ report: UsageReport) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("group_by", report.grouping.rawValue)
+        w.beginObject("period")
+        w.string("since", report.filter.since.map(Timestamp.iso))
+        w.string("until", report.filter.until.map(Timestamp.iso))
+        w.string("first_request", report.first.map(Timestamp.iso))
+        w.string("last_request", report.last.map(Timestamp.iso))
+        w.endObject()
+        w.string("price_table", report.priceTableVersion)
+        w.beginObject("totals")
+        totals(&w, report.totals)
+        w.endObject()
+        w.beginArray("rows")
+        for row in report.rows {
+            w.beginObject()
+            w.string(report.grouping.rawValue, row.key)
+            totals(&w, row.totals)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("unpriced_models")
+        for model in report.unpriced {
+            w.beginObject()
+            w.string("model", model.model)
+            w.int("requests", model.requests)
+            tokens(&w, model.tokens)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("notes")
+        for note in reportNotes(report) { w.string(nil, note) }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    private func tokens(_ w: inout JSONWriter, _ t: TokenCounts) {
+        w.int("input_tokens", t.input)
+        w.int("cache_write_5m_tokens", t.cacheWrite5m)
+        w.int("cache_write_1h_tokens", t.cacheWrite1h)
+        w.int("cache_read_tokens", t.cacheRead)
+        w.int("output_tokens", t.output)
+    }
+
+    private func totals(_ w: inout JSONWriter, _ t: UsageTotals) {
+        w.int("requests", t.requests)
+        tokens(&w, t.tokens)
+        w.int("web_search_requests", t.webSearchRequests)
+        w.ratio("cache_hit_rate", t.cacheHitRate)
+        w.usd("cost_usd", t.requests > 0 && t.unpricedRequests == t.requests ? nil : t.cost)
+        w.int("unpriced_requests", t.unpricedRequests)
+        w.int("priority_requests", t.priorityRequests)
+    }
+
+    public func render(_ events: [RequestEvent]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for e in events {
+            w.beginObject()
+            w.int("id", e.id)
+            w.string("request_id", e.requestID)
+            w.string("timestamp", Timestamp.iso(e.timestamp))
+            w.string("model", e.model)
+            w.string("priced_as", e.pricedAs)
+            w.string("service_tier", e.serviceTier)
+            tokens(&w, e.tokens)
+            w.int("thinking_tokens", e.thinkingTokens)
+            w.int("web_search_requests", e.webSearchRequests)
+            w.string("stop_reason", e.stopReason)
+            w.string("session", e.session)
+            w.string("workflow", e.workflow)
+            w.usd("cost_usd", e.cost)
+            w.bool("priced", e.priced)
+            w.string("source", e.source)
+            w.endObject()
+        }
+        w.endArray()
+        return w.text + "\n"
+    }
+}

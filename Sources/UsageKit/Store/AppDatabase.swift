@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+
+/// The tool's SQLite database: schema, migrations and connection settings.
+public struct AppDatabase: Sendable {
+    public let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` in WAL mode, and migrates it.
+    public static func open(path: String) throws -> AppDatabase {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw UsageError.database(path: path, reason: "cannot create directory \(directory)")
+            }
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration())
+            return try AppDatabase(writer: pool, path: path)
+        } catch let error as UsageError {
+            throw error
+        } catch let error as DatabaseError {
+            throw UsageError.database(path: path, reason: error.message ?? "\(error.resultCode)")
+        } catch {
+            throw UsageError.database(path: path, reason: "\(error)")
+        }
+    }
+
+    /// An in-memory database, for tests.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(writer: DatabaseQueue(configuration: configuration()), path: ":memory:")
+    }
+
+    init(writer: any DatabaseWriter, path: String) throws {
+        self.writer = writer
+        self.path = path
+        try Self.migrator.migrate(writer)
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        // Two processes (an ingest from cron and a report) may share the file.
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        return config
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: files and requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE files (
+                      id INTEGER PRIMARY KEY,
+                      path TEXT NOT NULL UNIQUE,
+                      format TEXT NOT NULL,
+                      size INTEGER NOT NULL,
+                      modified_at INTEGER NOT NULL,
+                      requests INTEGER NOT NULL DEFAULT 0,
+                      rejected INTEGER NOT NULL DEFAULT 0,
+                      ingested_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE requests (
+                      id INTEGER PRIMARY KEY,
+                      ts INTEGER NOT NULL,
+                      priced_as TEXT,
+                      model TEXT NOT NULL,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      cost_nanos INTEGER,
+                      priced INTEGER GENERATED ALWAYS AS (cost_nanos IS NOT NULL) VIRTUAL,
+                      service_tier TEXT,
+                      inference_geo TEXT,
+                      speed TEXT,
+                      stop_reason TEXT,
+                      thinking_tokens INTEGER,
+                      web_search_requests INTEGER NOT NULL DEFAULT 0,
+                      web_fetch_requests INTEGER NOT NULL DEFAULT 0,
+                      session TEXT,
+                      workflow TEXT,
+                      task_type TEXT,
+                      project TEXT,
+                      message_id TEXT,
+                      request_id TEXT,
+                      dedupe_key TEXT NOT NULL UNIQUE,
+                      source_format TEXT NOT NULL,
+                      file_id INTEGER REFERENCES files(id),
+                      line INTEGER NOT NULL,
+                      ts_from_file INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX requests_by_time ON requests(ts);
+                    CREATE INDEX requests_unpriced ON requests(model) WHERE cost_nanos IS NULL;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import UsageKit
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One row per request: the drill-down behind a report.",
+        discussion: """
+            JSON is an array of objects with the keys id, request_id, timestamp, model, priced_as, service_tier, \
+            input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, \
+            thinking_tokens, web_search_requests, stop_reason, session, workflow, cost_usd (null when unpriced), \
+            priced and source (path:line).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var period: PeriodOptions
+
+    @Option(help: ArgumentHelp("Only this model (any spelling: dated, alias, Bedrock, Vertex); repeatable.", valueName: "id"))
+    var model: [String] = []
+
+    @Option(help: ArgumentHelp("At most N requests, the most recent ones.", valueName: "n"))
+    var limit: Int?
+
+    @Option(help: "table, json or csv.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    }
+
+    func run() throws {
+        try Diagnostics.run {
+            let db = try database.open(mustExist: true)
+            let filter = try period.filter(models: model)
+            let events = try db.writer.read { db in try RequestEvent.fetch(db, filter: filter, limit: limit) }
+            emit(format.renderer.render(events))
+        }
+    }
+}

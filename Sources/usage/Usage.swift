@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import UsageKit
+
+@main
+struct Usage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Telemetry and cost analytics for Anthropic API usage logs.",
+        discussion: """
+            Ingest usage logs into a local SQLite database, price every request exactly, and report spend.
+            Database: --db PATH, else $USAGE_DB, else $XDG_DATA_HOME/usage/usage.sqlite, \
+            else ~/.local/share/usage/usage.sqlite.
+            """,
+        version: "0.1.0",
+        subcommands: [Ingest.self, Report.self, Events.self]
+    )
+}
+
+/// The `--db` option every subcommand takes.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file.", valueName: "path"))
+    var db: String?
+
+    var path: String { db ?? DatabaseLocation.defaultPath() }
+
+    /// Opens the database; read-only commands refuse a database that does not exist yet.
+    func open(mustExist: Bool) throws -> AppDatabase {
+        if mustExist && !FileManager.default.fileExists(atPath: path) {
+            throw UsageError.invalidArgument("no database at \(path); run `usage ingest PATH...` first, or pass --db")
+        }
+        return try AppDatabase.open(path: path)
+    }
+}
+
+/// `--since`, `--until` and `--days`.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Start: a date (2026-11-02) or an ISO 8601 timestamp.", valueName: "date"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("End, inclusive: a date (its whole day) or an ISO 8601 timestamp.", valueName: "date"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only the last N days, today included (UTC).", valueName: "n"))
+    var days: Int?
+
+    func filter(models: [String] = []) throws -> RequestFilter {
+        let (lower, upper) = try Period.bounds(since: since, until: until, days: days)
+        return RequestFilter(since: lower, until: upper, models: models)
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+extension ReportGrouping: ExpressibleByArgument {}
+
+/// Standard error, for diagnostics; data goes to standard output.
+enum Diagnostics {
+    static func print(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// Runs `body`, turning library errors into a message on stderr and exit status 2.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as UsageError {
+            print("usage: error: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes data to stdout.
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

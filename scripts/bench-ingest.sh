@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Ingest/report benchmark for `usage`.
+#
+# Targets:
+#   - ingest 1,000,000 logged response lines faster than a plain Python
+#     `for line in f: json.loads(line)` loop over the same file;
+#   - `usage report` over 1M requests in under 0.5 s.
+#
+# Usage: scripts/bench-ingest.sh
+# Env:   LINES=N      number of generated lines (default 1000000)
+#        PY_RUNS=N    runs of the Python baseline, best is kept (default 1)
+#        REPORT_RUNS=N runs of each report, best is kept (default 5)
+#
+# Work files go to bench/ at the repository root (git-ignored). An existing
+# bench/responses.jsonl with the requested line count is reused.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+LINES="${LINES:-1000000}"
+PY_RUNS="${PY_RUNS:-1}"
+REPORT_RUNS="${REPORT_RUNS:-5}"
+BENCH=bench
+DATA="$BENCH/responses.jsonl"
+DB="$BENCH/bench.sqlite"
+BIN=.build/release/usage
+
+mkdir -p "$BENCH"
+
+# --- helpers ----------------------------------------------------------------
+
+# fdiv A B [FMT]: print A/B with printf format FMT (default %.1f).
+fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
+# flt A B: succeeds if A < B (floats).
+flt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+verdict() { if "$@"; then echo "met"; else echo "NOT met"; fi; }
+
+# timed RUNS OUTFILE CMD...: run CMD RUNS times with stdout to OUTFILE; print
+# "best_seconds peak_rss_kb". Peak RSS comes from getrusage(RUSAGE_CHILDREN),
+# i.e. the largest of the runs; "-" if unavailable.
+TIMER_PY='
+import subprocess, sys, time
+runs, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = None
+for _ in range(runs):
+    with open(out, "wb") as f:
+        t0 = time.perf_counter()
+        rc = subprocess.run(cmd, stdout=f).returncode
+        dt = time.perf_counter() - t0
+    if rc != 0:
+        sys.exit("command failed (exit %d): %s" % (rc, " ".join(cmd)))
+    best = dt if best is None else min(best, dt)
+try:
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if sys.platform == "darwin":
+        rss //= 1024  # bytes there, KiB on Linux
+    rss = str(rss)
+except Exception:
+    rss = "-"
+print("%.3f %s" % (best, rss))
+'
+timed() { python3 -c "$TIMER_PY" "$@"; }
+
+rss_mb() { if [ "$1" = "-" ]; then echo "n/a"; else fdiv "$1" 1024 "%.0f MB"; fi; }
+
+# --- build ------------------------------------------------------------------
+
+echo "==> swift build -c release"
+if ! swift build -c release >"$BENCH/build.log" 2>&1; then
+    tail -n 40 "$BENCH/build.log" >&2
+    echo "build failed (full log: $BENCH/build.log)" >&2
+    exit 1
+fi
+[ -x "$BIN" ] || { echo "missing $BIN after build" >&2; exit 1; }
+
+# --- data -------------------------------------------------------------------
+
+have=0
+if [ -f "$DATA" ]; then
+    have=$(wc -l <"$DATA" | tr -d ' ')
+fi
+if [ "$have" = "$LINES" ]; then
+    echo "==> reusing $DATA ($have lines)"
+else
+    echo "==> generating $DATA ($LINES lines)"
+    python3 scripts/gen-responses.py --lines "$LINES" --out "$DATA.tmp"
+    mv "$DATA.tmp" "$DATA"
+fi
+
+bytes=$(python3 -c 'import os, sys; print(os.path.getsize(sys.argv[1]))' "$DATA")
+nlines=$(wc -l <"$DATA" | tr -d ' ')
+mb=$(fdiv "$bytes" 1000000)
+echo "    $DATA: $mb MB, $nlines lines"
+
+# --- Python baseline --------------------------------------------------------
+
+echo "==> Python json.loads loop (best of $PY_RUNS)"
+py_s=$(python3 - "$DATA" "$PY_RUNS" <<'EOF'
+import json, sys, time
+path, runs = sys.argv[1], int(sys.argv[2])
+best = None
+for _ in range(runs):
+    t0 = time.perf_counter()
+    with open(path, "rb") as f:
+        for line in f:
+            json.loads(line)
+    dt = time.perf_counter() - t0
+    best = dt if best is None else min(best, dt)
+print("%.3f" % best)
+EOF
+)
+echo "    ${py_s} s, $(fdiv "$mb" "$py_s") MB/s"
+
+# --- ingest -----------------------------------------------------------------
+
+rm -f "$DB" "$DB"-*
+
+echo "==> usage ingest (fresh database)"
+res=$(timed 1 "$BENCH/ingest1.log" "$BIN" ingest "$DATA" --db "$DB")
+read -r ing1_s ing1_rss <<<"$res"
+echo "    ${ing1_s} s, $(fdiv "$mb" "$ing1_s") MB/s, $(fdiv "$nlines" "$ing1_s" "%.0f") lines/s, peak RSS $(rss_mb "$ing1_rss")"
+sed 's/^/    | /' "$BENCH/ingest1.log" | tail -n 5
+
+echo "==> usage ingest (re-run, same file)"
+res=$(timed 1 "$BENCH/ingest2.log" "$BIN" ingest "$DATA" --db "$DB")
+read -r ing2_s ing2_rss <<<"$res"
+echo "    ${ing2_s} s, $(fdiv "$mb" "$ing2_s") MB/s, $(fdiv "$nlines" "$ing2_s" "%.0f") lines/s, peak RSS $(rss_mb "$ing2_rss")"
+sed 's/^/    | /' "$BENCH/ingest2.log" | tail -n 5
+
+db_mb=$(python3 -c '
+import os, sys
+print(sum(os.path.getsize(p) for p in sys.argv[1:] if os.path.exists(p)))' "$DB" "$DB-wal" "$DB-shm")
+db_mb=$(fdiv "$db_mb" 1000000)
+
+# --- report -----------------------------------------------------------------
+
+# One untimed run each (warm-up; output kept for inspection), then best of N.
+"$BIN" report --db "$DB" >"$BENCH/report.txt" ||
+    { echo "usage report failed" >&2; exit 1; }
+"$BIN" report --db "$DB" --by day >"$BENCH/report-by-day.txt" ||
+    { echo "usage report --by day failed" >&2; exit 1; }
+
+echo "==> usage report (best of $REPORT_RUNS)"
+res=$(timed "$REPORT_RUNS" /dev/null "$BIN" report --db "$DB")
+read -r rep_s _ <<<"$res"
+echo "    ${rep_s} s"
+
+echo "==> usage report --by day (best of $REPORT_RUNS)"
+res=$(timed "$REPORT_RUNS" /dev/null "$BIN" report --db "$DB" --by day)
+read -r repd_s _ <<<"$res"
+echo "    ${repd_s} s"
+
+# --- summary ----------------------------------------------------------------
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+[ -n "$cpu" ] || cpu=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || uname -m)
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
+
+cat <<EOF
+
+Benchmark: $nlines lines, $mb MB ($DATA), $cpu, $cores cores, $(uname -s)
+
+| metric | value | target |
+|---|---|---|
+| Python \`json.loads\` loop (best of $PY_RUNS) | ${py_s} s ($(fdiv "$mb" "$py_s") MB/s) | baseline |
+| \`usage ingest\`, fresh DB | ${ing1_s} s ($(fdiv "$mb" "$ing1_s") MB/s, $(fdiv "$nlines" "$ing1_s" "%.0f") lines/s) | < ${py_s} s: $(verdict flt "$ing1_s" "$py_s") |
+| \`usage ingest\`, re-run (idempotent) | ${ing2_s} s ($(fdiv "$mb" "$ing2_s") MB/s, $(fdiv "$nlines" "$ing2_s" "%.0f") lines/s) | < ${py_s} s: $(verdict flt "$ing2_s" "$py_s") |
+| peak RSS, ingest fresh / re-run | $(rss_mb "$ing1_rss") / $(rss_mb "$ing2_rss") | - |
+| database size after ingest | $db_mb MB | - |
+| \`usage report\` (best of $REPORT_RUNS) | ${rep_s} s | < 0.5 s: $(verdict flt "$rep_s" 0.5) |
+| \`usage report --by day\` (best of $REPORT_RUNS) | ${repd_s} s | < 0.5 s: $(verdict flt "$repd_s" 0.5) |
+EOF
