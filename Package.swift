@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 "UsageKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "UsageKitTests", dependencies: ["UsageKit"]),

@@ -4,8 +4,8 @@
 Each line is a log envelope (timestamp, request_id, session_id, workflow,
 task_type) wrapping a full Messages API response with a realistic `usage`
 block. Output is deterministic for a given --seed and --lines; every message
-id and request id is unique. 1,000,000 lines come to about 0.95 GB
-(~950 bytes per line: ~650 of envelope and usage, ~250 of message text).
+id and request id is unique. 1,000,000 lines come to about 0.55 GB
+(~550 bytes per line: the envelope, the usage block and a short text).
 
 Usage: gen-responses.py --out PATH [--lines N] [--seed S]
 """
@@ -125,8 +125,8 @@ def main():
     randint = rng.randint
 
     days = day_strings()
-    heads = make_fragments(rng, 2048, 90, 150)
-    tails = make_fragments(rng, 2048, 90, 150)
+    heads = make_fragments(rng, 2048, 5, 25)
+    tails = make_fragments(rng, 2048, 0, 15)
     sessions = ["sess-%04d" % k for k in range(1, 41)]
     model_pool = [m for m, w in MODELS for _ in range(w)]
     tool_json = [(name, json.dumps(inp, separators=(",", ":"))) for name, inp in TOOLS]
@@ -149,10 +149,8 @@ def main():
         '"model":"%s","content":[{"type":"text","text":"%s %s"}%s],'
         '"stop_reason":"%s","stop_sequence":null,'
         '"usage":{"input_tokens":%d,"cache_creation_input_tokens":%d,'
-        '"cache_read_input_tokens":%d,"cache_creation":'
-        '{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":%d},'
-        '"output_tokens":%d%s,"server_tool_use":'
-        '{"web_search_requests":%d,"web_fetch_requests":%d},'
+        '"cache_read_input_tokens":%d%s,'
+        '"output_tokens":%d%s%s,'
         '"service_tier":"%s","inference_geo":"%s"}}}\n'
     )
 
@@ -226,8 +224,13 @@ def main():
                 model_pool[int(rand() * 100)],
                 heads[int(rand() * 2048)], tails[int(rand() * 2048)], tool,
                 stop,
-                inp_tok, c5 + c1, cache_read, c5, c1,
-                output, thinking, ws, wf, tier, geo,
+                inp_tok, c5 + c1, cache_read,
+                (',"cache_creation":{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":%d}' % (c5, c1))
+                if c5 or c1 else "",
+                output, thinking,
+                (',"server_tool_use":{"web_search_requests":%d,"web_fetch_requests":%d}' % (ws, wf))
+                if ws or wf else "",
+                tier, geo,
             )
             chunk.append(line)
             if i < 1000 or i % 997 == 0:
@@ -247,9 +250,9 @@ def main():
         obj = json.loads(line)
         u = obj["response"]["usage"]
         assert obj["response"]["id"].startswith("msg_01") and len(obj["response"]["id"]) == 28
+        split = u.get("cache_creation", {})
         assert u["cache_creation_input_tokens"] == (
-            u["cache_creation"]["ephemeral_5m_input_tokens"]
-            + u["cache_creation"]["ephemeral_1h_input_tokens"])
+            split.get("ephemeral_5m_input_tokens", 0) + split.get("ephemeral_1h_input_tokens", 0))
 
     elapsed = time.perf_counter() - t0
     avg = total_bytes / n_lines if n_lines else 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import UsageKit
 
 @main
@@ -65,6 +66,9 @@ enum Diagnostics {
             try body()
         } catch let error as UsageError {
             print("usage: error: \(error.description)")
+            throw ExitCode(2)
+        } catch let error as DatabaseError {
+            print("usage: error: database: \(error.message ?? error.description)")
             throw ExitCode(2)
         }
     }

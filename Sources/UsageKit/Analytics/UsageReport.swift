@@ -72,17 +72,41 @@ public struct UsageReport: Sendable, Equatable {
     public var last: Int64?
     public var priceTableVersion: String
 
+    /// Where the sums come from: the hourly rollup when the filter allows it, else the requests themselves.
+    public enum Source: Sendable {
+        case automatic
+        case requests
+    }
+
     /// Runs the report query.
     public static func fetch(
-        _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String
+        _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String,
+        source: Source = .automatic
     ) throws -> UsageReport {
-        let key: SQL = grouping == .model ? "COALESCE(priced_as, model)" : "ts / 86400000"
-        let sql: SQL = """
-            SELECT \(key) AS k, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
-              SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), SUM(cost_nanos),
-              COUNT(*) - COUNT(cost_nanos), COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), MIN(ts), MAX(ts)
-            FROM requests WHERE \(filter.sql) GROUP BY k
-            """
+        let sql: SQL
+        let hour: Int64 = 3_600_000
+        let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
+        if source == .automatic && filter.models.isEmpty && aligned {
+            // Hour-aligned bounds select whole rollup rows: the same sums, thousands of rows instead of millions.
+            let key: SQL = grouping == .model ? "model_key" : "(hour - (hour < 0 AND hour % 24 != 0) * 24) / 24"
+            var condition: SQL = "1"
+            if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
+            if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
+            sql = """
+                SELECT \(key) AS k, SUM(requests), SUM(input_tokens), SUM(cache_write_5m_tokens),
+                  SUM(cache_write_1h_tokens), SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests),
+                  SUM(cost_nanos), SUM(unpriced_requests), SUM(priority_requests), MIN(first_ts), MAX(last_ts)
+                FROM usage_hourly WHERE \(condition) GROUP BY k
+                """
+        } else {
+            let key: SQL = grouping == .model ? "COALESCE(priced_as, model)" : "(ts - (ts < 0 AND ts % 86400000 != 0) * 86400000) / 86400000"
+            sql = """
+                SELECT \(key) AS k, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
+                  SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), COALESCE(SUM(cost_nanos), 0),
+                  COUNT(*) - COUNT(cost_nanos), COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), MIN(ts), MAX(ts)
+                FROM requests WHERE \(filter.sql) GROUP BY k
+                """
+        }
         var rows: [Row] = []
         var totals = UsageTotals()
         var first: Int64?
@@ -94,7 +118,7 @@ public struct UsageReport: Sendable, Equatable {
             t.requests = r[1]
             t.tokens = TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6])
             t.webSearchRequests = r[7]
-            t.cost = USD(nanos: r[8] ?? 0)
+            t.cost = USD(nanos: r[8])
             t.unpricedRequests = r[9]
             t.priorityRequests = r[10]
             let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])

@@ -151,8 +151,10 @@ public final class Ingestor {
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
         let context = ParseContext(
             path: path, fileTimestamp: Int64((modified.timeIntervalSince1970 * 1000).rounded()), zone: options.zone)
-        let sink = StoringSink(path: path, pricer: pricer, maxReported: options.maxReportedRejectsPerFile, diagnostic: diagnostic)
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let parsing = ParsingSink(
+            path: path, pricer: pricer, maxReported: options.maxReportedRejectsPerFile, diagnostic: diagnostic)
+        var stored = IngestSummary()
         do {
             try database.writer.write { db in
                 try db.execute(
@@ -161,22 +163,56 @@ public final class Ingestor {
                         ON CONFLICT(path) DO UPDATE SET format = excluded.format, size = excluded.size,
                           modified_at = excluded.modified_at, ingested_at = excluded.ingested_at
                         """,
-                    arguments: [absolute, layout.format.rawValue, size, context.fileTimestamp, Int64(Date().timeIntervalSince1970 * 1000)])
+                    arguments: [
+                        absolute, layout.format.rawValue, size, context.fileTimestamp,
+                        Int64(Date().timeIntervalSince1970 * 1000),
+                    ])
                 let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [absolute])!
-                sink.inserter = try RequestInserter(db: db, fileID: fileID, format: layout.format.rawValue)
-                switch layout {
-                case .serverSentEvents:
-                    try StreamParser(context: context).parse(LineReader(path: path), into: sink)
-                case .jsonDocument:
-                    let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
-                    try MessagesParser(context: context).parseDocument(bytes, into: sink)
-                default:
-                    try MessagesParser(context: context).parseLines(LineReader(path: path), into: sink)
+                let inserter = try RequestInserter(db: db, fileID: fileID, format: layout.format.rawValue)
+                // Parsing runs on its own thread while this one writes: the two halves of an ingest overlap.
+                let channel = BatchChannel()
+                let producer = Thread { [parsing] in
+                    do {
+                        parsing.channel = channel
+                        switch layout {
+                        case .serverSentEvents:
+                            try StreamParser(context: context).parse(LineReader(path: path), into: parsing)
+                        case .jsonDocument:
+                            let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
+                            try MessagesParser(context: context).parseDocument(bytes, into: parsing)
+                        default:
+                            try MessagesParser(context: context).parseLines(LineReader(path: path), into: parsing)
+                        }
+                        try parsing.flush()
+                        channel.finish(failure: nil)
+                    } catch {
+                        channel.finish(failure: error)
+                    }
                 }
-                sink.inserter = nil
+                producer.stackSize = 8 << 20
+                producer.start()
+                var rollup = HourlyRollup()
+                do {
+                    while let batch = try channel.receive() {
+                        for item in batch {
+                            if try inserter.insert(item) {
+                                stored.newRequests += 1
+                                if item.price.cost == nil { stored.unpricedRequests += 1 }
+                                if item.record.timestampFromFile { stored.undatedRequests += 1 }
+                                rollup.add(item.record, item.price)
+                            } else {
+                                stored.duplicates += 1
+                            }
+                        }
+                    }
+                } catch {
+                    channel.cancel()
+                    throw error
+                }
+                try rollup.merge(into: db)
                 try db.execute(
                     sql: "UPDATE files SET requests = requests + ?, rejected = ? WHERE id = ?",
-                    arguments: [sink.summary.newRequests, sink.summary.rejectedLines, fileID])
+                    arguments: [stored.newRequests, parsing.rejected, fileID])
             }
         } catch let error as UsageError {
             diagnostic(error.description)
@@ -185,56 +221,114 @@ public final class Ingestor {
         } catch let error as DatabaseError {
             throw UsageError.database(path: database.path, reason: error.message ?? "\(error.resultCode)")
         }
-        sink.reportSuppressed()
-        pricer = sink.pricer
+        parsing.reportSuppressed()
+        pricer = parsing.pricer
         summary.files += 1
-        summary.newRequests += sink.summary.newRequests
-        summary.duplicates += sink.summary.duplicates
-        summary.rejectedLines += sink.summary.rejectedLines
-        summary.ignoredLines += sink.summary.ignoredLines
-        summary.unpricedRequests += sink.summary.unpricedRequests
-        summary.undatedRequests += sink.summary.undatedRequests
+        summary.newRequests += stored.newRequests
+        summary.duplicates += stored.duplicates
+        summary.unpricedRequests += stored.unpricedRequests
+        summary.undatedRequests += stored.undatedRequests
+        summary.rejectedLines += parsing.rejected
+        summary.ignoredLines += parsing.ignored
     }
 }
 
-/// Prices each parsed record and stores it; counts and reports rejects.
-private final class StoringSink: ParseSink {
+/// Prices each parsed record and passes it on in batches; counts and reports rejects.
+private final class ParsingSink: ParseSink, @unchecked Sendable {
     let path: String
     var pricer: Pricer
-    var inserter: RequestInserter?
-    var summary = IngestSummary()
+    var channel: BatchChannel?
+    private(set) var rejected = 0
+    private(set) var ignored = 0
+    private var batch: [PricedRecord] = []
     private let maxReported: Int
     private let diagnostic: (String) -> Void
+    static let batchSize = 2048
 
     init(path: String, pricer: Pricer, maxReported: Int, diagnostic: @escaping (String) -> Void) {
         self.path = path
         self.pricer = pricer
         self.maxReported = maxReported
         self.diagnostic = diagnostic
+        batch.reserveCapacity(Self.batchSize)
     }
 
     func accept(_ record: UsageRecord) throws {
-        let price = pricer.price(record)
-        if try inserter!.insert(record, price: price) {
-            summary.newRequests += 1
-            if price.cost == nil { summary.unpricedRequests += 1 }
-            if record.timestampFromFile { summary.undatedRequests += 1 }
-        } else {
-            summary.duplicates += 1
-        }
+        batch.append(PricedRecord(record, pricer.price(record)))
+        if batch.count == Self.batchSize { try flush() }
+    }
+
+    func flush() throws {
+        guard !batch.isEmpty else { return }
+        try channel!.send(batch)
+        batch.removeAll(keepingCapacity: true)
     }
 
     func reject(line: Int, reason: String) {
-        summary.rejectedLines += 1
-        if summary.rejectedLines <= maxReported { diagnostic("\(path):\(line): \(reason)") }
+        rejected += 1
+        if rejected <= maxReported { diagnostic("\(path):\(line): \(reason)") }
     }
 
     func ignore(line: Int) {
-        summary.ignoredLines += 1
+        ignored += 1
     }
 
     func reportSuppressed() {
-        let extra = summary.rejectedLines - maxReported
+        let extra = rejected - maxReported
         if extra > 0 { diagnostic("\(path): \(extra) more rejected lines not shown") }
+    }
+}
+
+/// A bounded hand-off of batches between one producer and one consumer thread.
+final class BatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [[PricedRecord]] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+    private let capacity = 8
+
+    struct Cancelled: Error {}
+
+    /// Blocks while the consumer is behind; throws when the consumer gave up.
+    func send(_ batch: [PricedRecord]) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { throw Cancelled() }
+        queue.append(batch)
+        condition.broadcast()
+    }
+
+    /// Ends the stream, with the producer's error if it failed.
+    func finish(failure: (any Error)?) {
+        condition.lock()
+        finished = true
+        self.failure = failure
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, nil at the end; rethrows the producer's failure.
+    func receive() throws -> [PricedRecord]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !finished { condition.wait() }
+        if !queue.isEmpty {
+            let batch = queue.removeFirst()
+            condition.broadcast()
+            return batch
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Called by the consumer when it stops early, to release a blocked producer; waits for it to finish.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
     }
 }

@@ -30,8 +30,6 @@ final class JSONTape {
 
     private(set) var nodes: [Node] = []
     private(set) var bytes: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
-    private var position = 0
-    private static let maxDepth = 256
 
     init() {
         nodes.reserveCapacity(256)
@@ -39,15 +37,13 @@ final class JSONTape {
 
     /// Parses one complete JSON text; trailing whitespace is allowed, anything else after the value is an error.
     func parse(_ text: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
-        nodes.removeAll(keepingCapacity: true)
         bytes = text
-        position = 0
-        skipWhitespace()
-        try parseValue(depth: 0)
-        skipWhitespace()
-        if position < bytes.count {
-            throw JSONSyntaxError(offset: position, message: "unexpected data after the JSON value")
-        }
+        // The parser works on a local struct: no dynamic exclusivity checks on the hot path.
+        var parser = JSONParser(bytes: text, nodes: [])
+        swap(&parser.nodes, &nodes)
+        parser.nodes.removeAll(keepingCapacity: true)
+        defer { swap(&parser.nodes, &nodes) }
+        try parser.parseDocument()
     }
 
     // MARK: Reading the tape
@@ -240,10 +236,34 @@ final class JSONTape {
         return String(decoding: out, as: UTF8.self)
     }
 
-    // MARK: Parsing
+}
+
+/// The recursive-descent parser behind `JSONTape`, writing one node per value.
+private struct JSONParser {
+    typealias Node = JSONTape.Node
+    typealias Kind = JSONTape.Kind
+    let bytes: UnsafeBufferPointer<UInt8>
+    var nodes: [Node]
+    var position = 0
+    static let maxDepth = 256
+
+    init(bytes: UnsafeBufferPointer<UInt8>, nodes: [Node]) {
+        self.bytes = bytes
+        self.nodes = nodes
+    }
+
+    mutating func parseDocument() throws(JSONSyntaxError) {
+        skipWhitespace()
+        try parseValue(depth: 0)
+        skipWhitespace()
+        if position < bytes.count {
+            throw JSONSyntaxError(offset: position, message: "unexpected data after the JSON value")
+        }
+    }
+
 
     @inline(__always)
-    private func skipWhitespace() {
+    private mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -257,7 +277,7 @@ final class JSONTape {
         return JSONSyntaxError(offset: position, message: message)
     }
 
-    private func parseValue(depth: Int) throws(JSONSyntaxError) {
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) {
         guard position < bytes.count else { throw fail("expected a value") }
         switch bytes[position] {
         case UInt8(ascii: "{"): try parseObject(depth: depth)
@@ -271,7 +291,7 @@ final class JSONTape {
         }
     }
 
-    private func parseLiteral(_ word: StaticString, kind: Kind) throws(JSONSyntaxError) {
+    private mutating func parseLiteral(_ word: StaticString, kind: Kind) throws(JSONSyntaxError) {
         let length = word.utf8CodeUnitCount
         guard position + length <= bytes.count,
             memcmp(bytes.baseAddress! + position, word.utf8Start, length) == 0
@@ -281,7 +301,7 @@ final class JSONTape {
         nodes.append(Node(kind: kind, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
-    private func parseNumber() throws(JSONSyntaxError) {
+    private mutating func parseNumber() throws(JSONSyntaxError) {
         let start = position
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         var digits = 0
@@ -300,7 +320,7 @@ final class JSONTape {
         nodes.append(Node(kind: .number, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
-    private func parseString() throws(JSONSyntaxError) {
+    private mutating func parseString() throws(JSONSyntaxError) {
         position += 1
         let start = position
         var escaped = false
@@ -325,8 +345,8 @@ final class JSONTape {
         throw fail("unterminated string")
     }
 
-    private func parseArray(depth: Int) throws(JSONSyntaxError) {
-        guard depth < JSONTape.maxDepth else { throw fail("nesting too deep") }
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) {
+        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
         let index = nodes.count
         nodes.append(Node(kind: .array, flag: false, start: Int32(position), end: 0, next: 0))
         position += 1
@@ -353,8 +373,8 @@ final class JSONTape {
         nodes[index].next = Int32(nodes.count)
     }
 
-    private func parseObject(depth: Int) throws(JSONSyntaxError) {
-        guard depth < JSONTape.maxDepth else { throw fail("nesting too deep") }
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) {
+        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
         let index = nodes.count
         nodes.append(Node(kind: .object, flag: false, start: Int32(position), end: 0, next: 0))
         position += 1

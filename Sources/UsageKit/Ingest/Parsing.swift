@@ -88,8 +88,8 @@ struct MessageExtractor {
         if isMessage(tape, index) {
             return extract(tape, message: index, envelope: index, line: line)
         }
-        for key in [StaticString("response"), "message", "body"] {
-            guard let candidate = tape.member(index, key) else { continue }
+        for candidate in [tape.member(index, "response"), tape.member(index, "message"), tape.member(index, "body")] {
+            guard let candidate else { continue }
             if isMessage(tape, candidate) {
                 return extract(tape, message: candidate, envelope: index, line: line)
             }
@@ -120,30 +120,31 @@ struct MessageExtractor {
     /// Attribution an envelope carries beside the response: time, request id, session, workflow, project.
     func attribution(_ tape: JSONTape, envelope: Int) -> UsageRecord {
         var record = UsageRecord(timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
-        for key in [StaticString("timestamp"), "created_at", "ts", "time"] {
-            if let value = tape.member(envelope, key), let ms = context.parseTimestamp(tape, value) {
-                record.timestamp = ms
-                record.timestampFromFile = false
-                break
-            }
+        if let value = tape.member(envelope, "timestamp") ?? tape.member(envelope, "created_at")
+            ?? tape.member(envelope, "ts") ?? tape.member(envelope, "time"),
+            let ms = context.parseTimestamp(tape, value)
+        {
+            record.timestamp = ms
+            record.timestampFromFile = false
         }
-        func text(_ keys: [StaticString], in object: Int) -> String? {
-            for key in keys {
-                if let value = tape.member(object, key), let s = tape.string(value), !s.isEmpty { return s }
+        func text(_ object: Int, _ key: StaticString, _ alternative: StaticString? = nil) -> String? {
+            if let value = tape.member(object, key), let s = tape.string(value), !s.isEmpty { return s }
+            if let alternative, let value = tape.member(object, alternative), let s = tape.string(value), !s.isEmpty {
+                return s
             }
             return nil
         }
-        record.requestID = text(["request_id", "requestId", "request-id"], in: envelope)
-        record.session = text(["session_id", "sessionId", "session"], in: envelope)
-        record.workflow = text(["workflow"], in: envelope)
-        record.taskType = text(["task_type", "taskType"], in: envelope)
-        record.project = text(["project"], in: envelope)
+        record.requestID = text(envelope, "request_id", "requestId")
+        record.session = text(envelope, "session_id", "sessionId") ?? text(envelope, "session")
+        record.workflow = text(envelope, "workflow")
+        record.taskType = text(envelope, "task_type", "taskType")
+        record.project = text(envelope, "project")
         if let metadata = tape.member(envelope, "metadata"), tape.kind(metadata) == .object {
-            record.session = record.session ?? text(["session_id", "sessionId", "session"], in: metadata)
-            record.workflow = record.workflow ?? text(["workflow"], in: metadata)
-            record.taskType = record.taskType ?? text(["task_type", "taskType"], in: metadata)
-            record.project = record.project ?? text(["project"], in: metadata)
-            record.requestID = record.requestID ?? text(["request_id"], in: metadata)
+            record.session = record.session ?? text(metadata, "session_id", "sessionId") ?? text(metadata, "session")
+            record.workflow = record.workflow ?? text(metadata, "workflow")
+            record.taskType = record.taskType ?? text(metadata, "task_type", "taskType")
+            record.project = record.project ?? text(metadata, "project")
+            record.requestID = record.requestID ?? text(metadata, "request_id")
         }
         return record
     }

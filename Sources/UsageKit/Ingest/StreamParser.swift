@@ -59,6 +59,8 @@ final class StreamAssembler {
             }
             current = record
         case "message_stop", "error":
+            // An error outside any stream is an error response: valid, but it carries no usage.
+            if current == nil && type == "error" { sink.ignore(line: line) }
             try finish()
         default:
             break

@@ -38,7 +38,8 @@ func reportNotes(_ report: UsageReport) -> [String] {
     }
     if report.totals.priorityRequests > 0 {
         notes.append(
-            "\(report.totals.priorityRequests) priority-tier requests priced at standard rates (priority has no public per-token price).")
+            "\(report.totals.priorityRequests) priority-tier \(report.totals.priorityRequests == 1 ? "request" : "requests") "
+                + "priced at standard rates (priority has no public per-token price).")
     }
     return notes
 }

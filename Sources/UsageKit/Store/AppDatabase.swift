@@ -44,6 +44,9 @@ public struct AppDatabase: Sendable {
         // Two processes (an ingest from cron and a report) may share the file.
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
+            // Large pages: an ingest writes hundreds of megabytes in one go and reports scan whole tables.
+            // Only takes effect on a new, empty database.
+            try db.execute(sql: "PRAGMA page_size = 65536")
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
@@ -88,16 +91,33 @@ public struct AppDatabase: Sendable {
                       workflow TEXT,
                       task_type TEXT,
                       project TEXT,
-                      message_id TEXT,
                       request_id TEXT,
-                      dedupe_key TEXT NOT NULL UNIQUE,
+                      dedupe_key TEXT NOT NULL,
+                      key_hash INTEGER NOT NULL,
                       source_format TEXT NOT NULL,
                       file_id INTEGER REFERENCES files(id),
                       line INTEGER NOT NULL,
                       ts_from_file INTEGER NOT NULL DEFAULT 0
                     );
-                    CREATE INDEX requests_by_time ON requests(ts);
+                    CREATE UNIQUE INDEX requests_by_key ON requests(key_hash);
                     CREATE INDEX requests_unpriced ON requests(model) WHERE cost_nanos IS NULL;
+                    CREATE TABLE usage_hourly (
+                      hour INTEGER NOT NULL,
+                      model_key TEXT NOT NULL,
+                      requests INTEGER NOT NULL,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      web_search_requests INTEGER NOT NULL,
+                      cost_nanos INTEGER NOT NULL,
+                      unpriced_requests INTEGER NOT NULL,
+                      priority_requests INTEGER NOT NULL,
+                      first_ts INTEGER NOT NULL,
+                      last_ts INTEGER NOT NULL,
+                      PRIMARY KEY (hour, model_key)
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

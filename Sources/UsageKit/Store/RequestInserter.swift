@@ -1,12 +1,32 @@
 import GRDB
 import GRDBSQLite
 
+/// A parsed request, priced and keyed, ready to store.
+struct PricedRecord: Sendable {
+    var record: UsageRecord
+    var price: PriceResult
+    var key: String
+    var hash: Int64
+
+    init(_ record: UsageRecord, _ price: PriceResult) {
+        self.record = record
+        self.price = price
+        key = record.dedupeKey
+        hash = RequestInserter.hash(key)
+    }
+}
+
 /// Inserts priced requests through one prepared statement, binding values straight to SQLite: the ingest's hot
 /// path. Duplicates (same dedupe key) are ignored and reported as such.
+///
+/// Requests are unique on a 64-bit hash of their dedupe key, a much smaller and faster index than the key text.
+/// When a hash is taken by a different key (a collision), the next free hash is used, so no request is ever lost
+/// and a duplicate is only declared when the stored key text is equal.
 final class RequestInserter {
     private let db: Database
     private let statement: Statement
     private let handle: OpaquePointer
+    private let lookup: Statement
     private let fileID: Int64
     private let format: String
 
@@ -14,7 +34,7 @@ final class RequestInserter {
         INSERT OR IGNORE INTO requests (ts, priced_as, model, input_tokens, cache_write_5m_tokens,
           cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, service_tier, inference_geo, speed,
           stop_reason, thinking_tokens, web_search_requests, web_fetch_requests, session, workflow, task_type, project,
-          message_id, request_id, dedupe_key, source_format, file_id, line, ts_from_file)
+          request_id, dedupe_key, key_hash, source_format, file_id, line, ts_from_file)
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """
 
@@ -22,12 +42,15 @@ final class RequestInserter {
         self.db = db
         statement = try db.cachedStatement(sql: Self.sql)
         handle = statement.sqliteStatement
+        lookup = try db.cachedStatement(sql: "SELECT dedupe_key FROM requests WHERE key_hash = ?")
         self.fileID = fileID
         self.format = format
     }
 
     /// Inserts one request; returns false when it was already stored.
-    func insert(_ r: UsageRecord, price: PriceResult) throws -> Bool {
+    func insert(_ item: PricedRecord) throws -> Bool {
+        let r = item.record
+        let price = item.price
         let s = handle
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, r.timestamp)
@@ -50,20 +73,38 @@ final class RequestInserter {
         bind(18, r.workflow)
         bind(19, r.taskType)
         bind(20, r.project)
-        bind(21, r.messageID)
-        bind(22, r.requestID)
-        bind(23, r.dedupeKey)
+        bind(21, r.requestID)
+        let key = item.key
+        bind(22, key)
         bind(24, format)
         sqlite3_bind_int64(s, 25, fileID)
         sqlite3_bind_int64(s, 26, Int64(r.line))
         sqlite3_bind_int64(s, 27, r.timestampFromFile ? 1 : 0)
-        let code = sqlite3_step(s)
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
+        var hash = item.hash
+        while true {
+            sqlite3_bind_int64(s, 23, hash)
+            let code = sqlite3_step(s)
+            guard code == SQLITE_DONE else {
+                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
+                sqlite3_reset(s)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+            }
+            if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return true }
             sqlite3_reset(s)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+            let stored = try String.fetchOne(lookup, arguments: [hash])
+            if stored == key { return false }
+            hash &+= 1
         }
-        return sqlite3_changes(sqlite3_db_handle(s)) > 0
+    }
+
+    /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
+    static func hash(_ key: String) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: h)
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
