@@ -33,7 +33,7 @@ final class LineReader {
 
     /// Calls `body` with each line and its 1-based number. A last line without a newline is delivered too.
     func forEachLine(_ body: (Line, Int) throws -> Void) throws {
-        var capacity = 1 << 20
+        var capacity = min(1 << 20, maxLineLength)
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0

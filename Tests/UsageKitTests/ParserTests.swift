@@ -1,0 +1,260 @@
+import Foundation
+import Testing
+
+@testable import UsageKit
+
+/// Collects what a parser emits.
+final class CollectingSink: ParseSink {
+    var records: [UsageRecord] = []
+    var rejects: [(line: Int, reason: String)] = []
+    var ignored: [Int] = []
+
+    func accept(_ record: UsageRecord) throws { records.append(record) }
+    func reject(line: Int, reason: String) { rejects.append((line, reason)) }
+    func ignore(line: Int) { ignored.append(line) }
+}
+
+/// A scratch directory removed when the test ends.
+final class ScratchDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("usage-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+func fixture(_ name: String) -> String { repositoryRoot.appendingPathComponent("fixtures/" + name).path }
+
+/// Parses one file the way the ingest does, without a database.
+func parse(_ path: String, zone: TimeZoneRule = .utc) throws -> CollectingSink {
+    let sink = CollectingSink()
+    let context = ParseContext(path: path, fileTimestamp: 1_000, zone: zone)
+    switch try FormatDetector.detect(path: path) {
+    case .serverSentEvents: try StreamParser(context: context).parse(LineReader(path: path), into: sink)
+    case .jsonDocument:
+        try MessagesParser(context: context).parseDocument(LineReader.readAll(path: path, limit: 1 << 30), into: sink)
+    case .jsonLines: try MessagesParser(context: context).parseLines(LineReader(path: path), into: sink)
+    case .empty, .unknown: break
+    }
+    return sink
+}
+
+@Suite struct MessagesParserTests {
+    @Test func envelopeLinesCarryUsageAndAttribution() throws {
+        let sink = try parse(fixture("messages/responses.jsonl"))
+        #expect(sink.records.count == 7)
+        #expect(sink.rejects.isEmpty)
+        #expect(sink.ignored == [8])  // the error response
+        let first = try #require(sink.records.first)
+        #expect(first.messageID == "msg_01Fx001")
+        #expect(first.requestID == "req_011Ex001")
+        #expect(first.session == "sess-a")
+        #expect(first.workflow == "code-review")
+        #expect(first.taskType == "analyze")
+        #expect(first.model == "claude-sonnet-4-5-20250929")
+        #expect(first.tokens == TokenCounts(input: 312, cacheWrite5m: 2048, cacheWrite1h: 0, cacheRead: 15872, output: 845))
+        #expect(first.thinkingTokens == 410)
+        #expect(first.webSearchRequests == 1)
+        #expect(first.serviceTier == "standard")
+        #expect(first.inferenceGeo == "global")
+        #expect(first.stopReason == "end_turn")
+        #expect(first.timestamp == Timestamp.parse("2026-11-02T09:14:03Z", defaultOffset: 0))
+        #expect(!first.timestampFromFile)
+        #expect(first.line == 1)
+        // 5m/1h split, epoch-seconds timestamp, metadata attribution, offset timestamp, fast mode.
+        #expect(sink.records[1].tokens.cacheWrite1h == 6000 && sink.records[1].tokens.cacheWrite5m == 4000)
+        #expect(sink.records[2].timestamp == 1_793_700_000_000)
+        #expect(sink.records[3].session == "sess-c" && sink.records[3].workflow == "doc-summarize")
+        #expect(sink.records[4].timestamp == Timestamp.parse("2026-11-03T14:00:00Z", defaultOffset: 0))
+        #expect(sink.records[5].speed == "fast")
+    }
+
+    @Test func prettyPrintedDocumentAndArrayWithLineNumbers() throws {
+        let single = try parse(fixture("messages/response.json"))
+        #expect(single.records.count == 1)
+        #expect(single.records[0].timestamp == Timestamp.parse("2026-11-05T12:00:00Z", defaultOffset: 0))
+        let array = try parse(fixture("messages/batch-log.json"))
+        #expect(array.records.map(\.line) == [2, 16])
+        #expect(array.records.map(\.requestID) == ["req_011Ex201", "req_011Ex202"])
+        #expect(array.records[1].tokens.cacheWrite5m == 20000)
+    }
+
+    @Test func zonelessTimestampsFollowTheZoneRule() throws {
+        let utc = try parse(fixture("messages/batch-log.json"))
+        #expect(utc.records[0].timestamp == Timestamp.parse("2026-11-05T13:00:00Z", defaultOffset: 0))
+        let paris = try parse(fixture("messages/batch-log.json"), zone: TimeZoneRule(identifier: "Europe/Paris")!)
+        #expect(paris.records[0].timestamp == Timestamp.parse("2026-11-05T12:00:00Z", defaultOffset: 0))
+        // Summer time: UTC+2.
+        var text = "2026-07-01T12:00:00"
+        let paris2 = TimeZoneRule(identifier: "Europe/Paris")!
+        let parsed = text.withUTF8 { Timestamp.parse($0, defaultOffset: paris2.offset) }
+        #expect(parsed == Timestamp.parse("2026-07-01T10:00:00Z", defaultOffset: 0))
+    }
+
+    @Test func malformedInputIsRejectedWithLineNumbersAndTheRestLands() throws {
+        let scratch = try ScratchDirectory()
+        let good = #"{"id":"msg_g1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#
+        let path = try scratch.write(
+            "bad.jsonl",
+            [
+                good,
+                #"{"id":"msg_b1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}"#,
+                #"{"id":"msg_b2","model":"claude-haiku-4-5","usage":{"input_tokens":"abc","output_tokens":5}}"#,
+                #"{"id":"msg_b3","model":"claude-haiku-4-5","usage":{"input_tokens":-4,"output_tokens":5}}"#,
+                #"{"id":"msg_b4","model":"claude-haiku-4-5","usage":{"input_tokens":10}}"#,
+                #"{"id":"msg_b5","model":42,"usage":{"input_tokens":10,"output_tokens":5}}"#,
+                "",
+                "not json at all",
+                good.replacingOccurrences(of: "msg_g1", with: "msg_g2"),
+            ].joined(separator: "\n"))
+        let sink = try parse(path)
+        #expect(sink.records.map(\.messageID) == ["msg_g1", "msg_g2"])
+        #expect(sink.rejects.map(\.line) == [2, 3, 4, 5, 6, 8])
+        #expect(sink.rejects[0].reason.contains("invalid JSON"))
+        #expect(sink.rejects[1].reason.contains("usage.input_tokens"))
+        #expect(sink.rejects[3].reason.contains("output_tokens is missing"))
+        #expect(sink.rejects[4].reason.contains("model"))
+    }
+
+    @Test func bodyLoggedAsAJSONString() throws {
+        let scratch = try ScratchDirectory()
+        let inner = #"{\"id\":\"msg_s1\",\"model\":\"claude-opus-4-5\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}"#
+        let path = try scratch.write("s.jsonl", #"{"ts":"2026-11-01T00:00:00Z","workflow":"w","body":""# + inner + #""}"#)
+        let sink = try parse(path)
+        #expect(sink.records.count == 1)
+        #expect(sink.records.first?.messageID == "msg_s1")
+        #expect(sink.records.first?.workflow == "w")
+    }
+
+    @Test func cacheCreationWithoutSplitIsFiveMinuteWrites() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "c.jsonl",
+            #"{"id":"m","model":"claude-opus-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":500,"output_tokens":1}}"#)
+        let record = try #require(try parse(path).records.first)
+        #expect(record.tokens.cacheWrite5m == 500 && record.tokens.cacheWrite1h == 0)
+        #expect(record.timestampFromFile)
+    }
+}
+
+@Suite struct StreamParserTests {
+    @Test func usageIsCumulativeAndACutStreamStillCounts() throws {
+        let sink = try parse(fixture("streams/stream.sse"))
+        #expect(sink.records.count == 2)
+        #expect(sink.rejects.isEmpty)
+        let complete = sink.records[0]
+        #expect(complete.messageID == "msg_01St001")
+        #expect(complete.tokens == TokenCounts(input: 25, cacheRead: 40960, output: 377))  // last delta, not summed
+        #expect(complete.stopReason == "end_turn")
+        #expect(complete.timestampFromFile)
+        let cut = sink.records[1]
+        #expect(cut.tokens == TokenCounts(input: 1000, cacheWrite5m: 3000, output: 64))
+        #expect(cut.stopReason == nil)
+    }
+
+    @Test func streamWithoutStopAtEndOfFileCounts() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "cut.sse",
+            """
+            event: message_start
+            data: {"type":"message_start","message":{"id":"msg_c","model":"claude-haiku-4-5","usage":{"input_tokens":5,"output_tokens":1}}}
+
+            event: message_delta
+            data: {"type":"message_delta","delta":{},"usage":{"output_tokens":9}}
+
+            data: {broken
+            """)
+        let sink = try parse(path)
+        #expect(sink.records.first?.tokens.output == 9)
+        #expect(sink.rejects.map(\.line) == [7])
+    }
+
+    @Test func eventsSavedAsJSONLinesAreAssembled() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "events.jsonl",
+            """
+            {"type":"message_start","message":{"id":"msg_j","model":"claude-opus-4-6","usage":{"input_tokens":5,"cache_read_input_tokens":100,"output_tokens":1}}}
+            {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}
+            {"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":50}}
+            {"type":"message_stop"}
+            """)
+        let sink = try parse(path)
+        #expect(sink.records.count == 1)
+        #expect(sink.records.first?.tokens.output == 50)
+        #expect(sink.records.first?.stopReason == "max_tokens")
+    }
+}
+
+@Suite struct DetectionAndReadingTests {
+    @Test(arguments: [
+        ("{\"a\":1}\n{\"a\":2}\n", FileLayout.jsonLines),
+        ("{\n  \"a\": 1\n}\n", FileLayout.jsonDocument),
+        ("[{\"a\":1}]", FileLayout.jsonDocument),
+        ("{\"a\":1}", FileLayout.jsonDocument),
+        ("event: ping\ndata: {}\n", FileLayout.serverSentEvents),
+        ("\u{FEFF}\n\n data: {}", FileLayout.serverSentEvents),
+        ("   \n", FileLayout.empty),
+        ("# usage notes\n", FileLayout.unknown),
+    ])
+    func layoutIsToldByContent(text: String, layout: FileLayout) {
+        #expect(FormatDetector.detect(head: Array(text.utf8), complete: true) == layout)
+    }
+
+    @Test func linesOverTheLimitAreSkippedAndCRLFIsStripped() throws {
+        let scratch = try ScratchDirectory()
+        let long = String(repeating: "x", count: 5000)
+        let path = try scratch.write("l.txt", "a\r\n\(long)\nb\nlast")
+        let reader = try LineReader(path: path, maxLineLength: 1024)
+        var seen: [String] = []
+        try reader.forEachLine { line, number in
+            switch line {
+            case .text(let bytes): seen.append("\(number):" + String(decoding: bytes, as: UTF8.self))
+            case .tooLong(let length): seen.append("\(number):long \(length)")
+            }
+        }
+        #expect(seen == ["1:a", "2:long 5000", "3:b", "4:last"])
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        ("2026-11-02T09:14:03Z", Int64(1_793_610_843_000)),
+        ("2026-11-02T09:14:03.5Z", 1_793_610_843_500),
+        ("2026-11-02 09:14:03.123456+00:00", 1_793_610_843_123),
+        ("2026-11-02T10:14:03+01:00", 1_793_610_843_000),
+        ("2026-11-02T04:14:03-0500", 1_793_610_843_000),
+        ("2026-11-02", 1_793_577_600_000),
+        ("1970-01-01T00:00:00Z", 0),
+    ])
+    func isoTimestamps(text: String, millis: Int64) {
+        #expect(Timestamp.parse(text, defaultOffset: 0) == millis)
+    }
+
+    @Test func rejectsWhatIsNotATimestamp() {
+        for text in ["", "yesterday", "2026-13-01", "2026-11-02T25:00:00Z", "2026-11-02Tx"] {
+            #expect(Timestamp.parse(text, defaultOffset: 0) == nil, "\(text)")
+        }
+    }
+
+    @Test func epochSecondsAndMilliseconds() {
+        #expect(Timestamp.fromEpoch(1_771_577_410.2) == 1_771_577_410_200)
+        #expect(Timestamp.fromEpoch(1_771_577_410_200) == 1_771_577_410_200)
+        #expect(Timestamp.iso(1_793_610_843_123) == "2026-11-02T09:14:03.123Z")
+    }
+}

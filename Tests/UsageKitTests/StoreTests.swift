@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import UsageKit
+
+@Suite struct StoreTests {
+    func ingest(_ paths: [String], into database: AppDatabase, zone: TimeZoneRule = .utc) throws -> (IngestSummary, [String]) {
+        var messages: [String] = []
+        let ingestor = Ingestor(database: database, options: IngestOptions(zone: zone)) { messages.append($0) }
+        return (try ingestor.ingest(paths: paths), messages)
+    }
+
+    func report(_ database: AppDatabase, _ grouping: ReportGrouping = .model, filter: RequestFilter = RequestFilter(),
+        source: UsageReport.Source = .automatic) throws -> UsageReport
+    {
+        try database.writer.read { db in
+            try UsageReport.fetch(db, filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
+        }
+    }
+
+    @Test func fixturesTotalTheHandComputedCost() throws {
+        let scratch = try ScratchDirectory()
+        let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
+        let (summary, messages) = try ingest([fixture("")], into: database)
+        #expect(messages.isEmpty)
+        #expect(summary.files == 4 && summary.newRequests == 12 && summary.rejectedLines == 0)
+        #expect(summary.unpricedRequests == 1 && summary.ignoredLines == 1)
+        let r = try report(database)
+        // Sum of the per-request hand computations in PricingTests and the fixture notes in the README.
+        #expect(r.totals.cost == USD("1.5943576"))
+        #expect(r.totals.requests == 12 && r.totals.unpricedRequests == 1)
+        #expect(r.unpriced.map(\.model) == ["claude-nova-7"])
+        #expect(r.rows.first(where: { $0.key == "claude-opus-4-6" })?.totals.cost == USD("0.45377"))
+    }
+
+    @Test func ingestingTwiceChangesNothing() throws {
+        let scratch = try ScratchDirectory()
+        let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
+        _ = try ingest([fixture("")], into: database)
+        let before = try report(database)
+        let (again, _) = try ingest([fixture("")], into: database)
+        #expect(again.newRequests == 0 && again.duplicates == 12)
+        #expect(try report(database) == before)
+    }
+
+    @Test func rollupAndRawScanAgree() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try ingest([fixture("")], into: database)
+        let day = Timestamp.parse("2026-11-03", defaultOffset: 0)!
+        for grouping in ReportGrouping.allCases {
+            for filter in [RequestFilter(), RequestFilter(since: day, until: day + 86_400_000), RequestFilter(since: day)] {
+                let fast = try report(database, grouping, filter: filter)
+                let raw = try report(database, grouping, filter: filter, source: .requests)
+                #expect(fast == raw, "\(grouping) \(filter)")
+            }
+        }
+        let nov3 = try report(database, .day, filter: RequestFilter(since: day, until: day + 86_400_000))
+        #expect(nov3.rows.map(\.key) == ["2026-11-03"])
+        #expect(nov3.totals.requests == 3)
+    }
+
+    @Test func aFileThatFailsHalfwayLeavesNothingBehind() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try ingest([fixture("messages/response.json")], into: database)
+        // The database fails on the third request of the next file, as a full disk would.
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TEMP TRIGGER fail BEFORE INSERT ON requests WHEN (SELECT COUNT(*) FROM requests) >= 3
+                    BEGIN SELECT RAISE(ABORT, 'disk full'); END
+                    """)
+        }
+        #expect(throws: UsageError.self) { try ingest([fixture("messages/responses.jsonl")], into: database) }
+        let counts = try database.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files")!,
+             try Int.fetchOne(db, sql: "SELECT SUM(requests) FROM usage_hourly")!)
+        }
+        #expect(counts == (1, 1, 1))
+    }
+
+    @Test func hashCollisionsNeverLoseARequest() throws {
+        let database = try AppDatabase.inMemory()
+        try database.writer.write { db in
+            try db.execute(sql: "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)")
+            let inserter = try RequestInserter(db: db, fileID: 1, format: "messages")
+            func item(_ id: String) -> PricedRecord {
+                var item = PricedRecord(
+                    UsageRecord(messageID: id, timestamp: 0, model: "m", tokens: TokenCounts(input: 1)),
+                    PriceResult(pricedAs: nil, cost: nil))
+                item.hash = 42  // force every key onto the same hash
+                return item
+            }
+            #expect(try inserter.insert(item("a")))
+            #expect(try inserter.insert(item("b")))
+            #expect(try !inserter.insert(item("a")))
+            #expect(try !inserter.insert(item("b")))
+            #expect(try inserter.insert(item("c")))
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") == 3)
+        }
+    }
+
+    @Test func defaultDatabaseLocation() {
+        #expect(DatabaseLocation.defaultPath(environment: ["USAGE_DB": "/x/u.db", "HOME": "/h"]) == "/x/u.db")
+        #expect(DatabaseLocation.defaultPath(environment: ["XDG_DATA_HOME": "/d", "HOME": "/h"]) == "/d/usage/usage.sqlite")
+        #expect(DatabaseLocation.defaultPath(environment: ["HOME": "/h"]) == "/h/.local/share/usage/usage.sqlite")
+    }
+
+    @Test func periodBounds() throws {
+        let (since, until) = try Period.bounds(since: "2026-11-02", until: "2026-11-03", days: nil)
+        #expect(since == Timestamp.parse("2026-11-02", defaultOffset: 0))
+        #expect(until == Timestamp.parse("2026-11-04", defaultOffset: 0))
+        let now = Date(timeIntervalSince1970: 1_793_610_843)  // 2026-11-02T09:14:03Z
+        let (last7, _) = try Period.bounds(since: nil, until: nil, days: 7, now: now)
+        #expect(last7 == Timestamp.parse("2026-10-27", defaultOffset: 0))
+        #expect(throws: UsageError.self) { try Period.bounds(since: "soon", until: nil, days: nil) }
+        #expect(throws: UsageError.self) { try Period.bounds(since: "2026-11-05", until: "2026-11-01", days: nil) }
+    }
+}
