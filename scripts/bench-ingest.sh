@@ -8,7 +8,8 @@
 #
 # Usage: scripts/bench-ingest.sh
 # Env:   LINES=N      number of generated lines (default 1000000)
-#        PY_RUNS=N    runs of the Python baseline, best is kept (default 1)
+#        PY_RUNS=N    runs of the Python baseline, best is kept (default 3)
+#        INGEST_RUNS=N fresh-database ingests, best is kept (default 3)
 #        REPORT_RUNS=N runs of each report, best is kept (default 5)
 #
 # Work files go to bench/ at the repository root (git-ignored). An existing
@@ -19,7 +20,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 LINES="${LINES:-1000000}"
-PY_RUNS="${PY_RUNS:-1}"
+PY_RUNS="${PY_RUNS:-3}"
+INGEST_RUNS="${INGEST_RUNS:-3}"
 REPORT_RUNS="${REPORT_RUNS:-5}"
 BENCH=bench
 DATA="$BENCH/responses.jsonl"
@@ -115,11 +117,14 @@ echo "    ${py_s} s, $(fdiv "$mb" "$py_s") MB/s"
 
 # --- ingest -----------------------------------------------------------------
 
-rm -f "$DB" "$DB"-*
-
-echo "==> usage ingest (fresh database)"
-res=$(timed 1 "$BENCH/ingest1.log" "$BIN" ingest "$DATA" --db "$DB")
-read -r ing1_s ing1_rss <<<"$res"
+echo "==> usage ingest (fresh database, best of $INGEST_RUNS)"
+ing1_s=""
+for _ in $(seq "$INGEST_RUNS"); do
+    rm -f "$DB" "$DB"-*
+    res=$(timed 1 "$BENCH/ingest1.log" "$BIN" ingest "$DATA" --db "$DB")
+    read -r run_s ing1_rss <<<"$res"
+    if [ -z "$ing1_s" ] || flt "$run_s" "$ing1_s"; then ing1_s=$run_s; fi
+done
 echo "    ${ing1_s} s, $(fdiv "$mb" "$ing1_s") MB/s, $(fdiv "$nlines" "$ing1_s" "%.0f") lines/s, peak RSS $(rss_mb "$ing1_rss")"
 sed 's/^/    | /' "$BENCH/ingest1.log" | tail -n 5
 
@@ -152,6 +157,12 @@ res=$(timed "$REPORT_RUNS" /dev/null "$BIN" report --db "$DB" --by day)
 read -r repd_s _ <<<"$res"
 echo "    ${repd_s} s"
 
+# A bound inside an hour cannot use the hourly rollup: this is the scan of every request.
+echo "==> usage report --since 2026-09-01T00:30:00Z (full scan, best of $REPORT_RUNS)"
+res=$(timed "$REPORT_RUNS" /dev/null "$BIN" report --db "$DB" --since 2026-09-01T00:30:00Z)
+read -r reps_s _ <<<"$res"
+echo "    ${reps_s} s"
+
 # --- summary ----------------------------------------------------------------
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
@@ -165,10 +176,11 @@ Benchmark: $nlines lines, $mb MB ($DATA), $cpu, $cores cores, $(uname -s)
 | metric | value | target |
 |---|---|---|
 | Python \`json.loads\` loop (best of $PY_RUNS) | ${py_s} s ($(fdiv "$mb" "$py_s") MB/s) | baseline |
-| \`usage ingest\`, fresh DB | ${ing1_s} s ($(fdiv "$mb" "$ing1_s") MB/s, $(fdiv "$nlines" "$ing1_s" "%.0f") lines/s) | < ${py_s} s: $(verdict flt "$ing1_s" "$py_s") |
+| \`usage ingest\`, fresh DB (best of $INGEST_RUNS) | ${ing1_s} s ($(fdiv "$mb" "$ing1_s") MB/s, $(fdiv "$nlines" "$ing1_s" "%.0f") lines/s) | < ${py_s} s: $(verdict flt "$ing1_s" "$py_s") |
 | \`usage ingest\`, re-run (idempotent) | ${ing2_s} s ($(fdiv "$mb" "$ing2_s") MB/s, $(fdiv "$nlines" "$ing2_s" "%.0f") lines/s) | < ${py_s} s: $(verdict flt "$ing2_s" "$py_s") |
 | peak RSS, ingest fresh / re-run | $(rss_mb "$ing1_rss") / $(rss_mb "$ing2_rss") | - |
 | database size after ingest | $db_mb MB | - |
 | \`usage report\` (best of $REPORT_RUNS) | ${rep_s} s | < 0.5 s: $(verdict flt "$rep_s" 0.5) |
 | \`usage report --by day\` (best of $REPORT_RUNS) | ${repd_s} s | < 0.5 s: $(verdict flt "$repd_s" 0.5) |
+| \`usage report --since\` mid-hour (scans every request) | ${reps_s} s | - |
 EOF

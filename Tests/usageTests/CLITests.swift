@@ -1,0 +1,470 @@
+import Foundation
+import Testing
+
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLIError: Error, CustomStringConvertible {
+    case executableNotFound(searched: [String])
+    case notJSON(String)
+
+    var description: String {
+        switch self {
+        case .executableNotFound(let searched):
+            return "could not find the built `usage` executable; searched upwards from: \(searched.joined(separator: ", "))"
+        case .notJSON(let text):
+            return "output is not the expected JSON: \(text.prefix(500))"
+        }
+    }
+}
+
+enum CLI {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var fixtures: URL { repositoryRoot.appendingPathComponent("fixtures", isDirectory: true) }
+
+    static func fixture(_ relativePath: String) -> URL {
+        fixtures.appendingPathComponent(relativePath)
+    }
+
+    static func executable() throws -> URL {
+        var starts: [URL] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            starts.append(URL(fileURLWithPath: exe))
+        }
+        if let first = CommandLine.arguments.first, !first.isEmpty {
+            starts.append(URL(fileURLWithPath: first).standardizedFileURL)
+        }
+        starts.append(Bundle.main.bundleURL)
+        starts.append(Bundle.main.executableURL ?? Bundle.main.bundleURL)
+
+        let fm = FileManager.default
+        for start in starts {
+            var dir = start.deletingLastPathComponent()
+            while true {
+                let candidate = dir.appendingPathComponent("usage")
+                var isDirectory: ObjCBool = false
+                if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                    fm.isExecutableFile(atPath: candidate.path)
+                {
+                    return candidate
+                }
+                let parent = dir.deletingLastPathComponent()
+                if parent.path == dir.path || dir.path == "/" { break }
+                dir = parent
+            }
+        }
+        throw CLIError.executableNotFound(searched: starts.map(\.path))
+    }
+
+    static func run(_ arguments: [String], in sandbox: Sandbox) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["USAGE_DB"] = sandbox.fallbackDatabase.path
+        environment["XDG_DATA_HOME"] = sandbox.root.appendingPathComponent("xdg-data", isDirectory: true).path
+        process.environment = environment
+
+        let token = UUID().uuidString
+        let outURL = sandbox.root.appendingPathComponent(".stdout-\(token)")
+        let errURL = sandbox.root.appendingPathComponent(".stderr-\(token)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+
+        let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+        return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}
+
+final class Sandbox {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("usage-cli-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    var database: URL { root.appendingPathComponent("usage.sqlite") }
+    var fallbackDatabase: URL { root.appendingPathComponent("env-fallback.sqlite") }
+
+    func url(_ name: String) -> URL { root.appendingPathComponent(name) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    func run(_ arguments: String...) throws -> CLIResult {
+        try CLI.run(arguments, in: self)
+    }
+
+    func run(arguments: [String]) throws -> CLIResult {
+        try CLI.run(arguments, in: self)
+    }
+
+    func ingest(_ paths: [String], extra: [String] = []) throws -> CLIResult {
+        try run(arguments: ["ingest"] + paths + ["--db", database.path] + extra)
+    }
+
+    func ingestFixtures() throws -> CLIResult {
+        try ingest([CLI.fixtures.path])
+    }
+
+    func report(_ extra: [String] = []) throws -> CLIResult {
+        try run(arguments: ["report", "--db", database.path, "--format", "json"] + extra)
+    }
+
+    func events(_ extra: [String] = []) throws -> CLIResult {
+        try run(arguments: ["events", "--db", database.path, "--format", "json"] + extra)
+    }
+}
+
+func jsonObject(_ text: String) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    guard let object = value as? [String: Any] else { throw CLIError.notJSON(text) }
+    return object
+}
+
+func jsonArray(_ text: String) throws -> [[String: Any]] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    guard let array = value as? [[String: Any]] else { throw CLIError.notJSON(text) }
+    return array
+}
+
+func int(_ value: Any?) -> Int? {
+    (value as? NSNumber)?.intValue
+}
+
+func isNull(_ value: Any?) -> Bool {
+    value is NSNull
+}
+
+/// The raw text of the innermost flat JSON object `{ ... }` that contains `marker`.
+func rawObject(in text: String, containing marker: String) -> Substring? {
+    guard let hit = text.range(of: marker) else { return nil }
+    guard let open = text[..<hit.lowerBound].lastIndex(of: "{") else { return nil }
+    guard let close = text[hit.upperBound...].firstIndex(of: "}") else { return nil }
+    return text[open...close]
+}
+
+func describe(_ result: CLIResult) -> Comment {
+    "status \(result.status)\nstdout:\n\(result.stdout.prefix(2000))\nstderr:\n\(result.stderr.prefix(2000))"
+}
+
+@Suite struct CLITests {
+    @Test func ingestFixturesAndReportTotals() throws {
+        let sandbox = try Sandbox()
+
+        let ingest = try sandbox.ingestFixtures()
+        #expect(ingest.status == 0, describe(ingest))
+        #expect(ingest.stderr.contains("12 new requests"), describe(ingest))
+        #expect(ingest.stderr.contains("0 duplicates"), describe(ingest))
+        #expect(ingest.stderr.contains("0 rejected lines"), describe(ingest))
+        #expect(ingest.stdout.isEmpty, describe(ingest))
+
+        let report = try sandbox.report()
+        #expect(report.status == 0, describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 1.594357600"), describe(report))
+
+        let json = try jsonObject(report.stdout)
+        #expect(json["group_by"] as? String == "model")
+        for key in ["period", "price_table", "totals", "rows", "unpriced_models", "notes"] {
+            #expect(json[key] != nil, "missing key \(key)")
+        }
+        let totals = try #require(json["totals"] as? [String: Any])
+        #expect(int(totals["requests"]) == 12)
+        #expect(int(totals["unpriced_requests"]) == 1)
+        let cost = try #require(totals["cost_usd"] as? NSNumber)
+        #expect(abs(cost.doubleValue - 1.5943576) < 1e-9)
+
+        let totalsText = try #require(rawObject(in: report.stdout, containing: "\"unpriced_requests\": 1,"))
+        #expect(totalsText.contains("\"requests\": 12,"))
+        #expect(totalsText.contains("\"cost_usd\": 1.594357600"))
+
+        let unpriced = try #require(json["unpriced_models"] as? [[String: Any]])
+        let nova = unpriced.first { $0["model"] as? String == "claude-nova-7" }
+        let novaEntry = try #require(nova, "claude-nova-7 is not listed as unpriced: \(unpriced)")
+        #expect(int(novaEntry["requests"]) == 1)
+
+        let rows = try #require(json["rows"] as? [[String: Any]])
+        #expect(rows.reduce(0) { $0 + (int($1["requests"]) ?? 0) } == 12)
+        let novaRow = try #require(rows.first { $0["model"] as? String == "claude-nova-7" })
+        #expect(isNull(novaRow["cost_usd"]))
+
+        #expect(!FileManager.default.fileExists(atPath: sandbox.fallbackDatabase.path))
+    }
+
+    @Test func ingestIsIdempotent() throws {
+        let sandbox = try Sandbox()
+
+        let first = try sandbox.ingestFixtures()
+        #expect(first.status == 0, describe(first))
+        #expect(first.stderr.contains("12 new requests"), describe(first))
+        let reportAfterFirst = try sandbox.report()
+        #expect(reportAfterFirst.status == 0, describe(reportAfterFirst))
+
+        let second = try sandbox.ingestFixtures()
+        #expect(second.status == 0, describe(second))
+        #expect(second.stderr.contains("0 new requests"), describe(second))
+        #expect(second.stderr.contains("12 duplicates"), describe(second))
+
+        let reportAfterSecond = try sandbox.report()
+        #expect(reportAfterSecond.status == 0, describe(reportAfterSecond))
+        #expect(reportAfterSecond.stdout == reportAfterFirst.stdout)
+
+        let totals = try #require(try jsonObject(reportAfterSecond.stdout)["totals"] as? [String: Any])
+        #expect(int(totals["requests"]) == 12)
+    }
+
+    @Test func sameResponseInSeveralFilesIsStoredOnce() throws {
+        let sandbox = try Sandbox()
+        let source = try String(contentsOf: CLI.fixture("messages/responses.jsonl"), encoding: .utf8)
+        let firstLine = try #require(source.split(separator: "\n").first.map(String.init))
+        let envelope = try jsonObject(firstLine)
+        let response = try #require(envelope["response"] as? [String: Any])
+        #expect(response["id"] as? String == "msg_01Fx001")
+        #expect(response["request_id"] == nil)
+        let bareLine = String(decoding: try JSONSerialization.data(withJSONObject: response), as: UTF8.self)
+
+        let bare = try sandbox.write("logs/bare.jsonl", bareLine + "\n")
+        let bareRun = try sandbox.ingest([bare.path])
+        #expect(bareRun.status == 0, describe(bareRun))
+        #expect(bareRun.stderr.contains("1 new request"), describe(bareRun))
+
+        let copyA = try sandbox.write("logs/copy-a.jsonl", source)
+        let copyB = try sandbox.write("logs/copy-b.jsonl", source)
+        let copies = try sandbox.ingest([copyA.path, copyB.path])
+        #expect(copies.status == 0, describe(copies))
+        #expect(copies.stderr.contains("6 new requests"), describe(copies))
+        #expect(copies.stderr.contains("8 duplicates"), describe(copies))
+
+        let report = try sandbox.report()
+        #expect(report.status == 0, describe(report))
+        let totals = try #require(try jsonObject(report.stdout)["totals"] as? [String: Any])
+        #expect(int(totals["requests"]) == 7)
+
+        let events = try jsonArray(try sandbox.events().stdout)
+        #expect(events.count == 7)
+        let sonnetLine1 = events.filter {
+            ($0["input_tokens"] as? NSNumber)?.intValue == 312 && $0["model"] as? String == "claude-sonnet-4-5-20250929"
+        }
+        #expect(sonnetLine1.count == 1)
+    }
+
+    @Test func badLinesAreReportedAndGoodLinesLand() throws {
+        let sandbox = try Sandbox()
+        let lines = try String(contentsOf: CLI.fixture("messages/responses.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let good1 = lines[0]
+        let good3 = lines[2]
+        let stringTokens = lines[5].replacingOccurrences(of: "\"input_tokens\":500", with: "\"input_tokens\":\"abc\"")
+        #expect(stringTokens != lines[5])
+        let text = [good1, "{\"timestamp\":\"2026-11-02T09:14:03Z\",{\"oops\"", good3, stringTokens].joined(separator: "\n") + "\n"
+        let bad = try sandbox.write("bad.jsonl", text)
+
+        let ingest = try sandbox.ingest([bad.path])
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(ingest.stderr.contains("bad.jsonl:2:"), describe(ingest))
+        #expect(ingest.stderr.contains("bad.jsonl:4:"), describe(ingest))
+        #expect(ingest.stderr.contains("\(bad.path):2:"), describe(ingest))
+        #expect(!ingest.stderr.contains("bad.jsonl:1:"), describe(ingest))
+        #expect(!ingest.stderr.contains("bad.jsonl:3:"), describe(ingest))
+        #expect(ingest.stderr.contains("2 new requests"), describe(ingest))
+        #expect(ingest.stderr.contains("2 rejected lines"), describe(ingest))
+
+        let events = try sandbox.events()
+        #expect(events.status == 0, describe(events))
+        let array = try jsonArray(events.stdout)
+        #expect(array.count == 2)
+        let requestIDs = Set(array.compactMap { $0["request_id"] as? String })
+        #expect(requestIDs == ["req_011Ex001", "req_011Ex003"])
+        let sources = array.compactMap { $0["source"] as? String }
+        #expect(Set(sources) == ["\(bad.path):1", "\(bad.path):3"])
+    }
+
+    @Test func eventsOutput() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingestFixtures()
+        #expect(ingest.status == 0, describe(ingest))
+
+        let all = try sandbox.events()
+        #expect(all.status == 0, describe(all))
+        let events = try jsonArray(all.stdout)
+        #expect(events.count == 12)
+        let expectedKeys: Set<String> = [
+            "id", "request_id", "timestamp", "model", "priced_as", "service_tier", "input_tokens",
+            "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
+            "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "cost_usd",
+            "priced", "source",
+        ]
+        for event in events {
+            #expect(Set(event.keys) == expectedKeys)
+        }
+
+        let opus = try #require(events.first { $0["request_id"] as? String == "req_011Ex002" })
+        #expect(opus["model"] as? String == "claude-opus-4-6")
+        #expect(int(opus["cache_write_1h_tokens"]) == 6000)
+        #expect(opus["priced"] as? Bool == true)
+        let responsesPath = CLI.fixture("messages/responses.jsonl").standardizedFileURL.path
+        #expect(opus["source"] as? String == "\(responsesPath):2")
+        #expect(all.stdout.contains("\"cost_usd\": 0.234740000"))
+        let opusText = try #require(rawObject(in: all.stdout, containing: "\"request_id\": \"req_011Ex002\""))
+        #expect(opusText.contains("\"cost_usd\": 0.234740000"), "\(opusText)")
+
+        let sonnetText = try #require(rawObject(in: all.stdout, containing: "\"request_id\": \"req_011Ex001\""))
+        #expect(sonnetText.contains("\"cost_usd\": 0.036052600"), "\(sonnetText)")
+        let bedrockText = try #require(rawObject(in: all.stdout, containing: "\"request_id\": \"req_011Ex004\""))
+        #expect(bedrockText.contains("\"model\": \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\""), "\(bedrockText)")
+        #expect(bedrockText.contains("\"cost_usd\": 0.981000000"), "\(bedrockText)")
+
+        let nova = try #require(events.first { $0["model"] as? String == "claude-nova-7" })
+        #expect(isNull(nova["cost_usd"]))
+        #expect(nova["priced"] as? Bool == false)
+
+        let streamed = events.filter { ($0["source"] as? String)?.contains("stream.sse:") == true }
+        #expect(streamed.count == 2)
+        let streamedOpus = try #require(streamed.first { $0["model"] as? String == "claude-opus-4-6" })
+        #expect(int(streamedOpus["output_tokens"]) == 377)
+        let streamedSonnet = try #require(streamed.first { $0["model"] as? String == "claude-sonnet-4-5-20250929" })
+        #expect(int(streamedSonnet["output_tokens"]) == 64)
+        let streamedOpusText = try #require(rawObject(in: all.stdout, containing: "\"output_tokens\": 377,"))
+        #expect(streamedOpusText.contains("\"cost_usd\": 0.030030000"), "\(streamedOpusText)")
+        let streamedSonnetText = try #require(rawObject(in: all.stdout, containing: "\"output_tokens\": 64,"))
+        #expect(streamedSonnetText.contains("\"cost_usd\": 0.015210000"), "\(streamedSonnetText)")
+
+        let limited = try sandbox.events(["--limit", "3"])
+        #expect(limited.status == 0, describe(limited))
+        #expect(try jsonArray(limited.stdout).count == 3)
+
+        let sonnet = try sandbox.events(["--model", "claude-sonnet-4-5"])
+        #expect(sonnet.status == 0, describe(sonnet))
+        let sonnetEvents = try jsonArray(sonnet.stdout)
+        #expect(sonnetEvents.count == 3)
+        for event in sonnetEvents {
+            #expect(event["priced_as"] as? String == "claude-sonnet-4-5")
+        }
+        let sonnetIDs = Set(sonnetEvents.compactMap { $0["request_id"] as? String })
+        #expect(sonnetIDs.isSuperset(of: ["req_011Ex001", "req_011Ex004"]))
+        #expect(sonnetEvents.contains { ($0["source"] as? String)?.contains("stream.sse:") == true })
+        #expect(sonnetEvents.contains { $0["model"] as? String == "us.anthropic.claude-sonnet-4-5-20250929-v1:0" })
+
+        let csv = try sandbox.run(arguments: ["events", "--db", sandbox.database.path, "--format", "csv"])
+        #expect(csv.status == 0, describe(csv))
+        let csvLines = csv.stdout.split(whereSeparator: \.isNewline)
+        let header = try #require(csvLines.first)
+        #expect(header.hasPrefix("id,request_id,timestamp,model"), "\(header)")
+        #expect(csvLines.count == 13)
+    }
+
+    @Test func periodFiltersAndDailyRows() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingestFixtures()
+        #expect(ingest.status == 0, describe(ingest))
+
+        let oneDay = try sandbox.report(["--since", "2026-11-03", "--until", "2026-11-03"])
+        #expect(oneDay.status == 0, describe(oneDay))
+        let totals = try #require(try jsonObject(oneDay.stdout)["totals"] as? [String: Any])
+        #expect(int(totals["requests"]) == 3)
+
+        let dayEvents = try sandbox.events(["--since", "2026-11-03", "--until", "2026-11-03"])
+        #expect(dayEvents.status == 0, describe(dayEvents))
+        let events = try jsonArray(dayEvents.stdout)
+        #expect(Set(events.compactMap { $0["request_id"] as? String }) == ["req_011Ex003", "req_011Ex004", "req_011Ex005"])
+        for event in events {
+            #expect((event["timestamp"] as? String)?.hasPrefix("2026-11-03T") == true, "\(event)")
+        }
+
+        let byDay = try sandbox.report(["--by", "day"])
+        #expect(byDay.status == 0, describe(byDay))
+        let json = try jsonObject(byDay.stdout)
+        #expect(json["group_by"] as? String == "day")
+        let rows = try #require(json["rows"] as? [[String: Any]])
+        let days = rows.compactMap { $0["day"] as? String }
+        #expect(days.count == rows.count)
+        #expect(!days.isEmpty)
+        #expect(days == days.sorted())
+        #expect(Set(days).count == days.count)
+        #expect(days.contains("2026-11-03"))
+        #expect(rows.reduce(0) { $0 + (int($1["requests"]) ?? 0) } == 12)
+        let nov3 = try #require(rows.first { $0["day"] as? String == "2026-11-03" })
+        #expect(int(nov3["requests"]) == 3)
+    }
+
+    @Test func errorsAndExitStatuses() throws {
+        let sandbox = try Sandbox()
+
+        let missingDB = sandbox.url("does-not-exist.sqlite")
+        let report = try sandbox.run(arguments: ["report", "--db", missingDB.path])
+        #expect(report.status == 2, describe(report))
+        #expect(!report.stderr.isEmpty, describe(report))
+        #expect(report.stdout.isEmpty, describe(report))
+        #expect(!FileManager.default.fileExists(atPath: missingDB.path))
+
+        let missingInput = sandbox.url("missing.jsonl")
+        let ingest = try sandbox.ingest([missingInput.path])
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(ingest.stderr.contains(missingInput.path), describe(ingest))
+
+        let fixturesIngest = try sandbox.ingestFixtures()
+        #expect(fixturesIngest.status == 0, describe(fixturesIngest))
+        let badSince = try sandbox.report(["--since", "notadate"])
+        #expect(badSince.status != 0, describe(badSince))
+        #expect(badSince.stderr.contains("--since"), describe(badSince))
+        #expect(badSince.stdout.isEmpty, describe(badSince))
+
+        let badZone = try sandbox.run(
+            arguments: ["ingest", "--tz", "Mars/Olympus", "x", "--db", sandbox.url("tz.sqlite").path])
+        #expect(badZone.status == 64, describe(badZone))
+        #expect(badZone.stderr.contains("Mars/Olympus"), describe(badZone))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.url("tz.sqlite").path))
+    }
+
+    @Test func timeZoneForTimestampsWithoutOne() throws {
+        let sandbox = try Sandbox()
+        let line = """
+            {"timestamp":"2026-11-05T13:00:00","request_id":"req_tz_001","response":{"id":"msg_tz_001","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":100,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":10}}}
+            """
+        let file = try sandbox.write("paris.jsonl", line + "\n")
+
+        let ingest = try sandbox.ingest([file.path], extra: ["--tz", "Europe/Paris"])
+        #expect(ingest.status == 0, describe(ingest))
+        #expect(ingest.stderr.contains("1 new request"), describe(ingest))
+
+        let events = try sandbox.events()
+        #expect(events.status == 0, describe(events))
+        let array = try jsonArray(events.stdout)
+        #expect(array.count == 1)
+        let event = try #require(array.first)
+        #expect(event["request_id"] as? String == "req_tz_001")
+        #expect(event["timestamp"] as? String == "2026-11-05T12:00:00.000Z")
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine and runs the whole test suite (unit and end-to-end).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh
+swift build --build-tests
+swift test --skip-build
