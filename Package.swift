@@ -13,8 +13,13 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "SQLiteTuning",
+            dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
+        .target(
             name: "UsageKit",
             dependencies: [
+                "SQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

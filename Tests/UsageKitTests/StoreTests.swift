@@ -85,18 +85,19 @@ import Testing
         try database.writer.write { db in
             try db.execute(sql: "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)")
             let inserter = try RequestInserter(db: db, fileID: 1, format: "messages")
-            func item(_ id: String) -> PricedRecord {
-                var item = PricedRecord(
+            func insert(_ id: String) throws -> Bool {
+                var batch = RecordBatch(capacity: 1)
+                batch.append(
                     UsageRecord(messageID: id, timestamp: 0, model: "m", tokens: TokenCounts(input: 1)),
                     PriceResult(pricedAs: nil, cost: nil))
-                item.hash = 42  // force every key onto the same hash
-                return item
+                batch.items[0].hash = 42  // force every key onto the same hash
+                return try batch.text.withUnsafeBufferPointer { try inserter.insert(batch, 0, text: $0.baseAddress!) }
             }
-            #expect(try inserter.insert(item("a")))
-            #expect(try inserter.insert(item("b")))
-            #expect(try !inserter.insert(item("a")))
-            #expect(try !inserter.insert(item("b")))
-            #expect(try inserter.insert(item("c")))
+            #expect(try insert("a"))
+            #expect(try insert("b"))
+            #expect(try !insert("a"))
+            #expect(try !insert("b"))
+            #expect(try insert("c"))
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") == 3)
         }
     }

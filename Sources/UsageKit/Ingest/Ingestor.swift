@@ -194,14 +194,16 @@ public final class Ingestor {
                 var rollup = HourlyRollup()
                 do {
                     while let batch = try channel.receive() {
-                        for item in batch {
-                            if try inserter.insert(item) {
+                        try batch.text.withUnsafeBufferPointer { text in
+                            for (index, item) in batch.items.enumerated() {
+                                guard try inserter.insert(batch, index, text: text.baseAddress!) else {
+                                    stored.duplicates += 1
+                                    continue
+                                }
                                 stored.newRequests += 1
                                 if item.price.cost == nil { stored.unpricedRequests += 1 }
                                 if item.record.timestampFromFile { stored.undatedRequests += 1 }
                                 rollup.add(item.record, item.price)
-                            } else {
-                                stored.duplicates += 1
                             }
                         }
                     }
@@ -240,7 +242,7 @@ private final class ParsingSink: ParseSink, @unchecked Sendable {
     var channel: BatchChannel?
     private(set) var rejected = 0
     private(set) var ignored = 0
-    private var batch: [PricedRecord] = []
+    private var batch = RecordBatch(capacity: ParsingSink.batchSize)
     private let maxReported: Int
     private let diagnostic: (String) -> Void
     static let batchSize = 2048
@@ -250,18 +252,17 @@ private final class ParsingSink: ParseSink, @unchecked Sendable {
         self.pricer = pricer
         self.maxReported = maxReported
         self.diagnostic = diagnostic
-        batch.reserveCapacity(Self.batchSize)
     }
 
     func accept(_ record: UsageRecord) throws {
-        batch.append(PricedRecord(record, pricer.price(record)))
+        batch.append(record, pricer.price(record))
         if batch.count == Self.batchSize { try flush() }
     }
 
     func flush() throws {
-        guard !batch.isEmpty else { return }
+        guard batch.count > 0 else { return }
         try channel!.send(batch)
-        batch.removeAll(keepingCapacity: true)
+        batch = RecordBatch(capacity: Self.batchSize)
     }
 
     func reject(line: Int, reason: String) {
@@ -282,7 +283,7 @@ private final class ParsingSink: ParseSink, @unchecked Sendable {
 /// A bounded hand-off of batches between one producer and one consumer thread.
 final class BatchChannel: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [[PricedRecord]] = []
+    private var queue: [RecordBatch] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
@@ -291,7 +292,7 @@ final class BatchChannel: @unchecked Sendable {
     struct Cancelled: Error {}
 
     /// Blocks while the consumer is behind; throws when the consumer gave up.
-    func send(_ batch: [PricedRecord]) throws {
+    func send(_ batch: RecordBatch) throws {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= capacity && !cancelled { condition.wait() }
@@ -310,7 +311,7 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// The next batch, nil at the end; rethrows the producer's failure.
-    func receive() throws -> [PricedRecord]? {
+    func receive() throws -> RecordBatch? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !finished { condition.wait() }

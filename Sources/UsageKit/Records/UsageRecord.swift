@@ -90,10 +90,24 @@ public struct UsageRecord: Sendable, Equatable {
     /// Message ids are unique per API response, so the same response logged with and without a request id is
     /// still one request. Without a message id the request id identifies it; without either, the usage itself.
     public var dedupeKey: String {
-        if let messageID, !messageID.isEmpty { return "m:" + messageID }
-        if let requestID, !requestID.isEmpty { return "r:" + requestID }
-        let t = tokens
-        return "u:\(timestamp)|\(model)|\(t.input)|\(t.cacheWrite5m)|\(t.cacheWrite1h)|\(t.cacheRead)|\(t.output)|"
-            + "\(session ?? "")|\(workflow ?? "")|\(serviceTier ?? "")"
+        var bytes: [UInt8] = []
+        appendDedupeKey(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of `dedupeKey` to `bytes`, without building a string.
+    func appendDedupeKey(to bytes: inout [UInt8]) {
+        if let messageID, !messageID.isEmpty {
+            bytes.append(contentsOf: "m:".utf8)
+            bytes.append(contentsOf: messageID.utf8)
+        } else if let requestID, !requestID.isEmpty {
+            bytes.append(contentsOf: "r:".utf8)
+            bytes.append(contentsOf: requestID.utf8)
+        } else {
+            let t = tokens
+            let text = "u:\(timestamp)|\(model)|\(t.input)|\(t.cacheWrite5m)|\(t.cacheWrite1h)|\(t.cacheRead)|\(t.output)|"
+                + "\(session ?? "")|\(workflow ?? "")|\(serviceTier ?? "")"
+            bytes.append(contentsOf: text.utf8)
+        }
     }
 }

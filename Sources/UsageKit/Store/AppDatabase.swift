@@ -1,5 +1,9 @@
 import Foundation
 import GRDB
+import SQLiteTuning
+
+/// SQLite's process-wide settings, applied once before the first connection opens.
+private let sqliteTuned: Void = { _ = usage_sqlite_tune() }()
 
 /// The tool's SQLite database: schema, migrations and connection settings.
 public struct AppDatabase: Sendable {
@@ -40,6 +44,7 @@ public struct AppDatabase: Sendable {
     }
 
     private static func configuration() -> Configuration {
+        _ = sqliteTuned
         var config = Configuration()
         // Two processes (an ingest from cron and a report) may share the file.
         config.busyMode = .timeout(30)

@@ -5,14 +5,70 @@ import GRDBSQLite
 struct PricedRecord: Sendable {
     var record: UsageRecord
     var price: PriceResult
-    var key: String
     var hash: Int64
+}
 
-    init(_ record: UsageRecord, _ price: PriceResult) {
-        self.record = record
-        self.price = price
-        key = record.dedupeKey
-        hash = RequestInserter.hash(key)
+/// Priced requests on their way from the parsing thread to the writing thread.
+///
+/// Every text value is packed into one byte buffer as the parser goes, so the writer binds it to SQLite in place:
+/// no allocation or copy per value on the thread that bounds the ingest's speed.
+struct RecordBatch: Sendable {
+    /// The text columns, in binding order.
+    enum Field: Int, CaseIterable {
+        case pricedAs, model, serviceTier, inferenceGeo, speed, stopReason, session, workflow, taskType, project
+        case requestID, dedupeKey
+    }
+
+    var items: [PricedRecord] = []
+    private(set) var text: [UInt8] = []
+    /// Start and length of each item's fields in `text`; a length of -1 is NULL.
+    private(set) var spans: [(start: Int32, length: Int32)] = []
+
+    init(capacity: Int) {
+        items.reserveCapacity(capacity)
+        spans.reserveCapacity(capacity * Field.allCases.count)
+        text.reserveCapacity(capacity * 256)
+    }
+
+    var count: Int { items.count }
+
+    mutating func append(_ record: UsageRecord, _ price: PriceResult) {
+        pack(price.pricedAs)
+        pack(record.model)
+        pack(record.serviceTier)
+        pack(record.inferenceGeo)
+        pack(record.speed)
+        pack(record.stopReason)
+        pack(record.session)
+        pack(record.workflow)
+        pack(record.taskType)
+        pack(record.project)
+        pack(record.requestID)
+        let keyStart = text.count
+        record.appendDedupeKey(to: &text)
+        spans.append((Int32(keyStart), Int32(text.count - keyStart)))
+        let hash = text.withUnsafeBufferPointer { RequestInserter.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
+        items.append(PricedRecord(record: record, price: price, hash: hash))
+    }
+
+    private mutating func pack(_ value: String?) {
+        guard let value else {
+            spans.append((0, -1))
+            return
+        }
+        let start = text.count
+        text.append(contentsOf: value.utf8)
+        spans.append((Int32(start), Int32(text.count - start)))
+    }
+
+    func span(_ item: Int, _ field: Field) -> (start: Int32, length: Int32) {
+        spans[item * Field.allCases.count + field.rawValue]
+    }
+
+    /// The dedupe key of item `index`.
+    func key(_ index: Int) -> String {
+        let (start, length) = span(index, .dedupeKey)
+        return String(decoding: text[Int(start)..<Int(start + length)], as: UTF8.self)
     }
 }
 
@@ -28,7 +84,7 @@ final class RequestInserter {
     private let handle: OpaquePointer
     private let lookup: Statement
     private let fileID: Int64
-    private let format: String
+    private var formatValue: String
 
     static let sql = """
         INSERT OR IGNORE INTO requests (ts, priced_as, model, input_tokens, cache_write_5m_tokens,
@@ -44,39 +100,50 @@ final class RequestInserter {
         handle = statement.sqliteStatement
         lookup = try db.cachedStatement(sql: "SELECT dedupe_key FROM requests WHERE key_hash = ?")
         self.fileID = fileID
-        self.format = format
+        formatValue = format
     }
 
-    /// Inserts one request; returns false when it was already stored.
-    func insert(_ item: PricedRecord) throws -> Bool {
+    /// Inserts item `index` of `batch`, whose text buffer starts at `text`; returns false when it was already
+    /// stored.
+    func insert(_ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) throws -> Bool {
+        let item = batch.items[index]
         let r = item.record
         let price = item.price
         let s = handle
+        func bind(_ position: Int32, _ field: RecordBatch.Field) {
+            let (start, length) = batch.span(index, field)
+            if length < 0 {
+                sqlite3_bind_null(s, position)
+            } else {
+                // SQLITE_STATIC: the batch outlives the statement's step, so SQLite reads the bytes in place.
+                sqlite3_bind_text(
+                    s, position, UnsafeRawPointer(text + Int(start)).assumingMemoryBound(to: CChar.self), length, nil)
+            }
+        }
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, r.timestamp)
-        bind(2, price.pricedAs)
-        bind(3, r.model)
+        bind(2, .pricedAs)
+        bind(3, .model)
         sqlite3_bind_int64(s, 4, r.tokens.input)
         sqlite3_bind_int64(s, 5, r.tokens.cacheWrite5m)
         sqlite3_bind_int64(s, 6, r.tokens.cacheWrite1h)
         sqlite3_bind_int64(s, 7, r.tokens.cacheRead)
         sqlite3_bind_int64(s, 8, r.tokens.output)
         if let cost = price.cost { sqlite3_bind_int64(s, 9, cost.nanos) } else { sqlite3_bind_null(s, 9) }
-        bind(10, r.serviceTier)
-        bind(11, r.inferenceGeo)
-        bind(12, r.speed)
-        bind(13, r.stopReason)
+        bind(10, .serviceTier)
+        bind(11, .inferenceGeo)
+        bind(12, .speed)
+        bind(13, .stopReason)
         if let t = r.thinkingTokens { sqlite3_bind_int64(s, 14, t) } else { sqlite3_bind_null(s, 14) }
         sqlite3_bind_int64(s, 15, r.webSearchRequests)
         sqlite3_bind_int64(s, 16, r.webFetchRequests)
-        bind(17, r.session)
-        bind(18, r.workflow)
-        bind(19, r.taskType)
-        bind(20, r.project)
-        bind(21, r.requestID)
-        let key = item.key
-        bind(22, key)
-        bind(24, format)
+        bind(17, .session)
+        bind(18, .workflow)
+        bind(19, .taskType)
+        bind(20, .project)
+        bind(21, .requestID)
+        bind(22, .dedupeKey)
+        formatValue.withUTF8 { _ = sqlite3_bind_text(s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), Self.transient) }
         sqlite3_bind_int64(s, 25, fileID)
         sqlite3_bind_int64(s, 26, Int64(r.line))
         sqlite3_bind_int64(s, 27, r.timestampFromFile ? 1 : 0)
@@ -92,15 +159,15 @@ final class RequestInserter {
             if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return true }
             sqlite3_reset(s)
             let stored = try String.fetchOne(lookup, arguments: [hash])
-            if stored == key { return false }
+            if stored == batch.key(index) { return false }
             hash &+= 1
         }
     }
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
-    static func hash(_ key: String) -> Int64 {
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
+        for byte in bytes {
             h ^= UInt64(byte)
             h = h &* 0x0000_0100_0000_01b3
         }
@@ -108,20 +175,4 @@ final class RequestInserter {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private func bind(_ index: Int32, _ value: String?) {
-        guard var value else {
-            sqlite3_bind_null(handle, index)
-            return
-        }
-        value.withUTF8 { bytes in
-            guard bytes.count > 0 else {
-                _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                return
-            }
-            _ = sqlite3_bind_text(
-                handle, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self),
-                Int32(bytes.count), Self.transient)
-        }
-    }
 }
