@@ -1,6 +1,12 @@
 import GRDB
 import GRDBSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A parsed request, priced and keyed, ready to store.
 struct PricedRecord: Sendable {
     var record: UsageRecord
@@ -158,10 +164,26 @@ final class RequestInserter {
             }
             if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return true }
             sqlite3_reset(s)
-            let stored = try String.fetchOne(lookup, arguments: [hash])
-            if stored == batch.key(index) { return false }
+            if try storedKey(at: hash, equals: batch.span(index, .dedupeKey), in: text) { return false }
             hash &+= 1
         }
+    }
+
+    /// Whether the request stored under `hash` has the key at `span` of `text`.
+    private func storedKey(at hash: Int64, equals span: (start: Int32, length: Int32), in text: UnsafePointer<UInt8>)
+        throws -> Bool
+    {
+        let l = lookup.sqliteStatement
+        sqlite3_reset(l)
+        sqlite3_bind_int64(l, 1, hash)
+        defer { sqlite3_reset(l) }
+        let code = sqlite3_step(l)
+        guard code == SQLITE_ROW else {
+            if code == SQLITE_DONE { return false }
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(l))))
+        }
+        guard let stored = sqlite3_column_text(l, 0), sqlite3_column_bytes(l, 0) == span.length else { return false }
+        return memcmp(stored, text + Int(span.start), Int(span.length)) == 0
     }
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
