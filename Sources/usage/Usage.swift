@@ -70,6 +70,9 @@ enum Diagnostics {
         } catch let error as DatabaseError {
             print("usage: error: database: \(error.message ?? error.description)")
             throw ExitCode(2)
+        } catch {
+            print("usage: error: \(error.localizedDescription)")
+            throw ExitCode(2)
         }
     }
 }

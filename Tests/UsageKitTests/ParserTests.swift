@@ -140,6 +140,15 @@ func parse(_ path: String, zone: TimeZoneRule = .utc) throws -> CollectingSink {
         #expect(sink.records.first?.workflow == "w")
     }
 
+    @Test func byteOrderMarkIsNotAnError() throws {
+        let scratch = try ScratchDirectory()
+        let line = #"{"id":"msg_bom","model":"claude-opus-4-5","usage":{"input_tokens":1,"output_tokens":1}}"#
+        let lines = try parse(try scratch.write("bom.jsonl", "\u{FEFF}" + line + "\n" + line.replacingOccurrences(of: "bom", with: "bom2")))
+        #expect(lines.records.count == 2 && lines.rejects.isEmpty)
+        let document = try parse(try scratch.write("bom.json", "\u{FEFF}[\n" + line + "\n]"))
+        #expect(document.records.map(\.line) == [2] && document.rejects.isEmpty)
+    }
+
     @Test func cacheCreationWithoutSplitIsFiveMinuteWrites() throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write(

@@ -11,10 +11,11 @@ struct MessagesParser {
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
         try reader.forEachLine { line, number in
-            guard case .text(let bytes) = line else {
+            guard case .text(var bytes) = line else {
                 sink.reject(line: number, reason: "line longer than the limit, skipped")
                 return
             }
+            if number == 1 { bytes = Self.droppingByteOrderMark(bytes) }
             if isBlank(bytes) { return }
             do throws(JSONSyntaxError) {
                 try tape.parse(bytes)
@@ -32,7 +33,8 @@ struct MessagesParser {
         let tape = JSONTape()
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
-        try bytes.withUnsafeBufferPointer { buffer in
+        try bytes.withUnsafeBufferPointer { whole in
+            let buffer = Self.droppingByteOrderMark(whole)
             do throws(JSONSyntaxError) {
                 try tape.parse(buffer)
             } catch {
@@ -67,6 +69,12 @@ struct MessagesParser {
         case .invalid(let reason): sink.reject(line: line, reason: reason)
         case .noUsage: sink.ignore(line: line)
         }
+    }
+
+    /// A UTF-8 byte order mark some editors put at the start of a file is not JSON.
+    static func droppingByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF else { return bytes }
+        return UnsafeBufferPointer(rebasing: bytes[3...])
     }
 
     private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

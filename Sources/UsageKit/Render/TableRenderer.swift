@@ -4,15 +4,11 @@ public struct TableRenderer: Renderer {
 
     public func render(_ report: UsageReport) -> String {
         let t = report.totals
-        var out = ""
-        let period: String
-        if let first = report.first, let last = report.last {
-            period = Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
-        } else {
-            period = "no requests"
+        guard let first = report.first, let last = report.last else {
+            return "No requests in this period.\n"
         }
-        out += "Usage \(period): \(t.requests) requests, \(costText(t)) "
-        out += "(cache hit rate \(percent(t.cacheHitRate)))\n\n"
+        var out = "Usage " + Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
+        out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
         let header = [
             report.grouping == .model ? "Model" : "Day", "Requests", "Input", "Cache write", "Cache read", "Output",
             "Hit rate", "Cost",
