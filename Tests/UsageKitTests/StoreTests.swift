@@ -60,6 +60,16 @@ import Testing
         #expect(nov3.totals.requests == 3)
     }
 
+    @Test func rebuildingTheRollupGivesWhatIngestKept() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try ingest([fixture("")], into: database)
+        let read = { try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") } }
+        let incremental = try read()
+        #expect(incremental.count > 5)
+        try database.writer.write { db in try HourlyRollup.rebuild(db) }
+        #expect(try read() == incremental)
+    }
+
     @Test func aFileThatFailsHalfwayLeavesNothingBehind() throws {
         let database = try AppDatabase.inMemory()
         _ = try ingest([fixture("messages/response.json")], into: database)
