@@ -5,11 +5,14 @@ import Testing
 
 /// Collects what a parser emits.
 final class CollectingSink: ParseSink {
+    var format = SourceFormat.messages
     var records: [UsageRecord] = []
+    var facts: [SourceFact] = []
     var rejects: [(line: Int, reason: String)] = []
     var ignored: [Int] = []
 
     func accept(_ record: UsageRecord) throws { records.append(record) }
+    func note(_ fact: SourceFact) throws { facts.append(fact) }
     func reject(line: Int, reason: String) { rejects.append((line, reason)) }
     func ignore(line: Int) { ignored.append(line) }
 }
@@ -40,16 +43,14 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 func fixture(_ name: String) -> String { repositoryRoot.appendingPathComponent("fixtures/" + name).path }
 
 /// Parses one file the way the ingest does, without a database.
-func parse(_ path: String, zone: TimeZoneRule = .utc) throws -> CollectingSink {
+func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = nil) throws -> CollectingSink {
     let sink = CollectingSink()
-    let context = ParseContext(path: path, fileTimestamp: 1_000, zone: zone)
-    switch try FormatDetector.detect(path: path) {
-    case .serverSentEvents: try StreamParser(context: context).parse(LineReader(path: path), into: sink)
-    case .jsonDocument:
-        try MessagesParser(context: context).parseDocument(LineReader.readAll(path: path, limit: 1 << 30), into: sink)
-    case .jsonLines: try MessagesParser(context: context).parseLines(LineReader(path: path), into: sink)
-    case .empty, .unknown: break
-    }
+    let plan = try #require(try FilePlan.make(path: path, forced: format, named: true, ledger: [:]))
+    var context = ParseContext(path: path, fileTimestamp: 1_000, zone: zone)
+    context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
+    sink.format = plan.format ?? .messages
+    guard plan.layout != .empty && plan.layout != .unknown else { return sink }
+    _ = try Ingestor.parse(plan, context: context, into: sink, meter: ProgressMeter(filesTotal: 1, bytesTotal: 0, report: nil))
     return sink
 }
 
@@ -187,6 +188,7 @@ func parse(_ path: String, zone: TimeZoneRule = .utc) throws -> CollectingSink {
             data: {"type":"message_delta","delta":{},"usage":{"output_tokens":9}}
 
             data: {broken
+
             """)
         let sink = try parse(path)
         #expect(sink.records.first?.tokens.output == 9)
@@ -233,11 +235,33 @@ func parse(_ path: String, zone: TimeZoneRule = .utc) throws -> CollectingSink {
         var seen: [String] = []
         try reader.forEachLine { line, number in
             switch line {
-            case .text(let bytes): seen.append("\(number):" + String(decoding: bytes, as: UTF8.self))
+            case .text(let bytes, let terminated):
+                seen.append("\(number):" + String(decoding: bytes, as: UTF8.self) + (terminated ? "" : " (open)"))
             case .tooLong(let length): seen.append("\(number):long \(length)")
             }
+            return true
         }
-        #expect(seen == ["1:a", "2:long 5000", "3:b", "4:last"])
+        #expect(seen == ["1:a", "2:long 5000", "3:b", "4:last (open)"])
+        #expect(reader.consumed == Int64(3 + 5001 + 2 + 4) && reader.consumedLines == 4)
+    }
+
+    @Test func anUnacceptedLastLineIsLeftForTheNextRun() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("p.jsonl", "one\ntwo\nthr")
+        let reader = try LineReader(path: path)
+        try reader.forEachLine { line, _ in
+            if case .text(_, let terminated) = line { return terminated }
+            return true
+        }
+        #expect(reader.consumed == 8 && reader.consumedLines == 2)
+        let resumed = try LineReader(path: path, from: 4, firstLine: 2)
+        var lines: [Int] = []
+        try resumed.forEachLine { _, number in
+            lines.append(number)
+            return true
+        }
+        #expect(lines == [2, 3])
+        #expect(resumed.consumed == 11)
     }
 }
 

@@ -4,11 +4,22 @@ import Testing
 
 @testable import UsageKit
 
+/// Diagnostics collected from the ingest's threads.
+final class Messages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ message: String) { lock.withLock { items.append(message) } }
+    var all: [String] { lock.withLock { items } }
+}
+
+/// The Messages API fixtures: logged responses and saved streams, 12 requests in all.
+let responseFixtures = [fixture("messages"), fixture("streams")]
+
 @Suite struct StoreTests {
     func ingest(_ paths: [String], into database: AppDatabase, zone: TimeZoneRule = .utc) throws -> (IngestSummary, [String]) {
-        var messages: [String] = []
+        let messages = Messages()
         let ingestor = Ingestor(database: database, options: IngestOptions(zone: zone)) { messages.append($0) }
-        return (try ingestor.ingest(paths: paths), messages)
+        return (try ingestor.ingest(paths: paths), messages.all)
     }
 
     func report(_ database: AppDatabase, _ grouping: ReportGrouping = .model, filter: RequestFilter = RequestFilter(),
@@ -22,7 +33,7 @@ import Testing
     @Test func fixturesTotalTheHandComputedCost() throws {
         let scratch = try ScratchDirectory()
         let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
-        let (summary, messages) = try ingest([fixture("")], into: database)
+        let (summary, messages) = try ingest(responseFixtures, into: database)
         #expect(messages.isEmpty)
         #expect(summary.files == 4 && summary.newRequests == 12 && summary.rejectedLines == 0)
         #expect(summary.unpricedRequests == 1 && summary.ignoredLines == 1)
@@ -37,16 +48,16 @@ import Testing
     @Test func ingestingTwiceChangesNothing() throws {
         let scratch = try ScratchDirectory()
         let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
-        _ = try ingest([fixture("")], into: database)
+        _ = try ingest(responseFixtures, into: database)
         let before = try report(database)
-        let (again, _) = try ingest([fixture("")], into: database)
-        #expect(again.newRequests == 0 && again.duplicates == 12)
+        let (again, _) = try ingest(responseFixtures, into: database)
+        #expect(again.newRequests == 0 && again.unchangedFiles == 4 && again.files == 0)
         #expect(try report(database) == before)
     }
 
     @Test func rollupAndRawScanAgree() throws {
         let database = try AppDatabase.inMemory()
-        _ = try ingest([fixture("")], into: database)
+        _ = try ingest(responseFixtures, into: database)
         let day = Timestamp.parse("2026-11-03", defaultOffset: 0)!
         for grouping in ReportGrouping.allCases {
             for filter in [RequestFilter(), RequestFilter(since: day, until: day + 86_400_000), RequestFilter(since: day)] {
@@ -62,7 +73,7 @@ import Testing
 
     @Test func rebuildingTheRollupGivesWhatIngestKept() throws {
         let database = try AppDatabase.inMemory()
-        _ = try ingest([fixture("")], into: database)
+        _ = try ingest(responseFixtures, into: database)
         let read = { try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") } }
         let incremental = try read()
         #expect(incremental.count > 5)
@@ -96,12 +107,16 @@ import Testing
             try db.execute(sql: "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)")
             let inserter = try RequestInserter(db: db, fileID: 1, format: "messages")
             func insert(_ id: String) throws -> Bool {
-                var batch = RecordBatch(capacity: 1)
+                var inserted = false
+                var batch = RecordBatch(capacity: 1, format: .messages)
                 batch.append(
                     UsageRecord(messageID: id, timestamp: 0, model: "m", tokens: TokenCounts(input: 1)),
                     PriceResult(pricedAs: nil, cost: nil))
                 batch.items[0].hash = 42  // force every key onto the same hash
-                return try batch.text.withUnsafeBufferPointer { try inserter.insert(batch, 0, text: $0.baseAddress!) }
+                try batch.text.withUnsafeBufferPointer {
+                    if case .inserted = try inserter.store(batch, 0, text: $0.baseAddress!) { inserted = true }
+                }
+                return inserted
             }
             #expect(try insert("a"))
             #expect(try insert("b"))

@@ -135,8 +135,9 @@ final class Sandbox {
         try run(arguments: ["ingest"] + paths + ["--db", database.path] + extra)
     }
 
+    /// Ingests the Messages API fixtures: responses (fixtures/messages) and streams (fixtures/streams).
     func ingestFixtures() throws -> CLIResult {
-        try ingest([CLI.fixtures.path])
+        try ingest([CLI.fixture("messages").path, CLI.fixture("streams").path])
     }
 
     func report(_ extra: [String] = []) throws -> CLIResult {
@@ -235,7 +236,18 @@ func describe(_ result: CLIResult) -> Comment {
         let second = try sandbox.ingestFixtures()
         #expect(second.status == 0, describe(second))
         #expect(second.stderr.contains("0 new requests"), describe(second))
-        #expect(second.stderr.contains("12 duplicates"), describe(second))
+        #expect(second.stderr.contains("4 unchanged skipped"), describe(second))
+
+        // The same logs under other names are read, and every request in them is a duplicate.
+        let copies = sandbox.root.appendingPathComponent("copies", isDirectory: true)
+        try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+        for name in ["messages", "streams"] {
+            try FileManager.default.copyItem(at: CLI.fixture(name), to: copies.appendingPathComponent(name))
+        }
+        let third = try sandbox.ingest([copies.path])
+        #expect(third.status == 0, describe(third))
+        #expect(third.stderr.contains("0 new requests"), describe(third))
+        #expect(third.stderr.contains("12 duplicates"), describe(third))
 
         let reportAfterSecond = try sandbox.report()
         #expect(reportAfterSecond.status == 0, describe(reportAfterSecond))

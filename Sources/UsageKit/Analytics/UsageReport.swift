@@ -2,7 +2,10 @@ import GRDB
 
 /// Token, request and cost sums over a set of requests.
 public struct UsageTotals: Sendable, Equatable {
+    /// Requests known one by one; Admin API report rows are sums and count in `aggregatedRows` instead.
     public var requests: Int64 = 0
+    /// Admin API usage report rows (each the sum of a bucket's requests).
+    public var aggregatedRows: Int64 = 0
     public var tokens = TokenCounts()
     public var webSearchRequests: Int64 = 0
     /// Sum of the priced requests' exact costs.
@@ -11,6 +14,12 @@ public struct UsageTotals: Sendable, Equatable {
     public var unpricedRequests: Int64 = 0
     /// Requests on the priority tier, priced at standard rates.
     public var priorityRequests: Int64 = 0
+    /// Requests whose log states a cost of its own (telemetry `cost`, Claude Code `costUSD`).
+    public var loggedRequests: Int64 = 0
+    /// The sum of those logged costs.
+    public var loggedCost: USD = .zero
+    /// The tool's own cost of the same requests, to set beside `loggedCost`.
+    public var loggedComputedCost: USD = .zero
 
     public init() {}
 
@@ -24,11 +33,18 @@ public struct UsageTotals: Sendable, Equatable {
     /// Cache writes of both lifetimes.
     public var cacheWriteTokens: Int64 { tokens.cacheWrite5m + tokens.cacheWrite1h }
 
-    /// True when every request in the set is priced.
-    public var fullyPriced: Bool { unpricedRequests == 0 }
+    /// Stored rows: requests plus aggregated report rows.
+    public var rows: Int64 { requests + aggregatedRows }
+
+    /// True when nothing in the set is priced, so its cost is unknown rather than zero.
+    public var nothingPriced: Bool { rows > 0 && unpricedRequests == rows }
 
     mutating func add(_ other: UsageTotals) {
         requests += other.requests
+        aggregatedRows += other.aggregatedRows
+        loggedRequests += other.loggedRequests
+        loggedCost = loggedCost + other.loggedCost
+        loggedComputedCost = loggedComputedCost + other.loggedComputedCost
         tokens.input += other.tokens.input
         tokens.cacheWrite5m += other.tokens.cacheWrite5m
         tokens.cacheWrite1h += other.tokens.cacheWrite1h
@@ -93,17 +109,13 @@ public struct UsageReport: Sendable, Equatable {
             if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
             if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
             sql = """
-                SELECT \(key) AS k, SUM(requests), SUM(input_tokens), SUM(cache_write_5m_tokens),
-                  SUM(cache_write_1h_tokens), SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests),
-                  SUM(cost_nanos), SUM(unpriced_requests), SUM(priority_requests), MIN(first_ts), MAX(last_ts)
+                SELECT \(key) AS k, \(sql: RequestSums.rollupColumns), MIN(first_ts), MAX(last_ts)
                 FROM usage_hourly WHERE \(condition) GROUP BY k
                 """
         } else {
             let key: SQL = grouping == .model ? "COALESCE(priced_as, model)" : "(ts - (ts < 0 AND ts % 86400000 != 0) * 86400000) / 86400000"
             sql = """
-                SELECT \(key) AS k, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
-                  SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), COALESCE(SUM(cost_nanos), 0),
-                  COUNT(*) - COUNT(cost_nanos), COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), MIN(ts), MAX(ts)
+                SELECT \(key) AS k, \(sql: RequestSums.columns), MIN(ts), MAX(ts)
                 FROM requests WHERE \(filter.sql) GROUP BY k
                 """
         }
@@ -114,18 +126,12 @@ public struct UsageReport: Sendable, Equatable {
         let (text, arguments) = try sql.build(db)
         let rowCursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
         while let r = try rowCursor.next() {
-            var t = UsageTotals()
-            t.requests = r[1]
-            t.tokens = TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6])
-            t.webSearchRequests = r[7]
-            t.cost = USD(nanos: r[8])
-            t.unpricedRequests = r[9]
-            t.priorityRequests = r[10]
+            let t = RequestSums.totals(r, offset: 1)
             let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])
             rows.append(Row(key: k, totals: t))
             totals.add(t)
-            let lo: Int64 = r[11]
-            let hi: Int64 = r[12]
+            let lo: Int64 = r[15]
+            let hi: Int64 = r[16]
             first = min(first ?? lo, lo)
             last = max(last ?? hi, hi)
         }

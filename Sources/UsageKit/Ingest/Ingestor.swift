@@ -7,17 +7,49 @@ public struct IngestOptions: Sendable {
     public var zone: TimeZoneRule
     /// At most this many rejected lines are reported per file; the rest are counted.
     public var maxReportedRejectsPerFile: Int
+    /// Called now and then from the reading thread while files are read, for a progress display.
+    public var progress: (@Sendable (IngestProgress) -> Void)?
 
-    public init(zone: TimeZoneRule = .utc, maxReportedRejectsPerFile: Int = 20) {
+    public init(
+        zone: TimeZoneRule = .utc, maxReportedRejectsPerFile: Int = 20,
+        progress: (@Sendable (IngestProgress) -> Void)? = nil
+    ) {
         self.zone = zone
         self.maxReportedRejectsPerFile = maxReportedRejectsPerFile
+        self.progress = progress
     }
+}
+
+/// A path to ingest, with the format it must be read as (nil: told from its content).
+public struct IngestSource: Sendable {
+    public var path: String
+    public var format: SourceFormat?
+
+    public init(path: String, format: SourceFormat? = nil) {
+        self.path = path
+        self.format = format
+    }
+}
+
+/// How far an ingest run is.
+public struct IngestProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: Int64
+    public var bytesTotal: Int64
+    public var seconds: Double
 }
 
 /// The counts an ingest run ends with.
 public struct IngestSummary: Sendable, Equatable {
-    /// Files read.
+    /// Files read (in whole or from where the last run stopped).
     public var files = 0
+    /// Files known to the ledger and unchanged since: skipped without being read.
+    public var unchangedFiles = 0
+    /// Files read from where the last run stopped.
+    public var resumedFiles = 0
+    /// Bytes read.
+    public var bytes: Int64 = 0
     /// Requests stored by this run.
     public var newRequests = 0
     /// Requests that were already stored (the same file again, or the same response in another file).
@@ -34,6 +66,10 @@ public struct IngestSummary: Sendable, Equatable {
     public var unpricedRequests = 0
     /// New requests without a logged timestamp, dated by their file's modification time.
     public var undatedRequests = 0
+    /// Batch requests that errored, expired or were canceled: counted, not billed.
+    public var unbilledBatchRequests = 0
+    /// Billed amounts read from Admin API cost reports.
+    public var billedAmounts = 0
 
     public init() {}
 
@@ -42,55 +78,95 @@ public struct IngestSummary: Sendable, Equatable {
 
     /// The run's one-line summary.
     public var line: String {
-        var parts = [
-            "\(files) \(files == 1 ? "file" : "files")",
-            "\(newRequests) new \(newRequests == 1 ? "request" : "requests")",
-            "\(duplicates) \(duplicates == 1 ? "duplicate" : "duplicates")",
-            "\(rejectedLines) rejected \(rejectedLines == 1 ? "line" : "lines")",
-        ]
+        func plural(_ n: Int, _ one: String, _ many: String? = nil) -> String { "\(n) \(n == 1 ? one : many ?? one + "s")" }
+        var parts = [plural(files, "file")]
+        if unchangedFiles > 0 { parts[0] += " (\(unchangedFiles) unchanged skipped)" }
+        parts += [plural(newRequests, "new request"), plural(duplicates, "duplicate"), plural(rejectedLines, "rejected line")]
         if failedPaths > 0 { parts.append("\(failedPaths) unreadable") }
         if ignoredLines > 0 { parts.append("\(ignoredLines) without usage") }
         if skippedFiles > 0 { parts.append("\(skippedFiles) non-log files skipped") }
         if unpricedRequests > 0 { parts.append("\(unpricedRequests) unpriced") }
         if undatedRequests > 0 { parts.append("\(undatedRequests) dated by file time") }
+        if unbilledBatchRequests > 0 { parts.append("\(unbilledBatchRequests) batch requests not billed") }
+        if billedAmounts > 0 { parts.append(plural(billedAmounts, "billed amount")) }
         return "ingested: " + parts.joined(separator: ", ")
+    }
+
+    mutating func add(_ other: IngestSummary) {
+        newRequests += other.newRequests
+        duplicates += other.duplicates
+        unpricedRequests += other.unpricedRequests
+        undatedRequests += other.undatedRequests
+        unbilledBatchRequests += other.unbilledBatchRequests
+        billedAmounts += other.billedAmounts
     }
 }
 
-/// Walks paths, detects each file's format, parses it and stores its requests: one transaction per file.
+/// Walks paths, tells each file's format, and stores what it holds: one transaction per file.
+///
+/// A ledger (`files`) remembers every file read: size, modification time, identity, how many bytes were consumed
+/// and a fingerprint of the head. An unchanged file is skipped without being opened; a JSON Lines file that grew
+/// is read from where the last run stopped; a truncated or replaced file is read again in whole, and dedupe keeps
+/// its requests from counting twice.
 public final class Ingestor {
     private let database: AppDatabase
     private var pricer: Pricer
     private let options: IngestOptions
-    private let diagnostic: (String) -> Void
+    private let diagnostic: @Sendable (String) -> Void
 
     /// `diagnostic` receives one message per problem (`path:line: reason`), meant for stderr.
-    public init(database: AppDatabase, pricer: Pricer = Pricer(), options: IngestOptions = IngestOptions(),
-        diagnostic: @escaping (String) -> Void)
-    {
+    public init(
+        database: AppDatabase, pricer: Pricer = Pricer(), options: IngestOptions = IngestOptions(),
+        diagnostic: @escaping @Sendable (String) -> Void
+    ) {
         self.database = database
         self.pricer = pricer
         self.options = options
         self.diagnostic = diagnostic
     }
 
-    /// Ingests files and directories (recursively). Problems with one path never stop the others.
+    /// Ingests files and directories (recursively), each told by content. Problems with one path never stop the
+    /// others.
     public func ingest(paths: [String]) throws -> IngestSummary {
+        try ingest(sources: paths.map { IngestSource(path: $0) })
+    }
+
+    /// Ingests sources, some perhaps with a forced format.
+    public func ingest(sources: [IngestSource]) throws -> IngestSummary {
         var summary = IngestSummary()
-        for path in paths {
+        var files: [(path: String, format: SourceFormat?, named: Bool)] = []
+        for source in sources {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostic("\(path): no such file or directory")
+            guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
+                diagnostic("\(source.path): no such file or directory")
                 summary.failedPaths += 1
                 continue
             }
             if isDirectory.boolValue {
-                for file in files(under: path, summary: &summary) {
-                    try ingestFile(file, explicitlyNamed: false, summary: &summary)
-                }
+                files += self.files(under: source.path, summary: &summary).map { ($0, source.format, false) }
             } else {
-                try ingestFile(path, explicitlyNamed: true, summary: &summary)
+                files.append((source.path, source.format, true))
             }
+        }
+        let ledger = try database.writer.read { db in try Ledger.load(db) }
+        var plans: [FilePlan] = []
+        for file in files {
+            do {
+                if let plan = try FilePlan.make(path: file.path, forced: file.format, named: file.named, ledger: ledger) {
+                    plans.append(plan)
+                } else {
+                    summary.unchangedFiles += 1
+                }
+            } catch {
+                diagnostic((error as? UsageError)?.description ?? "\(file.path): cannot read: \(error.localizedDescription)")
+                summary.failedPaths += 1
+            }
+        }
+        let meter = ProgressMeter(
+            filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
+        for plan in plans {
+            try ingest(plan, summary: &summary, meter: meter)
+            meter.fileDone()
         }
         return summary
     }
@@ -115,29 +191,21 @@ public final class Ingestor {
         for case let url as URL in enumerator {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             // Keep the path as the user spelled its directory, so sources read naturally.
-            let relative = url.path.hasPrefix(root.path + "/") ? String(url.path.dropFirst(root.path.count + 1)) : url.lastPathComponent
+            let relative =
+                url.path.hasPrefix(root.path + "/") ? String(url.path.dropFirst(root.path.count + 1)) : url.lastPathComponent
             result.append(prefix + relative)
         }
         return result.sorted()
     }
 
-    private func ingestFile(_ path: String, explicitlyNamed: Bool, summary: inout IngestSummary) throws {
-        let layout: FileLayout
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-            layout = try FormatDetector.detect(path: path)
-        } catch {
-            diagnostic((error as? UsageError)?.description ?? "\(path): cannot read: \(error.localizedDescription)")
-            summary.failedPaths += 1
-            return
-        }
-        switch layout {
+    private func ingest(_ plan: FilePlan, summary: inout IngestSummary, meter: ProgressMeter) throws {
+        let path = plan.path
+        switch plan.layout {
         case .empty:
             summary.files += 1
             return
         case .unknown:
-            if explicitlyNamed {
+            if plan.named {
                 diagnostic("\(path): not a usage log (expected JSON, JSON Lines or server-sent events)")
                 summary.failedPaths += 1
             } else {
@@ -147,42 +215,31 @@ public final class Ingestor {
         default:
             break
         }
-        let modified = (attributes[.modificationDate] as? Date) ?? Date()
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let context = ParseContext(
-            path: path, fileTimestamp: Int64((modified.timeIntervalSince1970 * 1000).rounded()), zone: options.zone)
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var context = ParseContext(path: path, fileTimestamp: plan.modifiedAt, zone: options.zone)
+        if plan.format == .batchResults || plan.format == .batchSummary {
+            context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
+            if let id = context.batchID {
+                context.batchEndedAt = try database.writer.read { db in
+                    try Int64.fetchOne(db, sql: "SELECT ended_at FROM batches WHERE id = ?", arguments: [id])
+                }
+            }
+        }
         let parsing = ParsingSink(
-            path: path, pricer: pricer, maxReported: options.maxReportedRejectsPerFile, diagnostic: diagnostic)
+            path: path, pricer: pricer, format: plan.format ?? .messages, maxReported: options.maxReportedRejectsPerFile,
+            diagnostic: diagnostic)
         var stored = IngestSummary()
+        var consumed = plan.size
+        var consumedLines = 0
         do {
             try database.writer.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(path) DO UPDATE SET format = excluded.format, size = excluded.size,
-                          modified_at = excluded.modified_at, ingested_at = excluded.ingested_at
-                        """,
-                    arguments: [
-                        absolute, layout.format.rawValue, size, context.fileTimestamp,
-                        Int64(Date().timeIntervalSince1970 * 1000),
-                    ])
-                let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [absolute])!
-                let inserter = try RequestInserter(db: db, fileID: fileID, format: layout.format.rawValue)
-                // Parsing runs on its own thread while this one writes: the two halves of an ingest overlap.
+                let fileID = try Ledger.begin(db, plan)
+                let store = try FileStore(db: db, fileID: fileID, pricer: pricer)
                 let channel = BatchChannel()
-                let producer = Thread { [parsing] in
+                parsing.channel = channel
+                let producer = Thread { [plan, context, parsing, meter] in
                     do {
-                        parsing.channel = channel
-                        switch layout {
-                        case .serverSentEvents:
-                            try StreamParser(context: context).parse(LineReader(path: path), into: parsing)
-                        case .jsonDocument:
-                            let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
-                            try MessagesParser(context: context).parseDocument(bytes, into: parsing)
-                        default:
-                            try MessagesParser(context: context).parseLines(LineReader(path: path), into: parsing)
-                        }
+                        let position = try Self.parse(plan, context: context, into: parsing, meter: meter)
+                        parsing.position = position
                         try parsing.flush()
                         channel.finish(failure: nil)
                     } catch {
@@ -191,30 +248,20 @@ public final class Ingestor {
                 }
                 producer.stackSize = 8 << 20
                 producer.start()
-                var rollup = HourlyRollup()
                 do {
-                    while let batch = try channel.receive() {
-                        try batch.text.withUnsafeBufferPointer { text in
-                            for (index, item) in batch.items.enumerated() {
-                                guard try inserter.insert(batch, index, text: text.baseAddress!) else {
-                                    stored.duplicates += 1
-                                    continue
-                                }
-                                stored.newRequests += 1
-                                if item.price.cost == nil { stored.unpricedRequests += 1 }
-                                if item.record.timestampFromFile { stored.undatedRequests += 1 }
-                                rollup.add(item.record, item.price)
-                            }
-                        }
-                    }
+                    while let batch = try channel.receive() { try store.write(batch, summary: &stored) }
                 } catch {
                     channel.cancel()
                     throw error
                 }
-                try rollup.merge(into: db)
-                try db.execute(
-                    sql: "UPDATE files SET requests = requests + ?, rejected = ? WHERE id = ?",
-                    arguments: [stored.newRequests, parsing.rejected, fileID])
+                try store.finish()
+                if let position = parsing.position {
+                    consumed = position.consumed
+                    consumedLines = position.lines
+                }
+                try Ledger.end(
+                    db, fileID: fileID, plan: plan, format: parsing.format, consumed: consumed, lines: consumedLines,
+                    newRequests: stored.newRequests, rejected: parsing.rejected)
             }
         } catch let error as UsageError {
             diagnostic(error.description)
@@ -226,32 +273,156 @@ public final class Ingestor {
         parsing.reportSuppressed()
         pricer = parsing.pricer
         summary.files += 1
-        summary.newRequests += stored.newRequests
-        summary.duplicates += stored.duplicates
-        summary.unpricedRequests += stored.unpricedRequests
-        summary.undatedRequests += stored.undatedRequests
+        if plan.resumeAt != nil { summary.resumedFiles += 1 }
+        summary.bytes += max(0, consumed - (plan.resumeAt ?? 0))
+        summary.add(stored)
         summary.rejectedLines += parsing.rejected
         summary.ignoredLines += parsing.ignored
+    }
+
+    /// Reads the file of `plan` on the calling (reading) thread; returns how far a line format got.
+    static func parse(_ plan: FilePlan, context: ParseContext, into sink: ParseSink, meter: ProgressMeter)
+        throws -> (consumed: Int64, lines: Int)?
+    {
+        let path = plan.path
+        if plan.layout == .jsonDocument {
+            let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
+            meter.read(bytes.count)
+            try bytes.withUnsafeBufferPointer { whole in
+                let buffer = MessagesParser.droppingByteOrderMark(whole)
+                let tape = JSONTape()
+                do throws(JSONSyntaxError) {
+                    try tape.parse(buffer)
+                } catch {
+                    let (line, column) = MessagesParser.lineAndColumn(buffer, offset: error.offset)
+                    sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
+                    return
+                }
+                let format = plan.format ?? DocumentKind.classify(tape)
+                sink.format = format
+                var lines = LineCounter(buffer)
+                switch format {
+                case .batchObject: try BatchDocuments.parseBatchObject(tape, context: context, into: sink)
+                case .batchSummary: try BatchDocuments.parseSummary(tape, lines: &lines, context: context, into: sink)
+                case .sessionTracker: try SessionTrackerParser.parse(tape, lines: &lines, context: context, into: sink)
+                case .adminUsage: try AdminReportParser.parseUsage(tape, lines: &lines, context: context, into: sink)
+                case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
+                default: try MessagesParser(context: context).parseDocument(tape, lines: &lines, into: sink)
+                }
+            }
+            return nil
+        }
+        let reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
+        reader.onRead = { meter.read($0) }
+        switch plan.format ?? .messages {
+        case .sse: try StreamParser(context: context).parse(reader, into: sink)
+        case .batchResults: try BatchResultsParser(context: context).parse(reader, into: sink)
+        case .telemetry: try TelemetryParser(context: context).parse(reader, into: sink)
+        case .claudeCode: try ClaudeCodeParser(context: context).parse(reader, into: sink)
+        default: try MessagesParser(context: context).parseLines(reader, into: sink)
+        }
+        return (reader.consumed, reader.consumedLines)
+    }
+}
+
+/// What to do with one file: read it in whole, from an offset, or (when `make` returns nil) not at all.
+struct FilePlan: Sendable {
+    var path: String
+    var absolutePath: String
+    var named: Bool
+    var layout: FileLayout
+    var format: SourceFormat?
+    var size: Int64
+    var modifiedAt: Int64
+    var identity: String
+    /// Byte offset and line number to resume at; nil for a whole read.
+    var resumeAt: Int64?
+    var resumeLine = 1
+    /// Whether the ledger already knew the file (a whole re-read then replaces what it recorded).
+    var known: Bool
+
+    var bytesToRead: Int64 { size - (resumeAt ?? 0) }
+
+    static func make(path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]) throws -> FilePlan? {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw UsageError.unreadable(path: path, reason: "cannot stat")
+        }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let modified = Int64((((attributes[.modificationDate] as? Date) ?? Date()).timeIntervalSince1970 * 1000).rounded())
+        let identity =
+            "\((attributes[.deviceIdentifier] as? NSNumber)?.int64Value ?? 0):\((attributes[.systemFileNumber] as? NSNumber)?.int64Value ?? 0)"
+        var plan = FilePlan(
+            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, size: size,
+            modifiedAt: modified, identity: identity, known: false)
+        if let entry = ledger[absolute] {
+            plan.known = true
+            let sameFile = entry.identity == identity
+            if sameFile && entry.size == size && entry.modifiedAt == modified && (forced == nil || forced == entry.format) {
+                return nil
+            }
+            if sameFile, entry.format.isLineFormat, forced == nil || forced == entry.format, size >= entry.consumed,
+                entry.consumed > 0, try Ledger.headHash(path: path, length: entry.consumed) == entry.headHash
+            {
+                // The same file, grown (or touched): read only what was appended.
+                if size == entry.consumed && entry.size == size { return nil }
+                plan.layout = .jsonLines
+                plan.format = entry.format
+                plan.resumeAt = entry.consumed
+                plan.resumeLine = entry.lines + 1
+                return plan
+            }
+        }
+        let detected = try FormatDetector.detect(path: path)
+        plan.layout = detected.layout
+        if let forced {
+            plan.format = forced
+            if plan.layout != .empty {
+                plan.layout = forced.isLineFormat ? .jsonLines : forced == .sse ? .serverSentEvents : .jsonDocument
+                if forced == .messages { plan.layout = detected.layout == .unknown ? .jsonLines : detected.layout }
+            }
+        } else {
+            plan.format = detected.format
+        }
+        return plan
+    }
+}
+
+extension SourceFormat {
+    /// Formats read line by line, which a later run can resume where the last one stopped.
+    var isLineFormat: Bool {
+        switch self {
+        case .messages, .batchResults, .telemetry, .claudeCode: return true
+        default: return false
+        }
     }
 }
 
 /// Prices each parsed record and passes it on in batches; counts and reports rejects.
-private final class ParsingSink: ParseSink, @unchecked Sendable {
+final class ParsingSink: ParseSink, @unchecked Sendable {
     let path: String
     var pricer: Pricer
+    var format: SourceFormat
     var channel: BatchChannel?
+    /// Where a line format's reading stopped, set by the reading thread when it is done.
+    var position: (consumed: Int64, lines: Int)?
     private(set) var rejected = 0
     private(set) var ignored = 0
-    private var batch = RecordBatch(capacity: ParsingSink.batchSize)
+    private var batch: RecordBatch
     private let maxReported: Int
-    private let diagnostic: (String) -> Void
+    private let diagnostic: @Sendable (String) -> Void
     static let batchSize = 2048
 
-    init(path: String, pricer: Pricer, maxReported: Int, diagnostic: @escaping (String) -> Void) {
+    init(path: String, pricer: Pricer, format: SourceFormat, maxReported: Int, diagnostic: @escaping @Sendable (String) -> Void) {
         self.path = path
         self.pricer = pricer
+        self.format = format
         self.maxReported = maxReported
         self.diagnostic = diagnostic
+        batch = RecordBatch(capacity: Self.batchSize, format: format)
     }
 
     func accept(_ record: UsageRecord) throws {
@@ -259,10 +430,15 @@ private final class ParsingSink: ParseSink, @unchecked Sendable {
         if batch.count == Self.batchSize { try flush() }
     }
 
+    func note(_ fact: SourceFact) throws {
+        batch.facts.append(fact)
+    }
+
     func flush() throws {
-        guard batch.count > 0 else { return }
+        guard batch.count > 0 || !batch.facts.isEmpty else { return }
+        batch.format = format
         try channel!.send(batch)
-        batch = RecordBatch(capacity: Self.batchSize)
+        batch = RecordBatch(capacity: Self.batchSize, format: format)
     }
 
     func reject(line: Int, reason: String) {
@@ -277,6 +453,39 @@ private final class ParsingSink: ParseSink, @unchecked Sendable {
     func reportSuppressed() {
         let extra = rejected - maxReported
         if extra > 0 { diagnostic("\(path): \(extra) more rejected lines not shown") }
+    }
+}
+
+/// Counts bytes and files done and calls the progress callback at most a few times a second.
+final class ProgressMeter: @unchecked Sendable {
+    private let report: (@Sendable (IngestProgress) -> Void)?
+    private let start = Date()
+    private var last = Date.distantPast
+    private var progress: IngestProgress
+    private let lock = NSLock()
+
+    init(filesTotal: Int, bytesTotal: Int64, report: (@Sendable (IngestProgress) -> Void)?) {
+        self.report = report
+        progress = IngestProgress(filesDone: 0, filesTotal: filesTotal, bytesDone: 0, bytesTotal: bytesTotal, seconds: 0)
+    }
+
+    func read(_ bytes: Int) { update { $0.bytesDone += Int64(bytes) } }
+
+    func fileDone() { update { $0.filesDone += 1 } }
+
+    private func update(_ change: (inout IngestProgress) -> Void) {
+        guard let report else { return }
+        lock.lock()
+        change(&progress)
+        let now = Date()
+        let due = now.timeIntervalSince(last) >= 0.2 || progress.filesDone == progress.filesTotal
+        if due {
+            last = now
+            progress.seconds = now.timeIntervalSince(start)
+        }
+        let snapshot = progress
+        lock.unlock()
+        if due { report(snapshot) }
     }
 }
 

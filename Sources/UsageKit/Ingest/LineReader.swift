@@ -7,6 +7,9 @@ import Foundation
 #endif
 
 /// Streams the lines of a file through one reusable buffer, so memory stays flat whatever the file's size.
+///
+/// Reading can start at a byte offset (where an earlier run stopped); `consumed` then tells how far the lines the
+/// caller accepted reach, so the next run resumes exactly there.
 final class LineReader {
     /// Lines longer than this are skipped and reported rather than held in memory.
     static let defaultMaxLineLength = 64 << 20
@@ -14,33 +17,60 @@ final class LineReader {
     let path: String
     private let fd: Int32
     private let maxLineLength: Int
+    private let startOffset: Int64
+    private let firstLineNumber: Int
+    /// Called with the number of bytes of each chunk read, for progress.
+    var onRead: ((Int) -> Void)?
 
-    init(path: String, maxLineLength: Int = LineReader.defaultMaxLineLength) throws {
+    /// The byte offset just past the last line the caller accepted.
+    private(set) var consumed: Int64
+    /// The number of the last line the caller accepted (0 when none).
+    private(set) var consumedLines: Int
+
+    init(path: String, from offset: Int64 = 0, firstLine: Int = 1, maxLineLength: Int = LineReader.defaultMaxLineLength)
+        throws
+    {
         self.path = path
         self.maxLineLength = maxLineLength
+        startOffset = offset
+        firstLineNumber = firstLine
+        consumed = offset
+        consumedLines = firstLine - 1
         fd = open(path, O_RDONLY)
         if fd < 0 { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        if offset > 0 && lseek(fd, off_t(offset), SEEK_SET) < 0 {
+            close(fd)
+            throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
     deinit { close(fd) }
 
     enum Line {
-        /// A line's bytes without its terminator (and without a trailing carriage return).
-        case text(UnsafeBufferPointer<UInt8>)
+        /// A line's bytes without its terminator (and without a trailing carriage return). `terminated` is false
+        /// for a last line without a newline: possibly a line still being written.
+        case text(UnsafeBufferPointer<UInt8>, terminated: Bool)
         /// A line over the length limit, skipped unread; the value is its length so far.
         case tooLong(Int)
     }
 
-    /// Calls `body` with each line and its 1-based number. A last line without a newline is delivered too.
-    func forEachLine(_ body: (Line, Int) throws -> Void) throws {
+    /// Calls `body` with each line and its number. `body` returns whether it accepted the line; a last,
+    /// unterminated line it does not accept is left for the next run (`consumed` stops before it).
+    func forEachLine(_ body: (Line, Int) throws -> Bool) throws {
         var capacity = min(1 << 20, maxLineLength)
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0
-        var lineNumber = 0
+        var lineNumber = firstLineNumber - 1
         var skipping = false
         var skipped = 0
         var atEOF = false
+        // File offset of buffer[0].
+        var bufferOffset = startOffset
+        func accept(_ end: Int64, _ number: Int) {
+            consumed = end
+            consumedLines = number
+        }
         while !atEOF {
             if filled == capacity {
                 if capacity < maxLineLength {
@@ -54,6 +84,7 @@ final class LineReader {
                 } else {
                     skipping = true
                     skipped += filled
+                    bufferOffset += Int64(filled)
                     filled = 0
                 }
             }
@@ -63,6 +94,7 @@ final class LineReader {
                 throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { atEOF = true }
+            if n > 0 { onRead?(n) }
             let end = filled + n
             var start = 0
             var scan = filled
@@ -70,30 +102,36 @@ final class LineReader {
                 let newline = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
                 lineNumber += 1
                 if skipping {
-                    try body(.tooLong(skipped + newline - start), lineNumber)
+                    _ = try body(.tooLong(skipped + newline - start), lineNumber)
                     skipping = false
                     skipped = 0
                 } else {
                     var length = newline - start
                     if length > 0 && buffer[start + length - 1] == 0x0D { length -= 1 }
-                    try body(.text(UnsafeBufferPointer(start: buffer + start, count: length)), lineNumber)
+                    _ = try body(.text(UnsafeBufferPointer(start: buffer + start, count: length), terminated: true), lineNumber)
                 }
+                // A complete line is consumed whatever the caller made of it: rejected lines are not read again.
+                accept(bufferOffset + Int64(newline + 1), lineNumber)
                 start = newline + 1
                 scan = start
             }
             if atEOF {
-                if skipping {
-                    try body(.tooLong(skipped + end - start), lineNumber + 1)
-                } else if end > start {
+                // An over-long last line may still be being written: it is left for the next run, like any
+                // unterminated line, and reported once it is complete.
+                if !skipping && end > start {
                     var length = end - start
                     if buffer[start + length - 1] == 0x0D { length -= 1 }
-                    try body(.text(UnsafeBufferPointer(start: buffer + start, count: length)), lineNumber + 1)
+                    let line = UnsafeBufferPointer(start: buffer + start, count: length)
+                    if try body(.text(line, terminated: false), lineNumber + 1) {
+                        accept(bufferOffset + Int64(end), lineNumber + 1)
+                    }
                 }
                 break
             }
             // Keep the unfinished line at the front of the buffer.
             if start > 0 {
                 memmove(buffer, buffer + start, end - start)
+                bufferOffset += Int64(start)
             }
             filled = end - start
         }
@@ -105,11 +143,12 @@ final class LineReader {
             throw UsageError.unreadable(path: path, reason: "cannot open")
         }
         defer { try? handle.close() }
-        let data = try handle.readToEnd() ?? Data()
-        if data.count > limit {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
+        if size > limit {
             throw UsageError.unreadable(
-                path: path, reason: "a single JSON document of \(data.count >> 20) MiB is over the \(limit >> 20) MiB limit; write it as JSON Lines")
+                path: path,
+                reason: "a single JSON document of \(size >> 20) MiB is over the \(limit >> 20) MiB limit; write it as JSON Lines")
         }
-        return [UInt8](data)
+        return [UInt8](try handle.readToEnd() ?? Data())
     }
 }

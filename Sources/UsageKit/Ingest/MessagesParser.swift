@@ -7,51 +7,26 @@ struct MessagesParser {
     static let documentLimit = 512 << 20
 
     func parseLines(_ reader: LineReader, into sink: ParseSink) throws {
-        let tape = JSONTape()
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
-        try reader.forEachLine { line, number in
-            guard case .text(var bytes) = line else {
-                sink.reject(line: number, reason: "line longer than the limit, skipped")
-                return
-            }
-            if number == 1 { bytes = Self.droppingByteOrderMark(bytes) }
-            if isBlank(bytes) { return }
-            do throws(JSONSyntaxError) {
-                try tape.parse(bytes)
-            } catch {
-                sink.reject(line: number, reason: "invalid JSON at column \(error.offset + 1): \(error.message)")
-                return
-            }
-            try handle(tape, tape.root, line: number, extractor: extractor, assembler: assembler, sink: sink)
+        try JSONLines().forEach(reader, sink: sink) { tape, line in
+            try handle(tape, tape.root, line: line, extractor: extractor, assembler: assembler, sink: sink)
         }
         try assembler.finish()
     }
 
     /// Parses a whole JSON document; each element of a top-level array is one candidate response.
-    func parseDocument(_ bytes: [UInt8], into sink: ParseSink) throws {
-        let tape = JSONTape()
+    func parseDocument(_ tape: JSONTape, lines: inout LineCounter, into sink: ParseSink) throws {
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
-        try bytes.withUnsafeBufferPointer { whole in
-            let buffer = Self.droppingByteOrderMark(whole)
-            do throws(JSONSyntaxError) {
-                try tape.parse(buffer)
-            } catch {
-                let (line, column) = Self.lineAndColumn(buffer, offset: error.offset)
-                sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
-                return
+        if tape.kind(tape.root) == .array {
+            for element in tape.elements(tape.root) {
+                let line = lines.line(at: tape.offset(element))
+                try handle(tape, element, line: line, extractor: extractor, assembler: assembler, sink: sink)
             }
-            var lines = LineCounter(buffer)
-            if tape.kind(tape.root) == .array {
-                for element in tape.elements(tape.root) {
-                    let line = lines.line(at: tape.offset(element))
-                    try handle(tape, element, line: line, extractor: extractor, assembler: assembler, sink: sink)
-                }
-            } else {
-                try handle(tape, tape.root, line: lines.line(at: tape.offset(tape.root)), extractor: extractor,
-                    assembler: assembler, sink: sink)
-            }
+        } else {
+            try handle(tape, tape.root, line: lines.line(at: tape.offset(tape.root)), extractor: extractor,
+                assembler: assembler, sink: sink)
         }
         try assembler.finish()
     }
@@ -75,11 +50,6 @@ struct MessagesParser {
     static func droppingByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         guard bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF else { return bytes }
         return UnsafeBufferPointer(rebasing: bytes[3...])
-    }
-
-    private func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for b in bytes where b != 0x20 && b != 0x09 { return false }
-        return true
     }
 
     static func lineAndColumn(_ buffer: UnsafeBufferPointer<UInt8>, offset: Int) -> (Int, Int) {

@@ -2,12 +2,68 @@ import Foundation
 
 /// Receives what a parser finds in one file.
 protocol ParseSink: AnyObject {
+    /// The file's format, once it is told (a document's, after parsing).
+    var format: SourceFormat { get set }
     /// A request's usage.
     func accept(_ record: UsageRecord) throws
+    /// Something a log states that is not a request: a billed amount, a batch and its outcomes.
+    func note(_ fact: SourceFact) throws
     /// A malformed line or object: skipped, counted and reported as `path:line: reason`.
     func reject(line: Int, reason: String)
     /// A well-formed line that carries no usage (an error response, a log line of another kind).
     func ignore(line: Int)
+}
+
+/// What a log states besides requests.
+enum SourceFact: Sendable {
+    case billed(BilledCost)
+    case batch(BatchObject)
+    case batchOutcomes(BatchOutcomes)
+}
+
+/// An amount the Admin API cost report says was billed: money, not a request.
+public struct BilledCost: Sendable, Equatable {
+    public var startingAt: Int64
+    public var endingAt: Int64
+    public var model: String?
+    public var costType: String?
+    public var tokenType: String?
+    public var serviceTier: String?
+    public var contextWindow: String?
+    public var inferenceGeo: String?
+    public var workspaceID: String?
+    public var description: String?
+    public var amount: USD
+    public var line: Int
+
+    /// One billed amount per bucket and grouping, whichever page states it.
+    var dedupeKey: String {
+        [
+            "c", String(startingAt), String(endingAt), model ?? "", costType ?? "", tokenType ?? "", serviceTier ?? "",
+            contextWindow ?? "", inferenceGeo ?? "", workspaceID ?? "", description ?? "",
+        ].joined(separator: "|")
+    }
+}
+
+/// A Message Batches batch object.
+public struct BatchObject: Sendable, Equatable {
+    public var id: String
+    public var status: String?
+    public var processing, succeeded, errored, canceled, expired: Int64
+    public var createdAt: Int64?
+    public var endedAt: Int64?
+}
+
+/// How the requests of a batch results file or batch summary ended.
+public struct BatchOutcomes: Sendable, Equatable {
+    public var batchID: String?
+    public var succeeded = 0
+    public var errored = 0
+    public var expired = 0
+    public var canceled = 0
+
+    /// Requests that were not billed.
+    public var unbilled: Int { errored + expired + canceled }
 }
 
 /// What a parser needs to know about the file it reads.
@@ -17,6 +73,13 @@ struct ParseContext: Sendable {
     var fileTimestamp: Int64
     /// Offset in seconds east of UTC for a zoneless local time (given as milliseconds read as if UTC).
     var zone: TimeZoneRule
+    /// For batch results: the batch's `ended_at`, standing in for lines without a timestamp of their own.
+    var batchEndedAt: Int64? = nil
+    /// For batch results: the batch id told by the file's name.
+    var batchID: String? = nil
+
+    /// The time for a record that logs none: the batch's end, else the file's modification time.
+    var fallbackTimestamp: Int64 { batchEndedAt ?? fileTimestamp }
 
     func parseTimestamp(_ tape: JSONTape, _ index: Int) -> Int64? {
         switch tape.kind(index) {
@@ -119,7 +182,9 @@ struct MessageExtractor {
 
     /// Attribution an envelope carries beside the response: time, request id, session, workflow, project.
     func attribution(_ tape: JSONTape, envelope: Int) -> UsageRecord {
-        var record = UsageRecord(timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
+        var record = UsageRecord(
+            timestamp: context.fallbackTimestamp, timestampFromFile: context.batchEndedAt == nil, model: "",
+            tokens: TokenCounts())
         if let value = tape.member(envelope, "timestamp") ?? tape.member(envelope, "created_at")
             ?? tape.member(envelope, "ts") ?? tape.member(envelope, "time"),
             let ms = context.parseTimestamp(tape, value)
@@ -224,4 +289,61 @@ struct MessageExtractor {
         if let speed = tape.member(usage, "speed"), let s = tape.string(speed) { record.speed = s }
         return nil
     }
+}
+
+/// Runs a handler on each JSON value of a JSON Lines file: skips blank lines and a byte order mark, rejects
+/// malformed and over-long lines, and leaves an unterminated last line that is not yet valid JSON for the next run.
+struct JSONLines {
+    let tape = JSONTape()
+
+    /// `wanted`, when given, sees each line's raw bytes first: a line it declines is passed over unparsed (counted
+    /// as without usage). That keeps files of mostly irrelevant lines cheap.
+    func forEach(
+        _ reader: LineReader, sink: ParseSink, wanted: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil,
+        _ handle: (JSONTape, Int) throws -> Void
+    ) throws {
+        try reader.forEachLine { line, number in
+            guard case .text(var bytes, let terminated) = line else {
+                sink.reject(line: number, reason: "line longer than \(LineReader.defaultMaxLineLength >> 20) MiB, skipped")
+                return true
+            }
+            if number == 1 { bytes = MessagesParser.droppingByteOrderMark(bytes) }
+            if Self.isBlank(bytes) { return terminated }
+            if let wanted, !wanted(bytes) {
+                if !terminated { return false }
+                sink.ignore(line: number)
+                return true
+            }
+            do throws(JSONSyntaxError) {
+                try tape.parse(bytes)
+            } catch {
+                // A last line without its newline is most likely still being written: the next run reads it.
+                if !terminated { return false }
+                sink.reject(line: number, reason: "invalid JSON at column \(error.offset + 1): \(error.message)")
+                return true
+            }
+            try handle(tape, number)
+            return true
+        }
+    }
+
+    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for b in bytes where b != 0x20 && b != 0x09 { return false }
+        return true
+    }
+}
+
+/// Whether `needle` occurs in `bytes`: memchr finds candidates for its first byte, memcmp checks them.
+func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    let n = needle.utf8CodeUnitCount
+    let first = Int32(needle.utf8Start[0])
+    var i = 0
+    while i + n <= bytes.count {
+        guard let hit = memchr(base + i, first, bytes.count - n - i + 1) else { return false }
+        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        if memcmp(base + at, needle.utf8Start, n) == 0 { return true }
+        i = at + 1
+    }
+    return false
 }

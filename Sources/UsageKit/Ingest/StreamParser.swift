@@ -85,28 +85,30 @@ struct StreamParser {
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
         try reader.forEachLine { line, number in
-            guard case .text(let bytes) = line else {
+            guard case .text(let bytes, let terminated) = line else {
                 sink.reject(line: number, reason: "line longer than the limit, skipped")
-                return
+                return true
             }
             // Only `data:` lines carry JSON; `event:`, `id:`, comments and blank lines frame it.
             guard bytes.count >= 5, bytes[0] == UInt8(ascii: "d"), bytes[1] == UInt8(ascii: "a"),
                 bytes[2] == UInt8(ascii: "t"), bytes[3] == UInt8(ascii: "a"), bytes[4] == UInt8(ascii: ":")
-            else { return }
+            else { return true }
             var payload = UnsafeBufferPointer(rebasing: bytes[5...])
             if payload.first == 0x20 { payload = UnsafeBufferPointer(rebasing: payload[1...]) }
-            if payload.isEmpty || payload.elementsEqual("[DONE]".utf8) { return }
+            if payload.isEmpty || payload.elementsEqual("[DONE]".utf8) { return true }
             do throws(JSONSyntaxError) {
                 try tape.parse(payload)
             } catch {
+                if !terminated { return false }
                 sink.reject(line: number, reason: "invalid JSON in data: \(error.message)")
-                return
+                return true
             }
             if let type = StreamAssembler.eventType(tape, tape.root) {
                 try assembler.feed(tape, tape.root, type: type, line: number)
             } else {
                 sink.ignore(line: number)
             }
+            return true
         }
         try assembler.finish()
     }

@@ -46,7 +46,7 @@ public struct Pricer: Sendable {
         if record.speed == "fast", let fast = period.fast {
             rates = fast
             result.fast = true
-        } else if let tier = period.longContext, t.prompt > tier.threshold {
+        } else if let tier = period.longContext, Self.isLongContext(record, threshold: tier.threshold) {
             rates = tier.rates
             result.longContext = true
         }
@@ -69,6 +69,12 @@ public struct Pricer: Sendable {
         let divisor = denominator * 1_000_000
         result.cost = USD(nanos: Int64(roundHalfEven(dividend, divisor)))
         return result
+    }
+
+    /// The Admin API says which tier applied (`200k-1M`); otherwise the request's own prompt decides.
+    static func isLongContext(_ record: UsageRecord, threshold: Int64) -> Bool {
+        if let window = record.contextWindow?.lowercased() { return !window.hasPrefix("0-") }
+        return record.tokens.prompt > threshold
     }
 
     static func roundHalfEven(_ a: Int128, _ b: Int128) -> Int128 {

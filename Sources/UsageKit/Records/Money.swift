@@ -13,6 +13,13 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
         nanos = value
     }
 
+    /// An amount a log wrote as a binary floating-point number (a logged cost, never one the tool computes),
+    /// rounded to the nanodollar.
+    public init?(dollars: Double) {
+        guard dollars.isFinite, abs(dollars) < 9e9 else { return nil }
+        nanos = Int64((dollars * 1e9).rounded())
+    }
+
     public static var zero: USD { USD(nanos: 0) }
     public static func + (a: USD, b: USD) -> USD { USD(nanos: a.nanos + b.nanos) }
     public static func - (a: USD, b: USD) -> USD { USD(nanos: a.nanos - b.nanos) }

@@ -22,12 +22,28 @@ public struct TokenCounts: Sendable, Equatable, Hashable {
     public var prompt: Int64 { input + cacheWrite5m + cacheWrite1h + cacheRead }
 }
 
-/// Where a usage record came from.
+/// Where a usage record came from: one parser per format.
 public enum SourceFormat: String, Sendable, CaseIterable {
     /// Messages API responses as JSON or JSON Lines, bare or in a log envelope.
     case messages
     /// Streamed responses saved as server-sent events.
     case sse
+    /// Message Batches results (`custom_id` + `result` per line).
+    case batchResults = "batch-results"
+    /// A Message Batches batch object (status, counts, `ended_at`).
+    case batchObject = "batch"
+    /// A client's own batch summary (`task_id`, `success`, `output`, `error`).
+    case batchSummary = "batch-summary"
+    /// A session tracker's persistence file (`sessions` with `request_history`).
+    case sessionTracker = "session-tracker"
+    /// Telemetry records of a workflow framework (flat token counts and its own `cost`).
+    case telemetry
+    /// Claude Code transcripts.
+    case claudeCode = "claude-code"
+    /// Admin API usage report pages (aggregated per bucket and group).
+    case adminUsage = "admin-usage"
+    /// Admin API cost report pages (billed amounts).
+    case adminCost = "admin-cost"
 }
 
 /// One API request's usage metadata, normalized from any log format. It holds no message content.
@@ -54,6 +70,18 @@ public struct UsageRecord: Sendable, Equatable {
     public var project: String?
     /// 1-based line in the source file where the record starts.
     public var line: Int
+    /// A Message Batches request's `custom_id` (or a batch summary's `task_id`).
+    public var customID: String?
+    /// The git branch a Claude Code session was on.
+    public var gitBranch: String?
+    public var workspaceID: String?
+    public var apiKeyID: String?
+    /// True for an Admin API usage report row: the sum of a bucket's requests, not one request.
+    public var aggregated: Bool = false
+    /// The cost the log itself states (telemetry `cost`, Claude Code `costUSD`), kept beside the tool's own.
+    public var loggedCost: USD?
+    /// The Admin API's `context_window` (`0-200k`, `200k-1M`): which tier applied, when the log says so.
+    public var contextWindow: String?
 
     public init(
         messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,

@@ -13,7 +13,7 @@ public struct CSVRenderer: Renderer {
             lines.append(
                 [row.key, String(t.requests)] + Self.tokens(t.tokens) + [
                     ratioText(t.cacheHitRate) ?? "",
-                    t.requests > 0 && t.unpricedRequests == t.requests ? "" : t.cost.exact, String(t.unpricedRequests),
+                    t.nothingPriced ? "" : t.cost.exact, String(t.unpricedRequests),
                 ])
         }
         return Self.encode(lines)

@@ -114,7 +114,7 @@ public struct JSONRenderer: Renderer {
         tokens(&w, t.tokens)
         w.int("web_search_requests", t.webSearchRequests)
         w.ratio("cache_hit_rate", t.cacheHitRate)
-        w.usd("cost_usd", t.requests > 0 && t.unpricedRequests == t.requests ? nil : t.cost)
+        w.usd("cost_usd", t.nothingPriced ? nil : t.cost)
         w.int("unpriced_requests", t.unpricedRequests)
         w.int("priority_requests", t.priorityRequests)
     }

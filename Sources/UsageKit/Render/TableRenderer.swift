@@ -46,7 +46,7 @@ public struct TableRenderer: Renderer {
     }
 
     private func costText(_ t: UsageTotals) -> String {
-        if t.unpricedRequests == t.requests && t.requests > 0 { return "unpriced" }
+        if t.nothingPriced { return "unpriced" }
         return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }
 

@@ -63,12 +63,18 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v1: files and requests") { db in
             try db.execute(
                 sql: """
+                    -- The ingest ledger: one row per file read, with what is needed to skip it when unchanged and
+                    -- to resume it where the last run stopped.
                     CREATE TABLE files (
                       id INTEGER PRIMARY KEY,
                       path TEXT NOT NULL UNIQUE,
                       format TEXT NOT NULL,
                       size INTEGER NOT NULL,
                       modified_at INTEGER NOT NULL,
+                      identity TEXT,
+                      consumed INTEGER NOT NULL DEFAULT 0,
+                      lines INTEGER NOT NULL DEFAULT 0,
+                      head_hash INTEGER,
                       requests INTEGER NOT NULL DEFAULT 0,
                       rejected INTEGER NOT NULL DEFAULT 0,
                       ingested_at INTEGER NOT NULL
@@ -102,7 +108,14 @@ public struct AppDatabase: Sendable {
                       source_format TEXT NOT NULL,
                       file_id INTEGER REFERENCES files(id),
                       line INTEGER NOT NULL,
-                      ts_from_file INTEGER NOT NULL DEFAULT 0
+                      ts_from_file INTEGER NOT NULL DEFAULT 0,
+                      custom_id TEXT,
+                      git_branch TEXT,
+                      workspace_id TEXT,
+                      api_key_id TEXT,
+                      context_window TEXT,
+                      aggregated INTEGER NOT NULL DEFAULT 0,
+                      logged_cost_nanos INTEGER
                     );
                     CREATE UNIQUE INDEX requests_by_key ON requests(key_hash);
                     CREATE INDEX requests_unpriced ON requests(model) WHERE cost_nanos IS NULL;
@@ -110,6 +123,7 @@ public struct AppDatabase: Sendable {
                       hour INTEGER NOT NULL,
                       model_key TEXT NOT NULL,
                       requests INTEGER NOT NULL,
+                      aggregated_rows INTEGER NOT NULL,
                       input_tokens INTEGER NOT NULL,
                       cache_write_5m_tokens INTEGER NOT NULL,
                       cache_write_1h_tokens INTEGER NOT NULL,
@@ -119,10 +133,48 @@ public struct AppDatabase: Sendable {
                       cost_nanos INTEGER NOT NULL,
                       unpriced_requests INTEGER NOT NULL,
                       priority_requests INTEGER NOT NULL,
+                      logged_requests INTEGER NOT NULL,
+                      logged_cost_nanos INTEGER NOT NULL,
+                      logged_computed_nanos INTEGER NOT NULL,
                       first_ts INTEGER NOT NULL,
                       last_ts INTEGER NOT NULL,
                       PRIMARY KEY (hour, model_key)
                     ) WITHOUT ROWID;
+                    -- Message Batches: batch objects, and the outcome counts of each results file.
+                    CREATE TABLE batches (
+                      id TEXT PRIMARY KEY,
+                      status TEXT,
+                      processing INTEGER, succeeded INTEGER, errored INTEGER, canceled INTEGER, expired INTEGER,
+                      created_at INTEGER,
+                      ended_at INTEGER,
+                      file_id INTEGER REFERENCES files(id)
+                    );
+                    CREATE TABLE batch_outcomes (
+                      file_id INTEGER PRIMARY KEY REFERENCES files(id),
+                      batch_id TEXT,
+                      succeeded INTEGER NOT NULL, errored INTEGER NOT NULL, expired INTEGER NOT NULL,
+                      canceled INTEGER NOT NULL
+                    );
+                    -- What the Admin API cost report says was billed: amounts, not requests.
+                    CREATE TABLE billed_costs (
+                      id INTEGER PRIMARY KEY,
+                      dedupe_key TEXT NOT NULL UNIQUE,
+                      starting_at INTEGER NOT NULL,
+                      ending_at INTEGER NOT NULL,
+                      model TEXT,
+                      priced_as TEXT,
+                      cost_type TEXT,
+                      token_type TEXT,
+                      service_tier TEXT,
+                      context_window TEXT,
+                      inference_geo TEXT,
+                      workspace_id TEXT,
+                      description TEXT,
+                      amount_nanos INTEGER NOT NULL,
+                      file_id INTEGER REFERENCES files(id),
+                      line INTEGER NOT NULL
+                    );
+                    CREATE INDEX billed_costs_by_time ON billed_costs(starting_at);
                     """)
         }
         return migrator

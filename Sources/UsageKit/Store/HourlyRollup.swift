@@ -1,4 +1,53 @@
 import GRDB
+import GRDBSQLite
+
+/// One stored request's contribution to the hourly rollup.
+struct RollupEntry {
+    var timestamp: Int64
+    var modelKey: String
+    var aggregated: Bool
+    var tokens: TokenCounts
+    var webSearchRequests: Int64
+    /// Nanodollars; nil when unpriced.
+    var cost: Int64?
+    var priority: Bool
+    var loggedCost: Int64?
+
+    /// The `requests` columns `init(statement:offset:)` reads, in order.
+    static let columns = """
+        ts, COALESCE(priced_as, model), aggregated, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
+        cache_read_tokens, output_tokens, web_search_requests, cost_nanos, service_tier = 'priority', logged_cost_nanos
+        """
+
+    init(_ record: UsageRecord, _ price: PriceResult) {
+        timestamp = record.timestamp
+        // Reports group by the price table's id, else the id as logged.
+        modelKey = price.pricedAs ?? record.model
+        aggregated = record.aggregated
+        tokens = record.tokens
+        webSearchRequests = record.webSearchRequests
+        cost = price.cost?.nanos
+        priority = record.serviceTier == "priority"
+        loggedCost = record.loggedCost?.nanos
+    }
+
+    init(statement s: OpaquePointer, offset i: Int32) {
+        func optional(_ column: Int32) -> Int64? {
+            sqlite3_column_type(s, column) == SQLITE_NULL ? nil : sqlite3_column_int64(s, column)
+        }
+        timestamp = sqlite3_column_int64(s, i)
+        modelKey = String(cString: sqlite3_column_text(s, i + 1))
+        aggregated = sqlite3_column_int64(s, i + 2) != 0
+        tokens = TokenCounts(
+            input: sqlite3_column_int64(s, i + 3), cacheWrite5m: sqlite3_column_int64(s, i + 4),
+            cacheWrite1h: sqlite3_column_int64(s, i + 5), cacheRead: sqlite3_column_int64(s, i + 6),
+            output: sqlite3_column_int64(s, i + 7))
+        webSearchRequests = sqlite3_column_int64(s, i + 8)
+        cost = optional(i + 9)
+        priority = sqlite3_column_int64(s, i + 10) != 0
+        loggedCost = optional(i + 11)
+    }
+}
 
 /// Per-hour, per-model sums of the stored requests, kept beside them so that reports over millions of requests
 /// read thousands of rows instead.
@@ -19,23 +68,30 @@ struct HourlyRollup {
 
     private(set) var sums: [Key: Sums] = [:]
 
-    /// The model key reports group by: the price table's id, else the id as logged.
-    static func modelKey(_ record: UsageRecord, _ price: PriceResult) -> String { price.pricedAs ?? record.model }
-
-    mutating func add(_ record: UsageRecord, _ price: PriceResult) {
-        let key = Key(hour: Self.floorDiv(record.timestamp, 3_600_000), model: Self.modelKey(record, price))
+    /// Adds (`sign` 1) or takes back (`sign` -1) one request.
+    mutating func add(_ e: RollupEntry, sign: Int64 = 1) {
+        let key = Key(hour: Self.floorDiv(e.timestamp, 3_600_000), model: e.modelKey)
         var s = sums[key] ?? Sums()
-        s.totals.requests += 1
-        s.totals.tokens.input += record.tokens.input
-        s.totals.tokens.cacheWrite5m += record.tokens.cacheWrite5m
-        s.totals.tokens.cacheWrite1h += record.tokens.cacheWrite1h
-        s.totals.tokens.cacheRead += record.tokens.cacheRead
-        s.totals.tokens.output += record.tokens.output
-        s.totals.webSearchRequests += record.webSearchRequests
-        if let cost = price.cost { s.totals.cost = s.totals.cost + cost } else { s.totals.unpricedRequests += 1 }
-        if record.serviceTier == "priority" { s.totals.priorityRequests += 1 }
-        s.first = min(s.first, record.timestamp)
-        s.last = max(s.last, record.timestamp)
+        if e.aggregated { s.totals.aggregatedRows += sign } else { s.totals.requests += sign }
+        s.totals.tokens.input += sign * e.tokens.input
+        s.totals.tokens.cacheWrite5m += sign * e.tokens.cacheWrite5m
+        s.totals.tokens.cacheWrite1h += sign * e.tokens.cacheWrite1h
+        s.totals.tokens.cacheRead += sign * e.tokens.cacheRead
+        s.totals.tokens.output += sign * e.tokens.output
+        s.totals.webSearchRequests += sign * e.webSearchRequests
+        if let cost = e.cost {
+            s.totals.cost.nanos += sign * cost
+        } else {
+            s.totals.unpricedRequests += sign
+        }
+        if e.priority { s.totals.priorityRequests += sign }
+        if let logged = e.loggedCost {
+            s.totals.loggedRequests += sign
+            s.totals.loggedCost.nanos += sign * logged
+            s.totals.loggedComputedCost.nanos += sign * (e.cost ?? 0)
+        }
+        s.first = min(s.first, e.timestamp)
+        s.last = max(s.last, e.timestamp)
         sums[key] = s
     }
 
@@ -43,12 +99,14 @@ struct HourlyRollup {
     func merge(into db: Database) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO usage_hourly (hour, model_key, requests, input_tokens, cache_write_5m_tokens,
-                  cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, cost_nanos,
-                  unpriced_requests, priority_requests, first_ts, last_ts)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO usage_hourly (hour, model_key, requests, aggregated_rows, input_tokens,
+                  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests,
+                  cost_nanos, unpriced_requests, priority_requests, logged_requests, logged_cost_nanos,
+                  logged_computed_nanos, first_ts, last_ts)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(hour, model_key) DO UPDATE SET
                   requests = requests + excluded.requests,
+                  aggregated_rows = aggregated_rows + excluded.aggregated_rows,
                   input_tokens = input_tokens + excluded.input_tokens,
                   cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
                   cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
@@ -58,15 +116,19 @@ struct HourlyRollup {
                   cost_nanos = cost_nanos + excluded.cost_nanos,
                   unpriced_requests = unpriced_requests + excluded.unpriced_requests,
                   priority_requests = priority_requests + excluded.priority_requests,
+                  logged_requests = logged_requests + excluded.logged_requests,
+                  logged_cost_nanos = logged_cost_nanos + excluded.logged_cost_nanos,
+                  logged_computed_nanos = logged_computed_nanos + excluded.logged_computed_nanos,
                   first_ts = MIN(first_ts, excluded.first_ts),
                   last_ts = MAX(last_ts, excluded.last_ts)
                 """)
         for (key, s) in sums {
             let t = s.totals
             try statement.execute(arguments: [
-                key.hour, key.model, t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h,
-                t.tokens.cacheRead, t.tokens.output, t.webSearchRequests, t.cost.nanos, t.unpricedRequests,
-                t.priorityRequests, s.first, s.last,
+                key.hour, key.model, t.requests, t.aggregatedRows, t.tokens.input, t.tokens.cacheWrite5m,
+                t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output, t.webSearchRequests, t.cost.nanos,
+                t.unpricedRequests, t.priorityRequests, t.loggedRequests, t.loggedCost.nanos,
+                t.loggedComputedCost.nanos, s.first, s.last,
             ])
         }
     }
@@ -77,10 +139,8 @@ struct HourlyRollup {
             sql: """
                 DELETE FROM usage_hourly;
                 INSERT INTO usage_hourly
-                SELECT ts / 3600000 - (ts < 0 AND ts % 3600000 != 0), COALESCE(priced_as, model), COUNT(*),
-                  SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(cache_read_tokens),
-                  SUM(output_tokens), SUM(web_search_requests), COALESCE(SUM(cost_nanos), 0),
-                  COUNT(*) - COUNT(cost_nanos), COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), MIN(ts), MAX(ts)
+                SELECT ts / 3600000 - (ts < 0 AND ts % 3600000 != 0), COALESCE(priced_as, model), \(RequestSums.columns),
+                  MIN(ts), MAX(ts)
                 FROM requests GROUP BY 1, 2;
                 """)
     }
@@ -88,5 +148,42 @@ struct HourlyRollup {
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
+
+/// The sums of `requests` columns that make a `UsageTotals`, shared by the rollup and the raw report query.
+enum RequestSums {
+    /// In the order of `usage_hourly`'s columns from `requests` to `logged_computed_nanos`.
+    static let columns = """
+        COUNT(*) - SUM(aggregated), SUM(aggregated), SUM(input_tokens), SUM(cache_write_5m_tokens), \
+        SUM(cache_write_1h_tokens), SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), \
+        COALESCE(SUM(cost_nanos), 0), COUNT(*) - COUNT(cost_nanos), \
+        COUNT(CASE WHEN service_tier = 'priority' THEN 1 END), COUNT(logged_cost_nanos), \
+        COALESCE(SUM(logged_cost_nanos), 0), \
+        COALESCE(SUM(CASE WHEN logged_cost_nanos IS NOT NULL THEN cost_nanos END), 0)
+        """
+
+    /// The same sums over `usage_hourly` rows.
+    static let rollupColumns = """
+        SUM(requests), SUM(aggregated_rows), SUM(input_tokens), SUM(cache_write_5m_tokens), \
+        SUM(cache_write_1h_tokens), SUM(cache_read_tokens), SUM(output_tokens), SUM(web_search_requests), \
+        SUM(cost_nanos), SUM(unpriced_requests), SUM(priority_requests), SUM(logged_requests), \
+        SUM(logged_cost_nanos), SUM(logged_computed_nanos)
+        """
+
+    /// Reads those 14 columns from `row` starting at `offset`.
+    static func totals(_ r: Row, offset i: Int) -> UsageTotals {
+        var t = UsageTotals()
+        t.requests = r[i]
+        t.aggregatedRows = r[i + 1]
+        t.tokens = TokenCounts(input: r[i + 2], cacheWrite5m: r[i + 3], cacheWrite1h: r[i + 4], cacheRead: r[i + 5], output: r[i + 6])
+        t.webSearchRequests = r[i + 7]
+        t.cost = USD(nanos: r[i + 8])
+        t.unpricedRequests = r[i + 9]
+        t.priorityRequests = r[i + 10]
+        t.loggedRequests = r[i + 11]
+        t.loggedCost = USD(nanos: r[i + 12])
+        t.loggedComputedCost = USD(nanos: r[i + 13])
+        return t
     }
 }

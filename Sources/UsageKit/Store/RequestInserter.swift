@@ -22,15 +22,20 @@ struct RecordBatch: Sendable {
     /// The text columns, in binding order.
     enum Field: Int, CaseIterable {
         case pricedAs, model, serviceTier, inferenceGeo, speed, stopReason, session, workflow, taskType, project
-        case requestID, dedupeKey
+        case requestID, customID, gitBranch, workspaceID, apiKeyID, contextWindow, dedupeKey
     }
 
     var items: [PricedRecord] = []
     private(set) var text: [UInt8] = []
+    /// The format of the file the requests come from.
+    var format: SourceFormat
+    /// What the file states besides requests, in the order read.
+    var facts: [SourceFact] = []
     /// Start and length of each item's fields in `text`; a length of -1 is NULL.
     private(set) var spans: [(start: Int32, length: Int32)] = []
 
-    init(capacity: Int) {
+    init(capacity: Int, format: SourceFormat) {
+        self.format = format
         items.reserveCapacity(capacity)
         spans.reserveCapacity(capacity * Field.allCases.count)
         text.reserveCapacity(capacity * 256)
@@ -50,6 +55,11 @@ struct RecordBatch: Sendable {
         pack(record.taskType)
         pack(record.project)
         pack(record.requestID)
+        pack(record.customID)
+        pack(record.gitBranch)
+        pack(record.workspaceID)
+        pack(record.apiKeyID)
+        pack(record.contextWindow)
         let keyStart = text.count
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
@@ -78,44 +88,92 @@ struct RecordBatch: Sendable {
     }
 }
 
-/// Inserts priced requests through one prepared statement, binding values straight to SQLite: the ingest's hot
-/// path. Duplicates (same dedupe key) are ignored and reported as such.
+/// What storing one request did.
+enum InsertOutcome {
+    case inserted
+    /// Already stored, with at least as much output: nothing changed.
+    case duplicate
+    /// Already stored from an earlier, partial copy (a transcript line written before the response finished):
+    /// the row now holds the larger output; `previous` is what it held before.
+    case upgraded(previous: RollupEntry)
+}
+
+/// Inserts priced requests through prepared statements, binding values straight to SQLite: the ingest's hot path.
 ///
 /// Requests are unique on a 64-bit hash of their dedupe key, a much smaller and faster index than the key text.
 /// When a hash is taken by a different key (a collision), the next free hash is used, so no request is ever lost
-/// and a duplicate is only declared when the stored key text is equal.
+/// and a duplicate is only declared when the stored key text is equal. A duplicate with more output than the
+/// stored copy replaces it: each response counts once, with its final output.
 final class RequestInserter {
-    private let db: Database
-    private let statement: Statement
-    private let handle: OpaquePointer
+    private let insert: Statement
+    private let update: Statement
     private let lookup: Statement
     private let fileID: Int64
-    private var formatValue: String
+    /// The source format stored with the requests.
+    var format: String
 
-    static let sql = """
-        INSERT OR IGNORE INTO requests (ts, priced_as, model, input_tokens, cache_write_5m_tokens,
-          cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, service_tier, inference_geo, speed,
-          stop_reason, thinking_tokens, web_search_requests, web_fetch_requests, session, workflow, task_type, project,
-          request_id, dedupe_key, key_hash, source_format, file_id, line, ts_from_file)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-        """
+    /// Columns in binding order; the INSERT and the UPDATE share the parameter numbers.
+    static let columns = [
+        "ts", "priced_as", "model", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+        "cache_read_tokens", "output_tokens", "cost_nanos", "service_tier", "inference_geo", "speed", "stop_reason",
+        "thinking_tokens", "web_search_requests", "web_fetch_requests", "session", "workflow", "task_type", "project",
+        "request_id", "dedupe_key", "key_hash", "source_format", "file_id", "line", "ts_from_file", "custom_id",
+        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos",
+    ]
 
     init(db: Database, fileID: Int64, format: String) throws {
-        self.db = db
-        statement = try db.cachedStatement(sql: Self.sql)
-        handle = statement.sqliteStatement
-        lookup = try db.cachedStatement(sql: "SELECT dedupe_key FROM requests WHERE key_hash = ?")
+        let columns = Self.columns
+        let placeholders = (1...columns.count).map { "?\($0)" }.joined(separator: ",")
+        insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO requests (\(columns.joined(separator: ","))) VALUES (\(placeholders))")
+        let keyPosition = columns.firstIndex(of: "key_hash")! + 1
+        let assignments = columns.enumerated().filter { $0.element != "key_hash" }.map { "\($0.element) = ?\($0.offset + 1)" }
+        update = try db.cachedStatement(
+            sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(keyPosition)")
+        lookup = try db.cachedStatement(
+            sql: "SELECT dedupe_key, output_tokens, \(RollupEntry.columns) FROM requests WHERE key_hash = ?")
         self.fileID = fileID
-        formatValue = format
+        self.format = format
     }
 
-    /// Inserts item `index` of `batch`, whose text buffer starts at `text`; returns false when it was already
-    /// stored.
-    func insert(_ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) throws -> Bool {
+    /// Stores item `index` of `batch`, whose text buffer starts at `text`.
+    func store(_ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) throws -> InsertOutcome {
+        let item = batch.items[index]
+        let s = insert.sqliteStatement
+        sqlite3_reset(s)
+        bind(s, batch, index, text: text)
+        var hash = item.hash
+        while true {
+            sqlite3_bind_int64(s, 23, hash)
+            try step(s)
+            if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return .inserted }
+            sqlite3_reset(s)
+            guard let stored = try storedRow(at: hash, key: batch.span(index, .dedupeKey), in: text) else {
+                hash &+= 1
+                continue
+            }
+            guard item.record.tokens.output > stored.output else { return .duplicate }
+            let u = update.sqliteStatement
+            sqlite3_reset(u)
+            bind(u, batch, index, text: text)
+            sqlite3_bind_int64(u, 23, hash)
+            try step(u)
+            return .upgraded(previous: stored.entry)
+        }
+    }
+
+    private func step(_ statement: OpaquePointer) throws {
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(statement)))
+            sqlite3_reset(statement)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+    }
+
+    private func bind(_ s: OpaquePointer, _ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) {
         let item = batch.items[index]
         let r = item.record
-        let price = item.price
-        let s = handle
         func bind(_ position: Int32, _ field: RecordBatch.Field) {
             let (start, length) = batch.span(index, field)
             if length < 0 {
@@ -126,52 +184,52 @@ final class RequestInserter {
                     s, position, UnsafeRawPointer(text + Int(start)).assumingMemoryBound(to: CChar.self), length, nil)
             }
         }
-        sqlite3_reset(s)
-        sqlite3_bind_int64(s, 1, r.timestamp)
+        func bind(_ position: Int32, _ value: Int64?) {
+            if let value { sqlite3_bind_int64(s, position, value) } else { sqlite3_bind_null(s, position) }
+        }
+        bind(1, r.timestamp)
         bind(2, .pricedAs)
         bind(3, .model)
-        sqlite3_bind_int64(s, 4, r.tokens.input)
-        sqlite3_bind_int64(s, 5, r.tokens.cacheWrite5m)
-        sqlite3_bind_int64(s, 6, r.tokens.cacheWrite1h)
-        sqlite3_bind_int64(s, 7, r.tokens.cacheRead)
-        sqlite3_bind_int64(s, 8, r.tokens.output)
-        if let cost = price.cost { sqlite3_bind_int64(s, 9, cost.nanos) } else { sqlite3_bind_null(s, 9) }
+        bind(4, r.tokens.input)
+        bind(5, r.tokens.cacheWrite5m)
+        bind(6, r.tokens.cacheWrite1h)
+        bind(7, r.tokens.cacheRead)
+        bind(8, r.tokens.output)
+        bind(9, item.price.cost?.nanos)
         bind(10, .serviceTier)
         bind(11, .inferenceGeo)
         bind(12, .speed)
         bind(13, .stopReason)
-        if let t = r.thinkingTokens { sqlite3_bind_int64(s, 14, t) } else { sqlite3_bind_null(s, 14) }
-        sqlite3_bind_int64(s, 15, r.webSearchRequests)
-        sqlite3_bind_int64(s, 16, r.webFetchRequests)
+        bind(14, r.thinkingTokens)
+        bind(15, r.webSearchRequests)
+        bind(16, r.webFetchRequests)
         bind(17, .session)
         bind(18, .workflow)
         bind(19, .taskType)
         bind(20, .project)
         bind(21, .requestID)
         bind(22, .dedupeKey)
-        formatValue.withUTF8 { _ = sqlite3_bind_text(s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), Self.transient) }
-        sqlite3_bind_int64(s, 25, fileID)
-        sqlite3_bind_int64(s, 26, Int64(r.line))
-        sqlite3_bind_int64(s, 27, r.timestampFromFile ? 1 : 0)
-        var hash = item.hash
-        while true {
-            sqlite3_bind_int64(s, 23, hash)
-            let code = sqlite3_step(s)
-            guard code == SQLITE_DONE else {
-                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
-                sqlite3_reset(s)
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-            }
-            if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return true }
-            sqlite3_reset(s)
-            if try storedKey(at: hash, equals: batch.span(index, .dedupeKey), in: text) { return false }
-            hash &+= 1
+        format.withUTF8 {
+            _ = sqlite3_bind_text(
+                s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
+                Self.transient)
         }
+        bind(25, fileID)
+        bind(26, Int64(r.line))
+        bind(27, r.timestampFromFile ? 1 : 0)
+        bind(28, .customID)
+        bind(29, .gitBranch)
+        bind(30, .workspaceID)
+        bind(31, .apiKeyID)
+        bind(32, .contextWindow)
+        bind(33, r.aggregated ? 1 : 0)
+        bind(34, r.loggedCost?.nanos)
     }
 
-    /// Whether the request stored under `hash` has the key at `span` of `text`.
-    private func storedKey(at hash: Int64, equals span: (start: Int32, length: Int32), in text: UnsafePointer<UInt8>)
-        throws -> Bool
+    /// The request stored under `hash` when its key is the one at `key` of `text`; nil when the hash is free or
+    /// holds another key.
+    private func storedRow(at hash: Int64, key: (start: Int32, length: Int32), in text: UnsafePointer<UInt8>)
+        throws -> (output: Int64, entry: RollupEntry)?
     {
         let l = lookup.sqliteStatement
         sqlite3_reset(l)
@@ -179,11 +237,14 @@ final class RequestInserter {
         defer { sqlite3_reset(l) }
         let code = sqlite3_step(l)
         guard code == SQLITE_ROW else {
-            if code == SQLITE_DONE { return false }
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(l))))
+            if code == SQLITE_DONE { return nil }
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(l))))
         }
-        guard let stored = sqlite3_column_text(l, 0), sqlite3_column_bytes(l, 0) == span.length else { return false }
-        return memcmp(stored, text + Int(span.start), Int(span.length)) == 0
+        guard let stored = sqlite3_column_text(l, 0), sqlite3_column_bytes(l, 0) == key.length,
+            memcmp(stored, text + Int(key.start), Int(key.length)) == 0
+        else { return nil }
+        return (sqlite3_column_int64(l, 1), RollupEntry(statement: l, offset: 2))
     }
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
@@ -196,5 +257,5 @@ final class RequestInserter {
         return Int64(bitPattern: h)
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }

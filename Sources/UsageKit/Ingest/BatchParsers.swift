@@ -1,0 +1,114 @@
+/// Parses Message Batches results (`.jsonl`, one `custom_id` + `result` per line, any order).
+///
+/// Succeeded requests are priced at batch rates whatever their `service_tier` says; errored, expired and canceled
+/// ones are counted for their batch and not billed. Result lines carry no timestamp: the batch's `ended_at` stands
+/// in when the batch object is known, else the file's modification time.
+struct BatchResultsParser {
+    let context: ParseContext
+
+    func parse(_ reader: LineReader, into sink: ParseSink) throws {
+        let extractor = MessageExtractor(context: context)
+        var outcomes = BatchOutcomes(batchID: context.batchID)
+        try JSONLines().forEach(reader, sink: sink) { tape, line in
+            let root = tape.root
+            guard let id = tape.member(root, "custom_id").flatMap(tape.string),
+                let result = tape.member(root, "result"), tape.kind(result) == .object,
+                let type = tape.member(result, "type").flatMap(tape.string)
+            else {
+                sink.reject(line: line, reason: "not a batch result: expected custom_id and result.type")
+                return
+            }
+            switch type {
+            case "succeeded":
+                guard let message = tape.member(result, "message"), extractor.isMessage(tape, message) else {
+                    sink.reject(line: line, reason: "succeeded result without a message carrying model and usage")
+                    return
+                }
+                var record = extractor.attribution(tape, envelope: root)
+                switch extractor.fill(&record, from: tape, message: message, line: line) {
+                case .record(var r):
+                    r.customID = id
+                    r.serviceTier = "batch"
+                    outcomes.succeeded += 1
+                    try sink.accept(r)
+                case .invalid(let reason): sink.reject(line: line, reason: reason)
+                case .noUsage: sink.ignore(line: line)
+                }
+            case "errored": outcomes.errored += 1
+            case "expired": outcomes.expired += 1
+            case "canceled": outcomes.canceled += 1
+            default: sink.reject(line: line, reason: "unknown batch result type '\(type)'")
+            }
+        }
+        try sink.note(.batchOutcomes(outcomes))
+    }
+
+    /// The batch id a results file's name carries (`msgbatch_01..._results.jsonl`), if any.
+    static func batchID(fromFileName name: String) -> String? {
+        guard let range = name.range(of: "msgbatch_") else { return nil }
+        let id = name[range.lowerBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        let trimmed = id.hasSuffix("_results") ? id.dropLast("_results".count) : id
+        return trimmed.count > "msgbatch_".count ? String(trimmed) : nil
+    }
+}
+
+/// Parses the JSON documents the Message Batches API and its clients leave: the batch object, and a client's own
+/// summary array (`task_id`, `success`, `output`, `error`).
+enum BatchDocuments {
+    static func parseBatchObject(_ tape: JSONTape, context: ParseContext, into sink: ParseSink) throws {
+        let root = tape.root
+        guard let id = tape.member(root, "id").flatMap(tape.string) else {
+            sink.reject(line: 1, reason: "batch object without an id")
+            return
+        }
+        func count(_ key: StaticString) -> Int64 {
+            guard let counts = tape.member(root, "request_counts"), let value = tape.member(counts, key),
+                case .value(let n) = tape.integer(value)
+            else { return 0 }
+            return n
+        }
+        func time(_ key: StaticString) -> Int64? {
+            tape.member(root, key).flatMap { context.parseTimestamp(tape, $0) }
+        }
+        try sink.note(
+            .batch(
+                BatchObject(
+                    id: id, status: tape.member(root, "processing_status").flatMap(tape.string),
+                    processing: count("processing"), succeeded: count("succeeded"), errored: count("errored"),
+                    canceled: count("canceled"), expired: count("expired"), createdAt: time("created_at"),
+                    endedAt: time("ended_at"))))
+    }
+
+    static func parseSummary(_ tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink) throws {
+        let extractor = MessageExtractor(context: context)
+        var outcomes = BatchOutcomes(batchID: context.batchID)
+        for element in tape.elements(tape.root) {
+            let line = lines.line(at: tape.offset(element))
+            guard let task = tape.member(element, "task_id").flatMap(tape.string),
+                let success = tape.member(element, "success").flatMap(tape.bool)
+            else {
+                sink.reject(line: line, reason: "batch summary entry without task_id and success")
+                continue
+            }
+            guard success else {
+                outcomes.errored += 1
+                continue
+            }
+            guard let output = tape.member(element, "output"), extractor.isMessage(tape, output) else {
+                sink.reject(line: line, reason: "successful task without an output carrying model and usage")
+                continue
+            }
+            var record = extractor.attribution(tape, envelope: output)
+            switch extractor.fill(&record, from: tape, message: output, line: line) {
+            case .record(var r):
+                r.customID = task
+                r.serviceTier = "batch"
+                outcomes.succeeded += 1
+                try sink.accept(r)
+            case .invalid(let reason): sink.reject(line: line, reason: reason)
+            case .noUsage: sink.ignore(line: line)
+            }
+        }
+        try sink.note(.batchOutcomes(outcomes))
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+
+/// The ingest ledger: what the database knows of each file it has read.
+enum Ledger {
+    struct Entry: Sendable {
+        var id: Int64
+        var format: SourceFormat
+        var size: Int64
+        var modifiedAt: Int64
+        var identity: String?
+        var consumed: Int64
+        var lines: Int
+        var headHash: Int64?
+    }
+
+    /// The bytes of a file's head that fingerprint it: a replaced file shows a different head.
+    static let headLength: Int64 = 4096
+
+    static func load(_ db: Database) throws -> [String: Entry] {
+        var entries: [String: Entry] = [:]
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash FROM files")
+        while let r = try rows.next() {
+            let format: String = r[2]
+            entries[r[0]] = Entry(
+                id: r[1], format: SourceFormat(rawValue: format) ?? .messages, size: r[3], modifiedAt: r[4],
+                identity: r[5], consumed: r[6], lines: r[7], headHash: r[8])
+        }
+        return entries
+    }
+
+    /// FNV-1a of the first `min(length, headLength)` bytes of the file.
+    static func headHash(path: String, length: Int64) throws -> Int64 {
+        let head = try FormatDetector.readHead(path: path, length: Int(min(length, headLength)))
+        return head.withUnsafeBufferPointer { RequestInserter.hash($0) }
+    }
+
+    /// Records that `plan`'s file is being read; returns its id. A whole re-read of a known file forgets the
+    /// batch outcomes it counted before, since they are counted again.
+    static func begin(_ db: Database, _ plan: FilePlan) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO files (path, format, size, modified_at, identity, ingested_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET size = excluded.size, modified_at = excluded.modified_at,
+                  identity = excluded.identity, ingested_at = excluded.ingested_at
+                """,
+            arguments: [
+                plan.absolutePath, (plan.format ?? .messages).rawValue, plan.size, plan.modifiedAt, plan.identity,
+                Int64(Date().timeIntervalSince1970 * 1000),
+            ])
+        let id = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [plan.absolutePath])!
+        if plan.resumeAt == nil {
+            try db.execute(sql: "DELETE FROM batch_outcomes WHERE file_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE files SET rejected = 0 WHERE id = ?", arguments: [id])
+        }
+        return id
+    }
+
+    /// Records how far the file was read and what it gave.
+    static func end(
+        _ db: Database, fileID: Int64, plan: FilePlan, format: SourceFormat, consumed: Int64, lines: Int,
+        newRequests: Int, rejected: Int
+    ) throws {
+        let hash = consumed > 0 ? try headHash(path: plan.path, length: consumed) : nil
+        try db.execute(
+            sql: """
+                UPDATE files SET format = ?, consumed = ?, lines = ?, head_hash = ?, requests = requests + ?,
+                  rejected = rejected + ? WHERE id = ?
+                """,
+            arguments: [format.rawValue, consumed, lines, hash, newRequests, rejected, fileID])
+    }
+}
+
+/// Writes one file's batches in its transaction: requests, the rollup, and the facts logs state besides requests.
+final class FileStore {
+    private let db: Database
+    private let fileID: Int64
+    private let inserter: RequestInserter
+    private let pricer: Pricer
+    private var rollup = HourlyRollup()
+    private var redated = false
+
+    init(db: Database, fileID: Int64, pricer: Pricer) throws {
+        self.db = db
+        self.fileID = fileID
+        self.pricer = pricer
+        inserter = try RequestInserter(db: db, fileID: fileID, format: SourceFormat.messages.rawValue)
+    }
+
+    func write(_ batch: RecordBatch, summary: inout IngestSummary) throws {
+        inserter.format = batch.format.rawValue
+        try batch.text.withUnsafeBufferPointer { text in
+            for (index, item) in batch.items.enumerated() {
+                switch try inserter.store(batch, index, text: text.baseAddress!) {
+                case .inserted:
+                    summary.newRequests += 1
+                    if item.price.cost == nil { summary.unpricedRequests += 1 }
+                    if item.record.timestampFromFile { summary.undatedRequests += 1 }
+                    rollup.add(RollupEntry(item.record, item.price))
+                case .duplicate:
+                    summary.duplicates += 1
+                case .upgraded(let previous):
+                    summary.duplicates += 1
+                    rollup.add(previous, sign: -1)
+                    rollup.add(RollupEntry(item.record, item.price))
+                }
+            }
+        }
+        for fact in batch.facts { try note(fact, summary: &summary) }
+    }
+
+    private func note(_ fact: SourceFact, summary: inout IngestSummary) throws {
+        switch fact {
+        case .billed(let b):
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO billed_costs (dedupe_key, starting_at, ending_at, model, priced_as, cost_type,
+                      token_type, service_tier, context_window, inference_geo, workspace_id, description, amount_nanos,
+                      file_id, line)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    b.dedupeKey, b.startingAt, b.endingAt, b.model, b.model.flatMap { pricer.table.lookup($0)?.id },
+                    b.costType, b.tokenType, b.serviceTier, b.contextWindow, b.inferenceGeo, b.workspaceID,
+                    b.description, b.amount.nanos, fileID, b.line,
+                ])
+            summary.billedAmounts += db.changesCount
+        case .batch(let batch):
+            try db.execute(
+                sql: """
+                    INSERT INTO batches (id, status, processing, succeeded, errored, canceled, expired, created_at,
+                      ended_at, file_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET status = excluded.status, processing = excluded.processing,
+                      succeeded = excluded.succeeded, errored = excluded.errored, canceled = excluded.canceled,
+                      expired = excluded.expired, created_at = excluded.created_at, ended_at = excluded.ended_at,
+                      file_id = excluded.file_id
+                    """,
+                arguments: [
+                    batch.id, batch.status, batch.processing, batch.succeeded, batch.errored, batch.canceled,
+                    batch.expired, batch.createdAt, batch.endedAt, fileID,
+                ])
+            if let ended = batch.endedAt {
+                // Results read before their batch object were dated by their file: the batch's end is truer.
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET ts = ?, ts_from_file = 0
+                        WHERE ts_from_file = 1 AND file_id IN (SELECT file_id FROM batch_outcomes WHERE batch_id = ?)
+                        """,
+                    arguments: [ended, batch.id])
+                if db.changesCount > 0 { redated = true }
+            }
+        case .batchOutcomes(let o):
+            try db.execute(
+                sql: """
+                    INSERT INTO batch_outcomes (file_id, batch_id, succeeded, errored, expired, canceled)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(file_id) DO UPDATE SET batch_id = excluded.batch_id,
+                      succeeded = succeeded + excluded.succeeded, errored = errored + excluded.errored,
+                      expired = expired + excluded.expired, canceled = canceled + excluded.canceled
+                    """,
+                arguments: [fileID, o.batchID, o.succeeded, o.errored, o.expired, o.canceled])
+            summary.unbilledBatchRequests += o.unbilled
+        }
+    }
+
+    /// Merges the rollup; rebuilds it whole when requests were re-dated.
+    func finish() throws {
+        try rollup.merge(into: db)
+        if redated { try HourlyRollup.rebuild(db) }
+    }
+}
