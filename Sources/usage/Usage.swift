@@ -45,6 +45,14 @@ struct PeriodOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only the last N days, today included (UTC).", valueName: "n"))
     var days: Int?
 
+    func validate() throws {
+        do {
+            _ = try Period.bounds(since: since, until: until, days: days)
+        } catch let error as UsageError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func filter(models: [String] = []) throws -> RequestFilter {
         let (lower, upper) = try Period.bounds(since: since, until: until, days: days)
         return RequestFilter(since: lower, until: upper, models: models)

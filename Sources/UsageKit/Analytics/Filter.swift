@@ -21,7 +21,8 @@ public struct RequestFilter: Sendable, Equatable {
         if let since { condition.append(literal: " AND ts >= \(since)") }
         if let until { condition.append(literal: " AND ts < \(until)") }
         if !models.isEmpty {
-            let names = models + models.map(ModelID.normalize)
+            // Any spelling: as given, normalized, and the price table's id it maps to.
+            let names = models + models.map(ModelID.normalize) + models.compactMap { PriceTable.builtIn.lookup($0)?.id }
             condition.append(literal: " AND (priced_as IN \(names) OR model IN \(names))")
         }
         return condition

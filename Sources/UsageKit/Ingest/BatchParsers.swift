@@ -24,7 +24,13 @@ struct BatchResultsParser {
                     sink.reject(line: line, reason: "succeeded result without a message carrying model and usage")
                     return
                 }
-                var record = extractor.attribution(tape, envelope: root)
+                var record: UsageRecord
+                do throws(ParseFailure) {
+                    record = try extractor.attribution(tape, envelope: root)
+                } catch {
+                    sink.reject(line: line, reason: error.reason)
+                    return
+                }
                 switch extractor.fill(&record, from: tape, message: message, line: line) {
                 case .record(var r):
                     r.customID = id
@@ -98,7 +104,13 @@ enum BatchDocuments {
                 sink.reject(line: line, reason: "successful task without an output carrying model and usage")
                 continue
             }
-            var record = extractor.attribution(tape, envelope: output)
+            var record: UsageRecord
+            do throws(ParseFailure) {
+                record = try extractor.attribution(tape, envelope: output)
+            } catch {
+                sink.reject(line: line, reason: error.reason)
+                continue
+            }
             switch extractor.fill(&record, from: tape, message: output, line: line) {
             case .record(var r):
                 r.customID = task

@@ -21,9 +21,14 @@ struct ClaudeCodeParser {
                 return
             }
             var record = UsageRecord(timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
-            if let value = tape.member(root, "timestamp"), let ms = context.parseTimestamp(tape, value) {
-                record.timestamp = ms
-                record.timestampFromFile = false
+            do throws(ParseFailure) {
+                if let ms = try context.timestamp(tape, root, "timestamp") {
+                    record.timestamp = ms
+                    record.timestampFromFile = false
+                }
+            } catch {
+                sink.reject(line: line, reason: error.reason)
+                return
             }
             func text(_ key: StaticString) -> String? {
                 guard let value = tape.member(root, key), let s = tape.string(value), !s.isEmpty else { return nil }

@@ -26,33 +26,28 @@ enum SessionTrackerParser {
                     timestamp: context.fileTimestamp, timestampFromFile: true, model: model, tokens: TokenCounts(),
                     session: id, line: entryLine)
                 do throws(ParseFailure) {
-                    let input = try count(tape, entry, "input_tokens")
-                    let cached = try count(tape, entry, "cached_tokens", required: false)
+                    let input = try readCount(tape, entry, "input_tokens")
+                    let cached = try readCount(tape, entry, "cached_tokens", required: false)
                     guard cached <= input else { throw ParseFailure("cached_tokens exceeds input_tokens, which include them") }
-                    record.tokens = TokenCounts(input: input - cached, cacheRead: cached, output: try count(tape, entry, "output_tokens"))
+                    record.tokens = TokenCounts(input: input - cached, cacheRead: cached, output: try readCount(tape, entry, "output_tokens"))
                 } catch {
                     sink.reject(line: entryLine, reason: error.reason)
                     continue
                 }
-                if let value = tape.member(entry, "timestamp"), let ms = context.parseTimestamp(tape, value) {
-                    record.timestamp = ms
-                    record.timestampFromFile = false
+                do throws(ParseFailure) {
+                    if let ms = try context.timestamp(tape, entry, "timestamp") {
+                        record.timestamp = ms
+                        record.timestampFromFile = false
+                    }
+                } catch {
+                    sink.reject(line: entryLine, reason: error.reason)
+                    continue
                 }
                 try sink.accept(record)
             }
         }
     }
 
-    static func count(_ tape: JSONTape, _ object: Int, _ key: StaticString, required: Bool = true) throws(ParseFailure) -> Int64 {
-        guard let index = tape.member(object, key), !tape.isNull(index) else {
-            if required { throw ParseFailure("\(key) is missing") }
-            return 0
-        }
-        guard case .value(let v) = tape.integer(index), v >= 0 else {
-            throw ParseFailure("\(key) is not a non-negative whole number")
-        }
-        return v
-    }
 }
 
 /// Admin API report pages: `{"data": [{"starting_at", "ending_at", "results": [...]}], "has_more", "next_page"}`.
@@ -69,7 +64,7 @@ enum AdminReportParser {
             record.workspaceID = text("workspace_id")
             record.apiKeyID = text("api_key_id")
             do throws(ParseFailure) {
-                let c = SessionTrackerParser.count
+                let c = readCount
                 var w5: Int64 = 0
                 var w1: Int64 = 0
                 if let split = tape.member(result, "cache_creation"), tape.kind(split) == .object {

@@ -98,28 +98,40 @@ enum FormatDetector {
         for prefix in ["event:", "data:", "id:", ":"] where rest.starts(with: prefix.utf8) {
             return .serverSentEvents
         }
-        switch head[start] {
-        case UInt8(ascii: "["):
-            return .jsonDocument
-        case UInt8(ascii: "{"):
-            guard let newline = rest.firstIndex(of: 0x0A) else {
-                // One line in the head: a whole file is a document; a longer one is a JSON Lines file with a long line.
-                return complete ? .jsonDocument : .jsonLines
+        // JSON Lines when the first line stands alone as a JSON object, or when most lines of the head do (a
+        // file whose first line is damaged is still a JSON Lines file).
+        let tape = JSONTape()
+        var lines = 0
+        var objects = 0
+        var firstIsObject = false
+        var lineStart = start
+        while let newline = head[lineStart...].firstIndex(of: 0x0A) {
+            let isObject: Bool = head[lineStart..<newline].withUnsafeBufferPointer { line in
+                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return false }
+                return (try? tape.parse(line)) != nil && tape.kind(tape.root) == .object
             }
-            let tape = JSONTape()
-            let firstLine = Array(head[start..<newline])
-            let parsed: Bool = firstLine.withUnsafeBufferPointer { buffer in
-                do throws(JSONSyntaxError) {
-                    try tape.parse(buffer)
-                    return true
-                } catch {
-                    // A value cut at the line's end continues on the next line: a pretty-printed document.
-                    return error.offset < buffer.count
-                }
-            }
-            return parsed ? .jsonLines : .jsonDocument
-        default:
-            return .unknown
+            if lines == 0 { firstIsObject = isObject }
+            lines += 1
+            if isObject { objects += 1 }
+            lineStart = newline + 1
         }
+        if complete && lineStart < head.count {
+            // The last line of a whole file, without its newline.
+            let isObject: Bool = head[lineStart...].withUnsafeBufferPointer { line in
+                (try? tape.parse(line)) != nil && tape.kind(tape.root) == .object
+            }
+            if lines == 0 {
+                if isObject { return .jsonLines }
+                return head[start] == UInt8(ascii: "{") || head[start] == UInt8(ascii: "[") ? .jsonDocument : .unknown
+            }
+            lines += 1
+            if isObject { objects += 1 }
+        }
+        if firstIsObject || (objects >= 2 && objects * 2 >= lines) { return .jsonLines }
+        if head[start] == UInt8(ascii: "{") || head[start] == UInt8(ascii: "[") {
+            // A document spread over lines, or one line longer than the head.
+            return lines == 0 && !complete && head[start] == UInt8(ascii: "{") ? .jsonLines : .jsonDocument
+        }
+        return .unknown
     }
 }

@@ -174,11 +174,14 @@ public final class Ingestor {
     /// Regular files under `directory`, sorted, hidden entries left out.
     private func files(under directory: String, summary: inout IngestSummary) -> [String] {
         let root = URL(fileURLWithPath: directory)
+        let failures = Counter()
+        defer { summary.failedPaths += failures.value }
         guard
             let enumerator = FileManager.default.enumerator(
                 at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles],
-                errorHandler: { [diagnostic] url, error in
+                errorHandler: { [diagnostic, failures] url, error in
                     diagnostic("\(url.path): cannot read: \(error.localizedDescription)")
+                    failures.add()
                     return true
                 })
         else {
@@ -189,7 +192,9 @@ public final class Ingestor {
         var result: [String] = []
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         for case let url as URL in enumerator {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            // Symbolic links to files are followed; links to directories are not (they could loop).
+            guard (try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+            else { continue }
             // Keep the path as the user spelled its directory, so sources read naturally.
             let relative =
                 url.path.hasPrefix(root.path + "/") ? String(url.path.dropFirst(root.path.count + 1)) : url.lastPathComponent
@@ -285,18 +290,21 @@ public final class Ingestor {
         throws -> (consumed: Int64, lines: Int)?
     {
         let path = plan.path
+        var plan = plan
         if plan.layout == .jsonDocument {
             let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
             meter.read(bytes.count)
-            try bytes.withUnsafeBufferPointer { whole in
+            let isDocument = try bytes.withUnsafeBufferPointer { whole -> Bool in
                 let buffer = MessagesParser.droppingByteOrderMark(whole)
                 let tape = JSONTape()
                 do throws(JSONSyntaxError) {
                     try tape.parse(buffer)
                 } catch {
+                    // One JSON value followed by more: JSON Lines after all.
+                    if error.message == JSONSyntaxError.trailingData { return false }
                     let (line, column) = MessagesParser.lineAndColumn(buffer, offset: error.offset)
                     sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
-                    return
+                    return true
                 }
                 let format = plan.format ?? DocumentKind.classify(tape)
                 sink.format = format
@@ -309,8 +317,12 @@ public final class Ingestor {
                 case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
                 default: try MessagesParser(context: context).parseDocument(tape, lines: &lines, into: sink)
                 }
+                return true
             }
-            return nil
+            if isDocument { return nil }
+            plan.layout = .jsonLines
+            plan.format = FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
+            sink.format = plan.format!
         }
         let reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
         reader.onRead = { meter.read($0) }
@@ -323,6 +335,14 @@ public final class Ingestor {
         }
         return (reader.consumed, reader.consumedLines)
     }
+}
+
+/// A count shared with a callback.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// What to do with one file: read it in whole, from an offset, or (when `make` returns nil) not at all.
@@ -349,6 +369,10 @@ struct FilePlan: Sendable {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
             throw UsageError.unreadable(path: path, reason: "cannot stat")
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            // A FIFO or device would block or never end.
+            throw UsageError.unreadable(path: path, reason: "not a regular file")
         }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0

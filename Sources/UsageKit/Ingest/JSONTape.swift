@@ -4,6 +4,8 @@ import Foundation
 struct JSONSyntaxError: Error, Equatable {
     var offset: Int
     var message: String
+
+    static let trailingData = "unexpected data after the JSON value"
 }
 
 /// A flat, allocation-light parse of one JSON text.
@@ -257,7 +259,7 @@ private struct JSONParser {
         try parseValue(depth: 0)
         skipWhitespace()
         if position < bytes.count {
-            throw JSONSyntaxError(offset: position, message: "unexpected data after the JSON value")
+            throw JSONSyntaxError(offset: position, message: JSONSyntaxError.trailingData)
         }
     }
 

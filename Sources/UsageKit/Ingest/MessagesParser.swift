@@ -3,8 +3,8 @@
 /// JSON Lines that are streaming events (`message_start`, `message_delta`, ...) are assembled like a stream.
 struct MessagesParser {
     let context: ParseContext
-    /// Largest single JSON document read whole.
-    static let documentLimit = 512 << 20
+    /// Largest single JSON document read whole: its parse needs several times its size in memory.
+    static let documentLimit = 48 << 20
 
     func parseLines(_ reader: LineReader, into sink: ParseSink) throws {
         let extractor = MessageExtractor(context: context)

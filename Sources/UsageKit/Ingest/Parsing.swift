@@ -94,6 +94,23 @@ struct ParseContext: Sendable {
             return nil
         }
     }
+
+    /// The time the first of `keys` present in `object` gives; nil when none is (or all are null). A timestamp
+    /// that is present but unreadable is an error: a wrong date would price the request at the wrong rates.
+    func timestamp(
+        _ tape: JSONTape, _ object: Int, _ a: StaticString, _ b: StaticString? = nil, _ c: StaticString? = nil,
+        _ d: StaticString? = nil
+    ) throws(ParseFailure) -> Int64? {
+        for key in [a, b, c, d] {
+            guard let key, let value = tape.member(object, key), !tape.isNull(value) else { continue }
+            guard let ms = parseTimestamp(tape, value) else {
+                let shown = tape.kind(value) == .string ? tape.string(value)! : tape.rawText(value)
+                throw ParseFailure("\(key) '\(shown.prefix(40))' is not an ISO 8601 time or epoch seconds")
+            }
+            return ms
+        }
+        return nil
+    }
 }
 
 /// How zoneless timestamps are read: as UTC, or in a named time zone.
@@ -139,6 +156,9 @@ enum Extraction {
 /// log envelope under `response`, `message` or `body`, with attribution beside it.
 struct MessageExtractor {
     let context: ParseContext
+    /// No token count of one request (or one day of an organization's) comes near this; larger values are
+    /// damaged input, and refusing them keeps every sum far from overflow.
+    static let maxTokens: Int64 = 1_000_000_000_000
     /// A second tape for envelopes that hold the response as a JSON string.
     private let inner = JSONTape()
 
@@ -158,10 +178,17 @@ struct MessageExtractor {
             }
             if tape.kind(candidate) == .string, var text = tape.string(candidate), text.contains("\"usage\"") {
                 // A body logged as a JSON string: parse it apart, keeping the outer envelope's attribution.
-                let parsed: Bool = text.withUTF8 { bytes in (try? inner.parse(bytes)) != nil }
-                guard parsed, isMessage(inner, inner.root) else { continue }
-                var base = attribution(tape, envelope: index)
-                return fill(&base, from: inner, message: inner.root, line: line)
+                var base: UsageRecord
+                do throws(ParseFailure) {
+                    base = try attribution(tape, envelope: index)
+                } catch {
+                    return .invalid(error.reason)
+                }
+                let result: Extraction? = text.withUTF8 { bytes in
+                    guard (try? inner.parse(bytes)) != nil, isMessage(inner, inner.root) else { return nil }
+                    return fill(&base, from: inner, message: inner.root, line: line)
+                }
+                if let result { return result }
             }
         }
         return .noUsage
@@ -176,19 +203,20 @@ struct MessageExtractor {
     }
 
     private func extract(_ tape: JSONTape, message: Int, envelope: Int, line: Int) -> Extraction {
-        var base = attribution(tape, envelope: envelope)
-        return fill(&base, from: tape, message: message, line: line)
+        do throws(ParseFailure) {
+            var base = try attribution(tape, envelope: envelope)
+            return fill(&base, from: tape, message: message, line: line)
+        } catch {
+            return .invalid(error.reason)
+        }
     }
 
     /// Attribution an envelope carries beside the response: time, request id, session, workflow, project.
-    func attribution(_ tape: JSONTape, envelope: Int) -> UsageRecord {
+    func attribution(_ tape: JSONTape, envelope: Int) throws(ParseFailure) -> UsageRecord {
         var record = UsageRecord(
             timestamp: context.fallbackTimestamp, timestampFromFile: context.batchEndedAt == nil, model: "",
             tokens: TokenCounts())
-        if let value = tape.member(envelope, "timestamp") ?? tape.member(envelope, "created_at")
-            ?? tape.member(envelope, "ts") ?? tape.member(envelope, "time"),
-            let ms = context.parseTimestamp(tape, value)
-        {
+        if let ms = try context.timestamp(tape, envelope, "timestamp", "created_at", "ts", "time") {
             record.timestamp = ms
             record.timestampFromFile = false
         }
@@ -234,7 +262,9 @@ struct MessageExtractor {
         func count(_ index: Int?, _ name: String) -> (value: Int64?, error: String?) {
             guard let index, !tape.isNull(index) else { return (nil, nil) }
             switch tape.integer(index) {
-            case .value(let v) where v >= 0: return (v, nil)
+            case .value(let v) where v >= 0 && v <= MessageExtractor.maxTokens: return (v, nil)
+            case .value(let v) where v > MessageExtractor.maxTokens:
+                return (nil, "usage.\(name) \(v) is beyond any real count")
             default: return (nil, "usage.\(name) is not a non-negative whole number")
             }
         }
@@ -269,8 +299,10 @@ struct MessageExtractor {
             let total = creation.value ?? 0
             record.tokens.cacheWrite5m = max(w5 ?? 0, total - (w1 ?? 0))
         } else if let total = creation.value {
-            record.tokens.cacheWrite5m = total
-            record.tokens.cacheWrite1h = 0
+            // A total without its split: the 1-hour part already known (from a stream's message_start) stands,
+            // and the rest is 5-minute writes.
+            record.tokens.cacheWrite1h = min(record.tokens.cacheWrite1h, total)
+            record.tokens.cacheWrite5m = total - record.tokens.cacheWrite1h
         }
         if let tools = tape.member(usage, "server_tool_use"), tape.kind(tools) == .object {
             let search = count(tape.member(tools, "web_search_requests"), "server_tool_use.web_search_requests")
@@ -346,4 +378,18 @@ func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bo
         i = at + 1
     }
     return false
+}
+
+/// Reads a token count: a whole number from 0 to `MessageExtractor.maxTokens`; absent or null is 0 unless
+/// required.
+func readCount(_ tape: JSONTape, _ object: Int, _ key: StaticString, required: Bool = true) throws(ParseFailure) -> Int64 {
+    guard let index = tape.member(object, key), !tape.isNull(index) else {
+        if required { throw ParseFailure("\(key) is missing") }
+        return 0
+    }
+    guard case .value(let v) = tape.integer(index), v >= 0 else {
+        throw ParseFailure("\(key) is not a non-negative whole number")
+    }
+    guard v <= MessageExtractor.maxTokens else { throw ParseFailure("\(key) \(v) is beyond any real count") }
+    return v
 }

@@ -35,7 +35,13 @@ final class StreamAssembler {
                 sink.reject(line: line, reason: "message_start without a message carrying model and usage")
                 return
             }
-            var record = extractor.attribution(tape, envelope: event)
+            var record: UsageRecord
+            do throws(ParseFailure) {
+                record = try extractor.attribution(tape, envelope: event)
+            } catch {
+                sink.reject(line: line, reason: error.reason)
+                return
+            }
             switch extractor.fill(&record, from: tape, message: message, line: line) {
             case .record(let r): current = r
             case .invalid(let reason): sink.reject(line: line, reason: reason)
@@ -85,10 +91,11 @@ struct StreamParser {
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
         try reader.forEachLine { line, number in
-            guard case .text(let bytes, let terminated) = line else {
+            guard case .text(var bytes, let terminated) = line else {
                 sink.reject(line: number, reason: "line longer than the limit, skipped")
                 return true
             }
+            if number == 1 { bytes = MessagesParser.droppingByteOrderMark(bytes) }
             // Only `data:` lines carry JSON; `event:`, `id:`, comments and blank lines frame it.
             guard bytes.count >= 5, bytes[0] == UInt8(ascii: "d"), bytes[1] == UInt8(ascii: "a"),
                 bytes[2] == UInt8(ascii: "t"), bytes[3] == UInt8(ascii: "a"), bytes[4] == UInt8(ascii: ":")

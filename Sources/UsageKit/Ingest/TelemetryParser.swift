@@ -14,25 +14,21 @@ struct TelemetryParser {
                 sink.ignore(line: line)
                 return
             }
-            var record = extractor.attribution(tape, envelope: root)
+            var record: UsageRecord
+            do throws(ParseFailure) {
+                record = try extractor.attribution(tape, envelope: root)
+            } catch {
+                sink.reject(line: line, reason: error.reason)
+                return
+            }
             record.model = model
             record.line = line
-            func count(_ key: StaticString, required: Bool) throws(ParseFailure) -> Int64 {
-                guard let index = tape.member(root, key), !tape.isNull(index) else {
-                    if required { throw ParseFailure("\(key) is missing") }
-                    return 0
-                }
-                guard case .value(let v) = tape.integer(index), v >= 0 else {
-                    throw ParseFailure("\(key) is not a non-negative whole number")
-                }
-                return v
-            }
             do throws(ParseFailure) {
                 record.tokens = TokenCounts(
-                    input: try count("input_tokens", required: true),
-                    cacheWrite5m: try count("cache_creation_tokens", required: false),
-                    cacheRead: try count("cache_read_tokens", required: false),
-                    output: try count("output_tokens", required: true))
+                    input: try readCount(tape, root, "input_tokens"),
+                    cacheWrite5m: try readCount(tape, root, "cache_creation_tokens", required: false),
+                    cacheRead: try readCount(tape, root, "cache_read_tokens", required: false),
+                    output: try readCount(tape, root, "output_tokens"))
             } catch {
                 sink.reject(line: line, reason: error.reason)
                 return

@@ -30,7 +30,7 @@ public enum Timestamp {
             return true
         }
         guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-            let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+            let day = digits(2), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
         else { return nil }
         var hour = 0
         var minute = 0
@@ -67,9 +67,10 @@ public enum Timestamp {
                     i += 1
                 } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                     i += 1
-                    guard let oh = digits(2) else { return nil }
+                    guard let oh = digits(2), oh <= 23 else { return nil }
                     _ = expect(UInt8(ascii: ":"))
                     let om = digits(2) ?? 0
+                    guard om <= 59 else { return nil }
                     offset = (oh * 3600 + om * 60) * (c == UInt8(ascii: "-") ? -1 : 1)
                     zoned = true
                 }
@@ -80,6 +81,14 @@ public enum Timestamp {
         let local = (Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000 + Int64(millis)
         if !zoned { offset = offsetForLocal(local) }
         return local - Int64(offset) * 1000
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -123,11 +132,12 @@ public enum Timestamp {
             + two(rest / 1000 % 60) + "." + millisText + "Z"
     }
 
-    /// Milliseconds since 1970 for epoch seconds as logged; values past the year 5000 in seconds are read as
-    /// milliseconds, since loggers write both.
+    /// Milliseconds since 1970 for epoch seconds as logged; values past the year 5138 in seconds are read as
+    /// milliseconds, since loggers write both. Nil for values that cannot be a log's time.
     public static func fromEpoch(_ value: Double) -> Int64? {
-        guard value.isFinite, value >= 0 else { return nil }
-        if value > 100_000_000_000 { return Int64(value.rounded()) }
+        // Zero and the far future are damaged values, not times: 2001-09-09 up to the year 5138.
+        guard value.isFinite, value >= 1_000_000_000, value < 100_000_000_000_000 else { return nil }
+        if value >= 100_000_000_000 { return Int64(value.rounded()) }
         return Int64((value * 1000).rounded())
     }
 }
