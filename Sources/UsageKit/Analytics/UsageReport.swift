@@ -76,6 +76,8 @@ public struct UsageReport: Sendable, Equatable {
         /// The model id (as priced, else as logged) or the UTC day `YYYY-MM-DD`.
         public var key: String
         public var totals: UsageTotals
+        /// What Admin API cost reports say was billed for this group; nil when they say nothing of it.
+        public var billed: USD? = nil
     }
 
     public var grouping: ReportGrouping
@@ -87,6 +89,8 @@ public struct UsageReport: Sendable, Equatable {
     public var first: Int64?
     public var last: Int64?
     public var priceTableVersion: String
+    /// What Admin API cost reports say was billed in the period; nil when none were ingested for it.
+    public var billed: USD? = nil
 
     /// Where the sums come from: the hourly rollup when the filter allows it, else the requests themselves.
     public enum Source: Sendable {
@@ -141,9 +145,35 @@ public struct UsageReport: Sendable, Equatable {
             rows.sort { $0.key < $1.key }
         }
         let unpriced = try fetchUnpriced(db, filter: filter)
-        return UsageReport(
+        var report = UsageReport(
             grouping: grouping, filter: filter, totals: totals, rows: rows, unpriced: unpriced, first: first, last: last,
             priceTableVersion: priceTableVersion)
+        try report.addBilled(db)
+        return report
+    }
+
+    /// Sets what cost reports billed beside each row; groups billed without usage (web search) get rows of their own.
+    private mutating func addBilled(_ db: Database) throws {
+        guard filter.models.isEmpty else { return }
+        let key: SQL =
+            grouping == .model
+            ? "COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')')"
+            : "(starting_at - (starting_at < 0 AND starting_at % 86400000 != 0) * 86400000) / 86400000"
+        var condition: SQL = "1"
+        if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
+        if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }
+        let (text, arguments) = try SQL("SELECT \(key), SUM(amount_nanos) FROM billed_costs WHERE \(condition) GROUP BY 1").build(db)
+        for r in try GRDB.Row.fetchAll(db, sql: text, arguments: arguments) {
+            let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])
+            let amount = USD(nanos: r[1])
+            billed = (billed ?? .zero) + amount
+            if let i = rows.firstIndex(where: { $0.key == k }) {
+                rows[i].billed = amount
+            } else {
+                rows.append(Row(key: k, totals: UsageTotals(), billed: amount))
+            }
+        }
+        if grouping == .day { rows.sort { $0.key < $1.key } }
     }
 
     static func fetchUnpriced(_ db: Database, filter: RequestFilter) throws -> [UnpricedModel] {

@@ -39,6 +39,17 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
+    public func render(_ sources: [SourceFile]) -> String {
+        var lines = [["file", "format", "requests", "rejected_lines", "size_bytes", "read_bytes", "last_ingest", "unbilled_batch_requests"]]
+        for f in sources {
+            lines.append([
+                f.path, f.format, String(f.requests), String(f.rejected), String(f.size), String(f.consumed),
+                Timestamp.iso(f.lastIngest), f.unbilledBatchRequests.map { String($0) } ?? "",
+            ])
+        }
+        return Self.encode(lines)
+    }
+
     static func tokens(_ t: TokenCounts) -> [String] {
         [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output].map { String($0) }
     }

@@ -76,12 +76,14 @@ public struct JSONRenderer: Renderer {
         w.string("price_table", report.priceTableVersion)
         w.beginObject("totals")
         totals(&w, report.totals)
+        w.usd("billed_usd", report.billed)
         w.endObject()
         w.beginArray("rows")
         for row in report.rows {
             w.beginObject()
             w.string(report.grouping.rawValue, row.key)
             totals(&w, row.totals)
+            w.usd("billed_usd", row.billed)
             w.endObject()
         }
         w.endArray()
@@ -117,6 +119,29 @@ public struct JSONRenderer: Renderer {
         w.usd("cost_usd", t.nothingPriced ? nil : t.cost)
         w.int("unpriced_requests", t.unpricedRequests)
         w.int("priority_requests", t.priorityRequests)
+        w.int("aggregated_rows", t.aggregatedRows)
+        w.int("logged_requests", t.loggedRequests)
+        w.usd("logged_cost_usd", t.loggedRequests > 0 ? t.loggedCost : nil)
+        w.usd("logged_computed_cost_usd", t.loggedRequests > 0 ? t.loggedComputedCost : nil)
+    }
+
+    public func render(_ sources: [SourceFile]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for f in sources {
+            w.beginObject()
+            w.string("file", f.path)
+            w.string("format", f.format)
+            w.int("requests", f.requests)
+            w.int("rejected_lines", f.rejected)
+            w.int("size_bytes", f.size)
+            w.int("read_bytes", f.consumed)
+            w.string("last_ingest", Timestamp.iso(f.lastIngest))
+            w.int("unbilled_batch_requests", f.unbilledBatchRequests)
+            w.endObject()
+        }
+        w.endArray()
+        return w.text + "\n"
     }
 
     public func render(_ events: [RequestEvent]) -> String {

@@ -18,13 +18,15 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 public protocol Renderer {
     func render(_ report: UsageReport) -> String
     func render(_ events: [RequestEvent]) -> String
+    func render(_ sources: [SourceFile]) -> String
 }
 
-/// The cache hit rate as a percentage with one decimal, or `-` when there were no prompt tokens.
+/// A ratio as a percentage with one decimal, or `-` when there is none.
 func percent(_ rate: Double?) -> String {
     guard let rate else { return "-" }
     let tenths = Int((rate * 1000).rounded())
-    return "\(tenths / 10).\(tenths % 10)%"
+    let sign = tenths < 0 ? "-" : ""
+    return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)%"
 }
 
 /// The notes every report carries about what its cost leaves out or assumes.
@@ -35,6 +37,25 @@ func reportNotes(_ report: UsageReport) -> [String] {
             "\(model.model): \(model.requests) \(model.requests == 1 ? "request" : "requests") UNPRICED "
                 + "(\(groupThousands(String(model.tokens.prompt))) prompt and \(groupThousands(String(model.tokens.output))) "
                 + "output tokens); cost unknown and not in the totals. The built-in price table does not know this model.")
+    }
+    let t = report.totals
+    if t.aggregatedRows > 0 {
+        notes.append(
+            "\(t.aggregatedRows) Admin API usage report \(t.aggregatedRows == 1 ? "row" : "rows") (sums over a time bucket) "
+                + "counted in tokens and cost but not in requests.")
+    }
+    if t.loggedRequests > 0 {
+        let difference = t.loggedCost - t.loggedComputedCost
+        let share = t.loggedComputedCost.nanos == 0 ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
+        notes.append(
+            "\(t.loggedRequests) requests carry their own logged cost: \(t.loggedCost.exact) USD logged against "
+                + "\(t.loggedComputedCost.exact) USD computed, a difference of \(difference.exact) USD\(share).")
+    }
+    if let billed = report.billed {
+        let difference = t.cost - billed
+        notes.append(
+            "Admin API cost reports billed \(billed.exact) USD in this period; the computed cost differs by "
+                + "\(difference.exact) USD (usage and cost reports only agree where both cover the same traffic).")
     }
     if report.totals.priorityRequests > 0 {
         notes.append(

@@ -9,12 +9,14 @@ public struct TableRenderer: Renderer {
         }
         var out = "Usage " + Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
         out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
-        let header = [
+        var header = [
             report.grouping == .model ? "Model" : "Day", "Requests", "Input", "Cache write", "Cache read", "Output",
             "Hit rate", "Cost",
         ]
-        var rows = report.rows.map { row in cells(row.key, row.totals) }
-        rows.append(cells("Total", t))
+        let showBilled = report.billed != nil
+        if showBilled { header.append("Billed") }
+        var rows = report.rows.map { row in cells(row.key, row.totals) + (showBilled ? [row.billed?.display ?? "-"] : []) }
+        rows.append(cells("Total", t) + (showBilled ? [report.billed!.display] : []))
         out += Self.table(header: header, rows: rows, rightAligned: Set(1..<header.count), totalsRow: true)
         let notes = reportNotes(report)
         if !notes.isEmpty {
@@ -38,6 +40,19 @@ public struct TableRenderer: Renderer {
         return Self.table(header: header, rows: rows, rightAligned: [2, 3, 4, 5, 8], totalsRow: false)
     }
 
+    public func render(_ sources: [SourceFile]) -> String {
+        if sources.isEmpty { return "No files ingested yet.\n" }
+        let header = ["File", "Format", "Requests", "Rejected", "Read", "Last ingest (UTC)"]
+        let rows = sources.map { f in
+            [
+                f.path, f.format, number(f.requests), number(f.rejected),
+                f.consumed == f.size ? "all" : "\(number(f.consumed)) of \(number(f.size)) bytes",
+                String(Timestamp.iso(f.lastIngest).prefix(19)).replacingOccurrences(of: "T", with: " "),
+            ]
+        }
+        return Self.table(header: header, rows: rows, rightAligned: [2, 3], totalsRow: false)
+    }
+
     private func cells(_ key: String, _ t: UsageTotals) -> [String] {
         [
             key, number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
@@ -46,6 +61,7 @@ public struct TableRenderer: Renderer {
     }
 
     private func costText(_ t: UsageTotals) -> String {
+        if t.rows == 0 { return "-" }
         if t.nothingPriced { return "unpriced" }
         return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }

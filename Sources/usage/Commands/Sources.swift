@@ -1,0 +1,25 @@
+import ArgumentParser
+import UsageKit
+
+struct Sources: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the ingest ledger: every file read, its format, requests, rejected lines and last ingest.",
+        discussion: """
+            The ledger is what makes a re-run cheap: unchanged files are skipped without being read, and JSON Lines \
+            files that grew are read from where the last run stopped. "Read" shows how much of a file was consumed; \
+            a last line still being written is left for the next run.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "table, json or csv.")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        try Diagnostics.run {
+            let db = try database.open(mustExist: true)
+            let sources = try db.writer.read { db in try SourceFile.fetchAll(db) }
+            emit(format.renderer.render(sources))
+        }
+    }
+}
