@@ -54,7 +54,12 @@ struct ClaudeCodeParser {
                 return
             }
             if let previous = pending, previous.messageID != nil, previous.messageID == record.messageID {
-                if record.tokens.output >= previous.tokens.output { pending = record }
+                if record.tokens.output >= previous.tokens.output {
+                    // The response's time is when its first block was written.
+                    record.timestamp = previous.timestamp
+                    record.timestampFromFile = previous.timestampFromFile
+                    pending = record
+                }
                 return
             }
             if let previous = pending { try sink.accept(previous) }

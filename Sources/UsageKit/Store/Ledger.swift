@@ -103,7 +103,9 @@ final class FileStore {
                 case .upgraded(let previous):
                     summary.duplicates += 1
                     rollup.add(previous, sign: -1)
-                    rollup.add(RollupEntry(item.record, item.price))
+                    var entry = RollupEntry(item.record, item.price)
+                    entry.timestamp = previous.timestamp
+                    rollup.add(entry)
                 }
             }
         }

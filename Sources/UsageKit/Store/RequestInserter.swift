@@ -94,7 +94,7 @@ enum InsertOutcome {
     /// Already stored, with at least as much output: nothing changed.
     case duplicate
     /// Already stored from an earlier, partial copy (a transcript line written before the response finished):
-    /// the row now holds the larger output; `previous` is what it held before.
+    /// the row now holds the larger output (and keeps its first time); `previous` is what it held before.
     case upgraded(previous: RollupEntry)
 }
 
@@ -127,7 +127,9 @@ final class RequestInserter {
         insert = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO requests (\(columns.joined(separator: ","))) VALUES (\(placeholders))")
         let keyPosition = columns.firstIndex(of: "key_hash")! + 1
-        let assignments = columns.enumerated().filter { $0.element != "key_hash" }.map { "\($0.element) = ?\($0.offset + 1)" }
+        // A request keeps the time it was first seen, so its hour in the rollup never moves.
+        let kept: Set = ["key_hash", "ts", "ts_from_file"]
+        let assignments = columns.enumerated().filter { !kept.contains($0.element) }.map { "\($0.element) = ?\($0.offset + 1)" }
         update = try db.cachedStatement(
             sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(keyPosition)")
         lookup = try db.cachedStatement(
