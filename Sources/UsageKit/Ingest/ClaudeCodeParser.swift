@@ -4,7 +4,7 @@
 /// after a byte search, unparsed. One response is written as several lines (one per content block) sharing its
 /// message id, the earlier ones with a partial output count: consecutive lines of one response are merged and the
 /// largest output kept; copies elsewhere (sidechains, resumed sessions, a later run) meet the store's dedupe,
-/// which also keeps the largest output. `<synthetic>` messages are not billed and not stored.
+/// which also keeps the largest output.
 struct ClaudeCodeParser {
     let context: ParseContext
 
@@ -48,10 +48,6 @@ struct ClaudeCodeParser {
                 return
             case .record(let filled):
                 record = filled
-            }
-            if record.model == ModelID.synthetic {
-                sink.ignore(line: line)
-                return
             }
             if let previous = pending, previous.messageID != nil, previous.messageID == record.messageID {
                 if record.tokens.output >= previous.tokens.output {

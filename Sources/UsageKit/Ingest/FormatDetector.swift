@@ -51,32 +51,34 @@ enum FormatDetector {
         return Array(head[0..<filled])
     }
 
-    /// Which line format a JSON Lines file is in, from its first line (or, when that line is longer than the head,
-    /// from the keys the head shows).
+    /// Which line format a JSON Lines file is in, from the first of its head's lines that tells (or, when no
+    /// line is whole within the head, from the keys the head shows).
     static func lineFormat(head: [UInt8]) -> SourceFormat {
         let tape = JSONTape()
         var start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while start < head.count {
-            let end = head[start...].firstIndex(of: 0x0A) ?? head.count
-            let parsed: Bool = head[start..<end].withUnsafeBufferPointer { line in
-                (try? tape.parse(line)) != nil
+            guard let end = head[start...].firstIndex(of: 0x0A) else { break }
+            let told: SourceFormat? = head[start..<end].withUnsafeBufferPointer { line in
+                guard (try? tape.parse(line)) != nil, tape.kind(tape.root) == .object else { return nil }
+                return lineFormat(tape)
             }
-            if parsed, tape.kind(tape.root) == .object { return lineFormat(tape) }
-            if end == head.count { break }
+            if let told { return told }
             start = end + 1
         }
         return head.withUnsafeBufferPointer { bytes in
-            if contains(bytes, "\"sessionId\"") && contains(bytes, "\"parentUuid\"") { return .claudeCode }
+            if contains(bytes, "\"sessionId\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
             if contains(bytes, "\"custom_id\"") && contains(bytes, "\"result\"") { return .batchResults }
             return .messages
         }
     }
 
-    static func lineFormat(_ tape: JSONTape) -> SourceFormat {
+    /// The format one JSON line shows, or nil when it could belong to several.
+    static func lineFormat(_ tape: JSONTape) -> SourceFormat? {
         let root = tape.root
         if tape.member(root, "custom_id") != nil && tape.member(root, "result") != nil { return .batchResults }
         if tape.member(root, "sessionId") != nil || tape.member(root, "leafUuid") != nil
             || tape.member(root, "parentUuid") != nil
+            || tape.member(root, "type").flatMap(tape.string) == "file-history-snapshot"
         {
             return .claudeCode
         }
@@ -85,7 +87,12 @@ enum FormatDetector {
         {
             return .telemetry
         }
-        return .messages
+        if tape.member(root, "usage") != nil || tape.member(root, "response") != nil || tape.member(root, "message") != nil
+            || tape.member(root, "body") != nil || StreamAssembler.eventType(tape, root) != nil
+        {
+            return .messages
+        }
+        return nil
     }
 
     /// `complete` says whether `head` is the whole file.
