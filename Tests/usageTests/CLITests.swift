@@ -63,13 +63,16 @@ enum CLI {
         throw CLIError.executableNotFound(searched: starts.map(\.path))
     }
 
-    static func run(_ arguments: [String], in sandbox: Sandbox) throws -> CLIResult {
+    static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USAGE_DB"] = sandbox.fallbackDatabase.path
         environment["XDG_DATA_HOME"] = sandbox.root.appendingPathComponent("xdg-data", isDirectory: true).path
+        environment["HOME"] = sandbox.root.appendingPathComponent("home", isDirectory: true).path
+        environment.removeValue(forKey: "CLAUDE_CONFIG_DIR")
+        environment.merge(extra) { _, new in new }
         process.environment = environment
 
         let token = UUID().uuidString
@@ -127,8 +130,8 @@ final class Sandbox {
         try CLI.run(arguments, in: self)
     }
 
-    func run(arguments: [String]) throws -> CLIResult {
-        try CLI.run(arguments, in: self)
+    func run(arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        try CLI.run(arguments, in: self, environment: environment)
     }
 
     func ingest(_ paths: [String], extra: [String] = []) throws -> CLIResult {
@@ -429,6 +432,61 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(rows.reduce(0) { $0 + (int($1["requests"]) ?? 0) } == 12)
         let nov3 = try #require(rows.first { $0["day"] as? String == "2026-11-03" })
         #expect(int(nov3["requests"]) == 3)
+    }
+
+    @Test func everyFormatLandsAndSourcesListsTheLedger() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingest([CLI.fixtures.path])
+        #expect(ingest.status == 0, describe(ingest))
+        #expect(ingest.stderr.contains("14 files"), describe(ingest))
+        #expect(ingest.stderr.contains("39 new requests"), describe(ingest))
+        #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
+        #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
+        #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
+
+        let report = try sandbox.report()
+        #expect(report.stdout.contains("\"cost_usd\": 30.123134900"), describe(report))
+        #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
+        #expect(report.stdout.contains("\"aggregated_rows\": 4"), describe(report))
+        #expect(report.stdout.contains("\"logged_cost_usd\": 0.104300000"), describe(report))
+
+        let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
+        #expect(sources.status == 0, describe(sources))
+        let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
+        #expect(files.count == 14)
+        let formats = Set(files.compactMap { $0["format"] as? String })
+        #expect(formats == [
+            "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
+            "claude-code", "admin-usage", "admin-cost",
+        ])
+        let results = try #require(files.first { ($0["file"] as? String)?.hasSuffix("_results.jsonl") == true })
+        #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
+
+        let again = try sandbox.ingest([CLI.fixtures.path])
+        #expect(again.stderr.contains("0 files (14 unchanged skipped)"), describe(again))
+        let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
+        #expect(table.stdout.contains("session-tracker"), describe(table))
+    }
+
+    @Test func claudeCodeFindsItsDataDirectories() throws {
+        let sandbox = try Sandbox()
+        let config = sandbox.root.appendingPathComponent("claude-config", isDirectory: true)
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CLI.fixture("claude-code"), to: config.appendingPathComponent("projects"))
+        let result = try sandbox.run(
+            arguments: ["ingest", "--claude-code", "--db", sandbox.database.path],
+            environment: ["CLAUDE_CONFIG_DIR": config.path + ", " + sandbox.root.appendingPathComponent("missing").path])
+        #expect(result.status == 0, describe(result))
+        #expect(result.stderr.contains("6 new requests"), describe(result))
+        let report = try sandbox.report()
+        #expect(report.stdout.contains("\"cost_usd\": 0.308245500"), describe(report))
+
+        // Without any data directory it says where it looked, and there is nothing to do.
+        let empty = try sandbox.run(
+            arguments: ["ingest", "--claude-code", "--db", sandbox.database.path],
+            environment: ["CLAUDE_CONFIG_DIR": sandbox.root.appendingPathComponent("nowhere").path])
+        #expect(empty.status == 0, describe(empty))
+        #expect(empty.stderr.contains("no Claude Code data directory found"), describe(empty))
     }
 
     @Test func errorsAndExitStatuses() throws {
