@@ -294,3 +294,40 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(Timestamp.iso(1_793_610_843_123) == "2026-11-02T09:14:03.123Z")
     }
 }
+
+@Suite struct JSONTapeTests {
+    func parses(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { (try? JSONTape().parse($0)) != nil }
+    }
+
+    @Test(arguments: [
+        "{}", "[]", "0", "-0", "12", "1.5", "1e5", "1E+2", "-1.25e-3", #"{"a":[1,{"b":null}],"c":true}"#,
+        #""é \" \\ \u00e9 \ud83d\ude80""#,
+    ])
+    func validJSON(text: String) {
+        #expect(parses(text))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", #"{"a":1,}"#, "01", "1.", ".5", "1e", "1e5e5", "-", "+1", "tru", #"{"a" 1}"#, "[1 2]", "{} {}",
+        "\"unterminated", "\"a\u{01}\"",
+    ])
+    func invalidJSON(text: String) {
+        #expect(!parses(text))
+    }
+
+    @Test func readsMembersAndWholeNumbers() throws {
+        let tape = JSONTape()
+        var text = #"{"usage":{"input_tokens":1.2e3,"output_tokens":7,"x":1.5},"k\u0065y":"v"}"#
+        try text.withUTF8 { try tape.parse($0) }
+        let usage = try #require(tape.member(tape.root, "usage"))
+        guard case .value(let input) = tape.integer(try #require(tape.member(usage, "input_tokens"))) else {
+            Issue.record("1.2e3 is a whole number")
+            return
+        }
+        #expect(input == 1200)
+        if case .value = tape.integer(try #require(tape.member(usage, "x"))) { Issue.record("1.5 is not whole") }
+        #expect(tape.member(tape.root, "key").flatMap(tape.string) == "v")  // an escaped key still matches
+    }
+}

@@ -303,22 +303,32 @@ private struct JSONParser {
         nodes.append(Node(kind: kind, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
     private mutating func parseNumber() throws(JSONSyntaxError) {
         let start = position
+        let count = bytes.count
+        @inline(__always) func isDigit(_ at: Int) -> Bool { at < count && bytes[at] >= 48 && bytes[at] <= 57 }
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        var digits = 0
-        while position < bytes.count {
-            let c = bytes[position]
-            if c >= 48 && c <= 57 {
-                digits += 1
-            } else if c != UInt8(ascii: ".") && c != UInt8(ascii: "e") && c != UInt8(ascii: "E")
-                && c != UInt8(ascii: "+") && c != UInt8(ascii: "-")
-            {
-                break
-            }
+        guard isDigit(position) else { throw fail("invalid number") }
+        if bytes[position] == 48 {
             position += 1
+            if isDigit(position) { throw fail("invalid number: leading zero") }
+        } else {
+            while isDigit(position) { position += 1 }
         }
-        guard digits > 0 else { throw fail("invalid number") }
+        if position < count && bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard isDigit(position) else { throw fail("invalid number: no digit after the decimal point") }
+            while isDigit(position) { position += 1 }
+        }
+        if position < count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
+            position += 1
+            if position < count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+                position += 1
+            }
+            guard isDigit(position) else { throw fail("invalid number: no digit in the exponent") }
+            while isDigit(position) { position += 1 }
+        }
         nodes.append(Node(kind: .number, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
