@@ -91,19 +91,19 @@ final class FileStore {
     func write(_ batch: RecordBatch, summary: inout IngestSummary) throws {
         inserter.format = batch.format.rawValue
         try batch.text.withUnsafeBufferPointer { text in
-            for (index, item) in batch.items.enumerated() {
+            for index in batch.items.indices {
                 switch try inserter.store(batch, index, text: text.baseAddress!) {
                 case .inserted:
                     summary.newRequests += 1
-                    if item.price.cost == nil { summary.unpricedRequests += 1 }
-                    if item.record.timestampFromFile { summary.undatedRequests += 1 }
-                    rollup.add(RollupEntry(item.record, item.price))
+                    if batch.items[index].entry.cost == nil { summary.unpricedRequests += 1 }
+                    if batch.items[index].timestampFromFile { summary.undatedRequests += 1 }
+                    rollup.add(batch.items[index].entry)
                 case .duplicate:
                     summary.duplicates += 1
                 case .upgraded(let previous):
                     summary.duplicates += 1
                     rollup.add(previous, sign: -1)
-                    var entry = RollupEntry(item.record, item.price)
+                    var entry = batch.items[index].entry
                     entry.timestamp = previous.timestamp
                     rollup.add(entry)
                 }

@@ -7,11 +7,17 @@ import GRDBSQLite
     import Darwin
 #endif
 
-/// A parsed request, priced and keyed, ready to store.
+/// A parsed request, priced and keyed, ready to store: its numbers and its rollup contribution. Its text lives in
+/// the batch's buffer, so the writing thread copies and counts no string references.
 struct PricedRecord: Sendable {
-    var record: UsageRecord
-    var price: PriceResult
+    var entry: RollupEntry
+    var timestampFromFile: Bool
+    var thinkingTokens: Int64?
+    var webFetchRequests: Int64
+    var line: Int
     var hash: Int64
+
+    var tokens: TokenCounts { entry.tokens }
 }
 
 /// Priced requests on their way from the parsing thread to the writing thread.
@@ -64,7 +70,11 @@ struct RecordBatch: Sendable {
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
         let hash = text.withUnsafeBufferPointer { RequestInserter.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
-        items.append(PricedRecord(record: record, price: price, hash: hash))
+        items.append(
+            PricedRecord(
+                entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
+                thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
+                hash: hash))
     }
 
     private mutating func pack(_ value: String?) {
@@ -140,11 +150,10 @@ final class RequestInserter {
 
     /// Stores item `index` of `batch`, whose text buffer starts at `text`.
     func store(_ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) throws -> InsertOutcome {
-        let item = batch.items[index]
         let s = insert.sqliteStatement
         sqlite3_reset(s)
         bind(s, batch, index, text: text)
-        var hash = item.hash
+        var hash = batch.items[index].hash
         while true {
             sqlite3_bind_int64(s, 23, hash)
             try step(s)
@@ -154,7 +163,7 @@ final class RequestInserter {
                 hash &+= 1
                 continue
             }
-            guard item.record.tokens.output > stored.output else { return .duplicate }
+            guard batch.items[index].tokens.output > stored.output else { return .duplicate }
             let u = update.sqliteStatement
             sqlite3_reset(u)
             bind(u, batch, index, text: text)
@@ -174,8 +183,6 @@ final class RequestInserter {
     }
 
     private func bind(_ s: OpaquePointer, _ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) {
-        let item = batch.items[index]
-        let r = item.record
         func bind(_ position: Int32, _ field: RecordBatch.Field) {
             let (start, length) = batch.span(index, field)
             if length < 0 {
@@ -189,22 +196,29 @@ final class RequestInserter {
         func bind(_ position: Int32, _ value: Int64?) {
             if let value { sqlite3_bind_int64(s, position, value) } else { sqlite3_bind_null(s, position) }
         }
-        bind(1, r.timestamp)
+        batch.items.withUnsafeBufferPointer { items in
+            let item = items.baseAddress! + index
+            bind(1, item.pointee.entry.timestamp)
+            bind(4, item.pointee.entry.tokens.input)
+            bind(5, item.pointee.entry.tokens.cacheWrite5m)
+            bind(6, item.pointee.entry.tokens.cacheWrite1h)
+            bind(7, item.pointee.entry.tokens.cacheRead)
+            bind(8, item.pointee.entry.tokens.output)
+            bind(9, item.pointee.entry.cost)
+            bind(14, item.pointee.thinkingTokens)
+            bind(15, item.pointee.entry.webSearchRequests)
+            bind(16, item.pointee.webFetchRequests)
+            bind(26, Int64(item.pointee.line))
+            bind(27, item.pointee.timestampFromFile ? 1 : 0)
+            bind(33, item.pointee.entry.aggregated ? 1 : 0)
+            bind(34, item.pointee.entry.loggedCost)
+        }
         bind(2, .pricedAs)
         bind(3, .model)
-        bind(4, r.tokens.input)
-        bind(5, r.tokens.cacheWrite5m)
-        bind(6, r.tokens.cacheWrite1h)
-        bind(7, r.tokens.cacheRead)
-        bind(8, r.tokens.output)
-        bind(9, item.price.cost?.nanos)
         bind(10, .serviceTier)
         bind(11, .inferenceGeo)
         bind(12, .speed)
         bind(13, .stopReason)
-        bind(14, r.thinkingTokens)
-        bind(15, r.webSearchRequests)
-        bind(16, r.webFetchRequests)
         bind(17, .session)
         bind(18, .workflow)
         bind(19, .taskType)
@@ -217,15 +231,11 @@ final class RequestInserter {
                 Self.transient)
         }
         bind(25, fileID)
-        bind(26, Int64(r.line))
-        bind(27, r.timestampFromFile ? 1 : 0)
         bind(28, .customID)
         bind(29, .gitBranch)
         bind(30, .workspaceID)
         bind(31, .apiKeyID)
         bind(32, .contextWindow)
-        bind(33, r.aggregated ? 1 : 0)
-        bind(34, r.loggedCost?.nanos)
     }
 
     /// The request stored under `hash` when its key is the one at `key` of `text`; nil when the hash is free or
