@@ -8,12 +8,24 @@ public struct RequestFilter: Sendable, Equatable {
     public var until: Int64?
     /// Model ids as logged or as priced; any spelling the price table normalizes.
     public var models: [String] = []
+    public var workflow: String?
+    public var session: String?
+    public var project: String?
 
-    public init(since: Int64? = nil, until: Int64? = nil, models: [String] = []) {
+    public init(
+        since: Int64? = nil, until: Int64? = nil, models: [String] = [], workflow: String? = nil, session: String? = nil,
+        project: String? = nil
+    ) {
         self.since = since
         self.until = until
         self.models = models
+        self.workflow = workflow
+        self.session = session
+        self.project = project
     }
+
+    /// Whether the filter selects by more than time, so the hourly rollup cannot answer it.
+    var selectsByAttribute: Bool { !models.isEmpty || workflow != nil || session != nil || project != nil }
 
     /// The SQL condition and its arguments, for `WHERE`.
     var sql: SQL {
@@ -25,6 +37,9 @@ public struct RequestFilter: Sendable, Equatable {
             let names = models + models.map(ModelID.normalize) + models.compactMap { PriceTable.builtIn.lookup($0)?.id }
             condition.append(literal: " AND (priced_as IN \(names) OR model IN \(names))")
         }
+        if let workflow { condition.append(literal: " AND workflow = \(workflow)") }
+        if let session { condition.append(literal: " AND session = \(session)") }
+        if let project { condition.append(literal: " AND project = \(project)") }
         return condition
     }
 }

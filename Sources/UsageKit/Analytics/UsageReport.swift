@@ -106,7 +106,7 @@ public struct UsageReport: Sendable, Equatable {
         let sql: SQL
         let hour: Int64 = 3_600_000
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
-        if source == .automatic && filter.models.isEmpty && aligned {
+        if source == .automatic && !filter.selectsByAttribute && aligned {
             // Hour-aligned bounds select whole rollup rows: the same sums, thousands of rows instead of millions.
             let key: SQL = grouping == .model ? "model_key" : "(hour - (hour < 0 AND hour % 24 != 0) * 24) / 24"
             var condition: SQL = "1"
@@ -154,7 +154,7 @@ public struct UsageReport: Sendable, Equatable {
 
     /// Sets what cost reports billed beside each row; groups billed without usage (web search) get rows of their own.
     private mutating func addBilled(_ db: Database) throws {
-        guard filter.models.isEmpty else { return }
+        guard !filter.selectsByAttribute else { return }
         let key: SQL =
             grouping == .model
             ? "COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')')"

@@ -39,35 +39,20 @@ public struct Pricer: Sendable {
 
     /// Prices `record` with a known model's entry.
     public static func price(_ record: UsageRecord, model: ModelPrice) -> PriceResult {
-        let period = model.period(at: record.timestamp)
-        let t = record.tokens
-        var rates = period.standard
+        let terms = PricingTerms(record, model: model)
         var result = PriceResult(pricedAs: model.id, cost: nil)
-        if record.speed == "fast", let fast = period.fast {
-            rates = fast
-            result.fast = true
-        } else if let tier = period.longContext, Self.isLongContext(record, threshold: tier.threshold) {
-            rates = tier.rates
-            result.longContext = true
-        }
-        // Exact sum in femtodollars; Int128 keeps aggregated report rows (billions of tokens) from overflowing.
-        var tokens = Int128(t.input) * Int128(rates.input)
-        tokens += Int128(t.cacheWrite5m) * Int128(rates.cacheWrite5m)
-        tokens += Int128(t.cacheWrite1h) * Int128(rates.cacheWrite1h)
-        tokens += Int128(t.cacheRead) * Int128(rates.cacheRead)
-        tokens += Int128(t.output) * Int128(rates.output)
-        var numerator: Int128 = 1
-        var denominator: Int128 = 1
-        if record.isBatch { denominator *= 2 }
-        if record.inferenceGeo?.lowercased() == "us", let residency = model.usResidency {
-            numerator *= Int128(residency.numerator)
-            denominator *= Int128(residency.denominator)
-        }
-        let search = Int128(record.webSearchRequests) * Int128(rates.webSearch)
-        // femtodollars × numerator / denominator + search, to nanodollars: one division, rounded half to even.
-        let dividend = tokens * numerator + search * denominator
-        let divisor = denominator * 1_000_000
-        result.cost = USD(nanos: Int64(roundHalfEven(dividend, divisor)))
+        result.fast = terms.fast
+        result.longContext = terms.longContext
+        let t = record.tokens
+        let r = terms.rates
+        let tokens =
+            Int128(t.input) * Int128(r.input) + Int128(t.cacheWrite5m) * Int128(r.cacheWrite5m)
+            + Int128(t.cacheWrite1h) * Int128(r.cacheWrite1h) + Int128(t.cacheRead) * Int128(r.cacheRead)
+            + Int128(t.output) * Int128(r.output)
+        let search = Int128(record.webSearchRequests) * Int128(r.webSearch)
+        // femtodollars × modifiers + search, to nanodollars: one division, rounded half to even.
+        let units = terms.modified(tokens) + search * ExactAmount.unitsPerFemto
+        result.cost = ExactAmount(units: units).usd
         return result
     }
 
@@ -83,5 +68,60 @@ public struct Pricer: Sendable {
         let twice = 2 * r
         if twice > b || (twice == b && q % 2 != 0) { return q + 1 }
         return q
+    }
+}
+
+/// An exact amount of money in units of 5 × 10⁻²² USD: a femtodollar divided by every denominator a modifier can
+/// bring (2 for batch, 10⁶ for a multiplier such as 1.1), so sums of modified costs stay exact integers.
+public struct ExactAmount: Sendable, Equatable, AdditiveArithmetic {
+    public var units: Int128
+
+    static let unitsPerFemto: Int128 = 2_000_000
+    static let unitsPerNano = unitsPerFemto * 1_000_000
+
+    public init(units: Int128) { self.units = units }
+    public static var zero: ExactAmount { ExactAmount(units: 0) }
+    public static func + (a: ExactAmount, b: ExactAmount) -> ExactAmount { ExactAmount(units: a.units + b.units) }
+    public static func - (a: ExactAmount, b: ExactAmount) -> ExactAmount { ExactAmount(units: a.units - b.units) }
+
+    /// Rounded half to even to the nanodollar.
+    public var usd: USD { USD(nanos: Int64(Pricer.roundHalfEven(units, Self.unitsPerNano))) }
+}
+
+/// The rates and modifiers that apply to one request: what its cost, and what-if costs, are computed from.
+public struct PricingTerms: Sendable {
+    /// Per-token rates after fast mode or the long-context tier replaced the standard ones.
+    public var rates: Rates
+    public var batch: Bool
+    /// Data residency multiplier as a fraction, when it applies.
+    public var residency: (numerator: Int64, denominator: Int64)?
+    public var fast = false
+    public var longContext = false
+
+    public init(_ record: UsageRecord, model: ModelPrice) {
+        let period = model.period(at: record.timestamp)
+        rates = period.standard
+        if record.speed == "fast", let fast = period.fast {
+            rates = fast
+            self.fast = true
+        } else if let tier = period.longContext, Pricer.isLongContext(record, threshold: tier.threshold) {
+            rates = tier.rates
+            longContext = true
+        }
+        batch = record.isBatch
+        if record.inferenceGeo?.lowercased() == "us" { residency = model.usResidency }
+    }
+
+    /// A token cost in femtodollars with every modifier applied, in exact units.
+    func modified(_ femto: Int128, batch: Bool? = nil) -> Int128 {
+        var units = femto * ExactAmount.unitsPerFemto
+        if batch ?? self.batch { units /= 2 }
+        if let residency { units = units * Int128(residency.numerator) / Int128(residency.denominator) }
+        return units
+    }
+
+    /// `tokens` at a per-token rate, with the request's modifiers (or without the batch discount).
+    public func amount(_ tokens: Int64, at rate: Int64, batch: Bool? = nil) -> ExactAmount {
+        ExactAmount(units: modified(Int128(tokens) * Int128(rate), batch: batch))
     }
 }

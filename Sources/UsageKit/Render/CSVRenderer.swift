@@ -50,6 +50,37 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
+    /// The per-model table of the cache figures.
+    public func render(_ stats: CacheStats, top: Int) -> String {
+        var lines = [[
+            "model", "requests", "requests_with_hits", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+            "cache_read_tokens", "hit_rate", "cost_usd", "cost_without_cache_usd", "gross_savings_usd",
+            "write_premium_usd", "net_savings_usd", "batch_savings_usd", "waste_usd",
+        ]]
+        for g in stats.byModel {
+            let f = g.figures
+            lines.append([
+                g.key, String(f.requests), String(f.requestsWithHits), String(f.tokens.input), String(f.tokens.cacheWrite5m),
+                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), ratioText(f.hitRate) ?? "", f.costUSD.exact,
+                f.costWithoutCacheUSD.exact, f.grossSavingsUSD.exact, f.writePremiumUSD.exact, f.netSavingsUSD.exact,
+                f.batchSavingsUSD.exact, f.wasteUSD.exact,
+            ])
+        }
+        return Self.encode(lines)
+    }
+
+    public func render(sessions: [CacheStats.Group]) -> String {
+        var lines = [["session", "requests", "total_tokens", "cached_tokens", "hit_rate", "cost_usd", "net_savings_usd"]]
+        for g in sessions {
+            let f = g.figures
+            lines.append([
+                g.key, String(f.requests), String(f.tokens.prompt + f.tokens.output), String(f.tokens.cacheRead),
+                ratioText(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
+            ])
+        }
+        return Self.encode(lines)
+    }
+
     static func tokens(_ t: TokenCounts) -> [String] {
         [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output].map { String($0) }
     }

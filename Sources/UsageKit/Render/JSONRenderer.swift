@@ -125,6 +125,111 @@ public struct JSONRenderer: Renderer {
         w.usd("logged_computed_cost_usd", t.loggedRequests > 0 ? t.loggedComputedCost : nil)
     }
 
+    private func cacheFigures(_ w: inout JSONWriter, _ f: CacheFigures) {
+        w.ratio("hit_rate", f.hitRate)
+        w.int("cache_read_tokens", f.tokens.cacheRead)
+        w.int("cache_write_5m_tokens", f.tokens.cacheWrite5m)
+        w.int("cache_write_1h_tokens", f.tokens.cacheWrite1h)
+        w.int("input_tokens", f.tokens.input)
+        w.int("output_tokens", f.tokens.output)
+        w.int("requests", f.requests)
+        w.int("requests_with_hits", f.requestsWithHits)
+        w.ratio("requests_with_hits_share", f.hitRequestShare)
+        w.int("unpriced_requests", f.unpricedRequests)
+        w.usd("cost_usd", f.costUSD)
+        w.usd("cost_without_cache_usd", f.costWithoutCacheUSD)
+        w.usd("prompt_cost_usd", f.promptCostUSD)
+        w.usd("prompt_cost_without_cache_usd", f.promptCostWithoutCacheUSD)
+        w.usd("gross_savings_usd", f.grossSavingsUSD)
+        w.usd("write_premium_usd", f.writePremiumUSD)
+        w.usd("net_savings_usd", f.netSavingsUSD)
+        w.usd("batch_savings_usd", f.batchSavingsUSD)
+        w.usd("waste_usd", f.wasteUSD)
+    }
+
+    private func groups(_ w: inout JSONWriter, _ key: String, _ name: String, _ groups: [CacheStats.Group]) {
+        w.beginArray(key)
+        for g in groups {
+            w.beginObject()
+            w.string(name, g.key)
+            cacheFigures(&w, g.figures)
+            w.endObject()
+        }
+        w.endArray()
+    }
+
+    public func render(_ stats: CacheStats, top: Int) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.beginObject("period")
+        w.string("since", stats.filter.since.map(Timestamp.iso))
+        w.string("until", stats.filter.until.map(Timestamp.iso))
+        w.ratio("days", stats.days)
+        w.endObject()
+        cacheFigures(&w, stats.totals)
+        groups(&w, "by_model", "model", stats.byModel)
+        groups(&w, "by_workflow", "workflow", stats.byWorkflow)
+        groups(&w, "by_session", "session", stats.bySession)
+        groups(&w, "by_project", "project", stats.byProject)
+        for (name, list) in [("workflow", stats.byWorkflow), ("session", stats.bySession), ("project", stats.byProject)] {
+            groups(&w, "top_\(name)s_by_net_savings", name, CacheStats.topBySavings(list, top))
+            groups(&w, "top_\(name)s_by_waste", name, CacheStats.topByWaste(list, top))
+        }
+        w.beginArray("daily")
+        for d in stats.daily {
+            w.beginObject()
+            w.string("day", d.day)
+            w.int("requests", d.figures.requests)
+            w.int("prompt_tokens", d.figures.tokens.prompt)
+            w.int("cache_read_tokens", d.figures.tokens.cacheRead)
+            w.ratio("hit_rate", d.figures.hitRate)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginObject("waste")
+        w.int("unread_write_requests", stats.unreadWrites.requests)
+        w.int("unread_write_tokens", stats.unreadWrites.tokens)
+        w.int("one_hour_writes_five_minutes_would_serve", stats.oneHourWritesFiveMinutesWouldServe.requests)
+        w.int("one_hour_write_tokens_five_minutes_would_serve", stats.oneHourWritesFiveMinutesWouldServe.tokens)
+        w.int("expired_cache_gaps", stats.expiredCacheGaps.requests)
+        w.int("expired_cache_rewritten_tokens", stats.expiredCacheGaps.tokens)
+        w.endObject()
+        w.beginArray("recommendations")
+        for r in stats.recommendations {
+            w.beginObject()
+            w.string("kind", r.kind.rawValue)
+            w.string("message", r.message)
+            w.string("evidence", r.evidence)
+            w.usd("monthly_savings_usd", r.monthlySavings)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("legend")
+        for line in cacheLegend { w.string(nil, line) }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    public func render(sessions: [CacheStats.Group]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for g in sessions {
+            let f = g.figures
+            w.beginObject()
+            w.string("session", g.key)
+            w.int("requests", f.requests)
+            w.int("total_tokens", f.tokens.prompt + f.tokens.output)
+            w.int("cached_tokens", f.tokens.cacheRead)
+            w.ratio("hit_rate", f.hitRate)
+            w.usd("cost_usd", f.costUSD)
+            w.usd("net_savings_usd", f.netSavingsUSD)
+            w.endObject()
+        }
+        w.endArray()
+        return w.text + "\n"
+    }
+
     public func render(_ sources: [SourceFile]) -> String {
         var w = JSONWriter()
         w.beginArray()

@@ -19,7 +19,20 @@ public protocol Renderer {
     func render(_ report: UsageReport) -> String
     func render(_ events: [RequestEvent]) -> String
     func render(_ sources: [SourceFile]) -> String
+    /// Prompt-caching analytics; `top` bounds the per-workflow, session and project lists.
+    func render(_ stats: CacheStats, top: Int) -> String
+    /// Sessions, as session trackers list them.
+    func render(sessions: [CacheStats.Group]) -> String
 }
+
+/// What each cache figure means, for every output that shows them.
+public let cacheLegend = [
+    "hit rate = cache read tokens / prompt tokens, where prompt tokens = uncached input + cache writes + cache reads",
+    "cost without cache = the same requests with every cache-written or cache-read token at the base input rate of its model, tier and modifiers",
+    "gross saving = cache reads x (input rate - read rate); write premium = cache writes x (write rate - input rate); net saving = gross saving - write premium",
+    "batch saving = what the batch requests would have cost at standard rates, minus what they cost",
+    "waste = the premium of writes never read within their lifetime (same session or workflow and model), plus the extra of 1-hour writes whose every use came within 5 minutes",
+]
 
 /// A ratio as a percentage with one decimal, or `-` when there is none.
 func percent(_ rate: Double?) -> String {
@@ -71,4 +84,14 @@ func ratioText(_ value: Double?) -> String? {
     let micros = Int64((value * 1_000_000).rounded())
     let fraction = String(micros % 1_000_000)
     return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+}
+
+/// Money for people when amounts are often small: cents from a dollar up, four decimals below.
+func money(_ amount: USD) -> String {
+    if amount.nanos.magnitude >= 1_000_000_000 { return amount.display }
+    let tenThousandths = (Double(amount.nanos) / 100_000).rounded()
+    let sign = tenThousandths < 0 ? "-" : ""
+    let v = Int64(abs(tenThousandths))
+    let fraction = String(v % 10_000)
+    return sign + "$0." + String(repeating: "0", count: 4 - fraction.count) + fraction
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Aligned text tables for terminals.
 public struct TableRenderer: Renderer {
     public init() {}
@@ -51,6 +53,77 @@ public struct TableRenderer: Renderer {
             ]
         }
         return Self.table(header: header, rows: rows, rightAligned: [2, 3], totalsRow: false)
+    }
+
+    public func render(_ stats: CacheStats, top: Int) -> String {
+        let t = stats.totals
+        guard t.tokens.prompt > 0 || t.requests > 0 else { return "No requests in this period: no cache figures.\n" }
+        var out = "Prompt caching: \(number(t.requests)) requests over \(String(format: "%.1f", stats.days)) days"
+        if t.unpricedRequests > 0 { out += " (\(t.unpricedRequests) unpriced: in token figures, not in money)" }
+        out += "\n\n"
+        out += "Hit rate            \(percent(t.hitRate)) of prompt tokens read from cache\n"
+        out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(percent(t.hitRequestShare)))\n"
+        out += "Tokens              \(number(t.tokens.cacheRead)) read, \(number(t.tokens.cacheWrite5m)) written 5m, "
+        out += "\(number(t.tokens.cacheWrite1h)) written 1h, \(number(t.tokens.input)) uncached input\n\n"
+        let moneyRows = [
+            ["Cost", t.costUSD.exact, money(t.costUSD)],
+            ["Cost without caching", t.costWithoutCacheUSD.exact, money(t.costWithoutCacheUSD)],
+            ["  prompts cost", t.promptCostUSD.exact, money(t.promptCostUSD)],
+            ["  prompts without caching", t.promptCostWithoutCacheUSD.exact, money(t.promptCostWithoutCacheUSD)],
+            ["Gross saving (reads)", t.grossSavingsUSD.exact, money(t.grossSavingsUSD)],
+            ["Write premium", t.writePremiumUSD.exact, money(t.writePremiumUSD)],
+            ["Net saving", t.netSavingsUSD.exact, money(t.netSavingsUSD)],
+            ["Batch saving", t.batchSavingsUSD.exact, money(t.batchSavingsUSD)],
+            ["Waste", t.wasteUSD.exact, money(t.wasteUSD)],
+        ]
+        out += Self.table(header: ["Money", "USD", ""], rows: moneyRows, rightAligned: [1, 2], totalsRow: false)
+        out += "\nBy model\n" + groupTable(stats.byModel, title: "Model")
+        for (title, groups) in [("Workflow", stats.byWorkflow), ("Session", stats.bySession), ("Project", stats.byProject)]
+        where groups.count > 1 || groups.first?.key != "(none)" {
+            out += "\nTop \(top) by \(title.lowercased()), net saving\n" + groupTable(CacheStats.topBySavings(groups, top), title: title)
+            let wasteful = CacheStats.topByWaste(groups, top)
+            if !wasteful.isEmpty { out += "\nTop \(top) by \(title.lowercased()), waste\n" + groupTable(wasteful, title: title) }
+        }
+        out += "\nDaily hit rate\n"
+        out += Self.table(
+            header: ["Day", "Requests", "Prompt tokens", "Hit rate"],
+            rows: stats.daily.map { [$0.day, number($0.figures.requests), number($0.figures.tokens.prompt), percent($0.figures.hitRate)] },
+            rightAligned: [1, 2, 3], totalsRow: false)
+        out += "\nWaste\n"
+        out += "  writes never read within their lifetime: \(stats.unreadWrites.requests) requests, \(number(stats.unreadWrites.tokens)) tokens\n"
+        out += "  1-hour writes a 5-minute write would have served: \(stats.oneHourWritesFiveMinutesWouldServe.requests) requests, "
+        out += "\(number(stats.oneHourWritesFiveMinutesWouldServe.tokens)) tokens\n"
+        out += "  caches rewritten after a gap of more than 5 minutes: \(stats.expiredCacheGaps.requests) requests, "
+        out += "\(number(stats.expiredCacheGaps.tokens)) tokens\n"
+        out += "\nRecommendations\n"
+        if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
+        for r in stats.recommendations {
+            out += "  - \(r.message)\n    evidence: \(r.evidence); estimated saving \(money(r.monthlySavings)) a month\n"
+        }
+        out += "\n" + cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
+        return out
+    }
+
+    private func groupTable(_ groups: [CacheStats.Group], title: String) -> String {
+        Self.table(
+            header: [title, "Requests", "Hit rate", "Cost", "Net saving", "Waste"],
+            rows: groups.map { g in
+                let f = g.figures
+                return [g.key, number(f.requests), percent(f.hitRate), money(f.costUSD), money(f.netSavingsUSD), money(f.wasteUSD)]
+            }, rightAligned: [1, 2, 3, 4, 5], totalsRow: false)
+    }
+
+    public func render(sessions: [CacheStats.Group]) -> String {
+        if sessions.isEmpty { return "No sessions in this period.\n" }
+        return Self.table(
+            header: ["Session", "Requests", "Total tokens", "Cached tokens", "Hit rate", "Cost", "Saved by cache"],
+            rows: sessions.map { g in
+                let f = g.figures
+                return [
+                    g.key, number(f.requests), number(f.tokens.prompt + f.tokens.output), number(f.tokens.cacheRead),
+                    percent(f.hitRate), money(f.costUSD), money(f.netSavingsUSD),
+                ]
+            }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
     }
 
     private func cells(_ key: String, _ t: UsageTotals) -> [String] {
