@@ -438,14 +438,14 @@ func describe(_ result: CLIResult) -> Comment {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("14 files"), describe(ingest))
-        #expect(ingest.stderr.contains("39 new requests"), describe(ingest))
+        #expect(ingest.stderr.contains("15 files"), describe(ingest))
+        #expect(ingest.stderr.contains("49 new requests"), describe(ingest))
         #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 30.123134900"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 30.248384900"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
         #expect(report.stdout.contains("\"aggregated_rows\": 4"), describe(report))
         #expect(report.stdout.contains("\"logged_cost_usd\": 0.104300000"), describe(report))
@@ -453,7 +453,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 14)
+        #expect(files.count == 15)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -463,9 +463,37 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (14 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (15 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
+    }
+
+    @Test func cacheStatsAndSessions() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingest([CLI.fixture("cache").path]).status == 0)
+        let period = ["--since", "2026-11-10", "--until", "2026-11-10"]
+        let json = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--format", "json"] + period)
+        #expect(json.status == 0, describe(json))
+        for figure in [
+            "\"hit_rate\": 0.450387", "\"requests_with_hits\": 3", "\"cost_usd\": 0.125250000",
+            "\"cost_without_cache_usd\": 0.189400000", "\"gross_savings_usd\": 0.086400000",
+            "\"write_premium_usd\": 0.022250000", "\"net_savings_usd\": 0.064150000", "\"batch_savings_usd\": 0.003000000",
+        ] {
+            #expect(json.stdout.contains(figure), "\(figure)")
+        }
+        let object = try jsonObject(json.stdout)
+        for key in ["by_model", "by_workflow", "daily", "recommendations", "cache_write_5m_tokens", "cache_write_1h_tokens", "input_tokens", "cache_read_tokens"] {
+            #expect(object[key] != nil, "\(key)")
+        }
+        let table = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--workflow", "w1"] + period)
+        #expect(table.status == 0 && table.stdout.contains("Net saving") && table.stdout.contains("hit rate = cache read tokens / prompt tokens"), describe(table))
+        let empty = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--days", "1"])
+        #expect(empty.status == 0 && empty.stdout.contains("No requests in this period"), describe(empty))
+
+        let sessions = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--limit", "2", "--format", "json"])
+        #expect(sessions.status == 0, describe(sessions))
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(sessions.stdout.utf8)) as? [[String: Any]])
+        #expect(list.compactMap { $0["session"] as? String } == ["s1", "s2"])
     }
 
     @Test func claudeCodeFindsItsDataDirectories() throws {
