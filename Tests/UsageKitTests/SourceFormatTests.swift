@@ -246,3 +246,144 @@ import Testing
         #expect(grown.resumedFiles == 1 && grown.newRequests == 1)
     }
 }
+
+/// Cases found in review: documents saved on one line, files that change between runs or during one.
+@Suite struct ReviewCaseTests {
+    func compact(_ file: String, into scratch: ScratchDirectory) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(file))))
+        let data = try JSONSerialization.data(withJSONObject: object)
+        let path = scratch.url.appendingPathComponent((file as NSString).lastPathComponent).path
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func formatOf(_ path: String, in database: AppDatabase) throws -> String? {
+        try database.writer.read { db in try String.fetchOne(db, sql: "SELECT format FROM files WHERE path = ?", arguments: [absolutePath(path)]) }
+    }
+
+    @Test(arguments: [
+        ("admin/usage-report.json", "admin-usage"), ("admin/cost-report.json", "admin-cost"),
+        ("trackers/token-tracker.json", "session-tracker"), ("batches/msgbatch_01HkcTjaV5Uq.json", "batch"),
+        ("batches/batch-summary.json", "batch-summary"),
+    ])
+    func documentsSavedOnOneLineAreDocuments(file: String, format: String) throws {
+        let scratch = try ScratchDirectory()
+        let path = try compact(file, into: scratch)
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        #expect(try formatOf(path, in: database) == format)
+    }
+
+    @Test func aDocumentRewrittenLargerIsReadWhole() throws {
+        let scratch = try ScratchDirectory()
+        func element(_ i: Int) -> String {
+            #"{"id":"m\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5},"content":[{"type":"text","text":"\#(String(repeating: "x", count: 300))"}]}"#
+        }
+        let path = scratch.url.appendingPathComponent("log.json").path
+        try ("[\n" + (0..<20).map(element).joined(separator: ",\n") + "\n]\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let database = try AppDatabase.inMemory()
+        let ingestor = Ingestor(database: database) { _ in }
+        #expect(try ingestor.ingest(paths: [path]).newRequests == 20)
+        try ("[\n" + (0..<30).map(element).joined(separator: ",\n") + "\n]\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let again = try ingestor.ingest(paths: [path])
+        #expect(again.resumedFiles == 0 && again.newRequests == 10 && again.duplicates == 20 && again.rejectedLines == 0)
+    }
+
+    @Test func aDocumentCaughtHalfWrittenIsReadOnceComplete() throws {
+        let scratch = try ScratchDirectory()
+        let full = try String(contentsOfFile: fixture("trackers/token-tracker.json"), encoding: .utf8)
+        let path = scratch.url.appendingPathComponent("tracker.json").path
+        try String(full.prefix(full.count / 2)).write(toFile: path, atomically: false, encoding: .utf8)
+        let database = try AppDatabase.inMemory()
+        let ingestor = Ingestor(database: database) { _ in }
+        let half = try ingestor.ingest(paths: [path])
+        #expect(half.newRequests == 0 && half.rejectedLines == 0)
+        try full.write(toFile: path, atomically: false, encoding: .utf8)
+        let complete = try ingestor.ingest(paths: [path])
+        #expect(complete.newRequests == 5 && complete.rejectedLines == 0)
+    }
+
+    @Test func aFileRewrittenAfterThePlanIsReadWhole() throws {
+        let scratch = try ScratchDirectory()
+        let line = { (id: String) in #"{"id":"\#(id)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"# }
+        let path = try scratch.write("log.jsonl", line("a1") + "\n" + line("a2") + "\n")
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        try (line("a1") + "\n" + line("a2") + "\n" + line("a3") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let ledger = try database.writer.read { db in try Ledger.load(db) }
+        let plan = try #require(try FilePlan.make(path: path, forced: nil, named: true, ledger: ledger))
+        #expect(plan.resumeAt != nil)
+        // Between the plan and the read, the file is truncated and written anew in place.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data((line("b1") + "\n" + line("b2") + "\n" + line("b3") + "\n").utf8))
+        try handle.close()
+        let sink = CollectingSink()
+        let outcome = try Ingestor.parse(
+            plan, context: ParseContext(path: path, fileTimestamp: 0, zone: .utc), into: sink,
+            meter: ProgressMeter(filesTotal: 1, bytesTotal: 0, report: nil))
+        #expect(outcome.resumedFrom == nil)
+        #expect(sink.records.map(\.messageID) == ["b1", "b2", "b3"])
+    }
+
+    @Test func anAggregatedRowWithoutContextWindowIsAtStandardRates() throws {
+        var record = UsageRecord(timestamp: 0, model: "claude-sonnet-4-5", tokens: TokenCounts(input: 150_000, cacheRead: 60_000))
+        record.aggregated = true
+        var pricer = Pricer()
+        #expect(pricer.price(record).cost == USD("0.468"))  // 450,000 + 18,000 µ$, not the tier's 936,000
+        record.contextWindow = "200k-1M"
+        #expect(pricer.price(record).cost == USD("0.936"))
+    }
+
+    @Test func anEnvelopeCarryingSessionIdIsStillAMessagesLog() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "proxy.jsonl",
+            #"{"timestamp":"2026-11-02T09:00:00Z","sessionId":"s9","response":{"id":"mp1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"# + "\n")
+        let sink = try parse(path)
+        #expect(sink.records.first?.session == "s9")
+    }
+
+    @Test func aStreamCutBetweenRunsEndsWithItsFinalUsage() throws {
+        let scratch = try ScratchDirectory()
+        let start = #"{"type":"message_start","message":{"id":"msg_live","model":"claude-opus-4-6","usage":{"input_tokens":3,"output_tokens":1}}}"#
+        let delta = { (n: Int) in #"{"type":"message_delta","delta":{},"usage":{"output_tokens":\#(n)}}"# }
+        let path = try scratch.write("events.jsonl", start + "\n" + delta(30) + "\n")
+        let database = try AppDatabase.inMemory()
+        let ingestor = Ingestor(database: database) { _ in }
+        _ = try ingestor.ingest(paths: [path])
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((delta(5000) + "\n" + #"{"type":"message_stop"}"# + "\n").utf8))
+        try handle.close()
+        let second = try ingestor.ingest(paths: [path])
+        #expect(second.rejectedLines == 0)
+        #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT output_tokens FROM requests") } == 5000)
+    }
+
+    @Test func adminPagesReadAgainKeepTheLatestFigures() throws {
+        let scratch = try ScratchDirectory()
+        let database = try AppDatabase.inMemory()
+        let ingestor = Ingestor(database: database) { _ in }
+        for file in ["admin/usage-report.json", "admin/cost-report.json"] {
+            let path = scratch.url.appendingPathComponent((file as NSString).lastPathComponent).path
+            try FileManager.default.copyItem(atPath: fixture(file), toPath: path)
+        }
+        _ = try ingestor.ingest(paths: [scratch.url.path])
+        let usage = scratch.url.appendingPathComponent("usage-report.json").path
+        let cost = scratch.url.appendingPathComponent("cost-report.json").path
+        try (try String(contentsOfFile: usage, encoding: .utf8)).replacingOccurrences(of: "\"uncached_input_tokens\": 120000", with: "\"uncached_input_tokens\": 500000")
+            .write(toFile: usage, atomically: false, encoding: .utf8)
+        try (try String(contentsOfFile: cost, encoding: .utf8)).replacingOccurrences(of: "\"amount\": \"60.00\"", with: "\"amount\": \"90.00\"")
+            .write(toFile: cost, atomically: false, encoding: .utf8)
+        _ = try ingestor.ingest(paths: [scratch.url.path])
+        let (input, billed) = try database.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT SUM(input_tokens) FROM requests")!, try Int.fetchOne(db, sql: "SELECT SUM(amount_nanos) FROM billed_costs")!)
+        }
+        #expect(input == 120_000 + 84_000 + 95_500 + 46_000 + 380_000)
+        #expect(billed == 27_857_096_250 + 300_000_000)
+        let report = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        #expect(report == raw)
+    }
+}

@@ -28,7 +28,10 @@ enum FormatDetector {
         let layout = detect(head: head, complete: head.count < headLength)
         switch layout {
         case .serverSentEvents: return (layout, .sse)
-        case .jsonLines: return (layout, lineFormat(head: head))
+        case .jsonLines:
+            // A document saved on one line (curl output, compact json.dump) reads as a JSON line: tell it apart.
+            if isOneLineDocument(head: head) { return (.jsonDocument, nil) }
+            return (layout, lineFormat(head: head))
         default: return (layout, nil)
         }
     }
@@ -66,9 +69,26 @@ enum FormatDetector {
             start = end + 1
         }
         return head.withUnsafeBufferPointer { bytes in
-            if contains(bytes, "\"sessionId\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
+            if contains(bytes, "\"parentUuid\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
             if contains(bytes, "\"custom_id\"") && contains(bytes, "\"result\"") { return .batchResults }
             return .messages
+        }
+    }
+
+    /// Whether the file's first line is a whole document of a document-only format (an Admin API page, a session
+    /// tracker file, a batch object or summary) rather than the first of many JSON lines.
+    static func isOneLineDocument(head: [UInt8]) -> Bool {
+        var start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while start < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[start]) { start += 1 }
+        let end = head[start...].firstIndex(of: 0x0A) ?? head.count
+        let tape = JSONTape()
+        let parsed: Bool = head[start..<end].withUnsafeBufferPointer { (try? tape.parse($0)) != nil }
+        if parsed { return DocumentKind.classify(tape) != .messages }
+        guard end == head.count else { return false }
+        // A first line longer than the head: its opening keys tell.
+        return head.withUnsafeBufferPointer { bytes in
+            contains(bytes, "\"message_batch\"") || contains(bytes, "\"request_history\"")
+                || (contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\""))
         }
     }
 
@@ -76,9 +96,13 @@ enum FormatDetector {
     static func lineFormat(_ tape: JSONTape) -> SourceFormat? {
         let root = tape.root
         if tape.member(root, "custom_id") != nil && tape.member(root, "result") != nil { return .batchResults }
-        if tape.member(root, "sessionId") != nil || tape.member(root, "leafUuid") != nil
-            || tape.member(root, "parentUuid") != nil
-            || tape.member(root, "type").flatMap(tape.string) == "file-history-snapshot"
+        // Claude Code lines have their own structure: a line type and uuids. A log envelope that merely carries a
+        // `sessionId` beside a response is not one.
+        let type = tape.member(root, "type").flatMap(tape.string)
+        let transcriptTypes: Set = ["user", "assistant", "system", "summary", "file-history-snapshot"]
+        if let type, transcriptTypes.contains(type),
+            tape.member(root, "uuid") != nil || tape.member(root, "parentUuid") != nil
+                || tape.member(root, "leafUuid") != nil || tape.member(root, "messageId") != nil
         {
             return .claudeCode
         }

@@ -244,8 +244,7 @@ public final class Ingestor {
             path: path, pricer: pricer, format: plan.format ?? .messages, maxReported: options.maxReportedRejectsPerFile,
             diagnostic: diagnostic)
         var stored = IngestSummary()
-        var consumed = plan.size
-        var consumedLines = 0
+        var outcome = ReadOutcome(consumed: 0, lines: 0, headHash: nil, lineByLine: false, resumedFrom: nil)
         do {
             try database.writer.write { db in
                 let fileID = try Ledger.begin(db, plan)
@@ -254,8 +253,7 @@ public final class Ingestor {
                 parsing.channel = channel
                 let producer = Thread { [plan, context, parsing, meter] in
                     do {
-                        let position = try Self.parse(plan, context: context, into: parsing, meter: meter)
-                        parsing.position = position
+                        parsing.outcome = try Self.parse(plan, context: context, into: parsing, meter: meter)
                         try parsing.flush()
                         channel.finish(failure: nil)
                     } catch {
@@ -271,13 +269,11 @@ public final class Ingestor {
                     throw error
                 }
                 try store.finish()
-                if let position = parsing.position {
-                    consumed = position.consumed
-                    consumedLines = position.lines
-                }
+                outcome = parsing.outcome!
                 try Ledger.end(
-                    db, fileID: fileID, plan: plan, format: parsing.format, consumed: consumed, lines: consumedLines,
-                    newRequests: stored.newRequests, rejected: parsing.rejected)
+                    db, fileID: fileID, format: parsing.format, lineByLine: outcome.lineByLine, consumed: outcome.consumed,
+                    lines: outcome.lines, headHash: outcome.headHash, newRequests: stored.newRequests,
+                    rejected: parsing.rejected)
             }
         } catch let error as UsageError {
             diagnostic(error.description)
@@ -289,22 +285,23 @@ public final class Ingestor {
         parsing.reportSuppressed()
         pricer = parsing.pricer
         summary.files += 1
-        if plan.resumeAt != nil { summary.resumedFiles += 1 }
-        summary.bytes += max(0, consumed - (plan.resumeAt ?? 0))
+        if outcome.resumedFrom != nil { summary.resumedFiles += 1 }
+        summary.bytes += max(0, outcome.consumed - (outcome.resumedFrom ?? 0))
         summary.add(stored)
         summary.rejectedLines += parsing.rejected
         summary.ignoredLines += parsing.ignored
     }
 
-    /// Reads the file of `plan` on the calling (reading) thread; returns how far a line format got.
-    static func parse(_ plan: FilePlan, context: ParseContext, into sink: ParseSink, meter: ProgressMeter)
-        throws -> (consumed: Int64, lines: Int)?
+    /// Reads the file of `plan` on the calling (reading) thread.
+    static func parse(_ plan: FilePlan, context: ParseContext, into sink: ParseSink, meter: ProgressMeter) throws
+        -> ReadOutcome
     {
         let path = plan.path
         var plan = plan
         if plan.layout == .jsonDocument {
             let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
             meter.read(bytes.count)
+            var complete = true
             let isDocument = try bytes.withUnsafeBufferPointer { whole -> Bool in
                 let buffer = MessagesParser.droppingByteOrderMark(whole)
                 let tape = JSONTape()
@@ -313,6 +310,11 @@ public final class Ingestor {
                 } catch {
                     // One JSON value followed by more: JSON Lines after all.
                     if error.message == JSONSyntaxError.trailingData { return false }
+                    if error.offset >= buffer.count {
+                        // Cut short: most likely still being written. Read again once it changes.
+                        complete = false
+                        return true
+                    }
                     let (line, column) = MessagesParser.lineAndColumn(buffer, offset: error.offset)
                     sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
                     return true
@@ -330,12 +332,29 @@ public final class Ingestor {
                 }
                 return true
             }
-            if isDocument { return nil }
+            if isDocument {
+                let consumed = complete ? Int64(bytes.count) : 0
+                return ReadOutcome(
+                    consumed: consumed, lines: 0,
+                    headHash: bytes.withUnsafeBufferPointer { Ledger.headHash($0, length: consumed) }, lineByLine: false,
+                    resumedFrom: nil)
+            }
             plan.layout = .jsonLines
+            plan.resumeAt = nil
             plan.format = FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
             sink.format = plan.format!
         }
-        let reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
+        var reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
+        if let offset = plan.resumeAt {
+            // Check, on the file now open, that it is still the one planned and only grew: it may have been
+            // rotated or rewritten since the plan was made.
+            let status = try reader.status()
+            let head = try reader.headHash(length: offset)
+            if status.identity != plan.identity || status.size < offset || head != plan.expectedHeadHash {
+                reader = try LineReader(path: path)
+                plan.resumeAt = nil
+            }
+        }
         reader.onRead = { meter.read($0) }
         switch plan.format ?? .messages {
         case .sse: try StreamParser(context: context).parse(reader, into: sink)
@@ -344,8 +363,22 @@ public final class Ingestor {
         case .claudeCode: try ClaudeCodeParser(context: context).parse(reader, into: sink)
         default: try MessagesParser(context: context).parseLines(reader, into: sink)
         }
-        return (reader.consumed, reader.consumedLines)
+        return ReadOutcome(
+            consumed: reader.consumed, lines: reader.consumedLines, headHash: try reader.headHash(length: reader.consumed),
+            lineByLine: plan.layout == .jsonLines, resumedFrom: plan.resumeAt)
     }
+}
+
+/// How far a file was read, and what the next run needs to resume it.
+struct ReadOutcome: Sendable {
+    var consumed: Int64
+    var lines: Int
+    /// Fingerprint of the first bytes of what was read, taken from the same open file.
+    var headHash: Int64?
+    /// Read line by line, so a later run may resume at `consumed`.
+    var lineByLine: Bool
+    /// The offset the read started at, when it resumed.
+    var resumedFrom: Int64?
 }
 
 /// `path` made absolute against the working directory, with `.` and `..` segments and repeated slashes resolved
@@ -379,6 +412,8 @@ struct FilePlan: Sendable {
     var resumeLine = 1
     /// Whether the ledger already knew the file (a whole re-read then replaces what it recorded).
     var known: Bool
+    /// The head fingerprint the ledger recorded, which a resumed file must still show.
+    var expectedHeadHash: Int64? = nil
 
     var bytesToRead: Int64 { size - (resumeAt ?? 0) }
 
@@ -404,8 +439,9 @@ struct FilePlan: Sendable {
             if sameFile && entry.size == size && entry.modifiedAt == modified && (forced == nil || forced == entry.format) {
                 return nil
             }
-            if sameFile, entry.format.isLineFormat, forced == nil || forced == entry.format, size >= entry.consumed,
-                entry.consumed > 0, try Ledger.headHash(path: path, length: entry.consumed) == entry.headHash
+            if sameFile, entry.resumable, entry.format.isLineFormat, forced == nil || forced == entry.format,
+                size >= entry.consumed, entry.consumed > 0,
+                try Ledger.headHash(path: path, length: entry.consumed) == entry.headHash
             {
                 // The same file, grown (or touched): read only what was appended.
                 if size == entry.consumed && entry.size == size { return nil }
@@ -413,6 +449,7 @@ struct FilePlan: Sendable {
                 plan.format = entry.format
                 plan.resumeAt = entry.consumed
                 plan.resumeLine = entry.lines + 1
+                plan.expectedHeadHash = entry.headHash
                 return plan
             }
         }
@@ -447,8 +484,8 @@ final class ParsingSink: ParseSink, @unchecked Sendable {
     var pricer: Pricer
     var format: SourceFormat
     var channel: BatchChannel?
-    /// Where a line format's reading stopped, set by the reading thread when it is done.
-    var position: (consumed: Int64, lines: Int)?
+    /// How far the file was read, set by the reading thread when it is done.
+    var outcome: ReadOutcome?
     private(set) var rejected = 0
     private(set) var ignored = 0
     private var batch: RecordBatch

@@ -46,6 +46,33 @@ final class LineReader {
 
     deinit { close(fd) }
 
+    /// The open file's identity (`device:inode`) and size, as it is now.
+    func status() throws -> (identity: String, size: Int64) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        return ("\(info.st_dev):\(info.st_ino)", Int64(info.st_size))
+    }
+
+    /// The fingerprint of the open file's first `length` bytes (at most `Ledger.headLength`).
+    func headHash(length: Int64) throws -> Int64 {
+        let count = Int(min(length, Ledger.headLength))
+        var head = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, count - filled, off_t(filled)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+        }
+        return head[0..<filled].withUnsafeBufferPointer { RequestInserter.hash($0) }
+    }
+
+    /// Moves the resume point back, to a line a later run must read again (a stream still open at the end).
+    func rewind(to offset: Int64, lines: Int) {
+        consumed = offset
+        consumedLines = lines
+    }
+
     enum Line {
         /// A line's bytes without its terminator (and without a trailing carriage return). `terminated` is false
         /// for a last line without a newline: possibly a line still being written.

@@ -9,10 +9,18 @@ struct MessagesParser {
     func parseLines(_ reader: LineReader, into sink: ParseSink) throws {
         let extractor = MessageExtractor(context: context)
         let assembler = StreamAssembler(extractor: extractor, sink: sink)
+        // Where the stream in progress began: while a line is handled, the reader's position is that line's start.
+        var openStream: (offset: Int64, lines: Int)?
         try JSONLines().forEach(reader, sink: sink) { tape, line in
+            let type = StreamAssembler.eventType(tape, tape.root)
+            if type == "message_start" { openStream = (reader.consumed, reader.consumedLines) }
             try handle(tape, tape.root, line: line, extractor: extractor, assembler: assembler, sink: sink)
+            if !assembler.isOpen { openStream = nil }
         }
         try assembler.finish()
+        // A stream still open at the end is counted with what it used so far, and read again from its start next
+        // time, so its final usage replaces the partial one.
+        if let openStream { reader.rewind(to: openStream.offset, lines: openStream.lines) }
     }
 
     /// Parses a whole JSON document; each element of a top-level array is one candidate response.

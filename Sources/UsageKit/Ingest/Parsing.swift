@@ -336,7 +336,12 @@ struct JSONLines {
     ) throws {
         try reader.forEachLine { line, number in
             guard case .text(var bytes, let terminated) = line else {
-                sink.reject(line: number, reason: "line longer than \(LineReader.defaultMaxLineLength >> 20) MiB, skipped")
+                // Where most lines carry no usage (transcripts), an over-long line is one of those.
+                if wanted != nil {
+                    sink.ignore(line: number)
+                } else {
+                    sink.reject(line: number, reason: "line longer than \(LineReader.defaultMaxLineLength >> 20) MiB, skipped")
+                }
                 return true
             }
             if number == 1 { bytes = MessagesParser.droppingByteOrderMark(bytes) }

@@ -7,6 +7,9 @@ final class StreamAssembler {
     private let sink: ParseSink
     private var current: UsageRecord?
 
+    /// Whether a stream has started and not yet ended.
+    var isOpen: Bool { current != nil }
+
     init(extractor: MessageExtractor, sink: ParseSink) {
         self.extractor = extractor
         self.sink = sink

@@ -56,9 +56,12 @@ public struct Pricer: Sendable {
         return result
     }
 
-    /// The Admin API says which tier applied (`200k-1M`); otherwise the request's own prompt decides.
+    /// The Admin API says which tier applied (`200k-1M`); otherwise the request's own prompt decides, and an
+    /// aggregated row without a context window is priced at standard rates.
     static func isLongContext(_ record: UsageRecord, threshold: Int64) -> Bool {
         if let window = record.contextWindow?.lowercased() { return !window.hasPrefix("0-") }
+        // An aggregated row sums many requests: its total says nothing of any one prompt's size.
+        if record.aggregated { return false }
         return record.tokens.prompt > threshold
     }
 

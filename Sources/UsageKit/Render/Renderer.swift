@@ -56,6 +56,11 @@ func reportNotes(_ report: UsageReport) -> [String] {
         notes.append(
             "\(t.aggregatedRows) Admin API usage report \(t.aggregatedRows == 1 ? "row" : "rows") (sums over a time bucket) "
                 + "counted in tokens and cost but not in requests.")
+        if t.requests > 0 {
+            notes.append(
+                "This period holds both Admin API usage report rows and request logs: where they cover the same traffic, "
+                    + "its tokens and cost are counted twice.")
+        }
     }
     if t.loggedRequests > 0 {
         let difference = t.loggedCost - t.loggedComputedCost

@@ -69,6 +69,7 @@ public struct AppDatabase: Sendable {
                       id INTEGER PRIMARY KEY,
                       path TEXT NOT NULL UNIQUE,
                       format TEXT NOT NULL,
+                      layout TEXT NOT NULL DEFAULT 'lines',
                       size INTEGER NOT NULL,
                       modified_at INTEGER NOT NULL,
                       identity TEXT,

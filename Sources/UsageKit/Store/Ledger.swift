@@ -6,6 +6,8 @@ enum Ledger {
     struct Entry: Sendable {
         var id: Int64
         var format: SourceFormat
+        /// Only files read line by line can be resumed at an offset.
+        var resumable: Bool
         var size: Int64
         var modifiedAt: Int64
         var identity: String?
@@ -20,11 +22,12 @@ enum Ledger {
     static func load(_ db: Database) throws -> [String: Entry] {
         var entries: [String: Entry] = [:]
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash FROM files")
+            db, sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash, layout FROM files")
         while let r = try rows.next() {
             let format: String = r[2]
             entries[r[0]] = Entry(
-                id: r[1], format: SourceFormat(rawValue: format) ?? .messages, size: r[3], modifiedAt: r[4],
+                id: r[1], format: SourceFormat(rawValue: format) ?? .messages, resumable: (r[9] as String) == "lines",
+                size: r[3], modifiedAt: r[4],
                 identity: r[5], consumed: r[6], lines: r[7], headHash: r[8])
         }
         return entries
@@ -34,6 +37,11 @@ enum Ledger {
     static func headHash(path: String, length: Int64) throws -> Int64 {
         let head = try FormatDetector.readHead(path: path, length: Int(min(length, headLength)))
         return head.withUnsafeBufferPointer { RequestInserter.hash($0) }
+    }
+
+    /// FNV-1a of the first `min(length, headLength)` bytes of `bytes`.
+    static func headHash(_ bytes: UnsafeBufferPointer<UInt8>, length: Int64) -> Int64 {
+        RequestInserter.hash(UnsafeBufferPointer(rebasing: bytes.prefix(Int(min(length, headLength)))))
     }
 
     /// Records that `plan`'s file is being read; returns its id. A whole re-read of a known file forgets the
@@ -57,18 +65,21 @@ enum Ledger {
         return id
     }
 
-    /// Records how far the file was read and what it gave.
+    /// Records how far the file was read, the fingerprint of the bytes read, and what it gave. Only a file read
+    /// line by line is recorded as resumable.
     static func end(
-        _ db: Database, fileID: Int64, plan: FilePlan, format: SourceFormat, consumed: Int64, lines: Int,
-        newRequests: Int, rejected: Int
+        _ db: Database, fileID: Int64, format: SourceFormat, lineByLine: Bool, consumed: Int64, lines: Int,
+        headHash: Int64?, newRequests: Int, rejected: Int
     ) throws {
-        let hash = consumed > 0 ? try headHash(path: plan.path, length: consumed) : nil
         try db.execute(
             sql: """
-                UPDATE files SET format = ?, consumed = ?, lines = ?, head_hash = ?, requests = requests + ?,
+                UPDATE files SET format = ?, layout = ?, consumed = ?, lines = ?, head_hash = ?, requests = requests + ?,
                   rejected = rejected + ? WHERE id = ?
                 """,
-            arguments: [format.rawValue, consumed, lines, hash, newRequests, rejected, fileID])
+            arguments: [
+                format.rawValue, lineByLine ? "lines" : "whole", consumed, lines, consumed > 0 ? headHash : nil, newRequests,
+                rejected, fileID,
+            ])
     }
 }
 
@@ -117,10 +128,13 @@ final class FileStore {
         case .billed(let b):
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO billed_costs (dedupe_key, starting_at, ending_at, model, priced_as, cost_type,
+                    INSERT INTO billed_costs (dedupe_key, starting_at, ending_at, model, priced_as, cost_type,
                       token_type, service_tier, context_window, inference_geo, workspace_id, description, amount_nanos,
                       file_id, line)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(dedupe_key) DO UPDATE SET amount_nanos = excluded.amount_nanos,
+                      file_id = excluded.file_id, line = excluded.line
+                    WHERE amount_nanos != excluded.amount_nanos
                     """,
                 arguments: [
                     b.dedupeKey, b.startingAt, b.endingAt, b.model, b.model.flatMap { pricer.table.lookup($0)?.id },

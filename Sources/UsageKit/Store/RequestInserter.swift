@@ -103,8 +103,9 @@ enum InsertOutcome {
     case inserted
     /// Already stored, with at least as much output: nothing changed.
     case duplicate
-    /// Already stored from an earlier, partial copy (a transcript line written before the response finished):
-    /// the row now holds the larger output (and keeps its first time); `previous` is what it held before.
+    /// Already stored from an earlier, partial copy (a transcript line written before the response finished), or
+    /// an aggregated row whose bucket changed since: the row now holds the new figures (and keeps its first time);
+    /// `previous` is what it held before.
     case upgraded(previous: RollupEntry)
 }
 
@@ -163,7 +164,12 @@ final class RequestInserter {
                 hash &+= 1
                 continue
             }
-            guard batch.items[index].tokens.output > stored.output else { return .duplicate }
+            // A larger output is a later copy of the same response; an aggregated row read again holds the
+            // latest figures of its bucket.
+            let item = batch.items[index].entry
+            let newer = item.aggregated ? item.tokens != stored.entry.tokens || item.webSearchRequests != stored.entry.webSearchRequests
+                : item.tokens.output > stored.output
+            guard newer else { return .duplicate }
             let u = update.sqliteStatement
             sqlite3_reset(u)
             bind(u, batch, index, text: text)
