@@ -64,23 +64,56 @@ public struct UnpricedModel: Sendable, Equatable {
     public var tokens: TokenCounts
 }
 
-/// How `usage report` splits its rows.
+/// How `usage report --by` splits its rows (the one-dimension form of `ReportDimension`).
 public enum ReportGrouping: String, Sendable, CaseIterable {
     case model
     case day
+
+    var dimension: ReportDimension { self == .model ? .model : .day }
+}
+
+/// What a report's rows can be grouped by; `--group-by` takes one or two.
+public enum ReportDimension: String, Sendable, CaseIterable {
+    case day, week, month, model, session, workflow, project
+    case serviceTier = "service-tier"
+    case source
+
+    /// Time dimensions follow the report's time zone; the others are attributes of requests.
+    public var isTime: Bool { self == .day || self == .week || self == .month }
+
+    /// The JSON and CSV key of this dimension.
+    public var key: String { self == .serviceTier ? "service_tier" : rawValue }
+
+    /// The `requests` column an attribute dimension reads.
+    var column: String {
+        switch self {
+        case .model: return "COALESCE(priced_as, model)"
+        case .session: return "session"
+        case .workflow: return "workflow"
+        case .project: return "project"
+        case .serviceTier: return "service_tier"
+        case .source: return "source_format"
+        default: return "NULL"
+        }
+    }
 }
 
 /// The answer to "what did we spend": totals, one row per group, and what could not be priced.
 public struct UsageReport: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
-        /// The model id (as priced, else as logged) or the UTC day `YYYY-MM-DD`.
-        public var key: String
+        /// One value per dimension: a model id (as priced, else as logged), a day `YYYY-MM-DD`, a week (its
+        /// Monday), a month `YYYY-MM`, or an attribute (`(none)` when the log has none).
+        public var keys: [String]
         public var totals: UsageTotals
         /// What Admin API cost reports say was billed for this group; nil when they say nothing of it.
         public var billed: USD? = nil
+
+        /// The first dimension's value.
+        public var key: String { keys[0] }
     }
 
-    public var grouping: ReportGrouping
+    public var dimensions: [ReportDimension]
+    public var zone: TimeZoneRule
     public var filter: RequestFilter
     public var totals: UsageTotals
     public var rows: [Row]
@@ -92,88 +125,156 @@ public struct UsageReport: Sendable, Equatable {
     /// What Admin API cost reports say was billed in the period; nil when none were ingested for it.
     public var billed: USD? = nil
 
+    public static func == (a: UsageReport, b: UsageReport) -> Bool {
+        a.dimensions == b.dimensions && a.filter == b.filter && a.totals == b.totals && a.rows == b.rows
+            && a.unpriced == b.unpriced && a.first == b.first && a.last == b.last && a.billed == b.billed
+    }
+
+    /// The one dimension of a `--by` report.
+    public var grouping: ReportGrouping { dimensions == [.model] ? .model : .day }
+
     /// Where the sums come from: the hourly rollup when the filter allows it, else the requests themselves.
     public enum Source: Sendable {
         case automatic
         case requests
     }
 
-    /// Runs the report query.
+    /// Runs a one-dimension report, days in UTC.
     public static func fetch(
         _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String,
         source: Source = .automatic
     ) throws -> UsageReport {
-        let sql: SQL
+        try fetch(db, filter: filter, by: [grouping.dimension], zone: .utc, priceTableVersion: priceTableVersion, source: source)
+    }
+
+    /// Runs the report query, grouped by one or two dimensions, days in `zone`.
+    public static func fetch(
+        _ db: Database, filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule,
+        priceTableVersion: String, source: Source = .automatic
+    ) throws -> UsageReport {
+        precondition((1...2).contains(dimensions.count), "a report has one or two dimensions")
         let hour: Int64 = 3_600_000
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
-        if source == .automatic && !filter.selectsByAttribute && aligned {
-            // Hour-aligned bounds select whole rollup rows: the same sums, thousands of rows instead of millions.
-            let key: SQL = grouping == .model ? "model_key" : "(hour - (hour < 0 AND hour % 24 != 0) * 24) / 24"
+        let attributes = dimensions.filter { !$0.isTime }
+        let hasTime = dimensions.contains { $0.isTime }
+        // The rollup holds hours and models: it answers when nothing else is asked for and local days are made of
+        // whole UTC hours.
+        let rollup =
+            source == .automatic && !filter.selectsByAttribute && aligned && attributes.allSatisfy { $0 == .model }
+            && (!hasTime || zone.hasWholeHourOffsets)
+        // Time is fetched in buckets (hours from the rollup, quarter hours otherwise: every zone's offset is a
+        // multiple of 15 minutes) and folded into local days, weeks or months here.
+        let bucket: Int64 = rollup ? hour : 900_000
+        var select: [String] = []
+        if hasTime { select.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)") }
+        for a in attributes { select.append(rollup ? "model_key" : a.column) }
+        let groupBy = select.isEmpty ? "" : " GROUP BY " + (1...select.count).map(String.init).joined(separator: ", ")
+        let sql: SQL
+        if rollup {
             var condition: SQL = "1"
             if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
             if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
             sql = """
-                SELECT \(key) AS k, \(sql: RequestSums.rollupColumns), MIN(first_ts), MAX(last_ts)
-                FROM usage_hourly WHERE \(condition) GROUP BY k
+                SELECT \(sql: (select + [RequestSums.rollupColumns, "MIN(first_ts)", "MAX(last_ts)"]).joined(separator: ", "))
+                FROM usage_hourly WHERE \(condition)\(sql: groupBy)
                 """
         } else {
-            let key: SQL = grouping == .model ? "COALESCE(priced_as, model)" : "(ts - (ts < 0 AND ts % 86400000 != 0) * 86400000) / 86400000"
             sql = """
-                SELECT \(key) AS k, \(sql: RequestSums.columns), MIN(ts), MAX(ts)
-                FROM requests WHERE \(filter.sql) GROUP BY k
+                SELECT \(sql: (select + [RequestSums.columns, "MIN(ts)", "MAX(ts)"]).joined(separator: ", "))
+                FROM requests WHERE \(filter.sql)\(sql: groupBy)
                 """
         }
-        var rows: [Row] = []
+        var groups: [[String]: UsageTotals] = [:]
         var totals = UsageTotals()
         var first: Int64?
         var last: Int64?
+        var labels: [Int64: [ReportDimension: String]] = [:]
         let (text, arguments) = try sql.build(db)
-        let rowCursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
-        while let r = try rowCursor.next() {
-            let t = RequestSums.totals(r, offset: 1)
-            let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])
-            rows.append(Row(key: k, totals: t))
+        let cursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
+        while let r = try cursor.next() {
+            let offset = select.count
+            let t = RequestSums.totals(r, offset: offset)
+            var keys: [String] = []
+            var column = 0
+            var bucketStart: Int64?
+            if hasTime {
+                bucketStart = (r[0] as Int64) * bucket
+                column = 1
+            }
+            for d in dimensions {
+                if d.isTime {
+                    let start = bucketStart!
+                    if labels[start] == nil { labels[start] = zone.labels(forBucketStartingAt: start) }
+                    keys.append(labels[start]![d]!)
+                } else {
+                    keys.append((r[column] as String?) ?? "(none)")
+                    column += 1
+                }
+            }
+            groups[keys, default: UsageTotals()].add(t)
             totals.add(t)
-            let lo: Int64 = r[15]
-            let hi: Int64 = r[16]
+            let lo: Int64 = r[offset + 14]
+            let hi: Int64 = r[offset + 15]
             first = min(first ?? lo, lo)
             last = max(last ?? hi, hi)
         }
-        if grouping == .model {
-            rows.sort { ($0.totals.cost, $0.totals.requests, $1.key) > ($1.totals.cost, $1.totals.requests, $0.key) }
-        } else {
-            rows.sort { $0.key < $1.key }
-        }
+        var rows = groups.map { Row(keys: $0.key, totals: $0.value) }
+        sortRows(&rows, dimensions)
         let unpriced = try fetchUnpriced(db, filter: filter)
         var report = UsageReport(
-            grouping: grouping, filter: filter, totals: totals, rows: rows, unpriced: unpriced, first: first, last: last,
-            priceTableVersion: priceTableVersion)
+            dimensions: dimensions, zone: zone, filter: filter, totals: totals, rows: rows, unpriced: unpriced,
+            first: first, last: last, priceTableVersion: priceTableVersion)
         try report.addBilled(db)
         return report
     }
 
-    /// Sets what cost reports billed beside each row; groups billed without usage (web search) get rows of their own.
+    /// Time in order; other groups by cost, largest first; a second dimension sorted within the first.
+    static func sortRows(_ rows: inout [Row], _ dimensions: [ReportDimension]) {
+        var groupCost: [String: USD] = [:]
+        for row in rows { groupCost[row.keys[0], default: .zero] = groupCost[row.keys[0], default: .zero] + row.totals.cost }
+        func before(_ a: Row, _ b: Row, _ i: Int) -> Bool? {
+            guard a.keys[i] != b.keys[i] else { return nil }
+            if dimensions[i].isTime { return a.keys[i] < b.keys[i] }
+            let ca = i == 0 ? groupCost[a.keys[0]]! : a.totals.cost
+            let cb = i == 0 ? groupCost[b.keys[0]]! : b.totals.cost
+            if ca != cb { return ca > cb }
+            return a.keys[i] < b.keys[i]
+        }
+        rows.sort { a, b in
+            for i in dimensions.indices { if let order = before(a, b, i) { return order } }
+            return false
+        }
+    }
+
+    /// Sets what cost reports billed beside each row; groups billed without usage (web search) get rows of their
+    /// own. Only for reports by model and time, the dimensions a cost report has.
     private mutating func addBilled(_ db: Database) throws {
-        guard !filter.selectsByAttribute else { return }
-        let key: SQL =
-            grouping == .model
-            ? "COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')')"
-            : "(starting_at - (starting_at < 0 AND starting_at % 86400000 != 0) * 86400000) / 86400000"
+        guard !filter.selectsByAttribute, dimensions.allSatisfy({ $0.isTime || $0 == .model }) else { return }
         var condition: SQL = "1"
         if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
         if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }
-        let (text, arguments) = try SQL("SELECT \(key), SUM(amount_nanos) FROM billed_costs WHERE \(condition) GROUP BY 1").build(db)
+        let (text, arguments) = try SQL(
+            """
+            SELECT starting_at, COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')'), SUM(amount_nanos)
+            FROM billed_costs WHERE \(condition) GROUP BY 1, 2
+            """
+        ).build(db)
+        var amounts: [[String]: USD] = [:]
         for r in try GRDB.Row.fetchAll(db, sql: text, arguments: arguments) {
-            let k: String = grouping == .model ? r[0] : Timestamp.dayString(days: r[0])
-            let amount = USD(nanos: r[1])
+            let labels = zone.labels(forBucketStartingAt: r[0])
+            let keys = dimensions.map { $0 == .model ? (r[1] as String) : labels[$0]! }
+            let amount = USD(nanos: r[2])
+            amounts[keys, default: .zero] = amounts[keys, default: .zero] + amount
             billed = (billed ?? .zero) + amount
-            if let i = rows.firstIndex(where: { $0.key == k }) {
+        }
+        for (keys, amount) in amounts {
+            if let i = rows.firstIndex(where: { $0.keys == keys }) {
                 rows[i].billed = amount
             } else {
-                rows.append(Row(key: k, totals: UsageTotals(), billed: amount))
+                rows.append(Row(keys: keys, totals: UsageTotals(), billed: amount))
             }
         }
-        if grouping == .day { rows.sort { $0.key < $1.key } }
+        Self.sortRows(&rows, dimensions)
     }
 
     static func fetchUnpriced(_ db: Database, filter: RequestFilter) throws -> [UnpricedModel] {

@@ -114,8 +114,10 @@ struct ParseContext: Sendable {
 }
 
 /// How zoneless timestamps are read: as UTC, or in a named time zone.
-public struct TimeZoneRule: Sendable {
+public struct TimeZoneRule: Sendable, Equatable {
     private let zone: TimeZone?
+
+    public static func == (a: TimeZoneRule, b: TimeZoneRule) -> Bool { a.name == b.name }
 
     public static let utc = TimeZoneRule(zone: nil)
 
@@ -141,6 +143,42 @@ public struct TimeZoneRule: Sendable {
     }
 
     var offset: (Int64) -> Int { { self.offset(localMillis: $0) } }
+
+    /// The zone of this machine.
+    public static var local: TimeZoneRule { TimeZoneRule(zone: TimeZone.current) }
+
+    /// Seconds east of UTC at an instant (milliseconds since 1970 UTC).
+    public func offset(utcMillis: Int64) -> Int {
+        guard let zone else { return 0 }
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utcMillis) / 1000))
+    }
+
+    /// The zone's name, for reports.
+    public var name: String { zone?.identifier ?? "UTC" }
+
+    /// Whether local days are made of whole UTC hours (no half-hour or 45-minute offsets this year or the next).
+    var hasWholeHourOffsets: Bool {
+        guard let zone else { return true }
+        let now = Date()
+        return stride(from: -400, through: 400, by: 10).allSatisfy { day in
+            zone.secondsFromGMT(for: now.addingTimeInterval(Double(day) * 86_400)) % 3600 == 0
+        }
+    }
+
+    /// The local day, week (its Monday) and month of an instant.
+    func labels(forBucketStartingAt utcMillis: Int64) -> [ReportDimension: String] {
+        let local = utcMillis + Int64(offset(utcMillis: utcMillis)) * 1000
+        let days = Int(HourlyRollup.floorDiv(local, 86_400_000))
+        let monday = days - ((days + 3) % 7 + 7) % 7
+        let day = Timestamp.dayString(days: days)
+        return [.day: day, .week: Timestamp.dayString(days: monday), .month: String(day.prefix(7))]
+    }
+
+    /// Milliseconds since 1970 UTC of local midnight starting the day `days` (since 1970-01-01, local).
+    func startOfDay(_ days: Int) -> Int64 {
+        let local = Int64(days) * 86_400_000
+        return local - Int64(offset(localMillis: local)) * 1000
+    }
 }
 
 /// What one JSON value holds, seen as a logged Messages API response.
