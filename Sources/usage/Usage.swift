@@ -53,13 +53,14 @@ struct PeriodOptions: ParsableArguments {
         }
     }
 
-    func filter(models: [String] = []) throws -> RequestFilter {
-        let (lower, upper) = try Period.bounds(since: since, until: until, days: days)
+    func filter(models: [String] = [], zone: TimeZoneRule = .utc) throws -> RequestFilter {
+        let (lower, upper) = try Period.bounds(since: since, until: until, days: days, zone: zone)
         return RequestFilter(since: lower, until: upper, models: models)
     }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
 extension ReportGrouping: ExpressibleByArgument {}
 
 /// Standard error, for diagnostics; data goes to standard output.

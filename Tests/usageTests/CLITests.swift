@@ -200,7 +200,7 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(report.stdout.contains("\"cost_usd\": 1.594357600"), describe(report))
 
         let json = try jsonObject(report.stdout)
-        #expect(json["group_by"] as? String == "model")
+        #expect(json["group_by"] as? [String] == ["model"])
         for key in ["period", "price_table", "totals", "rows", "unpriced_models", "notes"] {
             #expect(json[key] != nil, "missing key \(key)")
         }
@@ -421,7 +421,7 @@ func describe(_ result: CLIResult) -> Comment {
         let byDay = try sandbox.report(["--by", "day"])
         #expect(byDay.status == 0, describe(byDay))
         let json = try jsonObject(byDay.stdout)
-        #expect(json["group_by"] as? String == "day")
+        #expect(json["group_by"] as? [String] == ["day"])
         let rows = try #require(json["rows"] as? [[String: Any]])
         let days = rows.compactMap { $0["day"] as? String }
         #expect(days.count == rows.count)

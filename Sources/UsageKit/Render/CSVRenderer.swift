@@ -7,13 +7,18 @@ public struct CSVRenderer: Renderer {
     ]
 
     public func render(_ report: UsageReport) -> String {
-        var lines = [[report.grouping.rawValue, "requests"] + Self.tokenColumns + ["cache_hit_rate", "cost_usd", "unpriced_requests"]]
+        var lines = [
+            report.dimensions.map(\.key) + ["requests"] + Self.tokenColumns + [
+                "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows", "billed_usd",
+            ]
+        ]
         for row in report.rows {
             let t = row.totals
             lines.append(
-                [row.key, String(t.requests)] + Self.tokens(t.tokens) + [
-                    ratioText(t.cacheHitRate) ?? "",
-                    t.nothingPriced ? "" : t.cost.exact, String(t.unpricedRequests),
+                row.keys + [String(t.requests)] + Self.tokens(t.tokens) + [
+                    String(t.webSearchRequests), ratioText(t.cacheHitRate) ?? "",
+                    t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests), String(t.aggregatedRows),
+                    row.billed?.exact ?? "",
                 ])
         }
         return Self.encode(lines)

@@ -66,7 +66,10 @@ public struct JSONRenderer: Renderer {
     public func render(_ report: UsageReport) -> String {
         var w = JSONWriter()
         w.beginObject()
-        w.string("group_by", report.grouping.rawValue)
+        w.beginArray("group_by")
+        for d in report.dimensions { w.string(nil, d.rawValue) }
+        w.endArray()
+        w.string("time_zone", report.zone.name)
         w.beginObject("period")
         w.string("since", report.filter.since.map(Timestamp.iso))
         w.string("until", report.filter.until.map(Timestamp.iso))
@@ -81,7 +84,7 @@ public struct JSONRenderer: Renderer {
         w.beginArray("rows")
         for row in report.rows {
             w.beginObject()
-            w.string(report.grouping.rawValue, row.key)
+            for (d, key) in zip(report.dimensions, row.keys) { w.string(d.key, key) }
             totals(&w, row.totals)
             w.usd("billed_usd", row.billed)
             w.endObject()

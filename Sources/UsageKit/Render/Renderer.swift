@@ -14,6 +14,11 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// The formats of `usage report`.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case table, json, csv, markdown, html
+}
+
 /// Turns report values into text. One type per output format; none knows about SQL or arguments.
 public protocol Renderer {
     func render(_ report: UsageReport) -> String

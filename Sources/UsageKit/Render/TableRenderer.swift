@@ -2,7 +2,15 @@ import Foundation
 
 /// Aligned text tables for terminals.
 public struct TableRenderer: Renderer {
-    public init() {}
+    /// The terminal's width: a report wider than this drops its less important columns. Nil: no limit.
+    public var width: Int?
+    /// ANSI colour (bold headers and totals, dimmed rules, unpriced in yellow).
+    public var color: Bool
+
+    public init(width: Int? = nil, color: Bool = false) {
+        self.width = width
+        self.color = color
+    }
 
     public func render(_ report: UsageReport) -> String {
         let t = report.totals
@@ -10,22 +18,70 @@ public struct TableRenderer: Renderer {
             return "No requests in this period.\n"
         }
         var out = "Usage " + Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
+        if report.dimensions.contains(where: \.isTime) && report.zone != .utc { out += " (days in \(report.zone.name))" }
         out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
-        var header = [
-            report.grouping == .model ? "Model" : "Day", "Requests", "Input", "Cache write", "Cache read", "Output",
-            "Hit rate", "Cost",
-        ]
+        let names = report.dimensions.map(Self.title)
+        var header = names + ["Requests", "Input", "Cache write", "Cache read", "Output", "Hit rate", "Cost"]
         let showBilled = report.billed != nil
         if showBilled { header.append("Billed") }
-        var rows = report.rows.map { row in cells(row.key, row.totals) + (showBilled ? [row.billed?.display ?? "-"] : []) }
-        rows.append(cells("Total", t) + (showBilled ? [report.billed!.display] : []))
-        out += Self.table(header: header, rows: rows, rightAligned: Set(1..<header.count), totalsRow: true)
+        var rows = report.rows.map { row in
+            row.keys + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
+        }
+        rows.append(["Total"] + Array(repeating: "", count: names.count - 1) + cells(t) + (showBilled ? [report.billed!.display] : []))
+        out += fitted(header: header, rows: rows, keys: names.count)
         let notes = reportNotes(report)
         if !notes.isEmpty {
             out += "\n" + notes.map { "Note: " + $0 }.joined(separator: "\n") + "\n"
         }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
+    }
+
+    static func title(_ d: ReportDimension) -> String {
+        switch d {
+        case .serviceTier: return "Service tier"
+        default: return d.rawValue.prefix(1).uppercased() + d.rawValue.dropFirst()
+        }
+    }
+
+    /// The report table, narrowed to the terminal: the less telling columns go first, then long keys are cut.
+    private func fitted(header: [String], rows: [[String]], keys: Int) -> String {
+        var header = header
+        var rows = rows
+        func tableWidth() -> Int {
+            header.indices.map { i in rows.map { $0[i].count }.max().map { max($0, header[i].count) } ?? header[i].count }
+                .reduce(0, +) + 2 * (header.count - 1)
+        }
+        if let width {
+            for column in ["Cache write", "Cache read", "Input", "Hit rate", "Billed"] where tableWidth() > width {
+                guard let i = header.firstIndex(of: column) else { continue }
+                header.remove(at: i)
+                for r in rows.indices { rows[r].remove(at: i) }
+            }
+            let excess = tableWidth() - width
+            if excess > 0 {
+                let longest = rows.map { $0[0].count }.max() ?? 0
+                let keep = max(8, longest - excess)
+                for r in rows.indices where rows[r][0].count > keep { rows[r][0] = String(rows[r][0].prefix(keep - 1)) + "…" }
+            }
+        }
+        let table = Self.table(header: header, rows: rows, rightAligned: Set(keys..<header.count), totalsRow: true)
+        return color ? colored(table) : table
+    }
+
+    /// Bold header and totals, dim rules, yellow where cost is unknown.
+    private func colored(_ table: String) -> String {
+        var lines = table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for i in lines.indices where !lines[i].isEmpty {
+            if i == 0 || lines[i].hasPrefix("Total") {
+                lines[i] = "\u{1B}[1m" + lines[i] + "\u{1B}[0m"
+            } else if lines[i].allSatisfy({ $0 == "-" || $0 == " " }) {
+                lines[i] = "\u{1B}[2m" + lines[i] + "\u{1B}[0m"
+            } else if lines[i].contains("unpriced") {
+                lines[i] = lines[i].replacingOccurrences(of: "unpriced", with: "\u{1B}[33munpriced\u{1B}[0m")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     public func render(_ events: [RequestEvent]) -> String {
@@ -126,9 +182,9 @@ public struct TableRenderer: Renderer {
             }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
     }
 
-    private func cells(_ key: String, _ t: UsageTotals) -> [String] {
+    private func cells(_ t: UsageTotals) -> [String] {
         [
-            key, number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
+            number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
             number(t.tokens.output), percent(t.cacheHitRate), costText(t),
         ]
     }

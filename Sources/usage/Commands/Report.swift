@@ -1,29 +1,147 @@
 import ArgumentParser
+import Foundation
 import UsageKit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Totals, then one row per model (or per day): requests, tokens, cache hit rate, cost.",
-        discussion: "Requests of models the price table does not know are listed as unpriced and left out of the cost.")
+        abstract: "Totals, then one row per group: requests, tokens, cache hit rate, cost.",
+        discussion: """
+            Group by one or two of day, week, month, model, session, workflow, project, service-tier, source \
+            (--group-by day,model). Days, weeks (from Monday) and months are those of --tz, by default this \
+            machine's zone. Requests of models the price table does not know are listed as unpriced and left out \
+            of the cost. --html writes a self-contained HTML report with charts and prints its path.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var period: PeriodOptions
 
-    @Option(help: "Rows per model or per UTC day.")
-    var by: ReportGrouping = .model
+    @Option(
+        name: .customLong("group-by"),
+        help: ArgumentHelp("One or two of day, week, month, model, session, workflow, project, service-tier, source.", valueName: "dims"))
+    var groupBy: String?
 
-    @Option(help: "table or json (csv also works).")
-    var format: OutputFormat = .table
+    @Option(help: "Rows per model or per day (the same as --group-by model or day).")
+    var by: ReportGrouping?
+
+    @Option(help: ArgumentHelp("Time zone of days, weeks and months (IANA name; default: this machine's).", valueName: "zone"))
+    var tz: String?
+
+    @Option(help: ArgumentHelp("Only this model (any spelling); repeatable.", valueName: "id"))
+    var model: [String] = []
+
+    @Option(help: ArgumentHelp("Only this workflow.", valueName: "name"))
+    var workflow: String?
+
+    @Option(help: ArgumentHelp("Only this session.", valueName: "id"))
+    var session: String?
+
+    @Option(help: ArgumentHelp("Only this project.", valueName: "name"))
+    var project: String?
+
+    @Option(help: "table, json, csv, markdown or html.")
+    var format: ReportFormat = .table
+
+    @Flag(help: "Write a self-contained HTML report (to reports/usage-YYYYMMDD-HHMMSS.html unless --output says) and print its path.")
+    var html = false
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+    var output: String?
+
+    var dimensions: [ReportDimension] {
+        if let groupBy { return groupBy.split(separator: ",").compactMap { ReportDimension(rawValue: $0.trimmingCharacters(in: .whitespaces)) } }
+        return [(by ?? .model) == .model ? .model : .day]
+    }
+
+    var zone: TimeZoneRule { tz.flatMap(TimeZoneRule.init(identifier:)) ?? .local }
+
+    func validate() throws {
+        if let groupBy {
+            let names = groupBy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = ReportDimension.allCases.map(\.rawValue)
+            guard (1...2).contains(names.count), names.allSatisfy(known.contains), Set(names).count == names.count else {
+                throw ValidationError("--group-by takes one or two of \(known.joined(separator: ", ")), e.g. --group-by day,model.")
+            }
+            if by != nil { throw ValidationError("Use --group-by or --by, not both.") }
+        }
+        if let tz, TimeZoneRule(identifier: tz) == nil {
+            throw ValidationError("Unknown time zone '\(tz)'; use an IANA name such as Europe/Paris.")
+        }
+    }
 
     func run() throws {
         try Diagnostics.run {
             let db = try database.open(mustExist: true)
-            let filter = try period.filter()
+            var filter = try period.filter(models: model, zone: zone)
+            filter.workflow = workflow
+            filter.session = session
+            filter.project = project
             let version = PriceTable.builtIn.version
-            let report = try db.writer.read { db in
-                try UsageReport.fetch(db, filter: filter, grouping: by, priceTableVersion: version)
+            if html || format == .html {
+                let dashboard = try db.writer.read { db in
+                    try Dashboard.fetch(db, filter: filter, zone: zone, priceTableVersion: version)
+                }
+                let page = HTMLRenderer().render(dashboard)
+                if html {
+                    let path = output ?? Self.defaultHTMLPath()
+                    try write(page, to: path)
+                    emit(path + "\n")
+                } else {
+                    try deliver(page)
+                }
+                return
             }
-            emit(format.renderer.render(report))
+            let report = try db.writer.read { db in
+                try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: version)
+            }
+            let text: String
+            switch format {
+            case .json: text = JSONRenderer().render(report)
+            case .csv: text = CSVRenderer().render(report)
+            case .markdown: text = MarkdownRenderer().render(report)
+            default:
+                let terminal = output == nil && isatty(STDOUT_FILENO) != 0
+                let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+                text = TableRenderer(width: terminal ? Self.terminalWidth() : nil, color: terminal && !noColor).render(report)
+            }
+            try deliver(text)
         }
+    }
+
+    private func deliver(_ text: String) throws {
+        if let output {
+            try write(text, to: output)
+        } else {
+            emit(text)
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw UsageError.invalidArgument("\(path): cannot write the report: \(error.localizedDescription)")
+        }
+    }
+
+    static func defaultHTMLPath(now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return "reports/usage-\(formatter.string(from: now)).html"
+    }
+
+    /// The terminal's columns: the window size, else `$COLUMNS`, else 100.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
     }
 }

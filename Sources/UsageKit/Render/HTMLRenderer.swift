@@ -1,0 +1,290 @@
+import Foundation
+
+/// One self-contained HTML page: inline CSS and SVG, no script, no font or image from elsewhere. Everything that
+/// came from a log is escaped.
+public struct HTMLRenderer {
+    public init() {}
+
+    public func render(_ d: Dashboard) -> String {
+        let r = d.byModel
+        let t = r.totals
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Anthropic API usage \(escape(period(r)))</title>
+            <style>\(Self.css)</style>
+            </head>
+            <body>
+            <header>
+            <h1>Anthropic API usage</h1>
+            <p class="meta">\(escape(period(r))) &middot; days in \(escape(r.zone.name)) &middot; generated \(escape(Timestamp.iso(Int64(d.generatedAt.timeIntervalSince1970 * 1000)).prefix(16).replacingOccurrences(of: "T", with: " "))) UTC &middot; price table \(escape(r.priceTableVersion))</p>
+            </header>
+            <main>
+
+            """
+        // Headline figures.
+        let cache = d.cache.totals
+        html += "<section class=\"cards\" aria-label=\"Totals\">\n"
+        html += card("Cost", t.nothingPriced ? "unpriced" : t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : ""))
+        html += card("Requests", number(t.requests) + (t.aggregatedRows > 0 ? " + \(number(t.aggregatedRows)) aggregated rows" : ""))
+        html += card("Tokens", number(t.tokens.prompt + t.tokens.output))
+        html += card("Cache hit rate", percent(t.cacheHitRate))
+        html += card("Net cache saving", money(cache.netSavingsUSD))
+        html += card("Batch saving", money(cache.batchSavingsUSD))
+        html += "</section>\n"
+
+        html += section("Daily cost by model", dailyCostChart(d.daily))
+        html += section("Cache hit rate per day", hitRateChart(d.daily))
+        html += section("Cost by model", costTable(d.byModel, label: "Model"))
+        html += section("Cost by workflow", costTable(d.byWorkflow, label: "Workflow"))
+        html += section("Top sessions", costTable(d.bySession, label: "Session", limit: 10))
+        html += section("Cost by project", costTable(d.byProject, label: "Project"))
+        html += section("Requests stopped by max_tokens", truncation(d))
+        html += section("Thinking share per workflow", thinking(d))
+        html += section("Unpriced models", unpriced(r))
+        let notes = reportNotes(r)
+        if !notes.isEmpty {
+            html += section("Notes", "<ul>\n" + notes.map { "<li>\(escape($0))</li>" }.joined(separator: "\n") + "\n</ul>\n")
+        }
+        html += """
+            </main>
+            <footer><p>Cache hit rate = cache reads / (uncached input + cache writes + cache reads). Costs are exact to the \
+            nanodollar, from the built-in price table \(escape(r.priceTableVersion)).</p></footer>
+            </body>
+            </html>
+
+            """
+        return html
+    }
+
+    // MARK: Pieces
+
+    private func period(_ r: UsageReport) -> String {
+        guard let first = r.first, let last = r.last else { return "no requests" }
+        return Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
+    }
+
+    private func card(_ label: String, _ value: String) -> String {
+        "<div class=\"card\"><div class=\"label\">\(escape(label))</div><div class=\"value\">\(escape(value))</div></div>\n"
+    }
+
+    private func section(_ title: String, _ body: String) -> String {
+        "<section>\n<h2>\(escape(title))</h2>\n\(body)</section>\n"
+    }
+
+    private func costTable(_ r: UsageReport, label: String, limit: Int? = nil) -> String {
+        let rows = limit.map { Array(r.rows.prefix($0)) } ?? r.rows
+        guard !rows.isEmpty else { return "<p>No requests.</p>\n" }
+        var out = "<table>\n<thead><tr><th scope=\"col\">\(escape(label))</th><th scope=\"col\">Requests</th>"
+        out += "<th scope=\"col\">Input</th><th scope=\"col\">Cache write</th><th scope=\"col\">Cache read</th>"
+        out += "<th scope=\"col\">Output</th><th scope=\"col\">Hit rate</th><th scope=\"col\">Cost</th>"
+        if r.billed != nil { out += "<th scope=\"col\">Billed</th>" }
+        out += "</tr></thead>\n<tbody>\n"
+        for row in rows {
+            let t = row.totals
+            out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
+            out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
+            out += "<td>\(percent(t.cacheHitRate))</td><td>\(escape(cost(t)))</td>"
+            if r.billed != nil { out += "<td>\(escape(row.billed?.display ?? "-"))</td>" }
+            out += "</tr>\n"
+        }
+        if let limit, r.rows.count > limit { out += "<tr><td colspan=\"8\">and \(r.rows.count - limit) more</td></tr>\n" }
+        return out + "</tbody>\n</table>\n"
+    }
+
+    private func cost(_ t: UsageTotals) -> String {
+        if t.rows == 0 { return "-" }
+        if t.nothingPriced { return "unpriced" }
+        return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
+    }
+
+    private func truncation(_ d: Dashboard) -> String {
+        if d.truncatedByModel.isEmpty { return "<p>No request stopped at its max_tokens limit.</p>\n" }
+        var out = "<p>Responses cut off by their <code>max_tokens</code> limit: a sign that output limits are too low.</p>\n"
+        for (title, list) in [("Model", d.truncatedByModel), ("Workflow", d.truncatedByWorkflow)] {
+            out += "<table>\n<thead><tr><th scope=\"col\">\(title)</th><th scope=\"col\">Stopped by max_tokens</th>"
+            out += "<th scope=\"col\">Requests</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n"
+            for row in list {
+                out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
+                out += "<td>\(percent(Double(row.truncated) / Double(max(1, row.requests))))</td></tr>\n"
+            }
+            out += "</tbody>\n</table>\n"
+        }
+        return out
+    }
+
+    private func thinking(_ d: Dashboard) -> String {
+        if d.thinkingByWorkflow.isEmpty { return "<p>No request logged its thinking tokens.</p>\n" }
+        var out = "<table>\n<thead><tr><th scope=\"col\">Workflow</th><th scope=\"col\">Thinking tokens</th>"
+        out += "<th scope=\"col\">Output tokens</th><th scope=\"col\">Thinking share</th></tr></thead>\n<tbody>\n"
+        for row in d.thinkingByWorkflow {
+            out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
+            out += "<td>\(percent(row.output > 0 ? Double(row.thinking) / Double(row.output) : nil))</td></tr>\n"
+        }
+        return out + "</tbody>\n</table>\n<p>Thinking tokens are billed as output; the share is of the output of requests that logged them.</p>\n"
+    }
+
+    private func unpriced(_ r: UsageReport) -> String {
+        if r.unpriced.isEmpty { return "<p>Every model is priced.</p>\n" }
+        var out = "<p>These models are not in the price table: their tokens are counted, their cost is unknown and left "
+        out += "out of every total. To price them, add the model with its rates to the price table "
+        out += "(<code>prices.json</code>, the tool's data file) and ingest again.</p>\n"
+        out += "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
+        out += "<th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
+        for m in r.unpriced {
+            out += "<tr><th scope=\"row\">\(escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
+            out += "<td>\(number(m.tokens.output))</td></tr>\n"
+        }
+        return out + "</tbody>\n</table>\n"
+    }
+
+    // MARK: Charts
+
+    static let palette = ["#3b6ea5", "#d08c2f", "#4e9a6b", "#b5485d", "#7a62a8", "#8c8c8c"]
+
+    /// Stacked bars of each day's cost, the five costliest models apart and the rest as "other".
+    private func dailyCostChart(_ daily: UsageReport) -> String {
+        let days = Array(Set(daily.rows.map { $0.keys[0] })).sorted()
+        guard !days.isEmpty else { return "<p>No requests.</p>\n" }
+        var modelCost: [String: Int64] = [:]
+        for row in daily.rows { modelCost[row.keys[1], default: 0] += row.totals.cost.nanos }
+        let top = modelCost.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map(\.key)
+        let series = top + (modelCost.count > top.count ? ["other"] : [])
+        var cost: [String: [String: Int64]] = [:]
+        for row in daily.rows {
+            let name = top.contains(row.keys[1]) ? row.keys[1] : "other"
+            cost[row.keys[0], default: [:]][name, default: 0] += row.totals.cost.nanos
+        }
+        let maxDay = max(1, days.map { cost[$0]?.values.reduce(0, +) ?? 0 }.max() ?? 1)
+        let width = 720
+        let height = 240
+        let left = 60
+        let bottom = 30
+        let plotHeight = height - bottom - 10
+        let step = Double(width - left - 10) / Double(days.count)
+        let barWidth = max(2, step * 0.75)
+        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"cost-title cost-desc\">\n"
+        svg += "<title id=\"cost-title\">Daily cost by model</title>\n"
+        svg += "<desc id=\"cost-desc\">Stacked bars, one per day, of the cost of each model; the table below holds the same figures.</desc>\n"
+        svg += axis(width: width, height: height, left: left, bottom: bottom, top: USD(nanos: maxDay).display)
+        for (i, day) in days.enumerated() {
+            var y = Double(height - bottom)
+            for (s, name) in series.enumerated() {
+                let value = cost[day]?[name] ?? 0
+                guard value > 0 else { continue }
+                let h = Double(plotHeight) * Double(value) / Double(maxDay)
+                y -= h
+                svg += "<rect x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(f(y))\" width=\"\(f(barWidth))\" height=\"\(f(h))\" "
+                svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(escape(day)) \(escape(name)): \(escape(USD(nanos: value).display))</title></rect>\n"
+            }
+        }
+        svg += labels(days, left: left, step: step, y: height - 10)
+        svg += "</svg>\n<figcaption class=\"legend\">"
+        svg += series.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(escape($0.element))</span>" }
+            .joined(separator: " ")
+        svg += "</figcaption>\n</figure>\n"
+        // The text alternative: the same figures as a table.
+        svg += "<details><summary>Daily cost as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
+        svg += series.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
+        for day in days {
+            svg += "<tr><th scope=\"row\">\(escape(day))</th>"
+            svg += series.map { "<td>\(USD(nanos: cost[day]?[$0] ?? 0).display)</td>" }.joined()
+            svg += "<td>\(USD(nanos: cost[day]?.values.reduce(0, +) ?? 0).display)</td></tr>\n"
+        }
+        return svg + "</tbody>\n</table>\n</details>\n"
+    }
+
+    /// One bar per day: the share of prompt tokens read from cache.
+    private func hitRateChart(_ daily: UsageReport) -> String {
+        var prompt: [String: Int64] = [:]
+        var reads: [String: Int64] = [:]
+        for row in daily.rows {
+            prompt[row.keys[0], default: 0] += row.totals.tokens.prompt
+            reads[row.keys[0], default: 0] += row.totals.tokens.cacheRead
+        }
+        let days = prompt.keys.sorted()
+        guard !days.isEmpty else { return "<p>No requests.</p>\n" }
+        let width = 720
+        let height = 200
+        let left = 60
+        let bottom = 30
+        let plotHeight = height - bottom - 10
+        let step = Double(width - left - 10) / Double(days.count)
+        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"hit-title hit-desc\">\n"
+        svg += "<title id=\"hit-title\">Cache hit rate per day</title>\n"
+        svg += "<desc id=\"hit-desc\">One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.</desc>\n"
+        svg += axis(width: width, height: height, left: left, bottom: bottom, top: "100%")
+        for (i, day) in days.enumerated() {
+            let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : 0
+            let h = Double(plotHeight) * rate
+            svg += "<rect x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(f(Double(height - bottom) - h))\" width=\"\(f(max(2, step * 0.75)))\" "
+            svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(escape(day)): \(percent(rate))</title></rect>\n"
+        }
+        svg += labels(days, left: left, step: step, y: height - 10)
+        svg += "</svg>\n</figure>\n"
+        svg += "<details><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
+        svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
+        for day in days {
+            svg += "<tr><th scope=\"row\">\(escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
+            svg += "<td>\(percent(prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil))</td></tr>\n"
+        }
+        return svg + "</tbody>\n</table>\n</details>\n"
+    }
+
+    private func axis(width: Int, height: Int, left: Int, bottom: Int, top: String) -> String {
+        var svg = "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(escape(top))</text>\n"
+        svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
+        return svg
+    }
+
+    /// Day labels under the bars, thinned out so they never overlap.
+    private func labels(_ days: [String], left: Int, step: Double, y: Int) -> String {
+        let every = max(1, Int((60 / step).rounded(.up)))
+        return days.enumerated().filter { $0.offset % every == 0 }.map { i, day in
+            "<text x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(y)\">\(escape(String(day.dropFirst(5))))</text>\n"
+        }.joined()
+    }
+
+    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    private func number(_ v: Int64) -> String { groupThousands(String(v)) }
+
+    static let css = """
+        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;padding:1.5rem;color:#1d1d1f;background:#fff}
+        h1{font-size:1.6rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+        .meta{color:#555;margin:.3rem 0 1rem}
+        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.6rem}
+        .card{border:1px solid #ddd;border-radius:6px;padding:.6rem .8rem}.card .label{color:#555;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600}
+        table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.9rem}
+        th,td{border-bottom:1px solid #eee;padding:.25rem .5rem;text-align:right}th:first-child{text-align:left;font-weight:500}
+        thead th{border-bottom:2px solid #ccc;font-weight:600}
+        svg{width:100%;height:auto}svg text{font-size:11px;fill:#444}.axis{stroke:#999;stroke-width:1}
+        .legend span{margin-right:1rem;font-size:.85rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+        details{margin:.3rem 0 1rem}summary{cursor:pointer;color:#3b6ea5}
+        code{font-family:ui-monospace,Menlo,Consolas,monospace}
+        footer{color:#555;font-size:.85rem;margin-top:2rem;border-top:1px solid #ddd}
+        @media print{body{max-width:none;padding:0}details{display:block}details>*{display:block}summary{display:none}
+        section{break-inside:avoid}.card{border-color:#999}}
+        """
+}
+
+/// Escapes text for HTML content and attribute values.
+public func escape<S: StringProtocol>(_ text: S) -> String {
+    var out = ""
+    out.reserveCapacity(text.count)
+    for c in text {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
