@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import UsageKit
+
+/// Every output format on the bundled fixtures, compared byte for byte with the files in Golden/.
+/// `UPDATE_GOLDEN=1 swift test` writes them anew after a deliberate change.
+@Suite(.serialized) struct ReportFormatTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    /// A fixed time for the files' modification times (the streams are dated by them) and the HTML's stamp.
+    static let fixedDate = Date(timeIntervalSince1970: 1_794_052_800)  // 2026-11-06T12:00:00Z
+
+    /// The fixtures, copied with fixed modification times, in a database.
+    static func database() throws -> (AppDatabase, ScratchDirectory) {
+        let scratch = try ScratchDirectory()
+        let copy = scratch.url.appendingPathComponent("fixtures")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("fixtures"), to: copy)
+        let files = FileManager.default.enumerator(atPath: copy.path)!.compactMap { $0 as? String }
+        for file in files {
+            try FileManager.default.setAttributes([.modificationDate: fixedDate], ofItemAtPath: copy.appendingPathComponent(file).path)
+        }
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [copy.path])
+        return (database, scratch)
+    }
+
+    func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter()) throws -> UsageReport {
+        let (database, _) = try Self.database()
+        return try database.writer.read { db in
+            try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
+        }
+    }
+
+    func dashboard() throws -> Dashboard {
+        let (database, _) = try Self.database()
+        return try database.writer.read { db in
+            try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version, generatedAt: Self.fixedDate)
+        }
+    }
+
+    func expectGolden(_ text: String, _ name: String) throws {
+        let url = Self.golden.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == expected, "\(name) differs from its golden file; if the change is intended, run UPDATE_GOLDEN=1 swift test")
+    }
+
+    @Test func table() throws {
+        try expectGolden(TableRenderer().render(try report([.day, .model])), "report-day-model.txt")
+    }
+
+    @Test func tableNarrowedToTheTerminal() throws {
+        let text = TableRenderer(width: 72).render(try report([.model]))
+        try expectGolden(text, "report-model-72.txt")
+        let table = text.split(separator: "\n", omittingEmptySubsequences: false).drop { !$0.hasPrefix("Model") }.prefix { !$0.isEmpty }
+        #expect(table.count > 3)
+        #expect(table.allSatisfy { $0.count <= 72 })
+    }
+
+    @Test func colourOnlyWhenAsked() throws {
+        #expect(!TableRenderer().render(try report([.model])).contains("\u{1B}["))
+        #expect(TableRenderer(color: true).render(try report([.model])).contains("\u{1B}[1m"))
+    }
+
+    @Test func json() throws {
+        try expectGolden(JSONRenderer().render(try report([.model])), "report-model.json")
+    }
+
+    @Test func csv() throws {
+        let text = CSVRenderer().render(try report([.day, .model]))
+        try expectGolden(text, "report-day-model.csv")
+        #expect(text.hasPrefix("day,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,"))
+    }
+
+    @Test func markdown() throws {
+        try expectGolden(MarkdownRenderer().render(try report([.workflow])), "report-workflow.md")
+    }
+
+    @Test func html() throws {
+        try expectGolden(HTMLRenderer().render(try dashboard()), "report.html")
+    }
+
+    @Test func weeksAndMonthsFollowTheZone() throws {
+        // 2026-11-01 is a Sunday: its requests belong to the week of Monday 2026-10-26.
+        let weeks = try report([.week])
+        #expect(weeks.rows.map(\.key).sorted() == ["2026-10-26", "2026-11-02", "2026-11-09"])
+        let months = try report([.month])
+        #expect(months.rows.map(\.key) == ["2026-11"])
+        // The Admin rows of 2026-11-01T00:00Z fall on 2026-10-31 in Los Angeles.
+        let la = try report([.day], zone: TimeZoneRule(identifier: "America/Los_Angeles")!)
+        #expect(la.rows.first?.key == "2026-10-31")
+        // A half-hour zone cannot use the hourly rollup: the requests are read instead, with the same totals.
+        let kolkata = try report([.day], zone: TimeZoneRule(identifier: "Asia/Kolkata")!)
+        #expect(kolkata.totals == weeks.totals)
+    }
+
+    @Test func everyDimensionGroups() throws {
+        for dimension in ReportDimension.allCases {
+            let r = try report([dimension])
+            #expect(r.rows.reduce(Int64(0)) { $0 + $1.totals.requests } == r.totals.requests, "\(dimension)")
+            #expect(r.totals.cost == USD("30.2483849"), "\(dimension)")
+        }
+        let sources = try report([.source])
+        #expect(Set(sources.rows.map(\.key)).isSuperset(of: ["claude-code", "telemetry", "admin-usage", "sse"]))
+    }
+}
+
+@Suite struct HTMLReportTests {
+    func page() throws -> String {
+        let (database, _) = try ReportFormatTests.database()
+        return try database.writer.read { db in
+            HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+        }
+    }
+
+    @Test func selfContained() throws {
+        let html = try page()
+        // No resource from elsewhere: no URL, no script, no external stylesheet or font.
+        for forbidden in ["http://", "https://", "<script", "<link", "@import", "url(", "src="] {
+            #expect(!html.contains(forbidden), "\(forbidden)")
+        }
+        #expect(html.contains("<style>") && html.contains("<svg"))
+        // Charts carry text alternatives.
+        #expect(html.contains("<title id=\"cost-title\">") && html.contains("<desc id=\"hit-desc\">"))
+        #expect(html.contains("@media print"))
+    }
+
+    @Test func contentsAreAllThere() throws {
+        let html = try page()
+        for heading in [
+            "Daily cost by model", "Cache hit rate per day", "Cost by model", "Cost by workflow", "Top sessions",
+            "Cost by project", "Requests stopped by max_tokens", "Thinking share per workflow", "Unpriced models",
+        ] {
+            #expect(html.contains(">\(heading)</h2>"), "\(heading)")
+        }
+        for card in ["Cost", "Requests", "Tokens", "Cache hit rate", "Net cache saving", "Batch saving"] {
+            #expect(html.contains("<div class=\"label\">\(card)</div>"), "\(card)")
+        }
+        #expect(html.contains("claude-nova-7") && html.contains("price table"))
+    }
+
+    @Test func everythingFromALogIsEscaped() throws {
+        let scratch = try ScratchDirectory()
+        let hostile = "<script>alert(1)</script>"
+        let path = try scratch.write(
+            "x.jsonl",
+            #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"output_tokens_details":{"thinking_tokens":2}}}}"#)
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        let html = try database.writer.read { db in
+            HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+        }
+        #expect(!html.contains(hostile) && !html.contains("<b>model</b>") && !html.contains("<img"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+        #expect(html.contains("a&amp;b") && html.contains("&lt;b&gt;model&lt;/b&gt;"))
+    }
+}
