@@ -66,6 +66,7 @@ enum CLI {
     static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = try executable()
+        process.currentDirectoryURL = sandbox.root
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USAGE_DB"] = sandbox.fallbackDatabase.path
@@ -494,6 +495,31 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(sessions.status == 0, describe(sessions))
         let list = try #require(try JSONSerialization.jsonObject(with: Data(sessions.stdout.utf8)) as? [[String: Any]])
         #expect(list.compactMap { $0["session"] as? String } == ["s1", "s2"])
+    }
+
+    @Test func reportFormatsAndTheHTMLFile() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingestFixtures().status == 0)
+        let html = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--html"])
+        #expect(html.status == 0, describe(html))
+        let path = html.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(path.hasPrefix("reports/usage-") && path.hasSuffix(".html"), describe(html))
+        let page = try String(contentsOf: sandbox.root.appendingPathComponent(path), encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("Daily cost by model"))
+
+        let chosen = sandbox.root.appendingPathComponent("out/r.html").path
+        let explicit = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--html", "--output", chosen])
+        #expect(explicit.stdout == chosen + "\n" && FileManager.default.fileExists(atPath: chosen), describe(explicit))
+
+        let csv = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "day,model", "--format", "csv", "--tz", "UTC"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("day,model,requests,"), describe(csv))
+        let markdown = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "workflow", "--format", "markdown"])
+        #expect(markdown.status == 0 && markdown.stdout.contains("| code-review |"), describe(markdown))
+        let piped = try sandbox.run(arguments: ["report", "--db", sandbox.database.path])
+        #expect(!piped.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+
+        let bad = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "day,model,session"])
+        #expect(bad.status == 64 && bad.stderr.contains("--group-by"), describe(bad))
     }
 
     @Test func claudeCodeFindsItsDataDirectories() throws {
