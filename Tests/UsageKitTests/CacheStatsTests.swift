@@ -113,3 +113,68 @@ import Testing
         #expect(json.contains("\"session\": \"s1\"") && json.contains("\"cached_tokens\": 32000"))
     }
 }
+
+/// Waste judgements on small streams written for each case.
+@Suite struct CacheWasteTests {
+    /// A request on Claude Sonnet 4.5 at 10:mm on 2026-11-10.
+    func line(_ id: String, _ minute: Int, session: String? = nil, workflow: String? = nil, w5: Int = 0, w1: Int = 0, read: Int = 0, model: String = "claude-sonnet-4-5") -> String {
+        let time = String(format: "2026-11-10T%02d:%02d:00Z", 10 + minute / 60, minute % 60)
+        var envelope = #"{"timestamp":"\#(time)","#
+        if let session { envelope += #""session_id":"\#(session)","# }
+        if let workflow { envelope += #""workflow":"\#(workflow)","# }
+        return envelope + #""response":{"id":"\#(id)","model":"\#(model)","usage":{"input_tokens":10,"cache_creation_input_tokens":\#(w5 + w1),"cache_creation":{"ephemeral_5m_input_tokens":\#(w5),"ephemeral_1h_input_tokens":\#(w1)},"cache_read_input_tokens":\#(read),"output_tokens":10}}}"#
+    }
+
+    func stats(_ lines: [String], until: String? = nil) throws -> CacheStats {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("w.jsonl", lines.joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        let filter = RequestFilter(since: Timestamp.parse("2026-11-10", defaultOffset: 0), until: until.flatMap { Timestamp.parse($0, defaultOffset: 0) })
+        return try database.writer.read { db in
+            try CacheStats.compute(db, filter: filter, now: Date(timeIntervalSince1970: 1_794_355_200))  // 2026-11-11
+        }
+    }
+
+    @Test func aReadInAnotherSessionOfTheWorkflowCounts() throws {
+        let s = try stats([line("a", 0, session: "A", workflow: "W", w5: 10_000), line("b", 1, session: "B", workflow: "W", read: 10_000)])
+        #expect(s.unreadWrites.requests == 0 && s.totals.wasteUSD == .zero)
+    }
+
+    @Test func requestsWithoutSessionOrWorkflowAreNotJudged() throws {
+        let s = try stats([line("a", 0, w5: 10_000), line("b", 30, w5: 10_000), line("c", 31, read: 10_000)])
+        #expect(s.unreadWrites.requests == 0 && s.expiredCacheGaps.requests == 0)
+    }
+
+    @Test func aLiveCacheIsNoExpiredGap() throws {
+        // A 1-hour write, then 20 minutes later a request that reads it and writes a little more.
+        let s = try stats([line("a", 0, session: "S", w1: 10_000), line("b", 20, session: "S", w5: 500, read: 10_000)])
+        #expect(s.expiredCacheGaps.requests == 0)
+        #expect(!s.recommendations.contains { $0.kind == .fiveMinutesWhereGapsSuggestOneHour })
+    }
+
+    @Test func oneHourWritesAreJudgedByTheReadsThatFollow() throws {
+        // A request at 10:04 that does not read does not refresh the cache: the read at 10:08 needed the hour.
+        let gap = try stats([line("a", 0, session: "S", w1: 5_000), line("b", 4, session: "S"), line("c", 8, session: "S", read: 5_000)])
+        #expect(gap.oneHourWritesFiveMinutesWouldServe.requests == 0)
+        // Reads at 10:02 and 10:04 only: five minutes would have done.
+        let close = try stats([line("a", 0, session: "S", w1: 5_000), line("b", 2, session: "S", read: 5_000), line("c", 4, session: "S", read: 5_000)])
+        #expect(close.oneHourWritesFiveMinutesWouldServe == (1, 5_000))
+        // Reads at 10:02 and 11:02 (refreshed at 10:02): the hour was needed.
+        let late = try stats([line("a", 0, session: "S", w1: 5_000), line("b", 2, session: "S", read: 5_000), line("c", 62, session: "S", read: 5_000)])
+        #expect(late.oneHourWritesFiveMinutesWouldServe.requests == 0)
+    }
+
+    @Test func aWriteReadJustAfterThePeriodIsNotWaste() throws {
+        let s = try stats([line("a", 0, session: "S", w5: 10_000), line("b", 2, session: "S", read: 10_000)], until: "2026-11-10T10:01:00Z")
+        #expect(s.totals.requests == 1 && s.unreadWrites.requests == 0)
+    }
+
+    @Test func unpricedModelsHaveNoMoney() throws {
+        let s = try stats([line("a", 0, session: "S", model: "claude-nova-7"), line("b", 1, session: "S", model: "claude-nova-7")])
+        #expect(s.totals.nothingPriced && s.totals.unpricedRequests == 2)
+        let json = JSONRenderer().render(s, top: 5)
+        #expect(json.contains("\"cost_usd\": null") && json.contains("\"net_savings_usd\": null"))
+        #expect(TableRenderer().render(s, top: 5).contains("unpriced"))
+    }
+}

@@ -8,8 +8,12 @@ public struct CacheFigures: Sendable, Equatable {
     public var requestsWithHits: Int64 = 0
     /// Requests whose model is unpriced: their tokens count, their money cannot.
     public var unpricedRequests: Int64 = 0
+    /// Rows whose money is known (requests and aggregated rows of priced models).
+    public var pricedRows: Int64 = 0
+    /// Admin API usage report rows: sums over a time bucket, in tokens and money but not in request counts.
+    public var aggregatedRows: Int64 = 0
     public var tokens = TokenCounts()
-    /// What the priced requests cost, every category included.
+    /// What the priced requests cost, every category included: the sum of their stored costs.
     public var cost = ExactAmount.zero
     /// What their prompts (input, cache writes, cache reads) cost.
     public var promptCost = ExactAmount.zero
@@ -45,13 +49,18 @@ public struct CacheFigures: Sendable, Equatable {
     public var costWithoutCacheUSD: USD { costUSD + netSavingsUSD }
     public var promptCostUSD: USD { promptCost.usd }
     public var promptCostWithoutCacheUSD: USD { promptCostUSD + netSavingsUSD }
-    public var batchSavingsUSD: USD { batchCostAtStandardRates.usd - batchCost.usd }
+    public var batchSavingsUSD: USD { (batchCostAtStandardRates - batchCost).usd }
+
+    /// Whether no row of the set has a known price: its money is unknown, not zero.
+    public var nothingPriced: Bool { pricedRows == 0 && (requests + aggregatedRows + unpricedRequests) > 0 }
     public var wasteUSD: USD { waste.usd }
 
     mutating func add(_ o: CacheFigures) {
         requests += o.requests
         requestsWithHits += o.requestsWithHits
         unpricedRequests += o.unpricedRequests
+        pricedRows += o.pricedRows
+        aggregatedRows += o.aggregatedRows
         tokens.input += o.tokens.input
         tokens.cacheWrite5m += o.tokens.cacheWrite5m
         tokens.cacheWrite1h += o.tokens.cacheWrite1h
@@ -110,8 +119,11 @@ public struct CacheStats: Sendable, Equatable {
     public var unreadWrites: (requests: Int64, tokens: Int64) = (0, 0)
     /// 1-hour writes that a 5-minute write would have served (every later use came within 5 minutes).
     public var oneHourWritesFiveMinutesWouldServe: (requests: Int64, tokens: Int64) = (0, 0)
-    /// Requests more than 5 minutes after the previous one of their session that wrote the cache again.
+    /// Requests more than 5 minutes after the previous one of their session that found the cache gone (they read
+    /// nothing) and wrote it again.
     public var expiredCacheGaps: (requests: Int64, tokens: Int64) = (0, 0)
+    /// Those of them within an hour of the previous request: a 1-hour lifetime would have kept the cache.
+    public var expiredCacheGapsWithinHour: (requests: Int64, tokens: Int64) = (0, 0)
     public var recommendations: [CacheRecommendation] = []
     /// Days the period spans, for monthly estimates.
     public var days: Double = 0
@@ -150,22 +162,28 @@ extension CacheStats {
         var workflow: String?
         var project: String?
         var aggregated: Bool
+        /// Inside the period asked for; requests just after it are read only to judge the fate of writes.
+        var inPeriod: Bool
         var figures: CacheFigures
         /// Premium of writes that were never read, and of 1-hour writes a 5-minute one would have served.
         var waste = ExactAmount.zero
     }
 
     /// Computes every figure for the requests `filter` selects. `now` bounds an open period for monthly estimates.
-    public static func compute(_ db: Database, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date())
-        throws -> CacheStats
-    {
+    /// Without `waste`, only the money figures (what `usage sessions` needs).
+    public static func compute(
+        _ db: Database, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(), waste: Bool = true
+    ) throws -> CacheStats {
         var stats = CacheStats(filter: filter)
+        // An hour past the period is read too: a write near its end may be read just after it.
+        var lookahead = filter
+        if let until = filter.until, waste { lookahead.until = until + oneHour }
         let (text, arguments) = try SQL(
             """
             SELECT ts, COALESCE(priced_as, model), model, service_tier, inference_geo, speed, context_window,
               input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
               web_search_requests, cost_nanos, session, workflow, project, aggregated
-            FROM requests WHERE \(filter.sql) ORDER BY ts, id
+            FROM requests WHERE \(lookahead.sql) ORDER BY ts, id
             """
         ).build(db)
         var requests: [Request] = []
@@ -178,19 +196,21 @@ extension CacheStats {
                 webSearchRequests: r[12])
             record.contextWindow = r[6]
             record.aggregated = (r[17] as Int64) != 0
-            let priced = (r[13] as Int64?) != nil
+            let cost: Int64? = r[13]
             let key: String = r[1]
             if models[key] == nil { models[key] = table.lookup(key) }
-            let model = priced ? models[key]! : nil
+            let model = cost != nil ? models[key]! : nil
             let terms = model.map { PricingTerms(record, model: $0) }
             var request = Request(
                 timestamp: record.timestamp, model: key, tokens: record.tokens, terms: terms,
                 minCacheable: model?.minCacheableTokens, session: r[14], workflow: r[15], project: r[16],
-                aggregated: record.aggregated, figures: CacheFigures())
-            request.figures = figures(of: record, terms: terms)
+                aggregated: record.aggregated, inPeriod: filter.until.map { record.timestamp < $0 } ?? true,
+                figures: CacheFigures())
+            request.figures = figures(of: record, terms: terms, storedCost: cost)
             requests.append(request)
         }
-        markWaste(&requests, stats: &stats)
+        if waste { markWaste(&requests, stats: &stats) }
+        requests.removeAll { !$0.inPeriod }
         var byModel: [String: CacheFigures] = [:]
         var byWorkflow: [String: CacheFigures] = [:]
         var bySession: [String: CacheFigures] = [:]
@@ -214,19 +234,25 @@ extension CacheStats {
         stats.bySession = groups(bySession)
         stats.byProject = groups(byProject)
         stats.daily = byDay.sorted { $0.key < $1.key }.map { Day(day: Timestamp.dayString(days: Int($0.key)), figures: $0.value) }
-        let start = filter.since ?? requests.first?.timestamp
-        let end = filter.until ?? min(Int64(now.timeIntervalSince1970 * 1000), (requests.last?.timestamp ?? 0) + 1)
-        if let start { stats.days = max(1, Double(end - start) / 86_400_000) }
-        stats.recommendations = recommend(stats, requests: requests)
+        // The period's length for monthly estimates: from its start (or the first request) to its end, never
+        // past now.
+        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        if let start = filter.since ?? requests.first?.timestamp {
+            let end = min(filter.until ?? nowMs, nowMs)
+            stats.days = max(1, Double(end - start) / 86_400_000)
+        }
+        if waste { stats.recommendations = recommend(stats, requests: requests) }
         return stats
     }
 
     /// The money figures of one request.
-    static func figures(of record: UsageRecord, terms: PricingTerms?) -> CacheFigures {
+    static func figures(of record: UsageRecord, terms: PricingTerms?, storedCost: Int64? = nil) -> CacheFigures {
         var f = CacheFigures()
         let t = record.tokens
         f.tokens = t
-        if !record.aggregated {
+        if record.aggregated {
+            f.aggregatedRows = 1
+        } else {
             f.requests = 1
             if t.cacheRead > 0 { f.requestsWithHits = 1 }
         }
@@ -234,6 +260,7 @@ extension CacheStats {
             f.unpricedRequests = 1
             return f
         }
+        f.pricedRows = 1
         let r = terms.rates
         let input = terms.amount(t.input, at: r.input)
         let write5m = terms.amount(t.cacheWrite5m, at: r.cacheWrite5m)
@@ -242,12 +269,13 @@ extension CacheStats {
         let output = terms.amount(t.output, at: r.output)
         let search = ExactAmount(units: Int128(record.webSearchRequests) * Int128(r.webSearch) * ExactAmount.unitsPerFemto)
         f.promptCost = input + write5m + write1h + read
-        f.cost = f.promptCost + output + search
+        // The stored cost is what every report sums; it is this exact cost rounded once.
+        f.cost = storedCost.map { ExactAmount(units: Int128($0) * ExactAmount.unitsPerNano) } ?? (f.promptCost + output + search)
         f.promptCostWithoutCache = terms.amount(t.prompt, at: r.input)
         f.grossSavings = terms.amount(t.cacheRead, at: r.input) - read
         f.writePremium = write5m + write1h - terms.amount(t.cacheWrite5m + t.cacheWrite1h, at: r.input)
         if terms.batch {
-            f.batchCost = f.cost - search
+            f.batchCost = f.promptCost + output
             let standard = [
                 (t.input, r.input), (t.cacheWrite5m, r.cacheWrite5m), (t.cacheWrite1h, r.cacheWrite1h),
                 (t.cacheRead, r.cacheRead), (t.output, r.output),
@@ -260,81 +288,107 @@ extension CacheStats {
     static let fiveMinutes: Int64 = 300_000
     static let oneHour: Int64 = 3_600_000
 
-    /// Follows each session (or workflow) and model through time: writes never read within their lifetime,
-    /// 1-hour writes a 5-minute one would have served, and requests that rewrote a cache that had expired.
+    /// Follows each session and each workflow, per model, through time: writes never read within their
+    /// lifetime (in the session or in the workflow), 1-hour writes a 5-minute one would have served, and sessions
+    /// that found their cache gone after a pause. Requests with neither session nor workflow cannot be followed
+    /// and are left out of these judgements. Linear in the number of requests.
     static func markWaste(_ requests: inout [Request], stats: inout CacheStats) {
-        var streams: [String: [Int]] = [:]
-        for (i, r) in requests.enumerated() where !r.aggregated {
-            streams["\(r.session ?? r.workflow ?? "")\u{1}\(r.model)", default: []].append(i)
+        struct Stream {
+            var members: [Int] = []
+            /// For each position, the position of the next request that read from cache.
+            var nextRead: [Int?] = []
         }
-        for (_, indices) in streams {
-            for (position, i) in indices.enumerated() {
-                let r = requests[i]
-                // An expired cache: more than 5 minutes after the previous request, and writing again.
-                if position > 0 {
-                    let previous = requests[indices[position - 1]]
-                    let wrote = r.tokens.cacheWrite5m + r.tokens.cacheWrite1h
-                    let hadCache = previous.tokens.cacheRead + previous.tokens.cacheWrite5m + previous.tokens.cacheWrite1h > 0
-                    let gap = r.timestamp - previous.timestamp
-                    if gap > fiveMinutes && wrote > 0 && hadCache {
-                        stats.expiredCacheGaps.requests += 1
-                        stats.expiredCacheGaps.tokens += wrote
-                        if gap <= oneHour, let terms = r.terms, r.tokens.cacheWrite5m > 0 {
-                            // With a 1-hour lifetime this rewrite would have been a read, for the price of the
-                            // 1-hour write's extra premium.
-                            let rates = terms.rates
-                            stats.gapSavings = stats.gapSavings
-                                + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.cacheRead)
-                                - terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite1h - rates.cacheWrite5m)
-                        }
+        var streams: [String: Stream] = [:]
+        var memberships: [[(key: String, position: Int)]] = Array(repeating: [], count: requests.count)
+        for (i, r) in requests.enumerated() where !r.aggregated {
+            for key in [r.session.map { "s:\($0)\u{1}\(r.model)" }, r.workflow.map { "w:\($0)\u{1}\(r.model)" }].compactMap({ $0 }) {
+                memberships[i].append((key, streams[key, default: Stream()].members.count))
+                streams[key, default: Stream()].members.append(i)
+            }
+        }
+        for key in streams.keys {
+            var stream = streams[key]!
+            stream.nextRead = Array(repeating: nil, count: stream.members.count)
+            var next: Int?
+            for p in stream.members.indices.reversed() {
+                stream.nextRead[p] = next
+                if requests[stream.members[p]].tokens.cacheRead > 0 { next = p }
+            }
+            streams[key] = stream
+        }
+        // Sessions that paused and found their cache gone: they read nothing and wrote it again.
+        for (key, stream) in streams where key.hasPrefix("s:") {
+            for p in stream.members.indices.dropFirst() {
+                let r = requests[stream.members[p]]
+                let previous = requests[stream.members[p - 1]]
+                let wrote = r.tokens.cacheWrite5m + r.tokens.cacheWrite1h
+                let hadCache = previous.tokens.cacheRead + previous.tokens.cacheWrite5m + previous.tokens.cacheWrite1h > 0
+                let gap = r.timestamp - previous.timestamp
+                guard r.inPeriod, gap > fiveMinutes, wrote > 0, r.tokens.cacheRead == 0, hadCache else { continue }
+                stats.expiredCacheGaps.requests += 1
+                stats.expiredCacheGaps.tokens += wrote
+                if gap <= oneHour, let terms = r.terms, r.tokens.cacheWrite5m > 0 {
+                    stats.expiredCacheGapsWithinHour.requests += 1
+                    stats.expiredCacheGapsWithinHour.tokens += r.tokens.cacheWrite5m
+                    // With a 1-hour lifetime this rewrite would have been a read, for the 1-hour write's extra.
+                    let rates = terms.rates
+                    stats.gapSavings = stats.gapSavings
+                        + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.cacheRead)
+                        - terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite1h - rates.cacheWrite5m)
+                }
+            }
+        }
+        for i in requests.indices where requests[i].inPeriod && !memberships[i].isEmpty {
+            let r = requests[i]
+            guard let terms = r.terms, r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0 else { continue }
+            let rates = terms.rates
+            /// The stream and position of the first read within `ttl` after the write, if any.
+            func firstRead(within ttl: Int64) -> (Stream, Int)? {
+                for m in memberships[i] {
+                    let stream = streams[m.key]!
+                    if let q = stream.nextRead[m.position], requests[stream.members[q]].timestamp - r.timestamp <= ttl {
+                        return (stream, q)
                     }
                 }
-                guard let terms = r.terms, r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0 else { continue }
-                let rates = terms.rates
-                // The later requests of the stream, to judge each write's fate.
-                var later: [Request] = []
-                for j in indices[(position + 1)...] {
-                    if requests[j].timestamp - r.timestamp > oneHour { break }
-                    later.append(requests[j])
-                }
-                func read(within ttl: Int64) -> Bool {
-                    later.contains { $0.timestamp - r.timestamp <= ttl && $0.tokens.cacheRead > 0 }
-                }
-                var unread = ExactAmount.zero
-                var extra = ExactAmount.zero
-                if r.tokens.cacheWrite5m > 0 && !read(within: fiveMinutes) {
-                    unread = unread + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.input)
-                    stats.unreadWrites.tokens += r.tokens.cacheWrite5m
-                }
-                if r.tokens.cacheWrite1h > 0 {
-                    if !read(within: oneHour) {
-                        unread = unread + terms.amount(r.tokens.cacheWrite1h, at: rates.cacheWrite1h - rates.input)
-                        stats.unreadWrites.tokens += r.tokens.cacheWrite1h
-                    } else if servedByFiveMinutes(r, later: later) {
-                        // Every use came within 5 minutes of the one before: a 5-minute write, refreshed by each
-                        // hit, would have lasted as long.
+                return nil
+            }
+            var unread = ExactAmount.zero
+            var extra = ExactAmount.zero
+            if r.tokens.cacheWrite5m > 0 && firstRead(within: fiveMinutes) == nil {
+                unread = unread + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.input)
+                stats.unreadWrites.tokens += r.tokens.cacheWrite5m
+            }
+            if r.tokens.cacheWrite1h > 0 {
+                if let (stream, q) = firstRead(within: oneHour) {
+                    // Follow the reads, each refreshing the entry: a 5-minute write would have served them all if
+                    // none came more than 5 minutes after the previous use.
+                    var last = r.timestamp
+                    var position: Int? = q
+                    var fiveMinutesWould = true
+                    while let p = position, requests[stream.members[p]].timestamp - last <= oneHour {
+                        let t = requests[stream.members[p]].timestamp
+                        if t - last > fiveMinutes {
+                            fiveMinutesWould = false
+                            break
+                        }
+                        last = t
+                        position = stream.nextRead[p]
+                    }
+                    if fiveMinutesWould {
                         extra = terms.amount(r.tokens.cacheWrite1h, at: rates.cacheWrite1h - rates.cacheWrite5m)
                         stats.oneHourWritesFiveMinutesWouldServe.requests += 1
                         stats.oneHourWritesFiveMinutesWouldServe.tokens += r.tokens.cacheWrite1h
                     }
+                } else {
+                    unread = unread + terms.amount(r.tokens.cacheWrite1h, at: rates.cacheWrite1h - rates.input)
+                    stats.unreadWrites.tokens += r.tokens.cacheWrite1h
                 }
-                if unread.units > 0 { stats.unreadWrites.requests += 1 }
-                stats.unreadWaste = stats.unreadWaste + unread
-                stats.oneHourExtra = stats.oneHourExtra + extra
-                requests[i].waste = unread + extra
             }
+            if unread.units > 0 { stats.unreadWrites.requests += 1 }
+            stats.unreadWaste = stats.unreadWaste + unread
+            stats.oneHourExtra = stats.oneHourExtra + extra
+            requests[i].waste = unread + extra
         }
-    }
-
-    /// Whether the reads that followed a 1-hour write within the hour each came within 5 minutes of the
-    /// request before them.
-    static func servedByFiveMinutes(_ write: Request, later: [Request]) -> Bool {
-        var last = write.timestamp
-        for next in later where next.timestamp - write.timestamp <= oneHour {
-            if next.tokens.cacheRead > 0 && next.timestamp - last > fiveMinutes { return false }
-            last = next.timestamp
-        }
-        return true
     }
 }
 
@@ -347,7 +401,7 @@ extension CacheStats {
         func monthly(_ amount: ExactAmount) -> USD {
             USD(nanos: Int64((Double(max(0, amount.usd.nanos)) * month).rounded()))
         }
-        func pct(_ x: Double?) -> String { percent(x) }
+        func count(_ n: Int64, _ one: String, _ many: String) -> String { "\(groupThousands(String(n))) \(n == 1 ? one : many)" }
         let writes = t.tokens.cacheWrite5m + t.tokens.cacheWrite1h
         let pricedPrompt = requests.filter { $0.terms != nil }.reduce(Int64(0)) { $0 + $1.tokens.prompt }
 
@@ -359,7 +413,7 @@ extension CacheStats {
                 CacheRecommendation(
                     kind: .lowHitRate,
                     message: "The cache hit rate is under 30%: put stable content (system prompt, tools, documents) first and mark it with cache_control.",
-                    evidence: "hit rate \(pct(rate)) of \(groupThousands(String(t.tokens.prompt))) prompt tokens",
+                    evidence: "hit rate \(percent(rate)) of \(count(t.tokens.prompt, "prompt token", "prompt tokens"))",
                     monthlySavings: USD(nanos: Int64((Double(max(0, missing)) * perToken * month).rounded()))))
         }
         if writes > t.tokens.cacheRead {
@@ -367,53 +421,69 @@ extension CacheStats {
                 CacheRecommendation(
                     kind: .writesExceedReads,
                     message: "More tokens are written to the cache than read from it: cache only prefixes that repeat within their lifetime.",
-                    evidence: "\(groupThousands(String(writes))) tokens written, \(groupThousands(String(t.tokens.cacheRead))) read; "
-                        + "\(stats.unreadWrites.requests) writes never read (\(groupThousands(String(stats.unreadWrites.tokens))) tokens)",
+                    evidence: "\(count(writes, "token", "tokens")) written, \(groupThousands(String(t.tokens.cacheRead))) read; "
+                        + "\(count(stats.unreadWrites.requests, "write", "writes")) never read (\(count(stats.unreadWrites.tokens, "token", "tokens")))",
                     monthlySavings: monthly(stats.unreadWaste)))
         }
-        if stats.oneHourWritesFiveMinutesWouldServe.requests > 0 {
+        let oneHour = stats.oneHourWritesFiveMinutesWouldServe
+        if oneHour.requests > 0 {
             result.append(
                 CacheRecommendation(
                     kind: .oneHourWhereFiveMinutesWould,
                     message: "Some 1-hour cache writes were always used again within 5 minutes: the default 5-minute lifetime would do, at a lower write price.",
-                    evidence: "\(stats.oneHourWritesFiveMinutesWouldServe.requests) 1-hour writes (\(groupThousands(String(stats.oneHourWritesFiveMinutesWouldServe.tokens))) tokens)",
+                    evidence: "\(count(oneHour.requests, "1-hour write", "1-hour writes")) (\(count(oneHour.tokens, "token", "tokens")))",
                     monthlySavings: monthly(stats.oneHourExtra)))
         }
+        let gaps = stats.expiredCacheGapsWithinHour
         if stats.gapSavings.units > 0 {
             result.append(
                 CacheRecommendation(
                     kind: .fiveMinutesWhereGapsSuggestOneHour,
                     message: "Sessions pause for 5 to 60 minutes and then write the cache again: a 1-hour lifetime (ttl: 1h) would turn those rewrites into reads.",
-                    evidence: "\(stats.expiredCacheGaps.requests) rewrites after an expired cache (\(groupThousands(String(stats.expiredCacheGaps.tokens))) tokens)",
+                    evidence: "\(count(gaps.requests, "rewrite", "rewrites")) after a pause of 5 to 60 minutes (\(count(gaps.tokens, "token", "tokens")))",
                     monthlySavings: monthly(stats.gapSavings)))
         }
-        // Large prompts sent again and again in one stream without any caching.
+        // Large prompts sent again within minutes in one session (or workflow) and model, without any caching.
         var streams: [String: [Request]] = [:]
-        for r in requests where !r.aggregated && r.terms != nil && r.tokens.cacheRead == 0 && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
-            && r.tokens.input >= max(Int64(r.minCacheable ?? 1024), 1024)
+        for r in requests where !r.aggregated && r.terms != nil && r.tokens.cacheRead == 0
+            && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0 && r.tokens.input >= max(Int64(r.minCacheable ?? 1024), 1024)
         {
-            streams["\(r.session ?? r.workflow ?? "")\u{1}\(r.model)", default: []].append(r)
+            guard let owner = r.session.map({ "s:" + $0 }) ?? r.workflow.map({ "w:" + $0 }) else { continue }
+            streams["\(owner)\u{1}\(r.model)", default: []].append(r)
         }
         var uncachedSaving = ExactAmount.zero
-        var uncachedRequests = 0
-        for (_, group) in streams where group.count >= 2 {
-            // The smallest prompt of the group stands for the shared prefix: written once, read by the others.
-            let prefix = group.map(\.tokens.input).min()!
-            let terms = group[0].terms!
-            let rates = terms.rates
-            let saving = terms.amount(prefix * Int64(group.count - 1), at: rates.input - rates.cacheRead)
-                - terms.amount(prefix, at: rates.cacheWrite5m - rates.input)
-            if saving.units > 0 {
-                uncachedSaving = uncachedSaving + saving
-                uncachedRequests += group.count
+        var uncachedRequests: Int64 = 0
+        for (_, stream) in streams {
+            // Runs of requests each within 5 minutes of the one before: what a cache could have served.
+            var runs: [[Request]] = []
+            for r in stream {
+                if let last = runs.last?.last, r.timestamp - last.timestamp <= fiveMinutes {
+                    runs[runs.count - 1].append(r)
+                } else {
+                    runs.append([r])
+                }
+            }
+            for run in runs where run.count >= 2 {
+                // The smallest prompt of the run stands for the shared prefix: written once, read by the others.
+                let prefix = run.map(\.tokens.input).min()!
+                let first = run[0].terms!
+                var saving = ExactAmount.zero - first.amount(prefix, at: first.rates.cacheWrite5m - first.rates.input)
+                for r in run.dropFirst() {
+                    let terms = r.terms!
+                    saving = saving + terms.amount(prefix, at: terms.rates.input - terms.rates.cacheRead)
+                }
+                if saving.units > 0 {
+                    uncachedSaving = uncachedSaving + saving
+                    uncachedRequests += Int64(run.count)
+                }
             }
         }
         if uncachedRequests > 0 {
             result.append(
                 CacheRecommendation(
                     kind: .repeatedPromptsUncached,
-                    message: "Large prompts are sent repeatedly in the same session or workflow without prompt caching.",
-                    evidence: "\(uncachedRequests) uncached requests with prompts over the cacheable minimum",
+                    message: "Large prompts are sent again within minutes in the same session or workflow without prompt caching: mark their stable prefix with cache_control.",
+                    evidence: "\(count(uncachedRequests, "uncached request", "uncached requests")) over the cacheable minimum, each within 5 minutes of the last",
                     monthlySavings: monthly(uncachedSaving)))
         }
         let below = requests.filter { r in
@@ -424,8 +494,8 @@ extension CacheStats {
             result.append(
                 CacheRecommendation(
                     kind: .promptsBelowMinimum,
-                    message: "Many prompts are shorter than their model's minimum cacheable length, so cache_control on them does nothing; caching cannot help these requests.",
-                    evidence: "\(below.count) of \(t.requests) requests below the minimum (e.g. \(below[0].minCacheable!) tokens for \(below[0].model))",
+                    message: "Many prompts are shorter than their model's minimum cacheable length: cache_control on them does nothing, and caching cannot save on them (merge context into longer prompts, or leave them).",
+                    evidence: "\(below.count) of \(groupThousands(String(t.requests))) requests below the minimum (e.g. \(groupThousands(String(below[0].minCacheable!))) tokens for \(below[0].model))",
                     monthlySavings: .zero))
         }
         return result

@@ -139,15 +139,18 @@ public struct JSONRenderer: Renderer {
         w.int("requests_with_hits", f.requestsWithHits)
         w.ratio("requests_with_hits_share", f.hitRequestShare)
         w.int("unpriced_requests", f.unpricedRequests)
-        w.usd("cost_usd", f.costUSD)
-        w.usd("cost_without_cache_usd", f.costWithoutCacheUSD)
-        w.usd("prompt_cost_usd", f.promptCostUSD)
-        w.usd("prompt_cost_without_cache_usd", f.promptCostWithoutCacheUSD)
-        w.usd("gross_savings_usd", f.grossSavingsUSD)
-        w.usd("write_premium_usd", f.writePremiumUSD)
-        w.usd("net_savings_usd", f.netSavingsUSD)
-        w.usd("batch_savings_usd", f.batchSavingsUSD)
-        w.usd("waste_usd", f.wasteUSD)
+        w.int("aggregated_rows", f.aggregatedRows)
+        // Money of a set with no priced row is unknown: null, never zero.
+        let known = !f.nothingPriced
+        w.usd("cost_usd", known ? f.costUSD : nil)
+        w.usd("cost_without_cache_usd", known ? f.costWithoutCacheUSD : nil)
+        w.usd("prompt_cost_usd", known ? f.promptCostUSD : nil)
+        w.usd("prompt_cost_without_cache_usd", known ? f.promptCostWithoutCacheUSD : nil)
+        w.usd("gross_savings_usd", known ? f.grossSavingsUSD : nil)
+        w.usd("write_premium_usd", known ? f.writePremiumUSD : nil)
+        w.usd("net_savings_usd", known ? f.netSavingsUSD : nil)
+        w.usd("batch_savings_usd", known ? f.batchSavingsUSD : nil)
+        w.usd("waste_usd", known ? f.wasteUSD : nil)
     }
 
     private func groups(_ w: inout JSONWriter, _ key: String, _ name: String, _ groups: [CacheStats.Group]) {
@@ -196,6 +199,7 @@ public struct JSONRenderer: Renderer {
         w.int("one_hour_write_tokens_five_minutes_would_serve", stats.oneHourWritesFiveMinutesWouldServe.tokens)
         w.int("expired_cache_gaps", stats.expiredCacheGaps.requests)
         w.int("expired_cache_rewritten_tokens", stats.expiredCacheGaps.tokens)
+        w.int("expired_cache_gaps_within_hour", stats.expiredCacheGapsWithinHour.requests)
         w.endObject()
         w.beginArray("recommendations")
         for r in stats.recommendations {
@@ -225,8 +229,8 @@ public struct JSONRenderer: Renderer {
             w.int("total_tokens", f.tokens.prompt + f.tokens.output)
             w.int("cached_tokens", f.tokens.cacheRead)
             w.ratio("hit_rate", f.hitRate)
-            w.usd("cost_usd", f.costUSD)
-            w.usd("net_savings_usd", f.netSavingsUSD)
+            w.usd("cost_usd", f.nothingPriced ? nil : f.costUSD)
+            w.usd("net_savings_usd", f.nothingPriced ? nil : f.netSavingsUSD)
             w.endObject()
         }
         w.endArray()

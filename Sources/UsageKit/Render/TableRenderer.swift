@@ -116,7 +116,12 @@ public struct TableRenderer: Renderer {
         guard t.tokens.prompt > 0 || t.requests > 0 else { return "No requests in this period: no cache figures.\n" }
         var out = "Prompt caching: \(number(t.requests)) requests over \(String(format: "%.1f", stats.days)) days"
         if t.unpricedRequests > 0 { out += " (\(t.unpricedRequests) unpriced: in token figures, not in money)" }
-        out += "\n\n"
+        out += "\n"
+        if t.aggregatedRows > 0 {
+            out += "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): in tokens and money, not in request counts"
+            out += t.requests > 0 ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
+        }
+        out += "\n"
         out += "Hit rate            \(percent(t.hitRate)) of prompt tokens read from cache\n"
         out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(percent(t.hitRequestShare)))\n"
         out += "Tokens              \(number(t.tokens.cacheRead)) read, \(number(t.tokens.cacheWrite5m)) written 5m, "
@@ -136,25 +141,28 @@ public struct TableRenderer: Renderer {
         out += "\nBy model\n" + groupTable(stats.byModel, title: "Model")
         for (title, groups) in [("Workflow", stats.byWorkflow), ("Session", stats.bySession), ("Project", stats.byProject)]
         where groups.count > 1 || groups.first?.key != "(none)" {
-            out += "\nTop \(top) by \(title.lowercased()), net saving\n" + groupTable(CacheStats.topBySavings(groups, top), title: title)
+            let best = CacheStats.topBySavings(groups, top)
+            out += "\nTop \(best.count) by \(title.lowercased()), net saving\n" + groupTable(best, title: title)
             let wasteful = CacheStats.topByWaste(groups, top)
-            if !wasteful.isEmpty { out += "\nTop \(top) by \(title.lowercased()), waste\n" + groupTable(wasteful, title: title) }
+            if !wasteful.isEmpty { out += "\nTop \(wasteful.count) by \(title.lowercased()), waste\n" + groupTable(wasteful, title: title) }
         }
         out += "\nDaily hit rate\n"
         out += Self.table(
             header: ["Day", "Requests", "Prompt tokens", "Hit rate"],
             rows: stats.daily.map { [$0.day, number($0.figures.requests), number($0.figures.tokens.prompt), percent($0.figures.hitRate)] },
             rightAligned: [1, 2, 3], totalsRow: false)
+        func counted(_ figure: (requests: Int64, tokens: Int64)) -> String {
+            "\(number(figure.requests)) \(figure.requests == 1 ? "request" : "requests"), \(number(figure.tokens)) tokens"
+        }
         out += "\nWaste\n"
-        out += "  writes never read within their lifetime: \(stats.unreadWrites.requests) requests, \(number(stats.unreadWrites.tokens)) tokens\n"
-        out += "  1-hour writes a 5-minute write would have served: \(stats.oneHourWritesFiveMinutesWouldServe.requests) requests, "
-        out += "\(number(stats.oneHourWritesFiveMinutesWouldServe.tokens)) tokens\n"
-        out += "  caches rewritten after a gap of more than 5 minutes: \(stats.expiredCacheGaps.requests) requests, "
-        out += "\(number(stats.expiredCacheGaps.tokens)) tokens\n"
+        out += "  writes never read within their lifetime: \(counted(stats.unreadWrites))\n"
+        out += "  1-hour writes a 5-minute write would have served: \(counted(stats.oneHourWritesFiveMinutesWouldServe))\n"
+        out += "  caches found gone after a pause of more than 5 minutes and written again: \(counted(stats.expiredCacheGaps))\n"
         out += "\nRecommendations\n"
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {
-            out += "  - \(r.message)\n    evidence: \(r.evidence); estimated saving \(money(r.monthlySavings)) a month\n"
+            let saving = r.kind == .promptsBelowMinimum ? "no saving possible" : "estimated saving \(money(r.monthlySavings)) a month"
+            out += "  - \(r.message)\n    evidence: \(r.evidence); \(saving)\n"
         }
         out += "\n" + cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
         return out
@@ -165,7 +173,9 @@ public struct TableRenderer: Renderer {
             header: [title, "Requests", "Hit rate", "Cost", "Net saving", "Waste"],
             rows: groups.map { g in
                 let f = g.figures
-                return [g.key, number(f.requests), percent(f.hitRate), money(f.costUSD), money(f.netSavingsUSD), money(f.wasteUSD)]
+                if f.nothingPriced { return [g.key, number(f.requests), percent(f.hitRate), "unpriced", "-", "-"] }
+                let partial = f.unpricedRequests > 0 ? " + unpriced" : ""
+                return [g.key, number(f.requests), percent(f.hitRate), money(f.costUSD) + partial, money(f.netSavingsUSD), money(f.wasteUSD)]
             }, rightAligned: [1, 2, 3, 4, 5], totalsRow: false)
     }
 
@@ -175,9 +185,11 @@ public struct TableRenderer: Renderer {
             header: ["Session", "Requests", "Total tokens", "Cached tokens", "Hit rate", "Cost", "Saved by cache"],
             rows: sessions.map { g in
                 let f = g.figures
+                let partial = f.unpricedRequests > 0 ? " + unpriced" : ""
                 return [
                     g.key, number(f.requests), number(f.tokens.prompt + f.tokens.output), number(f.tokens.cacheRead),
-                    percent(f.hitRate), money(f.costUSD), money(f.netSavingsUSD),
+                    percent(f.hitRate), f.nothingPriced ? "unpriced" : money(f.costUSD) + partial,
+                    f.nothingPriced ? "-" : money(f.netSavingsUSD),
                 ]
             }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
     }
