@@ -522,6 +522,53 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(bad.status == 64 && bad.stderr.contains("--group-by"), describe(bad))
     }
 
+    @Test func budgetExitStatusesAndTheReport() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingest([CLI.fixture("messages").path]).status == 0)
+        // The fixtures' requests are in early November; check as of the month's data with --tz UTC.
+        func budget(_ arguments: [String]) throws -> CLIResult {
+            try sandbox.run(arguments: ["budget", "--db", sandbox.database.path, "--tz", "UTC", "--at", "2026-11-22T12:00:00Z"] + arguments)
+        }
+        // No budget configured at all (HOME and XDG point into the sandbox): UNKNOWN.
+        let none = try budget([])
+        #expect(none.status == 3 && none.stdout.hasPrefix("BUDGET UNKNOWN - no budget configured"), describe(none))
+        // A rolling window of 3 days before 22 November holds none of the fixtures' early-November requests: UNKNOWN.
+        let config = sandbox.root.appendingPathComponent("budgets.toml")
+        try "[[budgets]]\nname = \"recent\"\nperiod = \"3 days\"\nlimit = 5\n".write(to: config, atomically: true, encoding: .utf8)
+        let stale = try budget(["--config", config.path])
+        #expect(stale.status == 3 && stale.stdout.hasPrefix("BUDGET UNKNOWN - recent:"), describe(stale))
+        // An unreadable budgets file: UNKNOWN, with the reason.
+        try "[[budgets]\nname =".write(to: config, atomically: true, encoding: .utf8)
+        let broken = try budget(["--config", config.path])
+        #expect(broken.status == 3 && broken.stdout.hasPrefix("BUDGET UNKNOWN - ") && broken.stderr.contains("TOML"), describe(broken))
+        // A database that does not exist: UNKNOWN.
+        let nodb = try sandbox.run(arguments: ["budget", "--db", sandbox.root.appendingPathComponent("none.sqlite").path, "--monthly", "5"])
+        #expect(nodb.status == 3, describe(nodb))
+        // Invalid flags: UNKNOWN too, as monitoring plugins do.
+        let bad = try budget(["--monthly", "lots"])
+        #expect(bad.status == 3 && bad.stdout.hasPrefix("BUDGET UNKNOWN"), describe(bad))
+
+        // Over a rolling 40-day window, Opus 4.6 cost $0.42374 in the fixtures: OK under $100, WARNING over 80% of
+        // $0.50, CRITICAL over $0.40. (All usage would warn anyway: it holds an unpriced model.)
+        let all = try budget(["--monthly", "100"])
+        #expect(all.status == 1 && all.stdout.contains("unpriced"), describe(all))
+        for (limit, status, word) in [("100", 0, "OK"), ("0.50", 1, "WARNING"), ("0.40", 2, "CRITICAL")] {
+            try "[[budgets]]\nname = \"window\"\nperiod = \"40 days\"\nlimit = \"\(limit)\"\nscope = { model = \"claude-opus-4-6\" }\n"
+                .write(to: config, atomically: true, encoding: .utf8)
+            let result = try budget(["--config", config.path])
+            #expect(result.status == Int32(status) && result.stdout.hasPrefix("BUDGET \(word) - window: $0.42"), describe(result))
+            let json = try budget(["--config", config.path, "--format", "json"])
+            let object = try jsonObject(json.stdout)
+            #expect(object["status"] as? String == word && int(object["exit_code"]) == status)
+        }
+        // The report shows the budget status when a budgets file is given or exists.
+        let report = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--budgets", config.path])
+        // (Checked as of now, so its status depends on the day the test runs: only its presence is asserted.)
+        #expect(report.stdout.contains("Budgets\nBUDGET ") && report.stdout.contains(" - window: "), describe(report))
+        let html = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--budgets", config.path, "--format", "html"])
+        #expect(html.stdout.contains(">Budgets</h2>") && html.stdout.contains("BUDGET "), describe(html))
+    }
+
     @Test func claudeCodeFindsItsDataDirectories() throws {
         let sandbox = try Sandbox()
         let config = sandbox.root.appendingPathComponent("claude-config", isDirectory: true)

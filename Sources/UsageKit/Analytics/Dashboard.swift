@@ -16,6 +16,8 @@ public struct Dashboard: Sendable {
     /// Thinking tokens and output tokens per workflow, where thinking is logged.
     public var thinkingByWorkflow: [(key: String, thinking: Int64, output: Int64)]
     public var generatedAt: Date
+    /// Budget status, when a budgets file exists.
+    public var budgets: BudgetCheck? = nil
 
     public static func fetch(
         _ db: Database, filter: RequestFilter, zone: TimeZoneRule, priceTableVersion: String, generatedAt: Date = Date()

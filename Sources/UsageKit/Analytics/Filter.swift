@@ -11,6 +11,8 @@ public struct RequestFilter: Sendable, Equatable {
     public var workflow: String?
     public var session: String?
     public var project: String?
+    public var apiKey: String?
+    public var workspace: String?
 
     public init(
         since: Int64? = nil, until: Int64? = nil, models: [String] = [], workflow: String? = nil, session: String? = nil,
@@ -25,7 +27,9 @@ public struct RequestFilter: Sendable, Equatable {
     }
 
     /// Whether the filter selects by more than time, so the hourly rollup cannot answer it.
-    var selectsByAttribute: Bool { !models.isEmpty || workflow != nil || session != nil || project != nil }
+    var selectsByAttribute: Bool {
+        !models.isEmpty || workflow != nil || session != nil || project != nil || apiKey != nil || workspace != nil
+    }
 
     /// The SQL condition and its arguments, for `WHERE`.
     var sql: SQL {
@@ -40,6 +44,8 @@ public struct RequestFilter: Sendable, Equatable {
         if let workflow { condition.append(literal: " AND workflow = \(workflow)") }
         if let session { condition.append(literal: " AND session = \(session)") }
         if let project { condition.append(literal: " AND project = \(project)") }
+        if let apiKey { condition.append(literal: " AND api_key_id = \(apiKey)") }
+        if let workspace { condition.append(literal: " AND workspace_id = \(workspace)") }
         return condition
     }
 }

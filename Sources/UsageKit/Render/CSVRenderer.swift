@@ -86,6 +86,18 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
+    public func render(_ check: BudgetCheck) -> String {
+        var lines = [["name", "period", "period_start", "period_end", "scope", "spent_usd", "limit_usd", "share", "forecast_usd", "status", "reasons"]]
+        for r in check.results {
+            lines.append([
+                r.budget.name, r.budget.period.description, Timestamp.iso(r.start), Timestamp.iso(r.end),
+                r.budget.scope.description, r.spent.exact, r.budget.limit.exact, ratioText(r.share) ?? "",
+                r.forecast?.exact ?? "", r.status.name, r.reasons.joined(separator: "; "),
+            ])
+        }
+        return Self.encode(lines)
+    }
+
     static func tokens(_ t: TokenCounts) -> [String] {
         [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output].map { String($0) }
     }

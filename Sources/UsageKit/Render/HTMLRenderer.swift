@@ -36,6 +36,7 @@ public struct HTMLRenderer {
         html += card("Batch saving", money(cache.batchSavingsUSD))
         html += "</section>\n"
 
+        if let check = d.budgets { html += section("Budgets", budgets(check)) }
         html += section("Daily cost by model", dailyCostChart(d.daily))
         html += section("Cache hit rate per day", hitRateChart(d.daily))
         html += section("Cost by model", costTable(d.byModel, label: "Model"))
@@ -99,6 +100,25 @@ public struct HTMLRenderer {
         if t.rows == 0 { return "-" }
         if t.nothingPriced { return "unpriced" }
         return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
+    }
+
+    private func budgets(_ check: BudgetCheck) -> String {
+        var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(escape(check.summary))</strong></p>\n"
+        guard check.problem == nil else { return out }
+        out += "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
+        out += "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
+        out += "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n"
+        for r in check.results {
+            out += "<tr><th scope=\"row\">\(escape(r.budget.name))</th><td>\(escape(r.budget.period.description + " " + window(r, zone: check.zone)))</td>"
+            out += "<td>\(escape(r.budget.scope.description))</td><td>\(escape(r.spent.display))</td><td>\(escape(r.budget.limit.display))</td>"
+            out += "<td>\(Int((r.share * 100).rounded()))%</td><td>\(escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
+        }
+        out += "</tbody>\n</table>\n"
+        let reasons = check.results.filter { !$0.reasons.isEmpty }
+        if !reasons.isEmpty {
+            out += "<ul>\n" + reasons.map { "<li>\(escape($0.budget.name)): \(escape($0.reasons.joined(separator: "; ")))</li>" }.joined(separator: "\n") + "\n</ul>\n"
+        }
+        return out + "<p>Forecast = \(escape(BudgetCheck.forecastMethod)).</p>\n"
     }
 
     private func truncation(_ d: Dashboard) -> String {
@@ -256,7 +276,7 @@ public struct HTMLRenderer {
     static let css = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;padding:1.5rem;color:#1d1d1f;background:#fff}
         h1{font-size:1.6rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-        .meta{color:#555;margin:.3rem 0 1rem}
+        .meta{color:#555;margin:.3rem 0 1rem}.status.critical{color:#b00020}.status.warning{color:#9a5b00}
         .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.6rem}
         .card{border:1px solid #ddd;border-radius:6px;padding:.6rem .8rem}.card .label{color:#555;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600}
         table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.9rem}

@@ -218,6 +218,50 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
+    public func render(_ check: BudgetCheck) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("status", check.status.name)
+        w.int("exit_code", Int64(check.status.rawValue))
+        w.string("summary", check.summary)
+        w.string("problem", check.problem)
+        w.string("time_zone", check.zone.name)
+        w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
+        w.string("forecast_method", BudgetCheck.forecastMethod)
+        w.beginArray("budgets")
+        for r in check.results {
+            w.beginObject()
+            w.string("name", r.budget.name)
+            w.string("period", r.budget.period.description)
+            w.string("period_start", Timestamp.iso(r.start))
+            w.string("period_end", Timestamp.iso(r.end))
+            w.beginObject("scope")
+            let s = r.budget.scope
+            for (key, value) in [("model", s.model), ("workflow", s.workflow), ("project", s.project), ("session", s.session), ("api_key", s.apiKey), ("workspace", s.workspace)] where value != nil {
+                w.string(key, value)
+            }
+            w.endObject()
+            w.usd("spent_usd", r.spent)
+            w.usd("limit_usd", r.budget.limit)
+            w.ratio("share", r.share)
+            w.usd("remaining_usd", r.remaining)
+            w.int("warn_at_percent", Int64(r.budget.warnAt))
+            w.usd("forecast_usd", r.forecast)
+            w.usd("today_usd", r.todaySpend)
+            w.usd("trailing_daily_average_usd", r.trailingDailyAverage)
+            w.bool("anomaly", r.anomaly)
+            w.int("unpriced_requests", r.unpricedRequests)
+            w.string("status", r.status.name)
+            w.beginArray("reasons")
+            for reason in r.reasons { w.string(nil, reason) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
     public func render(sessions: [CacheStats.Group]) -> String {
         var w = JSONWriter()
         w.beginArray()

@@ -28,6 +28,16 @@ public protocol Renderer {
     func render(_ stats: CacheStats, top: Int) -> String
     /// Sessions, as session trackers list them.
     func render(sessions: [CacheStats.Group]) -> String
+    /// Budgets: the status line first, for alerting tools.
+    func render(_ check: BudgetCheck) -> String
+}
+
+/// The window of a budget's period, for people: `2026-11-16 to 2026-11-22`.
+func window(_ r: BudgetResult, zone: TimeZoneRule) -> String {
+    func day(_ ms: Int64) -> String {
+        Timestamp.dayString(days: Int(HourlyRollup.floorDiv(ms + Int64(zone.offset(utcMillis: ms)) * 1000, 86_400_000)))
+    }
+    return day(r.start) + " to " + day(r.end - 1)
 }
 
 /// What each cache figure means, for every output that shows them.

@@ -168,6 +168,28 @@ public struct TableRenderer: Renderer {
         return out
     }
 
+    public func render(_ check: BudgetCheck) -> String {
+        var out = check.summary + "\n"
+        guard check.problem == nil else { return out }
+        out += "\n"
+        let rows = check.results.map { r in
+            [
+                r.budget.name, r.budget.period.description + " " + window(r, zone: check.zone), r.budget.scope.description,
+                r.spent.display, r.budget.limit.display, "\(Int((r.share * 100).rounded()))%", r.remaining.display,
+                r.forecast?.display ?? "-", r.status.name,
+            ]
+        }
+        out += Self.table(
+            header: ["Budget", "Period", "Scope", "Spent", "Limit", "Used", "Remaining", "Forecast", "Status"], rows: rows,
+            rightAligned: [3, 4, 5, 6, 7], totalsRow: false)
+        let reasons = check.results.filter { !$0.reasons.isEmpty }
+        if !reasons.isEmpty {
+            out += "\n" + reasons.map { "\($0.budget.name): " + $0.reasons.joined(separator: "; ") }.joined(separator: "\n") + "\n"
+        }
+        out += "\nForecast = \(BudgetCheck.forecastMethod). Days in \(check.zone.name).\n"
+        return out
+    }
+
     private func groupTable(_ groups: [CacheStats.Group], title: String) -> String {
         Self.table(
             header: [title, "Requests", "Hit rate", "Cost", "Net saving", "Waste"],

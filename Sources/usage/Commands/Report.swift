@@ -47,6 +47,9 @@ struct Report: ParsableCommand {
     @Option(help: "table, json, csv, markdown or html.")
     var format: ReportFormat = .table
 
+    @Option(help: ArgumentHelp("Budgets file whose status the report shows (default: the budgets file, when it exists).", valueName: "path"))
+    var budgets: String?
+
     @Flag(help: "Write a self-contained HTML report (to reports/usage-YYYYMMDD-HHMMSS.html unless --output says) and print its path.")
     var html = false
 
@@ -82,10 +85,12 @@ struct Report: ParsableCommand {
             filter.session = session
             filter.project = project
             let version = PriceTable.builtIn.version
+            let budgetCheck = try checkBudgets(db)
             if html || format == .html {
-                let dashboard = try db.writer.read { db in
+                var dashboard = try db.writer.read { db in
                     try Dashboard.fetch(db, filter: filter, zone: zone, priceTableVersion: version)
                 }
+                dashboard.budgets = budgetCheck
                 let page = HTMLRenderer().render(dashboard)
                 if html {
                     let path = output ?? Self.defaultHTMLPath()
@@ -107,9 +112,23 @@ struct Report: ParsableCommand {
             default:
                 let terminal = output == nil && isatty(STDOUT_FILENO) != 0
                 let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-                text = TableRenderer(width: terminal ? Self.terminalWidth() : nil, color: terminal && !noColor).render(report)
+                let table = TableRenderer(width: terminal ? Self.terminalWidth() : nil, color: terminal && !noColor)
+                text = table.render(report) + (budgetCheck.map { "\nBudgets\n" + table.render($0) } ?? "")
             }
             try deliver(text)
+        }
+    }
+
+    /// The status of the budgets file, when there is one: given, or at its default place.
+    private func checkBudgets(_ db: AppDatabase) throws -> BudgetCheck? {
+        let path = budgets ?? BudgetConfig.defaultPath()
+        guard budgets != nil || FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            let config = try BudgetConfig.load(path: path)
+            let zone = config.timeZone.flatMap(TimeZoneRule.init(identifier:)) ?? self.zone
+            return try db.writer.read { db in try BudgetCheck.evaluate(db, config: config, zone: zone) }
+        } catch let error as UsageError {
+            return BudgetCheck(results: [], zone: zone, checkedAt: Date(), problem: error.description)
         }
     }
 

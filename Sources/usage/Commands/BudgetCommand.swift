@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import UsageKit
+
+struct BudgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "budget",
+        abstract: "Check spend against budgets; the exit status tells monitoring what to do.",
+        discussion: """
+            Limits come from --daily/--weekly/--monthly (USD) or from a budgets file (--config, by default \
+            $XDG_CONFIG_HOME/usage/budgets.toml or .json). The first line of output is a one-line status, e.g. \
+            "BUDGET CRITICAL - monthly: $412.30 of $400.00 (103%)".
+
+            Exit status (monitoring-plugin convention): 0 OK; 1 WARNING (a warning threshold crossed, a forecast \
+            over its limit, an anomaly, or unpriced usage in scope); 2 CRITICAL (a limit exceeded); 3 UNKNOWN (no \
+            usage recorded in a budget's period, no budget configured, an unreadable budgets file, a database \
+            error).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Budgets file, TOML or JSON.", valueName: "path"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Daily limit in USD.", valueName: "usd"))
+    var daily: String?
+
+    @Option(help: ArgumentHelp("Weekly limit in USD (weeks start on Monday).", valueName: "usd"))
+    var weekly: String?
+
+    @Option(help: ArgumentHelp("Monthly limit in USD.", valueName: "usd"))
+    var monthly: String?
+
+    @Option(name: .customLong("warn-at"), help: ArgumentHelp("Warn from this percentage of a limit (default 80).", valueName: "percent"))
+    var warnAt: Int?
+
+    @Option(help: ArgumentHelp("Time zone of days, weeks and months (default: the file's, else this machine's).", valueName: "zone"))
+    var tz: String?
+
+    @Option(help: ArgumentHelp("Check as of this time (ISO 8601; default now): to replay a past day's check.", valueName: "time"))
+    var at: String?
+
+    @Option(help: "table or json (csv also works).")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        do {
+            let check = try evaluate()
+            emit(format.renderer.render(check))
+            throw ExitCode(Int32(check.status.rawValue))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Whatever went wrong, monitoring gets its status line and UNKNOWN.
+            let message = (error as? UsageError)?.description ?? "\(error)"
+            emit(format.renderer.render(BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: message)))
+            Diagnostics.print("usage: error: \(message)")
+            throw ExitCode(3)
+        }
+    }
+
+    private func evaluate() throws -> BudgetCheck {
+        var budgetConfig: BudgetConfig
+        if daily != nil || weekly != nil || monthly != nil {
+            var budgets: [Budget] = []
+            for (name, value, period) in [("daily", daily, Budget.Period.day), ("weekly", weekly, .week), ("monthly", monthly, .month)] {
+                guard let value else { continue }
+                guard let limit = USD(value), limit.nanos > 0 else {
+                    throw UsageError.invalidArgument("--\(name) '\(value)' is not a positive amount of USD")
+                }
+                budgets.append(Budget(name: name, period: period, limit: limit, warnAt: warnAt ?? 80))
+            }
+            budgetConfig = BudgetConfig(budgets: budgets)
+        } else {
+            let path = config ?? BudgetConfig.defaultPath()
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw UsageError.invalidArgument(
+                    "no budget configured: give --daily, --weekly or --monthly, or write a budgets file at \(path)")
+            }
+            budgetConfig = try BudgetConfig.load(path: path)
+            if let warnAt { budgetConfig.budgets = budgetConfig.budgets.map { var b = $0; b.warnAt = warnAt; return b } }
+        }
+        if let warnAt, !(1...1000).contains(warnAt) { throw UsageError.invalidArgument("--warn-at must be a percentage, e.g. 80") }
+        guard let zoneName = tz ?? budgetConfig.timeZone else { return try check(budgetConfig, zone: .local) }
+        guard let zone = TimeZoneRule(identifier: zoneName) else { throw UsageError.invalidArgument("unknown time zone '\(zoneName)'") }
+        return try check(budgetConfig, zone: zone)
+    }
+
+    private func check(_ budgetConfig: BudgetConfig, zone: TimeZoneRule) throws -> BudgetCheck {
+        var now = Date()
+        if let at {
+            guard let ms = Timestamp.parse(at, defaultOffset: 0) else {
+                throw UsageError.invalidArgument("--at '\(at)' is not an ISO 8601 time (2026-11-22T12:00:00Z)")
+            }
+            now = Date(timeIntervalSince1970: Double(ms) / 1000)
+        }
+        let db = try database.open(mustExist: true)
+        do {
+            return try db.writer.read { db in try BudgetCheck.evaluate(db, config: budgetConfig, zone: zone, now: now) }
+        } catch let error as DatabaseError {
+            throw UsageError.database(path: database.path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import UsageKit
+
+/// Budgets checked on crafted spending: each request below costs a whole number of dollars (Claude Haiku 4.5 at
+/// $1 per million input tokens).
+@Suite struct BudgetTests {
+    func spending(_ entries: [(time: String, dollars: Int, workflow: String?, model: String)]) throws -> AppDatabase {
+        let scratch = try ScratchDirectory()
+        let lines = entries.enumerated().map { i, e in
+            let workflow = e.workflow.map { #""workflow":"\#($0)","# } ?? ""
+            return #"{"timestamp":"\#(e.time)",\#(workflow)"response":{"id":"b\#(i)","model":"\#(e.model)","usage":{"input_tokens":\#(e.dollars * 1_000_000),"output_tokens":0}}}"#
+        }
+        let path = try scratch.write("spend.jsonl", lines.joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        return database
+    }
+
+    func spend(_ time: String, _ dollars: Int, workflow: String? = nil, model: String = "claude-haiku-4-5") -> (time: String, dollars: Int, workflow: String?, model: String) {
+        (time, dollars, workflow, model)
+    }
+
+    func check(_ database: AppDatabase, _ budgets: [Budget], zone: TimeZoneRule = .utc, now: String) throws -> BudgetCheck {
+        let date = Date(timeIntervalSince1970: Double(Timestamp.parse(now, defaultOffset: 0)!) / 1000)
+        return try database.writer.read { db in
+            try BudgetCheck.evaluate(db, config: BudgetConfig(budgets: budgets), zone: zone, now: date)
+        }
+    }
+
+    func usd(_ n: Int) -> USD { USD(nanos: Int64(n) * 1_000_000_000) }
+
+    @Test func everyExitStatus() throws {
+        let database = try spending([spend("2026-11-20T09:00:00Z", 10), spend("2026-11-17T09:00:00Z", 70)])
+        let now = "2026-11-20T12:00:00Z"
+        // Spent $80 of $1,000 this month; the last 7 days spent $80, so the forecast is 80 + 80/7 x 10.5 = $200.
+        // Today's $10 is under 3x the trailing daily average of $10: no anomaly.
+        let ok = try check(database, [Budget(name: "monthly", period: .month, limit: usd(1000))], now: now)
+        #expect(ok.status == .ok && ok.status.rawValue == 0)
+        #expect(ok.results[0].spent == usd(80) && ok.results[0].forecast == usd(200) && !ok.results[0].anomaly)
+        #expect(ok.summary == "BUDGET OK - monthly: $80.00 of $1,000.00 (8%)")
+        // Over 80% of $95.
+        let warning = try check(database, [Budget(name: "monthly", period: .month, limit: usd(95))], now: now)
+        #expect(warning.status == .warning && warning.status.rawValue == 1)
+        // Under 80% of $150, but the forecast of $200 crosses it.
+        let forecast = try check(database, [Budget(name: "monthly", period: .month, limit: usd(150))], now: now)
+        #expect(forecast.status == .warning && forecast.results[0].reasons.contains { $0.contains("forecast") })
+        // Over $75.
+        let critical = try check(database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: now)
+        #expect(critical.status == .critical && critical.status.rawValue == 2)
+        #expect(critical.summary == "BUDGET CRITICAL - monthly: $80.00 of $75.00 (107%)")
+        // No usage at all in December.
+        let unknown = try check(database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: "2026-12-05T12:00:00Z")
+        #expect(unknown.status == .unknown && unknown.status.rawValue == 3)
+        // Several budgets: the worst decides, and leads the line.
+        let both = try check(
+            database, [Budget(name: "daily", period: .day, limit: usd(1000)), Budget(name: "monthly", period: .month, limit: usd(75))],
+            now: now)
+        #expect(both.status == .critical && both.summary.hasPrefix("BUDGET CRITICAL - monthly:"))
+    }
+
+    @Test func anAnomalousDayWarns() throws {
+        // $1 a day for the 7 days before, then $10 today: over 3x the trailing average and the $1 floor.
+        var entries = (13...19).map { spend("2026-11-\($0)T10:00:00Z", 1) }
+        entries.append(spend("2026-11-20T10:00:00Z", 10))
+        let database = try spending(entries)
+        let result = try check(database, [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
+        #expect(result.results[0].anomaly && result.status == .warning)
+        #expect(result.results[0].trailingDailyAverage == usd(1))
+        // $2 today is not: under 3x.
+        entries[entries.count - 1] = spend("2026-11-20T10:00:00Z", 2)
+        let calm = try check(try spending(entries), [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
+        #expect(!calm.results[0].anomaly && calm.status == .ok)
+    }
+
+    @Test func unpricedUsageInScopeWarns() throws {
+        let database = try spending([spend("2026-11-20T09:00:00Z", 1), spend("2026-11-20T09:30:00Z", 1, model: "claude-nova-7")])
+        let result = try check(database, [Budget(name: "daily", period: .day, limit: usd(100))], now: "2026-11-20T12:00:00Z")
+        #expect(result.status == .warning && result.results[0].unpricedRequests == 1)
+    }
+
+    @Test func periodsBeginInTheBudgetsZone() throws {
+        // 23:30 UTC on 30 November is 00:30 on 1 December in Paris.
+        let database = try spending([spend("2026-11-30T23:30:00Z", 40), spend("2026-11-15T12:00:00Z", 10)])
+        let now = "2026-11-30T23:45:00Z"
+        let utc = try check(database, [Budget(name: "monthly", period: .month, limit: usd(100))], now: now)
+        #expect(utc.results[0].spent == usd(50))
+        let paris = try check(database, [Budget(name: "monthly", period: .month, limit: usd(100))], zone: TimeZoneRule(identifier: "Europe/Paris")!, now: now)
+        #expect(paris.results[0].spent == usd(40))
+        #expect(paris.results[0].start == Timestamp.parse("2026-11-30T23:00:00Z", defaultOffset: 0))
+        // Weeks start on Monday at local midnight: Monday 30 November 2026, 00:00 in Paris.
+        let week = try check(database, [Budget(name: "weekly", period: .week, limit: usd(100))], zone: TimeZoneRule(identifier: "Europe/Paris")!, now: "2026-11-30T12:00:00Z")
+        #expect(week.results[0].start == Timestamp.parse("2026-11-29T23:00:00Z", defaultOffset: 0))
+        #expect(week.results[0].end == Timestamp.parse("2026-12-06T23:00:00Z", defaultOffset: 0))
+    }
+
+    @Test func scopesNarrowTheSpend() throws {
+        let database = try spending([spend("2026-11-20T09:00:00Z", 5, workflow: "review"), spend("2026-11-20T09:10:00Z", 7, workflow: "triage")])
+        let result = try check(
+            database, [Budget(name: "review", period: .rolling(days: 7), limit: usd(10), scope: Budget.Scope(workflow: "review"))],
+            now: "2026-11-20T12:00:00Z")
+        #expect(result.results[0].spent == usd(5) && result.results[0].forecast == nil)
+    }
+
+    @Test func budgetFilesInTOMLAndJSON() throws {
+        let toml = try BudgetConfig.parse(
+            """
+            time_zone = "Europe/Paris"
+            warn_at = 90
+
+            [[budgets]]
+            name = "monthly"
+            period = "month"
+            limit = 400
+
+            [[budgets]]
+            name = "review"
+            period = "rolling 7 days"
+            limit = "12.50"
+            warn_at = 75
+            scope = { workflow = "code-review", api_key = "apikey_01" }
+            """)
+        #expect(toml.timeZone == "Europe/Paris")
+        #expect(toml.budgets == [
+            Budget(name: "monthly", period: .month, limit: usd(400), warnAt: 90),
+            Budget(name: "review", period: .rolling(days: 7), limit: USD("12.5")!, warnAt: 75, scope: Budget.Scope(workflow: "code-review", apiKey: "apikey_01")),
+        ])
+        let json = try BudgetConfig.parse(#"{"budgets":[{"name":"daily","period":"day","limit":20.5}]}"#)
+        #expect(json.budgets == [Budget(name: "daily", period: .day, limit: USD("20.5")!)])
+        #expect(throws: UsageError.self) { try BudgetConfig.parse("[[budgets]]\nname = \"x\"\nperiod = \"fortnight\"\nlimit = 1\n") }
+        #expect(throws: UsageError.self) { try BudgetConfig.parse("[[budgets]\nname = ") }
+        #expect(throws: UsageError.self) { try BudgetConfig.parse(#"{"budgets":[{"period":"day","limit":-1}]}"#) }
+    }
+}
