@@ -14,7 +14,10 @@ struct Usage: ParsableCommand {
             else ~/.local/share/usage/usage.sqlite.
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Report.self, Events.self, CacheStatsCommand.self, SessionsCommand.self, BudgetCommand.self, Sources.self]
+        subcommands: [
+            Ingest.self, Report.self, Events.self, CacheStatsCommand.self, SessionsCommand.self, BudgetCommand.self,
+            Pricing.self, Reprice.self, EstimateCommand.self, CompareCommand.self, ReconcileCommand.self, Sources.self,
+        ]
     )
 }
 

@@ -439,7 +439,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("15 files"), describe(ingest))
+        #expect(ingest.stderr.contains("15 files") && ingest.stderr.contains("3 non-log files skipped"), describe(ingest))
         #expect(ingest.stderr.contains("49 new requests"), describe(ingest))
         #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))

@@ -200,7 +200,7 @@ extension CacheStats {
             let key: String = r[1]
             if models[key] == nil { models[key] = table.lookup(key) }
             let model = cost != nil ? models[key]! : nil
-            let terms = model.map { PricingTerms(record, model: $0) }
+            let terms = model.flatMap { PricingTerms(record, model: $0) }
             var request = Request(
                 timestamp: record.timestamp, model: key, tokens: record.tokens, terms: terms,
                 minCacheable: model?.minCacheableTokens, session: r[14], workflow: r[15], project: r[16],

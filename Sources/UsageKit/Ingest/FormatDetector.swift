@@ -26,6 +26,7 @@ enum FormatDetector {
     static func detect(path: String) throws -> (layout: FileLayout, format: SourceFormat?) {
         let head = try readHead(path: path, length: headLength)
         let layout = detect(head: head, complete: head.count < headLength)
+        if layout == .jsonDocument || layout == .jsonLines, isPriceList(head: head) { return (.unknown, nil) }
         switch layout {
         case .serverSentEvents: return (layout, .sse)
         case .jsonLines:
@@ -72,6 +73,13 @@ enum FormatDetector {
             if contains(bytes, "\"parentUuid\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
             if contains(bytes, "\"custom_id\"") && contains(bytes, "\"result\"") { return .batchResults }
             return .messages
+        }
+    }
+
+    /// A price list (LiteLLM's, or the tool's own export) is not a usage log: `usage pricing import` reads it.
+    static func isPriceList(head: [UInt8]) -> Bool {
+        head.withUnsafeBufferPointer { bytes in
+            contains(bytes, "\"input_cost_per_token\"") || (contains(bytes, "\"periods\"") && contains(bytes, "\"cache_write_5m\""))
         }
     }
 

@@ -116,13 +116,13 @@ public struct IngestSummary: Sendable, Equatable {
 /// its requests from counting twice.
 public final class Ingestor {
     private let database: AppDatabase
-    private var pricer: Pricer
+    private var pricer: Pricer?
     private let options: IngestOptions
     private let diagnostic: @Sendable (String) -> Void
 
     /// `diagnostic` receives one message per problem (`path:line: reason`), meant for stderr.
     public init(
-        database: AppDatabase, pricer: Pricer = Pricer(), options: IngestOptions = IngestOptions(),
+        database: AppDatabase, pricer: Pricer? = nil, options: IngestOptions = IngestOptions(),
         diagnostic: @escaping @Sendable (String) -> Void
     ) {
         self.database = database
@@ -140,6 +140,10 @@ public final class Ingestor {
     /// Ingests sources, some perhaps with a forced format.
     public func ingest(sources: [IngestSource]) throws -> IngestSummary {
         var summary = IngestSummary()
+        if pricer == nil {
+            // The prices in force: the built-in table with the user's imports.
+            pricer = Pricer(table: try database.writer.read { db in try PriceTable.effective(db) })
+        }
         var files: [(path: String, format: SourceFormat?, named: Bool)] = []
         for source in sources {
             var isDirectory: ObjCBool = false
@@ -241,14 +245,14 @@ public final class Ingestor {
             }
         }
         let parsing = ParsingSink(
-            path: path, pricer: pricer, format: plan.format ?? .messages, maxReported: options.maxReportedRejectsPerFile,
+            path: path, pricer: pricer!, format: plan.format ?? .messages, maxReported: options.maxReportedRejectsPerFile,
             diagnostic: diagnostic)
         var stored = IngestSummary()
         var outcome = ReadOutcome(consumed: 0, lines: 0, headHash: nil, lineByLine: false, resumedFrom: nil)
         do {
             try database.writer.write { db in
                 let fileID = try Ledger.begin(db, plan)
-                let store = try FileStore(db: db, fileID: fileID, pricer: pricer)
+                let store = try FileStore(db: db, fileID: fileID, pricer: pricer!)
                 let channel = BatchChannel()
                 parsing.channel = channel
                 let producer = Thread { [plan, context, parsing, meter] in

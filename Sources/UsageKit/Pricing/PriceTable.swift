@@ -34,9 +34,11 @@ public struct PricePeriod: Sendable, Equatable {
     public var longContext: (threshold: Int64, rates: Rates)?
     /// Rates that replace the standard ones in fast mode.
     public var fast: Rates?
+    /// Batch rates stated outright (an imported price list); without them batch halves the standard rates.
+    public var batch: Rates? = nil
 
     public static func == (a: PricePeriod, b: PricePeriod) -> Bool {
-        a.from == b.from && a.standard == b.standard && a.fast == b.fast
+        a.from == b.from && a.standard == b.standard && a.fast == b.fast && a.batch == b.batch
             && a.longContext?.threshold == b.longContext?.threshold && a.longContext?.rates == b.longContext?.rates
     }
 }
@@ -57,12 +59,11 @@ public struct ModelPrice: Sendable, Equatable {
             && a.usResidency?.denominator == b.usResidency?.denominator
     }
 
-    /// The period in force at `timestamp` (milliseconds since 1970 UTC).
-    public func period(at timestamp: Int64) -> PricePeriod {
-        var chosen = periods[0]
-        for period in periods.dropFirst() where (period.from ?? Int64.min) <= timestamp {
-            chosen = period
-        }
+    /// The period in force at `timestamp` (milliseconds since 1970 UTC); nil before the first one starts (a
+    /// model whose imported prices apply only from a date).
+    public func period(at timestamp: Int64) -> PricePeriod? {
+        var chosen: PricePeriod?
+        for period in periods where (period.from ?? Int64.min) <= timestamp { chosen = period }
         return chosen
     }
 }
@@ -120,6 +121,7 @@ public struct PriceTable: Sendable {
             var rates: RatesFile
             var long_context: LongContextFile?
             var fast: RatesFile?
+            var batch: RatesFile?
         }
         struct ModelFile: Decodable {
             var id: String
@@ -170,7 +172,7 @@ public struct PriceTable: Sendable {
                     PricePeriod(
                         from: from, standard: try rates(p.rates, m.id),
                         longContext: try p.long_context.map { ($0.threshold, try rates($0.rates, m.id)) },
-                        fast: try p.fast.map { try rates($0, m.id) }))
+                        fast: try p.fast.map { try rates($0, m.id) }, batch: try p.batch.map { try rates($0, m.id) }))
             }
             periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
             var residency: (Int64, Int64)?

@@ -39,7 +39,7 @@ public struct Pricer: Sendable {
 
     /// Prices `record` with a known model's entry.
     public static func price(_ record: UsageRecord, model: ModelPrice) -> PriceResult {
-        let terms = PricingTerms(record, model: model)
+        guard let terms = PricingTerms(record, model: model) else { return PriceResult(pricedAs: nil, cost: nil) }
         var result = PriceResult(pricedAs: model.id, cost: nil)
         result.fast = terms.fast
         result.longContext = terms.longContext
@@ -101,8 +101,9 @@ public struct PricingTerms: Sendable {
     public var fast = false
     public var longContext = false
 
-    public init(_ record: UsageRecord, model: ModelPrice) {
-        let period = model.period(at: record.timestamp)
+    /// Nil when the model has no price at the request's time.
+    public init?(_ record: UsageRecord, model: ModelPrice) {
+        guard let period = model.period(at: record.timestamp) else { return nil }
         rates = period.standard
         if record.speed == "fast", let fast = period.fast {
             rates = fast
@@ -112,6 +113,11 @@ public struct PricingTerms: Sendable {
             longContext = true
         }
         batch = record.isBatch
+        if batch && !fast && !longContext, let stated = period.batch {
+            // Batch rates the price list states outright are not halved again.
+            rates = stated
+            batch = false
+        }
         if record.inferenceGeo?.lowercased() == "us" { residency = model.usResidency }
     }
 

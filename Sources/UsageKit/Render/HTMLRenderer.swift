@@ -150,8 +150,8 @@ public struct HTMLRenderer {
     private func unpriced(_ r: UsageReport) -> String {
         if r.unpriced.isEmpty { return "<p>Every model is priced.</p>\n" }
         var out = "<p>These models are not in the price table: their tokens are counted, their cost is unknown and left "
-        out += "out of every total. To price them, add the model with its rates to the price table "
-        out += "(<code>prices.json</code>, the tool's data file) and ingest again.</p>\n"
+        out += "out of every total. To price them, import their prices (a LiteLLM price file or the tool's own "
+        out += "format) with <code>usage pricing import FILE</code>, then run <code>usage reprice</code>.</p>\n"
         out += "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
         out += "<th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
         for m in r.unpriced {

@@ -50,7 +50,7 @@ public let cacheLegend = [
 ]
 
 /// A ratio as a percentage with one decimal, or `-` when there is none.
-func percent(_ rate: Double?) -> String {
+public func percent(_ rate: Double?) -> String {
     guard let rate else { return "-" }
     let tenths = Int((rate * 1000).rounded())
     let sign = tenths < 0 ? "-" : ""
@@ -64,7 +64,8 @@ func reportNotes(_ report: UsageReport) -> [String] {
         notes.append(
             "\(model.model): \(model.requests) \(model.requests == 1 ? "request" : "requests") UNPRICED "
                 + "(\(groupThousands(String(model.tokens.prompt))) prompt and \(groupThousands(String(model.tokens.output))) "
-                + "output tokens); cost unknown and not in the totals. The built-in price table does not know this model.")
+                + "output tokens); cost unknown and not in the totals. Price it with `usage pricing import FILE`, then "
+                + "`usage reprice`.")
     }
     let t = report.totals
     if t.aggregatedRows > 0 {

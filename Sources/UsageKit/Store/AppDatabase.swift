@@ -178,6 +178,18 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX billed_costs_by_time ON billed_costs(starting_at);
                     """)
         }
+        migrator.registerMigration("v2: imported prices") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE price_imports (
+                      id INTEGER PRIMARY KEY,
+                      effective_from INTEGER,
+                      source TEXT NOT NULL,
+                      imported_at INTEGER NOT NULL,
+                      document TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+
+/// The cost of a planned request, line by line.
+public struct Estimate: Sendable {
+    public struct Line: Sendable, Equatable {
+        public var label: String
+        public var tokens: Int64
+        /// USD per million tokens after the long-context tier or fast mode, before batch and residency.
+        public var ratePerMTok: USD
+        public var amount: USD
+    }
+
+    public var model: ModelPrice
+    public var terms: PricingTerms
+    public var lines: [Line]
+    public var imageTokens: Int64
+    public var webSearch: USD
+    public var modifiers: [String]
+    public var total: USD
+
+    /// Tokens an image of `width` × `height` pixels costs: scaled down until its long edge is at most 1568 px
+    /// and its area at most 1.15 megapixels, then width × height / 750, rounded up.
+    public static func imageTokens(width: Int, height: Int) -> Int64 {
+        var w = Double(width)
+        var h = Double(height)
+        let edge = 1568.0 / max(w, h)
+        if edge < 1 {
+            w *= edge
+            h *= edge
+        }
+        let area = (1_150_000.0 / (w * h)).squareRoot()
+        if area < 1 {
+            w *= area
+            h *= area
+        }
+        return Int64((w.rounded(.down) * h.rounded(.down) / 750).rounded(.up))
+    }
+
+    public static func compute(
+        model: ModelPrice, tokens: TokenCounts, images: [(width: Int, height: Int)], batch: Bool, geo: String?,
+        speed: String?, webSearches: Int64, at timestamp: Int64
+    ) -> Estimate? {
+        let imageTokens = images.reduce(Int64(0)) { $0 + Estimate.imageTokens(width: $1.width, height: $1.height) }
+        var all = tokens
+        all.input += imageTokens
+        var record = UsageRecord(
+            timestamp: timestamp, model: model.id, serviceTier: batch ? "batch" : nil, inferenceGeo: geo, speed: speed,
+            tokens: all, webSearchRequests: webSearches)
+        record.aggregated = false
+        guard let terms = PricingTerms(record, model: model) else { return nil }
+        let r = terms.rates
+        var lines: [Line] = []
+        for (label, count, rate) in [
+            ("input", all.input, r.input), ("cache write 5m", all.cacheWrite5m, r.cacheWrite5m),
+            ("cache write 1h", all.cacheWrite1h, r.cacheWrite1h), ("cache read", all.cacheRead, r.cacheRead),
+            ("output", all.output, r.output),
+        ] where count > 0 {
+            lines.append(Line(label: label, tokens: count, ratePerMTok: USD(nanos: rate), amount: terms.amount(count, at: rate).usd))
+        }
+        var modifiers: [String] = []
+        if terms.longContext { modifiers.append("long context: the prompt is over the model's threshold, every token at the tier's rates") }
+        if terms.fast { modifiers.append("fast mode rates") }
+        if terms.batch { modifiers.append("batch: 50% of every token rate") }
+        if batch && !terms.batch { modifiers.append("batch: the price list's own batch rates") }
+        if let residency = terms.residency {
+            modifiers.append("US data residency: x\(Double(residency.numerator) / Double(residency.denominator)) on every token")
+        }
+        let webSearch = ExactAmount(units: Int128(webSearches) * Int128(r.webSearch) * ExactAmount.unitsPerFemto).usd
+        var pricer = Pricer(table: PriceTable(version: "", models: [model]))
+        let total = pricer.price(record).cost ?? .zero
+        return Estimate(
+            model: model, terms: terms, lines: lines, imageTokens: imageTokens, webSearch: webSearch, modifiers: modifiers,
+            total: total)
+    }
+}
+
+/// What the period's usage would have cost on other models, with the same token counts and modifiers.
+public struct Comparison: Sendable {
+    public struct Target: Sendable {
+        public var model: String
+        public var cost: USD
+        /// Per model actually used: what its requests would have cost on the target.
+        public var bySource: [String: USD]
+    }
+
+    /// What the priced requests cost.
+    public var actual: USD
+    /// Per model actually used.
+    public var actualBySource: [String: USD]
+    public var requests: Int64
+    /// Requests of unpriced models: in the targets' costs (their tokens are known), not in `actual`.
+    public var unpricedRequests: Int64
+    public var targets: [Target]
+
+    public static func compute(_ db: Database, filter: RequestFilter, targets: [ModelPrice], table: PriceTable) throws -> Comparison {
+        let (text, arguments) = try SQL(
+            """
+            SELECT ts, COALESCE(priced_as, model), service_tier, inference_geo, speed, context_window, aggregated,
+              input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+              web_search_requests, cost_nanos
+            FROM requests WHERE \(filter.sql)
+            """
+        ).build(db)
+        var comparison = Comparison(
+            actual: .zero, actualBySource: [:], requests: 0, unpricedRequests: 0,
+            targets: targets.map { Target(model: $0.id, cost: .zero, bySource: [:]) })
+        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
+        while let r = try cursor.next() {
+            let source: String = r[1]
+            var record = UsageRecord(
+                timestamp: r[0], model: source, serviceTier: r[2], inferenceGeo: r[3], speed: r[4],
+                tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
+                webSearchRequests: r[12])
+            record.contextWindow = r[5]
+            record.aggregated = (r[6] as Int64) != 0
+            comparison.requests += 1
+            if let cost = r[13] as Int64? {
+                comparison.actual = comparison.actual + USD(nanos: cost)
+                comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + USD(nanos: cost)
+            } else {
+                comparison.unpricedRequests += 1
+            }
+            for (i, target) in targets.enumerated() {
+                let cost = Pricer.price(record, model: target).cost ?? .zero
+                comparison.targets[i].cost = comparison.targets[i].cost + cost
+                comparison.targets[i].bySource[source, default: .zero] = comparison.targets[i].bySource[source, default: .zero] + cost
+            }
+        }
+        return comparison
+    }
+}
+
+/// Computed cost beside what Admin API cost reports billed, per day and model, and where the gap comes from.
+public struct Reconciliation: Sendable {
+    public struct Row: Sendable {
+        public var day: String
+        public var model: String
+        public var computed: USD
+        public var billed: USD
+        public var difference: USD { computed - billed }
+        public var share: Double? { billed.nanos != 0 ? Double(difference.nanos) / Double(billed.nanos) : nil }
+        /// Per token type (`uncached_input_tokens`, ... , `web_search`): computed and billed.
+        public var byType: [String: (computed: USD, billed: USD)]
+
+        /// The token type whose difference is largest.
+        public var largestGap: (type: String, difference: USD)? {
+            byType.map { ($0.key, $0.value.computed - $0.value.billed) }.max { abs($0.1.nanos) < abs($1.1.nanos) }
+        }
+    }
+
+    public var rows: [Row]
+    public var computed: USD { rows.reduce(.zero) { $0 + $1.computed } }
+    public var billed: USD { rows.reduce(.zero) { $0 + $1.billed } }
+    /// |computed − billed| / billed over every day and model where both exist.
+    public var error: Double? { billed.nanos != 0 ? abs(Double((computed - billed).nanos)) / Double(billed.nanos) : nil }
+
+    static let tokenTypes = [
+        "uncached_input_tokens", "cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens",
+        "cache_read_input_tokens", "output_tokens",
+    ]
+
+    /// Days are UTC, as the Admin API's buckets are.
+    public static func compute(_ db: Database, filter: RequestFilter, table: PriceTable) throws -> Reconciliation {
+        var condition: SQL = "1"
+        if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
+        if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }
+        let (billedText, billedArguments) = try SQL(
+            """
+            SELECT starting_at / 86400000, COALESCE(priced_as, model, '(web search)'),
+              COALESCE(token_type, cost_type, 'other'), SUM(amount_nanos)
+            FROM billed_costs WHERE \(condition) GROUP BY 1, 2, 3
+            """
+        ).build(db)
+        var billed: [Int64: [String: [String: USD]]] = [:]
+        for r in try GRDB.Row.fetchAll(db, sql: billedText, arguments: billedArguments) {
+            billed[r[0], default: [:]][r[1], default: [:]][r[2]] = USD(nanos: r[3])
+        }
+        var rows: [Row] = []
+        var pricer = Pricer(table: table)
+        for (day, models) in billed.sorted(by: { $0.key < $1.key }) {
+            // The day's usage, split by token type with each request's own rates and modifiers.
+            var computed: [String: [String: ExactAmount]] = [:]
+            let requests = try GRDB.Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens,
+                      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests
+                    FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL
+                    """,
+                arguments: [day * 86_400_000, (day + 1) * 86_400_000])
+            for r in requests {
+                var record = UsageRecord(
+                    timestamp: r[0], model: r[1], serviceTier: r[2], inferenceGeo: r[3], speed: r[4],
+                    tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
+                    webSearchRequests: r[12])
+                record.contextWindow = r[5]
+                record.aggregated = (r[6] as Int64) != 0
+                guard let model = table.lookup(record.model) else { continue }
+                let id = pricer.price(record).pricedAs ?? model.id
+                guard let terms = PricingTerms(record, model: model) else { continue }
+                let t = record.tokens
+                let rates = terms.rates
+                let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
+                let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
+                for k in tokenTypes.indices {
+                    let (type, count, rate) = (tokenTypes[k], counts[k], perToken[k])
+                    computed[id, default: [:]][type, default: .zero] = computed[id, default: [:]][type, default: .zero] + terms.amount(count, at: rate)
+                }
+                let search = ExactAmount(units: Int128(record.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
+                computed["(web search)", default: [:]]["web_search", default: .zero] = computed["(web search)", default: [:]]["web_search", default: .zero] + search
+            }
+            for (model, types) in models.sorted(by: { $0.key < $1.key }) {
+                guard let usage = computed[model] else { continue }
+                var byType: [String: (computed: USD, billed: USD)] = [:]
+                for type in Set(types.keys).union(usage.keys) {
+                    byType[type] = ((usage[type] ?? .zero).usd, types[type] ?? .zero)
+                }
+                rows.append(
+                    Row(
+                        day: Timestamp.dayString(days: Int(day)), model: model,
+                        computed: byType.values.reduce(.zero) { $0 + $1.computed }, billed: byType.values.reduce(.zero) { $0 + $1.billed },
+                        byType: byType))
+            }
+        }
+        return Reconciliation(rows: rows)
+    }
+}

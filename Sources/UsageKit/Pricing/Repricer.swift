@@ -1,0 +1,69 @@
+import GRDB
+
+/// What re-pricing changed.
+public struct RepriceSummary: Sendable, Equatable {
+    public var requests = 0
+    public var changed = 0
+    /// Requests of models that were unpriced and now have a price.
+    public var newlyPriced = 0
+    /// Requests that had a price and now have none (a model the table no longer knows).
+    public var nowUnpriced = 0
+    public var before = USD.zero
+    public var after = USD.zero
+    /// Per model (as priced after, else as logged): cost before and after.
+    public var byModel: [String: (before: USD, after: USD)] = [:]
+
+    public static func == (a: RepriceSummary, b: RepriceSummary) -> Bool {
+        a.requests == b.requests && a.changed == b.changed && a.newlyPriced == b.newlyPriced && a.before == b.before
+            && a.after == b.after
+    }
+}
+
+/// Recomputes every stored cost with a price table, and the rollup with it, in one transaction.
+public enum Repricer {
+    public static func reprice(_ db: Database, table: PriceTable) throws -> RepriceSummary {
+        var pricer = Pricer(table: table)
+        var summary = RepriceSummary()
+        let update = try db.makeStatement(sql: "UPDATE requests SET priced_as = ?, cost_nanos = ? WHERE id = ?")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens,
+                  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests,
+                  priced_as, cost_nanos
+                FROM requests
+                """)
+        var changes: [(Int64, String?, Int64?)] = []
+        while let r = try rows.next() {
+            var record = UsageRecord(
+                timestamp: r[1], model: r[2], serviceTier: r[3], inferenceGeo: r[4], speed: r[5],
+                tokens: TokenCounts(input: r[8], cacheWrite5m: r[9], cacheWrite1h: r[10], cacheRead: r[11], output: r[12]),
+                webSearchRequests: r[13])
+            record.contextWindow = r[6]
+            record.aggregated = (r[7] as Int64) != 0
+            let oldPricedAs: String? = r[14]
+            let oldCost: Int64? = r[15]
+            let price = pricer.price(record)
+            summary.requests += 1
+            summary.before = summary.before + USD(nanos: oldCost ?? 0)
+            summary.after = summary.after + (price.cost ?? .zero)
+            let key = price.pricedAs ?? record.model
+            let current = summary.byModel[key] ?? (.zero, .zero)
+            summary.byModel[key] = (current.before + USD(nanos: oldCost ?? 0), current.after + (price.cost ?? .zero))
+            guard price.pricedAs != oldPricedAs || price.cost?.nanos != oldCost else { continue }
+            summary.changed += 1
+            if oldCost == nil && price.cost != nil { summary.newlyPriced += 1 }
+            if oldCost != nil && price.cost == nil { summary.nowUnpriced += 1 }
+            changes.append((r[0], price.pricedAs, price.cost?.nanos))
+        }
+        for (id, pricedAs, cost) in changes { try update.execute(arguments: [pricedAs, cost, id]) }
+        if !changes.isEmpty { try HourlyRollup.rebuild(db) }
+        // Billed amounts group by the model they are priced as, too.
+        for row in try Row.fetchAll(db, sql: "SELECT DISTINCT model FROM billed_costs WHERE model IS NOT NULL") {
+            let model: String = row[0]
+            try db.execute(
+                sql: "UPDATE billed_costs SET priced_as = ? WHERE model = ?", arguments: [table.lookup(model)?.id, model])
+        }
+        return summary
+    }
+}

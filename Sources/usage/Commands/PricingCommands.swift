@@ -1,0 +1,395 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import UsageKit
+
+/// The price table in force: the built-in one with the database's imports (the built-in one alone without a
+/// database).
+func effectivePrices(_ options: DatabaseOptions) throws -> PriceTable {
+    guard FileManager.default.fileExists(atPath: options.path) else { return .builtIn }
+    let db = try options.open(mustExist: true)
+    return try db.writer.read { db in try PriceTable.effective(db) }
+}
+
+/// `$3.75` per million tokens, with as many decimals as the price has.
+func perMTok(_ femto: Int64) -> String {
+    var text = USD(nanos: femto).exact
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return "$" + text
+}
+
+struct Pricing: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect, import and export the prices.",
+        subcommands: [PricingList.self, PricingShow.self, PricingImport.self, PricingExport.self])
+}
+
+struct PricingList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Every model with its rates (USD per million tokens) and effective dates.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "table or json (json is the tool's own price format, as `pricing export` writes it).")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        try Diagnostics.run {
+            let table = try effectivePrices(database)
+            if format == .json {
+                emit(table.exportJSON())
+                return
+            }
+            var rows: [[String]] = []
+            for model in table.models {
+                for period in model.periods {
+                    let r = period.standard
+                    rows.append([
+                        model.id, period.from.map { String(Timestamp.iso($0).prefix(10)) } ?? "-", perMTok(r.input),
+                        perMTok(r.cacheWrite5m), perMTok(r.cacheWrite1h), perMTok(r.cacheRead), perMTok(r.output),
+                        period.longContext.map { ">\(groupThousands(String($0.threshold))): \(perMTok($0.rates.input))/\(perMTok($0.rates.output))" } ?? "-",
+                        period.fast.map { "\(perMTok($0.input))/\(perMTok($0.output))" } ?? "-",
+                        model.usResidency.map { "x\(Double($0.numerator) / Double($0.denominator))" } ?? "-",
+                    ])
+                }
+            }
+            emit(
+                "Prices: \(table.version), USD per million tokens. A date is when a period starts (UTC); it lasts until the next.\n\n"
+                    + TableText.table(
+                        header: ["Model", "From", "Input", "5m write", "1h write", "Read", "Output", "Long context in/out", "Fast in/out", "US"],
+                        rows: rows))
+        }
+    }
+}
+
+struct PricingShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "How a model id normalizes, and the rates that price it at a date.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: ArgumentHelp("A model id in any spelling (dated, alias, Bedrock, Vertex).", valueName: "model-id"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The date or time to price at (default now).", valueName: "date"))
+    var at: String?
+
+    func run() throws {
+        try Diagnostics.run {
+            let table = try effectivePrices(database)
+            var time = Int64(Date().timeIntervalSince1970 * 1000)
+            if let at {
+                guard let ms = Timestamp.parse(at, defaultOffset: 0) else {
+                    throw UsageError.invalidArgument("--at '\(at)' is not a date or ISO 8601 time")
+                }
+                time = ms
+            }
+            let normalized = ModelID.normalize(model)
+            var out = "\(model) normalizes to \(normalized)\n"
+            guard let price = table.lookup(model) else {
+                out += "Not in the price table (\(table.version)): its requests are stored unpriced, never as $0.\n"
+                out += "Price it with `usage pricing import FILE` (a LiteLLM price file or the tool's own format), then `usage reprice`.\n"
+                emit(out)
+                return
+            }
+            guard let period = price.period(at: time) else {
+                out += "\(price.id) has no price at \(Timestamp.iso(time).prefix(10)): its imported prices start later.\n"
+                emit(out)
+                return
+            }
+            out += "Priced as \(price.id) (\(price.name)) at \(Timestamp.iso(time).prefix(10)), by the period "
+            out += (period.from.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "since the beginning") + ":\n"
+            let r = period.standard
+            out += "  input \(perMTok(r.input)), 5m write \(perMTok(r.cacheWrite5m)), 1h write \(perMTok(r.cacheWrite1h)), "
+            out += "cache read \(perMTok(r.cacheRead)), output \(perMTok(r.output)) per million tokens\n"
+            if let tier = period.longContext {
+                out += "  prompts over \(groupThousands(String(tier.threshold))) tokens: every token at input \(perMTok(tier.rates.input)), "
+                out += "5m write \(perMTok(tier.rates.cacheWrite5m)), 1h write \(perMTok(tier.rates.cacheWrite1h)), read \(perMTok(tier.rates.cacheRead)), output \(perMTok(tier.rates.output))\n"
+            }
+            if let fast = period.fast { out += "  fast mode: input \(perMTok(fast.input)), output \(perMTok(fast.output))\n" }
+            if let batch = period.batch {
+                out += "  batch: input \(perMTok(batch.input)), output \(perMTok(batch.output)) (stated by the price list)\n"
+            } else {
+                out += "  batch: 50% of every token rate\n"
+            }
+            out += "  US data residency: " + (price.usResidency.map { "x\(Double($0.numerator) / Double($0.denominator)) on every token" } ?? "no multiplier") + "\n"
+            out += "  web search: \(perMTok(r.webSearch / 1_000)) per 1,000 searches\n"
+            if let minimum = price.minCacheableTokens { out += "  minimum cacheable prompt: \(groupThousands(String(minimum))) tokens\n" }
+            emit(out)
+        }
+    }
+}
+
+struct PricingImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import prices (LiteLLM's price file or the tool's own JSON format), preferred from a date on.",
+        discussion: """
+            The prices are stored in the database and used instead of the built-in ones for requests from --from on \
+            (default: all requests). New ingests use them at once; run `usage reprice` to apply them to what is \
+            already stored.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: ArgumentHelp("The price file.", valueName: "file"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The date (UTC) from which these prices apply.", valueName: "date"))
+    var from: String?
+
+    func run() throws {
+        try Diagnostics.run {
+            var effective: Int64?
+            if let from {
+                guard let ms = Timestamp.parse(from, defaultOffset: 0) else {
+                    throw UsageError.invalidArgument("--from '\(from)' is not a date (2026-11-01)")
+                }
+                effective = ms
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw UsageError.unreadable(path: file, reason: "cannot read the price file")
+            }
+            let imported = try PriceImport.parse(data, source: (file as NSString).lastPathComponent, effectiveFrom: effective)
+            let db = try database.open(mustExist: false)
+            try db.writer.write { db in try imported.store(db) }
+            let when = effective.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "for all requests"
+            emit("imported \(imported.table.models.count) model prices from \(file), in force \(when): \(imported.table.models.map(\.id).joined(separator: ", "))\n")
+            Diagnostics.print("Run `usage reprice` to apply them to the requests already stored.")
+        }
+    }
+}
+
+struct PricingExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write the prices in force (built-in and imported) in the tool's own JSON format.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "path"))
+    var output: String?
+
+    func run() throws {
+        try Diagnostics.run {
+            let text = try effectivePrices(database).exportJSON()
+            if let output {
+                do {
+                    try text.write(toFile: output, atomically: true, encoding: .utf8)
+                } catch {
+                    throw UsageError.invalidArgument("\(output): cannot write: \(error.localizedDescription)")
+                }
+            } else {
+                emit(text)
+            }
+        }
+    }
+}
+
+struct Reprice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every stored cost with the prices in force (after an import), and show how totals moved.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try Diagnostics.run {
+            let db = try database.open(mustExist: true)
+            let summary = try db.writer.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+            var out = "repriced \(summary.requests) requests: \(summary.changed) changed, \(summary.newlyPriced) newly priced"
+            if summary.nowUnpriced > 0 { out += ", \(summary.nowUnpriced) no longer priced" }
+            out += "\ntotal \(summary.before.exact) -> \(summary.after.exact) USD (\((summary.after - summary.before).exact))\n"
+            let moved = summary.byModel.filter { $0.value.before != $0.value.after }.sorted { $0.key < $1.key }
+            if !moved.isEmpty {
+                out += "\n" + TableText.table(
+                    header: ["Model", "Before", "After", "Change"],
+                    rows: moved.map { [$0.key, $0.value.before.display, $0.value.after.display, ($0.value.after - $0.value.before).display] })
+            }
+            emit(out)
+        }
+    }
+}
+
+struct EstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "The cost of a planned request, line by line.",
+        discussion: """
+            An image costs about width x height / 750 input tokens, after scaling it down until its long edge is at \
+            most 1,568 px and its area at most 1.15 megapixels.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("The model, in any spelling.", valueName: "id")) var model: String
+    @Option(help: ArgumentHelp("Uncached input tokens.", valueName: "n")) var input: Int64 = 0
+    @Option(help: ArgumentHelp("Output tokens.", valueName: "n")) var output: Int64 = 0
+    @Option(name: .customLong("cache-read"), help: ArgumentHelp("Cache read tokens.", valueName: "n")) var cacheRead: Int64 = 0
+    @Option(name: .customLong("cache-write-5m"), help: ArgumentHelp("5-minute cache write tokens.", valueName: "n")) var cacheWrite5m: Int64 = 0
+    @Option(name: .customLong("cache-write-1h"), help: ArgumentHelp("1-hour cache write tokens.", valueName: "n")) var cacheWrite1h: Int64 = 0
+    @Flag(help: "Through the Message Batches API.") var batch = false
+    @Option(help: ArgumentHelp("Inference geography (us for US-only inference).", valueName: "geo")) var geo: String?
+    @Option(help: ArgumentHelp("fast for fast mode.", valueName: "speed")) var speed: String?
+    @Option(name: .customLong("web-searches"), help: ArgumentHelp("Server-side web searches.", valueName: "n")) var webSearches: Int64 = 0
+    @Option(help: ArgumentHelp("An image's size, e.g. 1920x1080; repeatable.", valueName: "WxH")) var image: [String] = []
+    @Option(help: ArgumentHelp("Price at this date (default now).", valueName: "date")) var at: String?
+
+    func validate() throws {
+        for n in [input, output, cacheRead, cacheWrite5m, cacheWrite1h, webSearches] where n < 0 {
+            throw ValidationError("Token and search counts cannot be negative.")
+        }
+        for size in image where parseSize(size) == nil {
+            throw ValidationError("--image '\(size)' is not a size such as 1920x1080.")
+        }
+    }
+
+    func parseSize(_ text: String) -> (width: Int, height: Int)? {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { return nil }
+        return (w, h)
+    }
+
+    func run() throws {
+        try Diagnostics.run {
+            let table = try effectivePrices(database)
+            guard let price = table.lookup(model) else {
+                throw UsageError.invalidArgument(
+                    "\(model) is not in the price table: price it with `usage pricing import FILE` first")
+            }
+            var time = Int64(Date().timeIntervalSince1970 * 1000)
+            if let at {
+                guard let ms = Timestamp.parse(at, defaultOffset: 0) else { throw UsageError.invalidArgument("--at '\(at)' is not a date") }
+                time = ms
+            }
+            guard let estimate = Estimate.compute(
+                model: price, tokens: TokenCounts(input: input, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h, cacheRead: cacheRead, output: output),
+                images: image.compactMap(parseSize), batch: batch, geo: geo, speed: speed, webSearches: webSearches, at: time)
+            else {
+                throw UsageError.invalidArgument("\(price.id) has no price at \(Timestamp.iso(time).prefix(10))")
+            }
+            var out = "Estimate for \(price.id) (\(price.name)), prices of \(Timestamp.iso(time).prefix(10))\n\n"
+            var rows = estimate.lines.map { line in
+                [line.label, groupThousands(String(line.tokens)) + " tokens", perMTok(line.ratePerMTok.nanos) + "/MTok", line.amount.exact]
+            }
+            if estimate.webSearch.nanos > 0 { rows.append(["web search", "\(webSearches) searches", "$10 per 1,000", estimate.webSearch.exact]) }
+            rows.append(["total", "", "", estimate.total.exact])
+            out += TableText.table(header: ["Item", "Quantity", "Rate", "USD"], rows: rows)
+            if estimate.imageTokens > 0 { out += "\nImages: \(image.count), \(groupThousands(String(estimate.imageTokens))) input tokens (in the input line).\n" }
+            if !estimate.modifiers.isEmpty {
+                out += "\n" + estimate.modifiers.map { "Applied: \($0)." }.joined(separator: "\n") + "\n"
+            }
+            emit(out)
+        }
+    }
+}
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "What the period's usage would have cost on other models, with the same tokens and modifiers.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var period: PeriodOptions
+
+    @Option(help: ArgumentHelp("Models to compare with, comma-separated.", valueName: "models")) var to: String
+
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        try Diagnostics.run {
+            let db = try database.open(mustExist: true)
+            let table = try db.writer.read { db in try PriceTable.effective(db) }
+            let targets = try to.split(separator: ",").map { name -> ModelPrice in
+                let id = name.trimmingCharacters(in: .whitespaces)
+                guard let price = table.lookup(id) else { throw UsageError.invalidArgument("\(id) is not in the price table") }
+                return price
+            }
+            let filter = try period.filter()
+            let c = try db.writer.read { db in try Comparison.compute(db, filter: filter, targets: targets, table: table) }
+            func change(_ cost: USD) -> String {
+                guard c.actual.nanos > 0 else { return "-" }
+                return percent(Double((cost - c.actual).nanos) / Double(c.actual.nanos))
+            }
+            if format == .json {
+                var out = "{\n  \"requests\": \(c.requests),\n  \"unpriced_requests\": \(c.unpricedRequests),\n  \"actual_cost_usd\": \(c.actual.exact),\n  \"targets\": ["
+                out += c.targets.map { t in
+                    "\n    {\"model\": \"\(t.model)\", \"cost_usd\": \(t.cost.exact), \"difference_usd\": \((t.cost - c.actual).exact), \"by_source\": {"
+                        + t.bySource.sorted { $0.key < $1.key }.map { "\"\(jsonEscape($0.key))\": \($0.value.exact)" }.joined(separator: ", ") + "}}"
+                }.joined(separator: ",")
+                emit(out + "\n  ]\n}\n")
+                return
+            }
+            var rows = [["(actual)", c.actual.display, "", ""]]
+            rows += c.targets.map { [$0.model, $0.cost.display, ($0.cost - c.actual).display, change($0.cost)] }
+            var out = "\(groupThousands(String(c.requests))) requests"
+            if c.unpricedRequests > 0 { out += " (\(c.unpricedRequests) of unpriced models: in the comparisons, not in the actual cost)" }
+            out += ", each priced on the other model with its own token counts, tier, batch, residency and speed.\n\n"
+            out += TableText.table(header: ["Model", "Cost", "Difference", "Change"], rows: rows)
+            let sources = c.actualBySource.keys.sorted()
+            if sources.count > 1 {
+                out += "\nBy model used:\n"
+                out += TableText.table(
+                    header: ["Used"] + ["actual"] + c.targets.map(\.model),
+                    rows: sources.map { s in [s, c.actualBySource[s]!.display] + c.targets.map { ($0.bySource[s] ?? .zero).display } })
+            }
+            emit(out)
+        }
+    }
+}
+
+struct ReconcileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Computed cost beside what Admin API cost reports billed, per day and model, and where the gap comes from.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var period: PeriodOptions
+
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        try Diagnostics.run {
+            let db = try database.open(mustExist: true)
+            let filter = try period.filter()
+            let r = try db.writer.read { db in try Reconciliation.compute(db, filter: filter, table: try PriceTable.effective(db)) }
+            if format == .json {
+                var out = "{\n  \"computed_usd\": \(r.computed.exact),\n  \"billed_usd\": \(r.billed.exact),\n  \"error\": \(r.error.map { String(format: "%.6f", $0) } ?? "null"),\n  \"rows\": ["
+                out += r.rows.map { row in
+                    "\n    {\"day\": \"\(row.day)\", \"model\": \"\(jsonEscape(row.model))\", \"computed_usd\": \(row.computed.exact), \"billed_usd\": \(row.billed.exact), \"difference_usd\": \(row.difference.exact), \"largest_gap_token_type\": "
+                        + (row.largestGap.map { "\"\($0.type)\"" } ?? "null") + "}"
+                }.joined(separator: ",")
+                emit(out + "\n  ]\n}\n")
+                return
+            }
+            guard !r.rows.isEmpty else {
+                emit("No day has both an Admin API cost report and usage: ingest cost report pages (and usage) first.\n")
+                return
+            }
+            let rows = r.rows.map { row -> [String] in
+                let gap = row.largestGap.map { $0.difference.nanos == 0 ? "-" : "\($0.type) \($0.difference.display)" } ?? "-"
+                return [row.day, row.model, row.computed.display, row.billed.display, row.difference.display, percent(row.share), gap]
+            }
+            var out = TableText.table(header: ["Day", "Model", "Computed", "Billed", "Difference", "%", "Largest gap"], rows: rows)
+            out += "\nOverall: computed \(r.computed.exact) USD, billed \(r.billed.exact) USD, error \(percent(r.error))"
+            out += (r.error ?? 1) < 0.01 ? " (under the 1% target)\n" : " (over the 1% target: see the largest gaps)\n"
+            emit(out)
+        }
+    }
+}
+
+func jsonEscape(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+}
+
+/// Aligned columns for the pricing commands' plain tables.
+enum TableText {
+    static func table(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - c.count) + c }
+                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+        }
+        return line(header) + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" + rows.map(line).joined()
+    }
+}

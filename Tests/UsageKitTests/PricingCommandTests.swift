@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import UsageKit
+
+/// Imported prices, re-pricing, estimates, comparison and reconciliation, each against hand computations
+/// (USD per million tokens).
+@Suite struct PriceImportTests {
+    func litellm(from date: String? = "2026-11-03") throws -> PriceImport {
+        try PriceImport.parse(
+            Data(contentsOf: URL(fileURLWithPath: fixture("pricing/litellm-prices.json"))), source: "litellm-prices.json",
+            effectiveFrom: date.flatMap { Timestamp.parse($0, defaultOffset: 0) })
+    }
+
+    @Test func liteLLMAnthropicEntriesAreReadExactly() throws {
+        let imported = try litellm()
+        #expect(imported.table.models.map(\.id).sorted() == ["claude-nova-7", "claude-sonnet-4-5"])
+        let nova = try #require(imported.table.lookup("claude-nova-7")).periods[0]
+        // 2e-06 USD per token = $2 per million = 2,000,000,000 femtodollars per token.
+        #expect(nova.standard == Rates(input: 2_000_000_000, cacheWrite5m: 2_500_000_000, cacheWrite1h: 4_000_000_000, cacheRead: 200_000_000, output: 10_000_000_000, webSearch: 10_000_000_000_000))
+        #expect(nova.batch?.input == 1_000_000_000 && nova.batch?.output == 5_000_000_000)
+        let sonnet = try #require(imported.table.lookup("claude-sonnet-4-5")).periods[0]
+        #expect(sonnet.standard.input == 3_300_000_000 && sonnet.longContext?.threshold == 200_000)
+        #expect(sonnet.longContext?.rates.output == 24_750_000_000 && sonnet.longContext?.rates.cacheRead == 660_000_000)
+        #expect(PriceImport.femtodollars(perToken: "1.65e-05") == 16_500_000_000)
+        #expect(PriceImport.femtodollars(perToken: "0.000003") == 3_000_000_000)
+    }
+
+    @Test func importsTakeOverFromTheirDate() throws {
+        let table = PriceTable.builtIn.merging([try litellm()])
+        var pricer = Pricer(table: table)
+        func cost(_ model: String, _ date: String, input: Int64 = 1_000_000, batch: Bool = false) -> USD? {
+            pricer.price(
+                UsageRecord(timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: model, serviceTier: batch ? "batch" : nil, tokens: TokenCounts(input: input)))
+                .cost
+        }
+        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-02T23:59:59Z", input: 100_000) == USD("0.3"))  // built-in before the date
+        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-03T00:00:00Z", input: 100_000) == USD("0.33"))  // imported from it
+        #expect(cost("claude-nova-7", "2026-11-02T12:00:00Z") == nil)  // unknown before
+        #expect(cost("claude-nova-7", "2026-11-04T12:00:00Z") == USD("2"))
+        #expect(cost("claude-nova-7", "2026-11-04T12:00:00Z", batch: true) == USD("1"))  // the file's own batch rate
+        // A later import wins over an earlier one from its own date.
+        let later = try PriceImport.parse(
+            Data(#"{"claude-nova-7":{"litellm_provider":"anthropic","input_cost_per_token":4e-06,"output_cost_per_token":2e-05}}"#.utf8),
+            source: "later", effectiveFrom: Timestamp.parse("2026-11-10", defaultOffset: 0))
+        var both = Pricer(table: PriceTable.builtIn.merging([try litellm(), later]))
+        let nova = { (date: String) in both.price(UsageRecord(timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: "claude-nova-7", tokens: TokenCounts(input: 1_000_000))).cost }
+        #expect(nova("2026-11-05") == USD("2") && nova("2026-11-10") == USD("4"))
+    }
+
+    @Test func exportReadsBackTheSame() throws {
+        let table = PriceTable.builtIn.merging([try litellm(from: nil)])
+        let again = try PriceTable(json: Data(table.exportJSON().utf8))
+        #expect(again.models.count == table.models.count)
+        for model in table.models { #expect(again.lookup(model.id) == model, "\(model.id)") }
+    }
+
+    @Test func repricingAppliesImportsToStoredRequests() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("messages")])
+        try database.writer.write { db in try litellm().store(db) }
+        let summary = try database.writer.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+        // claude-nova-7 (2026-11-04): 4,000 × 2 + 500 × 10 = 13,000 µ$. The Bedrock Sonnet 4.5 request of 2026-11-03
+        // (210,000 prompt tokens, long context): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 = 1,079,100 µ$, was 981,000.
+        #expect(summary.changed == 2 && summary.newlyPriced == 1)
+        #expect(summary.before == USD("1.5491176") && summary.after == USD("1.6602176"))
+        let report = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        #expect(report.totals.cost == USD("1.6602176") && report == raw && report.unpriced.isEmpty)
+    }
+}
+
+@Suite struct EstimateTests {
+    func estimate(
+        _ model: String, input: Int64 = 0, write5m: Int64 = 0, write1h: Int64 = 0, read: Int64 = 0, output: Int64 = 0,
+        images: [(width: Int, height: Int)] = [], batch: Bool = false, geo: String? = nil, speed: String? = nil, searches: Int64 = 0
+    ) -> Estimate {
+        Estimate.compute(
+            model: PriceTable.builtIn.lookup(model)!,
+            tokens: TokenCounts(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output),
+            images: images, batch: batch, geo: geo, speed: speed, webSearches: searches,
+            at: Timestamp.parse("2026-11-22", defaultOffset: 0)!)!
+    }
+
+    @Test func eachModifier() {
+        // Plain: 1,000 × 3 + 2,000 × 3.75 + 1,000 × 6 + 10,000 × 0.3 + 500 × 15 = 27,000 µ$.
+        #expect(estimate("claude-sonnet-4-5", input: 1000, write5m: 2000, write1h: 1000, read: 10_000, output: 500).total == USD("0.027"))
+        // Batch halves every token rate: 1,000 × 5 + 500 × 25 = 17,500 → 8,750 µ$.
+        #expect(estimate("claude-opus-4-6", input: 1000, output: 500, batch: true).total == USD("0.00875"))
+        // US residency on Opus 4.6: 17,500 × 1.1 = 19,250 µ$.
+        #expect(estimate("claude-opus-4-6", input: 1000, output: 500, geo: "us").total == USD("0.01925"))
+        // Fast mode on Opus 4.6: 1,000 × 30 + 500 × 150 = 105,000 µ$.
+        #expect(estimate("claude-opus-4-6", input: 1000, output: 500, speed: "fast").total == USD("0.105"))
+        // Long context: 250,000 × 6 + 1,000 × 22.5 = 1,522,500 µ$.
+        let long = estimate("claude-sonnet-4-5", input: 250_000, output: 1000)
+        #expect(long.total == USD("1.5225") && long.terms.longContext)
+        // Web search at $10 per 1,000, undiscounted by batch: 1,000 × 1 / 2 = 500 µ$ + 3 × $0.01.
+        #expect(estimate("claude-haiku-4-5", input: 1000, batch: true, searches: 3).total == USD("0.0305"))
+        // Everything stacked: (1,000 × 5 + 500 × 25) × 0.5 × 1.1 = 9,625 µ$ + 1 search.
+        #expect(estimate("claude-opus-4-6", input: 1000, output: 500, batch: true, geo: "us", searches: 1).total == USD("0.019625"))
+    }
+
+    @Test func imagesAreScaledThenCounted() {
+        // Small images: width × height / 750, rounded up. 200 × 200 = 40,000 / 750 = 53.3 → 54.
+        #expect(Estimate.imageTokens(width: 200, height: 200) == 54)
+        // 1000 × 1000 is under both limits: 1,333.3 → 1,334.
+        #expect(Estimate.imageTokens(width: 1000, height: 1000) == 1334)
+        // 3136 × 1568: the long edge halves to 1568 × 784 = 1,229,312 px, over 1.15 MP: scaled to about 1,150,000 px.
+        let big = Estimate.imageTokens(width: 3136, height: 1568)
+        #expect(big >= 1530 && big <= 1534)
+        // Images add to the input: 2 × 54 = 108 tokens at $3 = 324 µ$.
+        let e = estimate("claude-sonnet-4-5", images: [(200, 200), (200, 200)])
+        #expect(e.imageTokens == 108 && e.total == USD("0.000324"))
+    }
+}
+
+@Suite struct CompareAndReconcileTests {
+    @Test func compareRepricesTheSameUsageOnOtherModels() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("messages/response.json")])
+        // 10,000 input, 4,000 5m writes, 20,000 reads, 1,000 output, on Claude 3 Haiku: $0.00555.
+        let c = try database.writer.read { db in
+            try Comparison.compute(
+                db, filter: RequestFilter(), targets: [PriceTable.builtIn.lookup("claude-sonnet-4-5")!, PriceTable.builtIn.lookup("claude-haiku-4-5")!],
+                table: .builtIn)
+        }
+        #expect(c.actual == USD("0.00555"))
+        // Sonnet 4.5: 30,000 + 15,000 + 6,000 + 15,000 = 66,000 µ$. Haiku 4.5: 10,000 + 5,000 + 2,000 + 5,000 = 22,000 µ$.
+        #expect(c.targets.map(\.cost) == [USD("0.066")!, USD("0.022")!])
+        #expect(c.targets[0].bySource["claude-3-haiku"] == USD("0.066"))
+    }
+
+    @Test func reconciliationOfTheAdminFixturePair() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("admin")])
+        let r = try database.writer.read { db in try Reconciliation.compute(db, filter: RequestFilter(), table: .builtIn) }
+        #expect(r.computed == USD("27.84525") && r.billed == USD("27.85709625"))
+        // Only 2026-11-01 Sonnet 4.5 differs: billed 0.5% above the computed $2.36925.
+        let differing = r.rows.filter { $0.difference != .zero }
+        #expect(differing.map { "\($0.day) \($0.model)" } == ["2026-11-01 claude-sonnet-4-5"])
+        #expect(differing[0].difference == USD("-0.01184625"))
+        // Its largest gap is the output tokens: 97,500 × $15 = $1.4625 computed, $1.4698125 billed.
+        #expect(differing[0].largestGap?.type == "output_tokens" && differing[0].largestGap?.difference == USD("-0.0073125"))
+        #expect(r.rows.count == 6 && (r.error ?? 1) < 0.01)
+    }
+}
