@@ -569,6 +569,40 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(html.stdout.contains(">Budgets</h2>") && html.stdout.contains("BUDGET "), describe(html))
     }
 
+    @Test func pricingCommands() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingest([CLI.fixture("messages").path]).status == 0)
+        let db = ["--db", sandbox.database.path]
+        let list = try sandbox.run(arguments: ["pricing", "list"] + db)
+        #expect(list.status == 0 && list.stdout.contains("claude-opus-4-6") && list.stdout.contains("2026-03-13"), describe(list))
+        let show = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-6", "--at", "2026-02-01"] + db)
+        #expect(show.stdout.contains("prompts over 200,000 tokens") && show.stdout.contains("x1.1"), describe(show))
+        let unknown = try sandbox.run(arguments: ["pricing", "show", "claude-nova-7"] + db)
+        #expect(unknown.status == 0 && unknown.stdout.contains("usage pricing import"), describe(unknown))
+
+        let imported = try sandbox.run(arguments: ["pricing", "import", CLI.fixture("pricing/litellm-prices.json").path, "--from", "2026-11-03"] + db)
+        #expect(imported.status == 0 && imported.stdout.contains("imported 2 model prices"), describe(imported))
+        let reprice = try sandbox.run(arguments: ["reprice"] + db)
+        #expect(reprice.status == 0 && reprice.stdout.contains("1 newly priced") && reprice.stdout.contains("1.549117600 -> 1.660217600"), describe(reprice))
+        let report = try sandbox.report()
+        #expect(report.stdout.contains("\"cost_usd\": 1.660217600"), describe(report))
+        let export = try sandbox.run(arguments: ["pricing", "export"] + db)
+        #expect(export.stdout.contains("\"id\": \"claude-nova-7\"") && export.stdout.contains("\"from\": \"2026-11-03"), describe(export))
+
+        let estimate = try sandbox.run(arguments: [
+            "estimate", "--model", "claude-opus-4-6", "--input", "1000", "--output", "500", "--batch", "--geo", "us",
+            "--web-searches", "1", "--at", "2026-11-22",
+        ] + db)
+        #expect(estimate.status == 0 && estimate.stdout.contains("0.019625000"), describe(estimate))
+        let compare = try sandbox.run(arguments: ["compare", "--to", "claude-haiku-4-5,claude-sonnet-4-6"] + db)
+        #expect(compare.status == 0 && compare.stdout.contains("claude-haiku-4-5") && compare.stdout.contains("(actual)"), describe(compare))
+
+        let admin = try Sandbox()
+        #expect(try admin.ingest([CLI.fixture("admin").path]).status == 0)
+        let reconcile = try admin.run(arguments: ["reconcile", "--db", admin.database.path])
+        #expect(reconcile.status == 0 && reconcile.stdout.contains("under the 1% target") && reconcile.stdout.contains("output_tokens"), describe(reconcile))
+    }
+
     @Test func claudeCodeFindsItsDataDirectories() throws {
         let sandbox = try Sandbox()
         let config = sandbox.root.appendingPathComponent("claude-config", isDirectory: true)
