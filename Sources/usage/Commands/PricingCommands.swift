@@ -155,7 +155,8 @@ struct PricingImport: ParsableCommand {
             let db = try database.open(mustExist: false)
             try db.writer.write { db in try imported.store(db) }
             let when = effective.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "for all requests"
-            emit("imported \(imported.table.models.count) model prices from \(file), in force \(when): \(imported.table.models.map(\.id).joined(separator: ", "))\n")
+            let count = imported.table.models.count
+            emit("imported \(count) model \(count == 1 ? "price" : "prices") from \(file), in force \(when): \(imported.table.models.map(\.id).joined(separator: ", "))\n")
             Diagnostics.print("Run `usage reprice` to apply them to the requests already stored.")
         }
     }
