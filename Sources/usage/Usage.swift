@@ -45,7 +45,7 @@ struct PeriodOptions: ParsableArguments {
     @Option(help: ArgumentHelp("End, inclusive: a date (its whole day) or an ISO 8601 timestamp.", valueName: "date"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only the last N days, today included (UTC).", valueName: "n"))
+    @Option(help: ArgumentHelp("Only the last N days, today included (days of --tz where a command has it, else UTC).", valueName: "n"))
     var days: Int?
 
     func validate() throws {

@@ -134,3 +134,28 @@ import Testing
         #expect(throws: UsageError.self) { try BudgetConfig.parse(#"{"budgets":[{"period":"day","limit":-1}]}"#) }
     }
 }
+
+@Suite struct ReviewedEdgesTests {
+    @Test func budgetFilesRejectWhatTheyWouldOtherwiseIgnore() {
+        for text in [
+            "[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\nworkflow = \"plain\"\n",
+            "[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\nscope = { workflow = [\"a\", \"b\"] }\n",
+            "[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\nscope = \"workflow\"\n",
+            "warn-at = 50\n[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\n",
+            "warn_at = true\n[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\n",
+            "[[budgets]]\nname = \"x\"\nperiod = \"day 7\"\nlimit = 1\n",
+        ] {
+            #expect(throws: UsageError.self, "\(text)") { try BudgetConfig.parse(text) }
+        }
+    }
+
+    @Test func csvQuotesLineBreaksOfEveryKind() {
+        #expect(CSVRenderer.field("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVRenderer.field("plain") == "plain")
+    }
+
+    @Test func logTextCannotDriveTheTerminal() {
+        #expect(TableRenderer.printable("\u{1B}[31mred\nx") == "?[31mred?x")
+        #expect(escape("a\u{1B}b") == "a\u{FFFD}b")
+    }
+}

@@ -22,11 +22,11 @@ public struct Budget: Sendable, Equatable {
         public init?(_ text: String) {
             let words = text.lowercased().split(separator: " ").filter { $0 != "rolling" }
             switch words.first {
-            case "day", "daily": self = .day
-            case "week", "weekly": self = .week
-            case "month", "monthly": self = .month
+            case "day", "daily" where words.count == 1: self = .day
+            case "week", "weekly" where words.count == 1: self = .week
+            case "month", "monthly" where words.count == 1: self = .month
             default:
-                guard words.count == 2, let n = Int(words[0]), n > 0, words[1].hasPrefix("day") else { return nil }
+                guard words.count == 2, let n = Int(words[0]), n > 0, words[1] == "days" || words[1] == "day" else { return nil }
                 self = .rolling(days: n)
             }
         }
@@ -140,10 +140,16 @@ public struct BudgetConfig: Sendable, Equatable {
         }
         func percent(_ value: Any?, _ what: String, default fallback: Int) throws -> Int {
             guard let value else { return fallback }
+            if value is Bool { throw fail("\(what) must be a percentage, e.g. 80") }
             if let n = value as? Int, (1...1000).contains(n) { return n }
             if let d = value as? Double, d >= 1, d <= 1000 { return Int(d.rounded()) }
             throw fail("\(what) must be a percentage, e.g. 80")
         }
+        let topKeys: Set = ["time_zone", "warn_at", "anomaly_floor", "budgets", "budget"]
+        if let unknown = root.keys.sorted().first(where: { !topKeys.contains($0) }) {
+            throw fail("unknown setting '\(unknown)' (use \(topKeys.sorted().joined(separator: ", ")))")
+        }
+        if root["time_zone"] != nil && !(root["time_zone"] is String) { throw fail("time_zone must be a string") }
         let warnAt = try percent(root["warn_at"], "warn_at", default: 80)
         var config = BudgetConfig(budgets: [], timeZone: root["time_zone"] as? String)
         if let floor = root["anomaly_floor"] { config.anomalyFloor = try usd(floor, "anomaly_floor") }
@@ -156,10 +162,20 @@ public struct BudgetConfig: Sendable, Equatable {
             guard let periodText = entry["period"] as? String, let period = Budget.Period(periodText) else {
                 throw fail("budget '\(name)': period must be day, week, month or 'N days'")
             }
+            let entryKeys: Set = ["name", "period", "limit", "warn_at", "scope"]
+            if let unknown = entry.keys.sorted().first(where: { !entryKeys.contains($0) }) {
+                throw fail("budget '\(name)': unknown setting '\(unknown)' (use \(entryKeys.sorted().joined(separator: ", ")); a scope goes under scope)")
+            }
+            if entry["scope"] != nil && !(entry["scope"] is [String: Any]) {
+                throw fail("budget '\(name)': scope must be a table, e.g. scope = { workflow = \"code-review\" }")
+            }
             let scope = entry["scope"] as? [String: Any] ?? [:]
             let known: Set = ["model", "workflow", "project", "session", "api_key", "workspace"]
-            if let unknown = scope.keys.first(where: { !known.contains($0) }) {
+            if let unknown = scope.keys.sorted().first(where: { !known.contains($0) }) {
                 throw fail("budget '\(name)': unknown scope '\(unknown)' (use \(known.sorted().joined(separator: ", ")))")
+            }
+            if let bad = scope.keys.sorted().first(where: { !(scope[$0] is String) }) {
+                throw fail("budget '\(name)': scope \(bad) must be one string")
             }
             config.budgets.append(
                 Budget(
@@ -305,7 +321,7 @@ public struct BudgetCheck: Sendable, Equatable {
             let anyUsage = try Int64.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM requests WHERE ts >= ? AND ts < ?", arguments: [start, min(end, nowMs + 1)])!
             let lastWeek = try spend(nowMs - 7 * day, nowMs + 1).cost
-            let beforeToday = try spend(todayStart - 7 * day, todayStart).cost
+            let beforeToday = try spend(zone.startOfDay(today - 7), todayStart).cost
             let todaySpend = try spend(todayStart, nowMs + 1).cost
             var result = BudgetResult(
                 budget: budget, start: start, end: end, spent: spent.cost, forecast: nil, todaySpend: todaySpend,

@@ -63,10 +63,7 @@ public struct HTMLRenderer {
 
     // MARK: Pieces
 
-    private func period(_ r: UsageReport) -> String {
-        guard let first = r.first, let last = r.last else { return "no requests" }
-        return Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
-    }
+    private func period(_ r: UsageReport) -> String { periodText(r) ?? "no requests" }
 
     private func card(_ label: String, _ value: String) -> String {
         "<div class=\"card\"><div class=\"label\">\(escape(label))</div><div class=\"value\">\(escape(value))</div></div>\n"
@@ -207,7 +204,7 @@ public struct HTMLRenderer {
             .joined(separator: " ")
         svg += "</figcaption>\n</figure>\n"
         // The text alternative: the same figures as a table.
-        svg += "<details><summary>Daily cost as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
+        svg += "<details open><summary>Daily cost as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
         svg += series.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
         for day in days {
             svg += "<tr><th scope=\"row\">\(escape(day))</th>"
@@ -245,7 +242,7 @@ public struct HTMLRenderer {
         }
         svg += labels(days, left: left, step: step, y: height - 10)
         svg += "</svg>\n</figure>\n"
-        svg += "<details><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
+        svg += "<details open><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
         svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
         for day in days {
             svg += "<tr><th scope=\"row\">\(escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
@@ -296,14 +293,15 @@ public struct HTMLRenderer {
 public func escape<S: StringProtocol>(_ text: S) -> String {
     var out = ""
     out.reserveCapacity(text.count)
-    for c in text {
+    for c in text.unicodeScalars {
         switch c {
         case "&": out += "&amp;"
         case "<": out += "&lt;"
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&#39;"
-        default: out.append(c)
+        case _ where (c.value < 0x20 && c != "\n" && c != "\t") || c.value == 0x7F: out += "\u{FFFD}"
+        default: out.unicodeScalars.append(c)
         }
     }
     return out

@@ -4,8 +4,8 @@ public struct MarkdownRenderer {
 
     public func render(_ report: UsageReport) -> String {
         let t = report.totals
-        guard let first = report.first, let last = report.last else { return "# Usage\n\nNo requests in this period.\n" }
-        var out = "# Usage \(Timestamp.iso(first).prefix(10)) to \(Timestamp.iso(last).prefix(10))\n\n"
+        guard let period = periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
+        var out = "# Usage \(period)\n\n"
         out += "**\(groupThousands(String(t.requests))) requests**, **\(cell(cost(t)))**, cache hit rate \(percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
@@ -13,14 +13,14 @@ public struct MarkdownRenderer {
         if report.billed != nil { header.append("Billed") }
         out += "| " + header.map(cell).joined(separator: " | ") + " |\n"
         out += "|" + header.indices.map { $0 < report.dimensions.count ? " --- |" : " ---: |" }.joined() + "\n"
-        func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?) -> String {
-            var cells = keys.map(cell) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
+        func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
+            var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
                 .map { groupThousands(String($0)) } + [percent(t.cacheHitRate), cell(cost(t))]
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"
         }
         for row in report.rows { out += line(row.keys, row.totals, row.billed) }
-        out += line(["**Total**"] + Array(repeating: "", count: report.dimensions.count - 1), t, report.billed)
+        out += line(Array(repeating: "", count: report.dimensions.count), t, report.billed, total: true)
         let notes = reportNotes(report)
         if !notes.isEmpty { out += "\n" + notes.map { "- " + cell($0) }.joined(separator: "\n") + "\n" }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
@@ -36,11 +36,11 @@ public struct MarkdownRenderer {
     /// Text that cannot break the table or turn into markup: pipes, backslashes, markup characters escaped.
     private func cell(_ text: String) -> String {
         var out = ""
-        for c in text {
+        for c in text.unicodeScalars {
             switch c {
-            case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#": out += "\\" + String(c)
-            case "\n", "\r": out += " "
-            default: out.append(c)
+            case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#", "~", "&": out += "\\" + String(c)
+            case _ where c.value < 0x20 || c.value == 0x7F: out += " "
+            default: out.unicodeScalars.append(c)
             }
         }
         return out

@@ -116,3 +116,9 @@ func money(_ amount: USD) -> String {
     let fraction = String(v % 10_000)
     return sign + "$0." + String(repeating: "0", count: 4 - fraction.count) + fraction
 }
+
+/// The report's first and last days, in its time zone: `2026-11-01 to 2026-11-22`.
+func periodText(_ r: UsageReport) -> String? {
+    guard let first = r.first, let last = r.last else { return nil }
+    return r.zone.labels(forBucketStartingAt: first)[.day]! + " to " + r.zone.labels(forBucketStartingAt: last)[.day]!
+}

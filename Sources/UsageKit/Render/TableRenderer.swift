@@ -14,10 +14,8 @@ public struct TableRenderer: Renderer {
 
     public func render(_ report: UsageReport) -> String {
         let t = report.totals
-        guard let first = report.first, let last = report.last else {
-            return "No requests in this period.\n"
-        }
-        var out = "Usage " + Timestamp.iso(first).prefix(10) + " to " + Timestamp.iso(last).prefix(10)
+        guard let period = periodText(report) else { return "No requests in this period.\n" }
+        var out = "Usage " + period
         if report.dimensions.contains(where: \.isTime) && report.zone != .utc { out += " (days in \(report.zone.name))" }
         out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
         let names = report.dimensions.map(Self.title)
@@ -25,7 +23,7 @@ public struct TableRenderer: Renderer {
         let showBilled = report.billed != nil
         if showBilled { header.append("Billed") }
         var rows = report.rows.map { row in
-            row.keys + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
+            row.keys.map(Self.printable) + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
         }
         rows.append(["Total"] + Array(repeating: "", count: names.count - 1) + cells(t) + (showBilled ? [report.billed!.display] : []))
         out += fitted(header: header, rows: rows, keys: names.count)
@@ -35,6 +33,14 @@ public struct TableRenderer: Renderer {
         }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
+    }
+
+    static func isTimeColumn(_ title: String) -> Bool { ["Day", "Week", "Month"].contains(title) }
+
+    /// Text from a log, safe to print: control characters (escape sequences, line breaks) shown as `?`.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
     }
 
     static func title(_ d: ReportDimension) -> String {
@@ -58,11 +64,17 @@ public struct TableRenderer: Renderer {
                 header.remove(at: i)
                 for r in rows.indices { rows[r].remove(at: i) }
             }
-            let excess = tableWidth() - width
-            if excess > 0 {
-                let longest = rows.map { $0[0].count }.max() ?? 0
-                let keep = max(8, longest - excess)
-                for r in rows.indices where rows[r][0].count > keep { rows[r][0] = String(rows[r][0].prefix(keep - 1)) + "…" }
+            // Then long names are cut in the middle (their ends tell them apart); dates are never cut.
+            for k in 0..<keys where !Self.isTimeColumn(header[k]) {
+                let excess = tableWidth() - width
+                guard excess > 0 else { break }
+                let longest = rows.map { $0[k].count }.max() ?? 0
+                let keep = max(12, longest - excess)
+                for r in rows.indices where rows[r][k].count > keep {
+                    let text = rows[r][k]
+                    let head = (keep - 1) / 2
+                    rows[r][k] = String(text.prefix(head)) + "…" + String(text.suffix(keep - 1 - head))
+                }
             }
         }
         let table = Self.table(header: header, rows: rows, rightAligned: Set(keys..<header.count), totalsRow: true)
@@ -73,7 +85,7 @@ public struct TableRenderer: Renderer {
     private func colored(_ table: String) -> String {
         var lines = table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for i in lines.indices where !lines[i].isEmpty {
-            if i == 0 || lines[i].hasPrefix("Total") {
+            if i == 0 || (i == lines.count - 2 && lines[i].hasPrefix("Total")) || (i == lines.count - 1 && lines[i].hasPrefix("Total")) {
                 lines[i] = "\u{1B}[1m" + lines[i] + "\u{1B}[0m"
             } else if lines[i].allSatisfy({ $0 == "-" || $0 == " " }) {
                 lines[i] = "\u{1B}[2m" + lines[i] + "\u{1B}[0m"
