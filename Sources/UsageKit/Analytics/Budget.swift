@@ -21,10 +21,10 @@ public struct Budget: Sendable, Equatable {
         /// Reads `day`, `week`, `month`, `7 days` or `rolling 7 days`.
         public init?(_ text: String) {
             let words = text.lowercased().split(separator: " ").filter { $0 != "rolling" }
-            switch words.first {
-            case "day", "daily" where words.count == 1: self = .day
-            case "week", "weekly" where words.count == 1: self = .week
-            case "month", "monthly" where words.count == 1: self = .month
+            switch words.count == 1 ? words.first : nil {
+            case "day", "daily": self = .day
+            case "week", "weekly": self = .week
+            case "month", "monthly": self = .month
             default:
                 guard words.count == 2, let n = Int(words[0]), n > 0, words[1] == "days" || words[1] == "day" else { return nil }
                 self = .rolling(days: n)
