@@ -95,27 +95,17 @@ public struct Comparison: Sendable {
 
     public static func compute(_ db: Database, filter: RequestFilter, targets: [ModelPrice], table: PriceTable) throws -> Comparison {
         let (text, arguments) = try SQL(
-            """
-            SELECT ts, COALESCE(priced_as, model), service_tier, inference_geo, speed, context_window, aggregated,
-              input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-              web_search_requests, cost_nanos
-            FROM requests WHERE \(filter.sql)
-            """
+            "SELECT \(sql: StoredRequest.columns), COALESCE(priced_as, model), cost_nanos FROM requests WHERE \(filter.sql)"
         ).build(db)
         var comparison = Comparison(
             actual: .zero, actualBySource: [:], requests: 0, unpricedRequests: 0,
             targets: targets.map { Target(model: $0.id, cost: .zero, bySource: [:]) })
         let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
         while let r = try cursor.next() {
-            let source: String = r[1]
-            var record = UsageRecord(
-                timestamp: r[0], model: source, serviceTier: r[2], inferenceGeo: r[3], speed: r[4],
-                tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
-                webSearchRequests: r[12])
-            record.contextWindow = r[5]
-            record.aggregated = (r[6] as Int64) != 0
+            let record = StoredRequest.record(r, at: 0)
+            let source: String = r[13]
             comparison.requests += 1
-            if let cost = r[13] as Int64? {
+            if let cost = r[14] as Int64? {
                 comparison.actual = comparison.actual + USD(nanos: cost)
                 comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + USD(nanos: cost)
             } else {
@@ -182,20 +172,10 @@ public struct Reconciliation: Sendable {
             // The day's usage, split by token type with each request's own rates and modifiers.
             var computed: [String: [String: ExactAmount]] = [:]
             let requests = try GRDB.Row.fetchAll(
-                db,
-                sql: """
-                    SELECT ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens,
-                      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests
-                    FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL
-                    """,
+                db, sql: "SELECT \(StoredRequest.columns) FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL",
                 arguments: [day * 86_400_000, (day + 1) * 86_400_000])
             for r in requests {
-                var record = UsageRecord(
-                    timestamp: r[0], model: r[1], serviceTier: r[2], inferenceGeo: r[3], speed: r[4],
-                    tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
-                    webSearchRequests: r[12])
-                record.contextWindow = r[5]
-                record.aggregated = (r[6] as Int64) != 0
+                let record = StoredRequest.record(r, at: 0)
                 guard let model = table.lookup(record.model) else { continue }
                 let id = pricer.price(record).pricedAs ?? model.id
                 guard let terms = PricingTerms(record, model: model) else { continue }

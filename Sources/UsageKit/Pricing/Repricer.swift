@@ -25,22 +25,10 @@ public enum Repricer {
         var pricer = Pricer(table: table)
         var summary = RepriceSummary()
         let update = try db.makeStatement(sql: "UPDATE requests SET priced_as = ?, cost_nanos = ? WHERE id = ?")
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT id, ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens,
-                  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests,
-                  priced_as, cost_nanos
-                FROM requests
-                """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, \(StoredRequest.columns), priced_as, cost_nanos FROM requests")
         var changes: [(Int64, String?, Int64?)] = []
         while let r = try rows.next() {
-            var record = UsageRecord(
-                timestamp: r[1], model: r[2], serviceTier: r[3], inferenceGeo: r[4], speed: r[5],
-                tokens: TokenCounts(input: r[8], cacheWrite5m: r[9], cacheWrite1h: r[10], cacheRead: r[11], output: r[12]),
-                webSearchRequests: r[13])
-            record.contextWindow = r[6]
-            record.aggregated = (r[7] as Int64) != 0
+            let record = StoredRequest.record(r, at: 1)
             let oldPricedAs: String? = r[14]
             let oldCost: Int64? = r[15]
             let price = pricer.price(record)

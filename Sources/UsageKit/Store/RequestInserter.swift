@@ -277,3 +277,23 @@ final class RequestInserter {
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }
+
+/// Reading stored requests back as records, for the analyses that price them again.
+enum StoredRequest {
+    /// The `requests` columns `record(_:at:)` reads, in order.
+    static let columns = """
+        ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, cache_write_5m_tokens, \
+        cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests
+        """
+
+    /// The record in `row` from column `i` on (the 13 `columns`).
+    static func record(_ r: Row, at i: Int) -> UsageRecord {
+        var record = UsageRecord(
+            timestamp: r[i], model: r[i + 1], serviceTier: r[i + 2], inferenceGeo: r[i + 3], speed: r[i + 4],
+            tokens: TokenCounts(input: r[i + 7], cacheWrite5m: r[i + 8], cacheWrite1h: r[i + 9], cacheRead: r[i + 10], output: r[i + 11]),
+            webSearchRequests: r[i + 12])
+        record.contextWindow = r[i + 5]
+        record.aggregated = (r[i + 6] as Int64) != 0
+        return record
+    }
+}
