@@ -12,10 +12,17 @@ struct MessagesParser {
         // Where the stream in progress began: while a line is handled, the reader's position is that line's start.
         var openStream: (offset: Int64, lines: Int)?
         try JSONLines().forEach(reader, sink: sink) { tape, line in
-            let type = StreamAssembler.eventType(tape, tape.root)
-            if type == "message_start" { openStream = (reader.consumed, reader.consumedLines) }
-            try handle(tape, tape.root, line: line, extractor: extractor, assembler: assembler, sink: sink)
-            if !assembler.isOpen { openStream = nil }
+            if let type = StreamAssembler.eventType(tape, tape.root) {
+                if type == "message_start" { openStream = (reader.consumed, reader.consumedLines) }
+                try assembler.feed(tape, tape.root, type: type, line: line)
+                if !assembler.isOpen { openStream = nil }
+                return
+            }
+            switch extractor.extract(tape, tape.root, line: line) {
+            case .record(let record): try sink.accept(record)
+            case .invalid(let reason): sink.reject(line: line, reason: reason)
+            case .noUsage: sink.ignore(line: line)
+            }
         }
         try assembler.finish()
         // A stream still open at the end is counted with what it used so far, and read again from its start next

@@ -102,22 +102,24 @@ final class FileStore {
     func write(_ batch: RecordBatch, summary: inout IngestSummary) throws {
         inserter.format = batch.format.rawValue
         try batch.text.withUnsafeBufferPointer { text in
-            for index in batch.items.indices {
+            try batch.items.withUnsafeBufferPointer { items in
+              for index in items.indices {
                 switch try inserter.store(batch, index, text: text.baseAddress!) {
                 case .inserted:
                     summary.newRequests += 1
-                    if batch.items[index].entry.cost == nil { summary.unpricedRequests += 1 }
-                    if batch.items[index].timestampFromFile { summary.undatedRequests += 1 }
-                    rollup.add(batch.items[index].entry)
+                    if items[index].entry.cost == nil { summary.unpricedRequests += 1 }
+                    if items[index].timestampFromFile { summary.undatedRequests += 1 }
+                    rollup.add(items[index].entry)
                 case .duplicate:
                     summary.duplicates += 1
                 case .upgraded(let previous):
                     summary.duplicates += 1
                     rollup.add(previous, sign: -1)
-                    var entry = batch.items[index].entry
+                    var entry = items[index].entry
                     entry.timestamp = previous.timestamp
                     rollup.add(entry)
                 }
+              }
             }
         }
         for fact in batch.facts { try note(fact, summary: &summary) }

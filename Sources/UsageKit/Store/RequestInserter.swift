@@ -120,8 +120,11 @@ final class RequestInserter {
     private let update: Statement
     private let lookup: Statement
     private let fileID: Int64
-    /// The source format stored with the requests.
-    var format: String
+    /// The source format stored with the requests; bound once per statement, not per request.
+    var format: String {
+        didSet { if format != oldValue { formatBound = false } }
+    }
+    private var formatBound = false
 
     /// Columns in binding order; the INSERT and the UPDATE share the parameter numbers.
     static let columns = [
@@ -231,12 +234,16 @@ final class RequestInserter {
         bind(20, .project)
         bind(21, .requestID)
         bind(22, .dedupeKey)
-        format.withUTF8 {
-            _ = sqlite3_bind_text(
-                s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
-                Self.transient)
+        if !formatBound || s != insert.sqliteStatement {
+            // Bindings outlive sqlite3_reset: the file's format and id stay bound from one request to the next.
+            format.withUTF8 {
+                _ = sqlite3_bind_text(
+                    s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
+                    Self.transient)
+            }
+            bind(25, fileID)
+            if s == insert.sqliteStatement { formatBound = true }
         }
-        bind(25, fileID)
         bind(28, .customID)
         bind(29, .gitBranch)
         bind(30, .workspaceID)
