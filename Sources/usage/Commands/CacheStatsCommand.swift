@@ -45,7 +45,7 @@ struct CacheStatsCommand: ParsableCommand {
             filter.workflow = workflow
             filter.session = session
             filter.project = project
-            let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter) }
+            let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db)) }
             emit(format.renderer.render(stats, top: top))
         }
     }
@@ -73,7 +73,9 @@ struct SessionsCommand: ParsableCommand {
         try Diagnostics.run {
             let db = try database.open(mustExist: true)
             let filter = try period.filter()
-            let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter, waste: false) }
+            let stats = try db.writer.read { db in
+                try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), waste: false)
+            }
             var sessions = stats.bySession.filter { $0.key != "(none)" }
             if let limit { sessions = Array(sessions.prefix(limit)) }
             emit(format.renderer.render(sessions: sessions))

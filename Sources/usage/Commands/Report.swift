@@ -84,7 +84,7 @@ struct Report: ParsableCommand {
             filter.workflow = workflow
             filter.session = session
             filter.project = project
-            let version = PriceTable.builtIn.version
+            let version = try db.writer.read { db in try PriceTable.effective(db) }.version
             let budgetCheck = try checkBudgets(db)
             if html || format == .html {
                 var dashboard = try db.writer.read { db in
