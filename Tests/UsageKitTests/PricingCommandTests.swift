@@ -131,6 +131,39 @@ import Testing
         #expect(c.targets[0].bySource["claude-3-haiku"] == USD("0.066"))
     }
 
+    @Test func compareLeavesOutWhatItCannotPriceOnBothSides() throws {
+        let scratch = try ScratchDirectory()
+        func line(_ id: String, _ date: String, _ model: String) -> String {
+            #"{"timestamp":"\#(date)","response":{"id":"\#(id)","type":"message","model":"\#(model)","usage":{"input_tokens":1000000,"output_tokens":0}}}"#
+        }
+        let path = try scratch.write(
+            "responses.jsonl",
+            [line("msg_a", "2026-11-02T10:00:00Z", "claude-3-haiku-20240307"), line("msg_b", "2026-11-05T10:00:00Z", "claude-3-haiku-20240307"),
+             line("msg_c", "2026-11-05T11:00:00Z", "claude-unknown-9")].joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        // claude-nova-7 is priced only from 2026-11-03 on: the 2026-11-02 request cannot be compared with it.
+        let table = PriceTable.builtIn.merging([try PriceImportTests().litellm()])
+        let c = try database.writer.read { db in
+            try Comparison.compute(db, filter: RequestFilter(), targets: [table.lookup("claude-haiku-4-5")!, table.lookup("claude-nova-7")!], table: table)
+        }
+        // Two priced requests of 1M input at $0.25; the unknown model's request is in neither side.
+        #expect(c.requests == 3 && c.unpricedRequests == 1 && c.actual == USD("0.5"))
+        #expect(c.targets[0].cost == USD("2") && c.targets[0].actualCompared == USD("0.5") && c.targets[0].unavailable == 0)
+        #expect(c.targets[1].cost == USD("2") && c.targets[1].actualCompared == USD("0.25") && c.targets[1].unavailable == 1)
+    }
+
+    @Test func priceTextIsReadExactlyOrRefused() {
+        #expect(PriceImport.femtodollars(perToken: "9.5e-06") == 9_500_000_000)
+        #expect(PriceImport.femtodollars(perToken: "3E-7") == 300_000_000)
+        #expect(PriceImport.femtodollars(perToken: "0") == 0)
+        #expect(PriceImport.femtodollars(perToken: "-1e-06") == nil)
+        #expect(PriceImport.femtodollars(perToken: "1e30") == nil)
+        #expect(PriceImport.femtodollars(perToken: "1.2.3") == nil)
+        // Past the femtodollar, half to even.
+        #expect(PriceImport.femtodollars(perToken: "2.5e-15") == 2 && PriceImport.femtodollars(perToken: "3.5e-15") == 4)
+    }
+
     @Test func reconciliationOfTheAdminFixturePair() throws {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("admin")])

@@ -37,13 +37,23 @@ public struct PriceImport: Sendable {
     /// LiteLLM's per-token costs (floats such as `3e-06`), read exactly from their text as rates per token.
     static func liteLLM(_ tape: JSONTape, source: String) throws -> PriceTable {
         var models: [ModelPrice] = []
-        for (key, entry) in tape.members(tape.root) where tape.kind(entry) == .object {
+        var firstParty: Set<String> = []
+        // Anthropic's own entries first; a cloud's entry (Bedrock, Vertex) only for a model with none.
+        let entries = tape.members(tape.root).filter { tape.kind($0.value) == .object && $0.key.contains("claude") && !$0.key.contains("/") }
+            .sorted { a, b in
+                let pa = tape.member(a.value, "litellm_provider").flatMap(tape.string) == "anthropic"
+                let pb = tape.member(b.value, "litellm_provider").flatMap(tape.string) == "anthropic"
+                return pa && !pb
+            }
+        for (key, entry) in entries {
             let provider = tape.member(entry, "litellm_provider").flatMap(tape.string) ?? ""
-            guard provider == "anthropic" || key.contains("claude") else { continue }
+            let id = ModelID.normalize(key)
+            if models.contains(where: { $0.id == id }) { continue }
+            if provider != "anthropic" && firstParty.contains(id) { continue }
             func rate(_ name: StaticString) throws -> Int64? {
                 guard let value = tape.member(entry, name), !tape.isNull(value) else { return nil }
                 guard tape.kind(value) == .number, let femto = femtodollars(perToken: tape.rawText(value)) else {
-                    throw UsageError.invalidArgument("\(source): \(key).\(name) is not a cost per token")
+                    throw UsageError.invalidArgument("\(source): \(key).\(name) is not a non-negative cost per token")
                 }
                 return femto
             }
@@ -70,32 +80,55 @@ public struct PriceImport: Sendable {
                     input: batchInput, cacheWrite5m: write5m / 2, cacheWrite1h: write1h / 2, cacheRead: read / 2,
                     output: batchOutput, webSearch: standard.webSearch)
             }
-            let id = ModelID.normalize(key)
+            if provider == "anthropic" { firstParty.insert(id) }
             models.append(ModelPrice(id: id, name: key, aliases: [key], periods: [period], usResidency: nil, minCacheableTokens: nil))
         }
         return PriceTable(version: "litellm", models: models)
     }
 
-    /// `3e-06` dollars per token is 3,000,000,000 femtodollars per token; nil when not a plain decimal number.
+    /// `3e-06` dollars per token is 3,000,000,000 femtodollars per token; nil when not a non-negative decimal
+    /// number. Read from the number's text in 128-bit integers, rounded half to even past the femtodollar.
     static func femtodollars(perToken text: String) -> Int64? {
-        var mantissa = text.lowercased()
+        var mantissa = Substring(text.lowercased())
         var exponent = 0
         if let e = mantissa.firstIndex(of: "e") {
-            guard let x = Int(mantissa[mantissa.index(after: e)...]) else { return nil }
+            guard let x = Int(mantissa[mantissa.index(after: e)...]), abs(x) < 40 else { return nil }
             exponent = x
-            mantissa = String(mantissa[..<e])
+            mantissa = mantissa[..<e]
         }
-        // Move the decimal point: value × 10^15 femtodollars, rounded half to even past the femtodollar.
-        let shift = 15 + exponent
-        guard let digits = Decimal9.parse(mantissa, scale: 18), shift >= -18, shift <= 18 else { return nil }
-        var value = Int128(digits)
-        if shift >= 18 {
-            for _ in 0..<(shift - 18) { value *= 10 }
-            return Int64(exactly: value)
+        if mantissa.hasPrefix("+") { mantissa = mantissa.dropFirst() }
+        guard !mantissa.hasPrefix("-") else { return nil }
+        var digits: Int128 = 0
+        var decimals = 0
+        var seenDot = false
+        var any = false
+        for c in mantissa.utf8 {
+            if c == UInt8(ascii: ".") {
+                guard !seenDot else { return nil }
+                seenDot = true
+                continue
+            }
+            guard c >= 48 && c <= 57 else { return nil }
+            any = true
+            guard digits < Int128(1) << 100 else { return nil }
+            digits = digits * 10 + Int128(c - 48)
+            if seenDot { decimals += 1 }
         }
-        var divisor: Int128 = 1
-        for _ in 0..<(18 - shift) { divisor *= 10 }
-        return Int64(exactly: Pricer.roundHalfEven(value, divisor))
+        guard any else { return nil }
+        // value = digits × 10^(exponent − decimals) dollars = digits × 10^(15 + exponent − decimals) femtodollars.
+        let shift = 15 + exponent - decimals
+        var value = digits
+        if shift >= 0 {
+            for _ in 0..<shift {
+                guard value < Int128(1) << 100 else { return nil }
+                value *= 10
+            }
+        } else {
+            var divisor: Int128 = 1
+            for _ in 0..<min(-shift, 36) { divisor *= 10 }
+            value = Pricer.roundHalfEven(value, divisor)
+        }
+        return Int64(exactly: value)
     }
 }
 
@@ -106,14 +139,30 @@ extension PriceTable {
         var models = self.models
         for imported in imports {
             for model in imported.table.models {
-                let from = imported.effectiveFrom
+                // Without a date of its own, an import whose periods are all dated starts at the first of them.
+                let dated = model.periods.allSatisfy { $0.from != nil }
+                let from = imported.effectiveFrom ?? (dated ? model.periods.compactMap(\.from).min() : nil)
                 var periods = model.periods
                 if let from {
                     // The import's own dated periods keep their dates past its effective date.
                     periods = periods.map { var p = $0; p.from = max(p.from ?? Int64.min, from); return p }
                 }
+                // One period per date: the last stated wins.
+                var byDate: [Int64: PricePeriod] = [:]
+                for p in periods { byDate[p.from ?? Int64.min] = p }
+                periods = byDate.sorted { $0.key < $1.key }.map(\.value)
                 if let i = models.firstIndex(where: { $0.id == model.id }) {
                     var merged = models[i]
+                    // What the price list does not state (fast rates, a long-context tier) carries over from the
+                    // built-in period in force when the import starts.
+                    if let inForce = merged.period(at: from ?? Int64.min) ?? merged.periods.first {
+                        periods = periods.map { p in
+                            var p = p
+                            if p.fast == nil { p.fast = inForce.fast }
+                            if p.longContext == nil { p.longContext = inForce.longContext }
+                            return p
+                        }
+                    }
                     merged.periods = merged.periods.filter { from != nil && ($0.from ?? Int64.min) < from! } + periods
                     if merged.periods.isEmpty { merged.periods = periods }
                     merged.periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
@@ -199,6 +248,8 @@ extension PriceTable {
 extension PriceImport {
     /// Stores the import (in the tool's own format, so an export reads the same).
     public func store(_ db: Database) throws {
+        // Only what reads back is stored: a price the table would refuse must not make the database unusable.
+        _ = try PriceTable(json: Data(table.exportJSON().utf8))
         try db.execute(
             sql: "INSERT INTO price_imports (effective_from, source, imported_at, document) VALUES (?, ?, ?, ?)",
             arguments: [effectiveFrom, source, Int64(Date().timeIntervalSince1970 * 1000), table.exportJSON()])

@@ -82,6 +82,10 @@ public struct Comparison: Sendable {
         public var cost: USD
         /// Per model actually used: what its requests would have cost on the target.
         public var bySource: [String: USD]
+        /// Requests the target has no price for at their date (left out of both sides).
+        public var unavailable: Int64 = 0
+        /// The actual cost of the requests the target could price: what `cost` compares with.
+        public var actualCompared: USD = .zero
     }
 
     /// What the priced requests cost.
@@ -89,7 +93,7 @@ public struct Comparison: Sendable {
     /// Per model actually used.
     public var actualBySource: [String: USD]
     public var requests: Int64
-    /// Requests of unpriced models: in the targets' costs (their tokens are known), not in `actual`.
+    /// Requests of unpriced models: left out of every figure, since their actual cost is unknown.
     public var unpricedRequests: Int64
     public var targets: [Target]
 
@@ -105,15 +109,20 @@ public struct Comparison: Sendable {
             let record = StoredRequest.record(r, at: 0)
             let source: String = r[13]
             comparison.requests += 1
-            if let cost = r[14] as Int64? {
-                comparison.actual = comparison.actual + USD(nanos: cost)
-                comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + USD(nanos: cost)
-            } else {
+            guard let actualNanos = r[14] as Int64? else {
                 comparison.unpricedRequests += 1
+                continue
             }
+            let actual = USD(nanos: actualNanos)
+            comparison.actual = comparison.actual + actual
+            comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + actual
             for (i, target) in targets.enumerated() {
-                let cost = Pricer.price(record, model: target).cost ?? .zero
+                guard let cost = Pricer.price(record, model: target).cost else {
+                    comparison.targets[i].unavailable += 1
+                    continue
+                }
                 comparison.targets[i].cost = comparison.targets[i].cost + cost
+                comparison.targets[i].actualCompared = comparison.targets[i].actualCompared + actual
                 comparison.targets[i].bySource[source, default: .zero] = comparison.targets[i].bySource[source, default: .zero] + cost
             }
         }
@@ -126,6 +135,8 @@ public struct Reconciliation: Sendable {
     public struct Row: Sendable {
         public var day: String
         public var model: String
+        /// What the computed cost comes from: `usage report rows` (Admin API, preferred) or `request logs`.
+        public var basis: String
         public var computed: USD
         public var billed: USD
         public var difference: USD { computed - billed }
@@ -133,9 +144,10 @@ public struct Reconciliation: Sendable {
         /// Per token type (`uncached_input_tokens`, ... , `web_search`): computed and billed.
         public var byType: [String: (computed: USD, billed: USD)]
 
-        /// The token type whose difference is largest.
+        /// The token type whose difference is largest; nil when nothing differs.
         public var largestGap: (type: String, difference: USD)? {
-            byType.map { ($0.key, $0.value.computed - $0.value.billed) }.max { abs($0.1.nanos) < abs($1.1.nanos) }
+            byType.map { ($0.key, $0.value.computed - $0.value.billed) }.filter { $0.1.nanos != 0 }
+                .max { (abs($0.1.nanos), $1.0) < (abs($1.1.nanos), $0.0) }
         }
     }
 
@@ -170,7 +182,10 @@ public struct Reconciliation: Sendable {
         var pricer = Pricer(table: table)
         for (day, models) in billed.sorted(by: { $0.key < $1.key }) {
             // The day's usage, split by token type with each request's own rates and modifiers.
+            // Admin API usage rows and request logs of the same day can cover the same traffic: where a model has
+            // usage rows, they alone are compared (they are what the cost report bills).
             var computed: [String: [String: ExactAmount]] = [:]
+            var fromLogs: [String: [String: ExactAmount]] = [:]
             let requests = try GRDB.Row.fetchAll(
                 db, sql: "SELECT \(StoredRequest.columns) FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL",
                 arguments: [day * 86_400_000, (day + 1) * 86_400_000])
@@ -183,22 +198,27 @@ public struct Reconciliation: Sendable {
                 let rates = terms.rates
                 let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
                 let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
-                for k in tokenTypes.indices {
-                    let (type, count, rate) = (tokenTypes[k], counts[k], perToken[k])
-                    computed[id, default: [:]][type, default: .zero] = computed[id, default: [:]][type, default: .zero] + terms.amount(count, at: rate)
-                }
                 let search = ExactAmount(units: Int128(record.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
-                computed["(web search)", default: [:]]["web_search", default: .zero] = computed["(web search)", default: [:]]["web_search", default: .zero] + search
+                func add(_ into: inout [String: [String: ExactAmount]]) {
+                    for k in tokenTypes.indices {
+                        into[id, default: [:]][tokenTypes[k], default: .zero] =
+                            into[id, default: [:]][tokenTypes[k], default: .zero] + terms.amount(counts[k], at: perToken[k])
+                    }
+                    into["(web search)", default: [:]]["web_search", default: .zero] =
+                        into["(web search)", default: [:]]["web_search", default: .zero] + search
+                }
+                if record.aggregated { add(&computed) } else { add(&fromLogs) }
             }
             for (model, types) in models.sorted(by: { $0.key < $1.key }) {
-                guard let usage = computed[model] else { continue }
+                let basis = computed[model] != nil ? "usage report rows" : "request logs"
+                guard let usage = computed[model] ?? fromLogs[model] else { continue }
                 var byType: [String: (computed: USD, billed: USD)] = [:]
                 for type in Set(types.keys).union(usage.keys) {
                     byType[type] = ((usage[type] ?? .zero).usd, types[type] ?? .zero)
                 }
                 rows.append(
                     Row(
-                        day: Timestamp.dayString(days: Int(day)), model: model,
+                        day: Timestamp.dayString(days: Int(day)), model: model, basis: basis,
                         computed: byType.values.reduce(.zero) { $0 + $1.computed }, billed: byType.values.reduce(.zero) { $0 + $1.billed },
                         byType: byType))
             }

@@ -94,8 +94,9 @@ enum Decimal9 {
                 fractionDigits += 1
             } else {
                 let (m, o) = whole.multipliedReportingOverflow(by: 10)
-                guard !o else { return nil }
-                whole = m + Int64(c - 48)
+                let (sum, o2) = m.addingReportingOverflow(Int64(c - 48))
+                guard !o, !o2 else { return nil }
+                whole = sum
             }
         }
         guard digits > 0 else { return nil }
@@ -103,9 +104,11 @@ enum Decimal9 {
         for _ in 0..<scale { scaleFactor *= 10 }
         var fractionScale: Int64 = 1
         for _ in 0..<(scale - fractionDigits) { fractionScale *= 10 }
+        // Checked all the way: a value past the scale's range is refused, never wrapped or trapped.
         let (w, o) = whole.multipliedReportingOverflow(by: scaleFactor)
-        guard !o else { return nil }
-        let value = w + fraction * fractionScale
+        let (f, o2) = fraction.multipliedReportingOverflow(by: fractionScale)
+        let (value, o3) = w.addingReportingOverflow(f)
+        guard !o, !o2, !o3 else { return nil }
         return negative ? -value : value
     }
 }

@@ -307,25 +307,29 @@ struct CompareCommand: ParsableCommand {
             }
             let filter = try period.filter()
             let c = try db.writer.read { db in try Comparison.compute(db, filter: filter, targets: targets, table: table) }
-            func change(_ cost: USD) -> String {
-                guard c.actual.nanos > 0 else { return "-" }
-                return percent(Double((cost - c.actual).nanos) / Double(c.actual.nanos))
+            func change(_ t: Comparison.Target) -> String {
+                guard t.actualCompared.nanos > 0 else { return "-" }
+                return percent(Double((t.cost - t.actualCompared).nanos) / Double(t.actualCompared.nanos))
             }
             if format == .json {
                 var out = "{\n  \"requests\": \(c.requests),\n  \"unpriced_requests\": \(c.unpricedRequests),\n  \"actual_cost_usd\": \(c.actual.exact),\n  \"targets\": ["
                 out += c.targets.map { t in
-                    "\n    {\"model\": \"\(t.model)\", \"cost_usd\": \(t.cost.exact), \"difference_usd\": \((t.cost - c.actual).exact), \"by_source\": {"
+                    "\n    {\"model\": \"\(t.model)\", \"cost_usd\": \(t.cost.exact), \"actual_compared_usd\": \(t.actualCompared.exact), \"difference_usd\": \((t.cost - t.actualCompared).exact), \"unavailable_requests\": \(t.unavailable), \"by_source\": {"
                         + t.bySource.sorted { $0.key < $1.key }.map { "\"\(jsonEscape($0.key))\": \($0.value.exact)" }.joined(separator: ", ") + "}}"
                 }.joined(separator: ",")
                 emit(out + "\n  ]\n}\n")
                 return
             }
             var rows = [["(actual)", c.actual.display, "", ""]]
-            rows += c.targets.map { [$0.model, $0.cost.display, ($0.cost - c.actual).display, change($0.cost)] }
-            var out = "\(groupThousands(String(c.requests))) requests"
-            if c.unpricedRequests > 0 { out += " (\(c.unpricedRequests) of unpriced models: in the comparisons, not in the actual cost)" }
-            out += ", each priced on the other model with its own token counts, tier, batch, residency and speed.\n\n"
-            out += TableText.table(header: ["Model", "Cost", "Difference", "Change"], rows: rows)
+            rows += c.targets.map { [$0.model, $0.cost.display, ($0.cost - $0.actualCompared).display, change($0)] }
+            var out = "\(groupThousands(String(c.requests))) requests, each priced on the other model with its own token counts, tier, batch, residency and speed.\n"
+            if c.unpricedRequests > 0 {
+                out += "Left out: \(groupThousands(String(c.unpricedRequests))) requests of unpriced models (their actual cost is unknown); add their prices with `usage pricing import`.\n"
+            }
+            for t in c.targets where t.unavailable > 0 {
+                out += "Left out for \(t.model): \(groupThousands(String(t.unavailable))) requests dated before it had a price; its difference compares the rest (actual \(t.actualCompared.display)).\n"
+            }
+            out += "\n" + TableText.table(header: ["Model", "Cost", "Difference", "Change"], rows: rows)
             let sources = c.actualBySource.keys.sorted()
             if sources.count > 1 {
                 out += "\nBy model used:\n"
@@ -356,7 +360,7 @@ struct ReconcileCommand: ParsableCommand {
             if format == .json {
                 var out = "{\n  \"computed_usd\": \(r.computed.exact),\n  \"billed_usd\": \(r.billed.exact),\n  \"error\": \(r.error.map { String(format: "%.6f", $0) } ?? "null"),\n  \"rows\": ["
                 out += r.rows.map { row in
-                    "\n    {\"day\": \"\(row.day)\", \"model\": \"\(jsonEscape(row.model))\", \"computed_usd\": \(row.computed.exact), \"billed_usd\": \(row.billed.exact), \"difference_usd\": \(row.difference.exact), \"largest_gap_token_type\": "
+                    "\n    {\"day\": \"\(row.day)\", \"model\": \"\(jsonEscape(row.model))\", \"computed_usd\": \(row.computed.exact), \"billed_usd\": \(row.billed.exact), \"difference_usd\": \(row.difference.exact), \"basis\": \"\(row.basis)\", \"largest_gap_token_type\": "
                         + (row.largestGap.map { "\"\($0.type)\"" } ?? "null") + "}"
                 }.joined(separator: ",")
                 emit(out + "\n  ]\n}\n")
@@ -368,9 +372,9 @@ struct ReconcileCommand: ParsableCommand {
             }
             let rows = r.rows.map { row -> [String] in
                 let gap = row.largestGap.map { $0.difference.nanos == 0 ? "-" : "\($0.type) \($0.difference.display)" } ?? "-"
-                return [row.day, row.model, row.computed.display, row.billed.display, row.difference.display, percent(row.share), gap]
+                return [row.day, row.model, row.computed.display, row.billed.display, row.difference.display, percent(row.share), gap, row.basis]
             }
-            var out = TableText.table(header: ["Day", "Model", "Computed", "Billed", "Difference", "%", "Largest gap"], rows: rows)
+            var out = TableText.table(header: ["Day", "Model", "Computed", "Billed", "Difference", "%", "Largest gap", "Computed from"], rows: rows)
             out += "\nOverall: computed \(r.computed.exact) USD, billed \(r.billed.exact) USD, error \(percent(r.error))"
             out += (r.error ?? 1) < 0.01 ? " (under the 1% target)\n" : " (over the 1% target: see the largest gaps)\n"
             emit(out)
