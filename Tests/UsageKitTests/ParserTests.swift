@@ -106,6 +106,23 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(parsed == Timestamp.parse("2026-07-01T10:00:00Z", defaultOffset: 0))
     }
 
+    @Test func localDaysStartAtTheirFirstInstant() throws {
+        func start(_ zone: String, _ day: String) -> Int64 {
+            TimeZoneRule(identifier: zone)!.startOfDay(Int(Timestamp.parse(day, defaultOffset: 0)! / 86_400_000))
+        }
+        func utc(_ text: String) -> Int64 { Timestamp.parse(text, defaultOffset: 0)! }
+        #expect(start("Europe/Paris", "2026-03-29") == utc("2026-03-28T23:00:00Z"))  // changes at 02:00, not midnight
+        #expect(start("Europe/Paris", "2026-03-30") == utc("2026-03-29T22:00:00Z"))
+        // Santiago skips 2026-09-06 00:00 (UTC-4 to UTC-3): that day starts at 01:00, 04:00 UTC.
+        #expect(start("America/Santiago", "2026-09-06") == utc("2026-09-06T04:00:00Z"))
+        #expect(start("America/Santiago", "2026-09-07") == utc("2026-09-07T03:00:00Z"))
+        // Santiago repeats 2026-04-04 23:00 (UTC-3 to UTC-4): 2026-04-05 starts once, at 04:00 UTC.
+        #expect(start("America/Santiago", "2026-04-05") == utc("2026-04-05T04:00:00Z"))
+        // Havana skips 2026-03-08 00:00 (UTC-5 to UTC-4) and repeats 2026-11-01 00:00: the first midnight counts.
+        #expect(start("America/Havana", "2026-03-08") == utc("2026-03-08T05:00:00Z"))
+        #expect(start("America/Havana", "2026-11-01") == utc("2026-11-01T04:00:00Z"))
+    }
+
     @Test func malformedInputIsRejectedWithLineNumbersAndTheRestLands() throws {
         let scratch = try ScratchDirectory()
         let good = #"{"id":"msg_g1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#

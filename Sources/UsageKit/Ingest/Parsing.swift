@@ -182,7 +182,11 @@ public struct TimeZoneRule: Sendable, Equatable {
     /// Milliseconds since 1970 UTC of local midnight starting the day `days` (since 1970-01-01, local).
     func startOfDay(_ days: Int) -> Int64 {
         let local = Int64(days) * 86_400_000
-        return local - Int64(offset(localMillis: local)) * 1000
+        let instant = local - Int64(offset(localMillis: local)) * 1000
+        if instant + Int64(offset(utcMillis: instant)) * 1000 == local { return instant }
+        // The clocks skip this midnight (Santiago, Havana): the day starts at the change, the instant the clock
+        // before it would have read midnight, which is the later of the two readings.
+        return max(instant, local - Int64(offset(utcMillis: instant)) * 1000)
     }
 }
 
