@@ -62,6 +62,30 @@ struct PeriodOptions: ParsableArguments {
     }
 }
 
+/// `--model`, `--workflow`, `--session` and `--project`: which requests of the period count.
+struct ScopeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only this model (any spelling); repeatable.", valueName: "id"))
+    var model: [String] = []
+
+    @Option(help: ArgumentHelp("Only this workflow.", valueName: "name"))
+    var workflow: String?
+
+    @Option(help: ArgumentHelp("Only this session.", valueName: "id"))
+    var session: String?
+
+    @Option(help: ArgumentHelp("Only this project.", valueName: "name"))
+    var project: String?
+
+    /// The period's requests within this scope.
+    func filter(_ period: PeriodOptions, zone: TimeZoneRule = .utc) throws -> RequestFilter {
+        var filter = try period.filter(models: model, zone: zone)
+        filter.workflow = workflow
+        filter.session = session
+        filter.project = project
+        return filter
+    }
+}
+
 extension OutputFormat: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
 extension ReportGrouping: ExpressibleByArgument {}

@@ -24,22 +24,7 @@ struct BatchResultsParser {
                     sink.reject(line: line, reason: "succeeded result without a message carrying model and usage")
                     return
                 }
-                var record: UsageRecord
-                do throws(ParseFailure) {
-                    record = try extractor.attribution(tape, envelope: root)
-                } catch {
-                    sink.reject(line: line, reason: error.reason)
-                    return
-                }
-                switch extractor.fill(&record, from: tape, message: message, line: line) {
-                case .record(var r):
-                    r.customID = id
-                    r.serviceTier = "batch"
-                    outcomes.succeeded += 1
-                    try sink.accept(r)
-                case .invalid(let reason): sink.reject(line: line, reason: reason)
-                case .noUsage: sink.ignore(line: line)
-                }
+                try outcomes.accept(extractor.extract(tape, message: message, envelope: root, line: line), customID: id, line: line, sink: sink)
             case "errored": outcomes.errored += 1
             case "expired": outcomes.expired += 1
             case "canceled": outcomes.canceled += 1
@@ -104,23 +89,23 @@ enum BatchDocuments {
                 sink.reject(line: line, reason: "successful task without an output carrying model and usage")
                 continue
             }
-            var record: UsageRecord
-            do throws(ParseFailure) {
-                record = try extractor.attribution(tape, envelope: output)
-            } catch {
-                sink.reject(line: line, reason: error.reason)
-                continue
-            }
-            switch extractor.fill(&record, from: tape, message: output, line: line) {
-            case .record(var r):
-                r.customID = task
-                r.serviceTier = "batch"
-                outcomes.succeeded += 1
-                try sink.accept(r)
-            case .invalid(let reason): sink.reject(line: line, reason: reason)
-            case .noUsage: sink.ignore(line: line)
-            }
+            try outcomes.accept(extractor.extract(tape, message: output, envelope: output, line: line), customID: task, line: line, sink: sink)
         }
         try sink.note(.batchOutcomes(outcomes))
+    }
+}
+
+extension BatchOutcomes {
+    /// Stores a succeeded batch request's response at batch rates under its custom id, or reports why it cannot.
+    mutating func accept(_ extraction: Extraction, customID: String, line: Int, sink: ParseSink) throws {
+        switch extraction {
+        case .record(var record):
+            record.customID = customID
+            record.serviceTier = "batch"
+            succeeded += 1
+            try sink.accept(record)
+        case .invalid(let reason): sink.reject(line: line, reason: reason)
+        case .noUsage: sink.ignore(line: line)
+        }
     }
 }

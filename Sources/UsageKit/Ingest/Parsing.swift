@@ -249,7 +249,8 @@ struct MessageExtractor {
         return tape.member(index, "model") != nil
     }
 
-    private func extract(_ tape: JSONTape, message: Int, envelope: Int, line: Int) -> Extraction {
+    /// The response at `message`, with the attribution `envelope` carries (often the same object).
+    func extract(_ tape: JSONTape, message: Int, envelope: Int, line: Int) -> Extraction {
         do throws(ParseFailure) {
             var base = try attribution(tape, envelope: envelope)
             return fill(&base, from: tape, message: message, line: line)

@@ -38,14 +38,7 @@ final class StreamAssembler {
                 sink.reject(line: line, reason: "message_start without a message carrying model and usage")
                 return
             }
-            var record: UsageRecord
-            do throws(ParseFailure) {
-                record = try extractor.attribution(tape, envelope: event)
-            } catch {
-                sink.reject(line: line, reason: error.reason)
-                return
-            }
-            switch extractor.fill(&record, from: tape, message: message, line: line) {
+            switch extractor.extract(tape, message: message, envelope: event, line: line) {
             case .record(let r): current = r
             case .invalid(let reason): sink.reject(line: line, reason: reason)
             case .noUsage: sink.ignore(line: line)

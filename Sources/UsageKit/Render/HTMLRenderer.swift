@@ -176,29 +176,23 @@ public struct HTMLRenderer {
             cost[row.keys[0], default: [:]][name, default: 0] += row.totals.cost.nanos
         }
         let maxDay = max(1, days.map { cost[$0]?.values.reduce(0, +) ?? 0 }.max() ?? 1)
-        let width = 720
-        let height = 240
-        let left = 60
-        let bottom = 30
-        let plotHeight = height - bottom - 10
-        let step = Double(width - left - 10) / Double(days.count)
-        let barWidth = max(2, step * 0.75)
-        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"cost-title cost-desc\">\n"
-        svg += "<title id=\"cost-title\">Daily cost by model</title>\n"
-        svg += "<desc id=\"cost-desc\">Stacked bars, one per day, of the cost of each model; the table below holds the same figures.</desc>\n"
-        svg += axis(width: width, height: height, left: left, bottom: bottom, top: USD(nanos: maxDay).display)
+        let frame = BarFrame(height: 240, days: days.count)
+        var svg = frame.open(
+            id: "cost", title: "Daily cost by model",
+            description: "Stacked bars, one per day, of the cost of each model; the table below holds the same figures.",
+            top: USD(nanos: maxDay).display)
         for (i, day) in days.enumerated() {
-            var y = Double(height - bottom)
+            var y = frame.baseline
             for (s, name) in series.enumerated() {
                 let value = cost[day]?[name] ?? 0
                 guard value > 0 else { continue }
-                let h = Double(plotHeight) * Double(value) / Double(maxDay)
+                let h = frame.plotHeight * Double(value) / Double(maxDay)
                 y -= h
-                svg += "<rect x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(f(y))\" width=\"\(f(barWidth))\" height=\"\(f(h))\" "
+                svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(y))\" width=\"\(f(frame.barWidth))\" height=\"\(f(h))\" "
                 svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(escape(day)) \(escape(name)): \(escape(USD(nanos: value).display))</title></rect>\n"
             }
         }
-        svg += labels(days, left: left, step: step, y: height - 10)
+        svg += frame.labels(days)
         svg += "</svg>\n<figcaption class=\"legend\">"
         svg += series.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(escape($0.element))</span>" }
             .joined(separator: " ")
@@ -224,23 +218,18 @@ public struct HTMLRenderer {
         }
         let days = prompt.keys.sorted()
         guard !days.isEmpty else { return "<p>No requests.</p>\n" }
-        let width = 720
-        let height = 200
-        let left = 60
-        let bottom = 30
-        let plotHeight = height - bottom - 10
-        let step = Double(width - left - 10) / Double(days.count)
-        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"hit-title hit-desc\">\n"
-        svg += "<title id=\"hit-title\">Cache hit rate per day</title>\n"
-        svg += "<desc id=\"hit-desc\">One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.</desc>\n"
-        svg += axis(width: width, height: height, left: left, bottom: bottom, top: "100%")
+        let frame = BarFrame(height: 200, days: days.count)
+        var svg = frame.open(
+            id: "hit", title: "Cache hit rate per day",
+            description: "One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.",
+            top: "100%")
         for (i, day) in days.enumerated() {
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : 0
-            let h = Double(plotHeight) * rate
-            svg += "<rect x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(f(Double(height - bottom) - h))\" width=\"\(f(max(2, step * 0.75)))\" "
+            let h = frame.plotHeight * rate
+            svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(frame.baseline - h))\" width=\"\(f(frame.barWidth))\" "
             svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(escape(day)): \(percent(rate))</title></rect>\n"
         }
-        svg += labels(days, left: left, step: step, y: height - 10)
+        svg += frame.labels(days)
         svg += "</svg>\n</figure>\n"
         svg += "<details open><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
         svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
@@ -249,22 +238,6 @@ public struct HTMLRenderer {
             svg += "<td>\(percent(prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil))</td></tr>\n"
         }
         return svg + "</tbody>\n</table>\n</details>\n"
-    }
-
-    private func axis(width: Int, height: Int, left: Int, bottom: Int, top: String) -> String {
-        var svg = "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
-        svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(escape(top))</text>\n"
-        svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
-        return svg
-    }
-
-    /// Day labels under the bars, thinned out so they never overlap.
-    private func labels(_ days: [String], left: Int, step: Double, y: Int) -> String {
-        let every = max(1, Int((60 / step).rounded(.up)))
-        return days.enumerated().filter { $0.offset % every == 0 }.map { i, day in
-            "<text x=\"\(f(Double(left) + Double(i) * step))\" y=\"\(y)\">\(escape(String(day.dropFirst(5))))</text>\n"
-        }.joined()
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -305,4 +278,44 @@ public func escape<S: StringProtocol>(_ text: S) -> String {
         }
     }
     return out
+}
+
+/// The geometry the daily bar charts share: a 720-wide plot, the value axis on the left, day labels underneath.
+private struct BarFrame {
+    let width = 720
+    let height: Int
+    let left = 60
+    let bottom = 30
+    /// The horizontal space of one day.
+    let step: Double
+
+    init(height: Int, days: Int) {
+        self.height = height
+        step = Double(width - left - 10) / Double(days)
+    }
+
+    var plotHeight: Double { Double(height - bottom - 10) }
+    var baseline: Double { Double(height - bottom) }
+    var barWidth: Double { max(2, step * 0.75) }
+    func x(_ day: Int) -> Double { Double(left) + Double(day) * step }
+
+    /// The figure's opening: the SVG with its accessible title and description, and the axes up to `top`.
+    func open(id: String, title: String, description: String, top: String) -> String {
+        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">\n"
+        svg += "<title id=\"\(id)-title\">\(escape(title))</title>\n"
+        svg += "<desc id=\"\(id)-desc\">\(escape(description))</desc>\n"
+        svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(escape(top))</text>\n"
+        svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
+        return svg
+    }
+
+    /// Day labels under the bars, thinned out so they never overlap.
+    func labels(_ days: [String]) -> String {
+        let every = max(1, Int((60 / step).rounded(.up)))
+        return days.enumerated().filter { $0.offset % every == 0 }.map { i, day in
+            "<text x=\"\(String(format: "%.1f", x(i)))\" y=\"\(height - 10)\">\(escape(String(day.dropFirst(5))))</text>\n"
+        }.joined()
+    }
 }

@@ -16,17 +16,7 @@ struct CacheStatsCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var period: PeriodOptions
 
-    @Option(help: ArgumentHelp("Only this model (any spelling); repeatable.", valueName: "id"))
-    var model: [String] = []
-
-    @Option(help: ArgumentHelp("Only this workflow.", valueName: "name"))
-    var workflow: String?
-
-    @Option(help: ArgumentHelp("Only this session.", valueName: "id"))
-    var session: String?
-
-    @Option(help: ArgumentHelp("Only this project.", valueName: "name"))
-    var project: String?
+    @OptionGroup var scope: ScopeOptions
 
     @Option(help: ArgumentHelp("How many workflows, sessions and projects the top lists show.", valueName: "n"))
     var top = 5
@@ -41,10 +31,7 @@ struct CacheStatsCommand: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             let db = try database.open(mustExist: true)
-            var filter = try period.filter(models: model)
-            filter.workflow = workflow
-            filter.session = session
-            filter.project = project
+            let filter = try scope.filter(period)
             let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db)) }
             emit(format.renderer.render(stats, top: top))
         }

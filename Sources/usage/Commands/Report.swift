@@ -32,17 +32,7 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Time zone of days, weeks and months (IANA name; default: this machine's).", valueName: "zone"))
     var tz: String?
 
-    @Option(help: ArgumentHelp("Only this model (any spelling); repeatable.", valueName: "id"))
-    var model: [String] = []
-
-    @Option(help: ArgumentHelp("Only this workflow.", valueName: "name"))
-    var workflow: String?
-
-    @Option(help: ArgumentHelp("Only this session.", valueName: "id"))
-    var session: String?
-
-    @Option(help: ArgumentHelp("Only this project.", valueName: "name"))
-    var project: String?
+    @OptionGroup var scope: ScopeOptions
 
     @Option(help: "table, json, csv, markdown or html.")
     var format: ReportFormat = .table
@@ -80,10 +70,7 @@ struct Report: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             let db = try database.open(mustExist: true)
-            var filter = try period.filter(models: model, zone: zone)
-            filter.workflow = workflow
-            filter.session = session
-            filter.project = project
+            let filter = try scope.filter(period, zone: zone)
             let version = try db.writer.read { db in try PriceTable.effective(db) }.version
             let budgetCheck = try checkBudgets(db)
             if html || format == .html {
