@@ -85,18 +85,12 @@ public struct HTMLRenderer {
             let t = row.totals
             out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
             out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
-            out += "<td>\(percent(t.cacheHitRate))</td><td>\(escape(cost(t)))</td>"
+            out += "<td>\(percent(t.cacheHitRate))</td><td>\(escape(costText(t)))</td>"
             if r.billed != nil { out += "<td>\(escape(row.billed?.display ?? "-"))</td>" }
             out += "</tr>\n"
         }
         if let limit, r.rows.count > limit { out += "<tr><td colspan=\"8\">and \(r.rows.count - limit) more</td></tr>\n" }
         return out + "</tbody>\n</table>\n"
-    }
-
-    private func cost(_ t: UsageTotals) -> String {
-        if t.rows == 0 { return "-" }
-        if t.nothingPriced { return "unpriced" }
-        return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }
 
     private func budgets(_ check: BudgetCheck) -> String {

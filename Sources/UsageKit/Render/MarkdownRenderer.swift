@@ -6,7 +6,7 @@ public struct MarkdownRenderer {
         let t = report.totals
         guard let period = periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
         var out = "# Usage \(period)\n\n"
-        out += "**\(groupThousands(String(t.requests))) requests**, **\(cell(cost(t)))**, cache hit rate \(percent(t.cacheHitRate))"
+        out += "**\(groupThousands(String(t.requests))) requests**, **\(cell(costText(t)))**, cache hit rate \(percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
         var header = report.dimensions.map(TableRenderer.title) + ["Requests", "Input", "Cache write 5m", "Cache write 1h", "Cache read", "Output", "Hit rate", "Cost"]
@@ -15,7 +15,7 @@ public struct MarkdownRenderer {
         out += "|" + header.indices.map { $0 < report.dimensions.count ? " --- |" : " ---: |" }.joined() + "\n"
         func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
             var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
-                .map { groupThousands(String($0)) } + [percent(t.cacheHitRate), cell(cost(t))]
+                .map { groupThousands(String($0)) } + [percent(t.cacheHitRate), cell(costText(t))]
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"
         }
@@ -25,12 +25,6 @@ public struct MarkdownRenderer {
         if !notes.isEmpty { out += "\n" + notes.map { "- " + cell($0) }.joined(separator: "\n") + "\n" }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
-    }
-
-    private func cost(_ t: UsageTotals) -> String {
-        if t.rows == 0 { return "-" }
-        if t.nothingPriced { return "unpriced" }
-        return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }
 
     /// Text that cannot break the table or turn into markup: pipes, backslashes, markup characters escaped.

@@ -57,6 +57,14 @@ public func percent(_ rate: Double?) -> String {
     return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)%"
 }
 
+/// A set's cost in the readable formats: `-` when empty, `unpriced` when nothing in it is priced, and a mark when
+/// part of it is.
+func costText(_ t: UsageTotals) -> String {
+    if t.rows == 0 { return "-" }
+    if t.nothingPriced { return "unpriced" }
+    return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
+}
+
 /// The notes every report carries about what its cost leaves out or assumes.
 func reportNotes(_ report: UsageReport) -> [String] {
     var notes: [String] = []

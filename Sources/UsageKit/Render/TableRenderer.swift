@@ -235,12 +235,6 @@ public struct TableRenderer: Renderer {
         ]
     }
 
-    private func costText(_ t: UsageTotals) -> String {
-        if t.rows == 0 { return "-" }
-        if t.nothingPriced { return "unpriced" }
-        return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
-    }
-
     private func number(_ v: Int64) -> String { groupThousands(String(v)) }
 
     static func table(header: [String], rows: [[String]], rightAligned: Set<Int>, totalsRow: Bool) -> String {
