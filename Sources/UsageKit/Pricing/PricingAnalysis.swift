@@ -179,7 +179,6 @@ public struct Reconciliation: Sendable {
             billed[r[0], default: [:]][r[1], default: [:]][r[2]] = USD(nanos: r[3])
         }
         var rows: [Row] = []
-        var pricer = Pricer(table: table)
         for (day, models) in billed.sorted(by: { $0.key < $1.key }) {
             // The day's usage, split by token type with each request's own rates and modifiers.
             // Admin API usage rows and request logs of the same day can cover the same traffic: where a model has
@@ -192,7 +191,7 @@ public struct Reconciliation: Sendable {
             for r in requests {
                 let record = StoredRequest.record(r, at: 0)
                 guard let model = table.lookup(record.model) else { continue }
-                let id = pricer.price(record).pricedAs ?? model.id
+                let id = model.id
                 guard let terms = PricingTerms(record, model: model) else { continue }
                 let t = record.tokens
                 let rates = terms.rates
