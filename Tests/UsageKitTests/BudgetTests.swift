@@ -147,6 +147,10 @@ import Testing
         ] {
             #expect(throws: UsageError.self, "\(text)") { try BudgetConfig.parse(text) }
         }
+        // A single [budgets] table instead of a list says how to write it.
+        #expect {
+            try BudgetConfig.parse("[budgets]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\n")
+        } throws: { "\($0)".contains("[[budgets]] header") }
     }
 
     @Test func csvQuotesLineBreaksOfEveryKind() {

@@ -154,9 +154,11 @@ public struct BudgetConfig: Sendable, Equatable {
         var config = BudgetConfig(budgets: [], timeZone: root["time_zone"] as? String)
         if let floor = root["anomaly_floor"] { config.anomalyFloor = try usd(floor, "anomaly_floor") }
         if let zone = config.timeZone, TimeZoneRule(identifier: zone) == nil { throw fail("unknown time_zone '\(zone)'") }
-        guard let entries = (root["budgets"] ?? root["budget"]) as? [[String: Any]], !entries.isEmpty else {
-            throw fail("no [[budgets]] defined")
+        let listed = root["budgets"] ?? root["budget"]
+        if listed != nil && !(listed is [[String: Any]]) {
+            throw fail("budgets must be a list of tables: write each budget under its own [[budgets]] header")
         }
+        guard let entries = listed as? [[String: Any]], !entries.isEmpty else { throw fail("no [[budgets]] defined") }
         for (i, entry) in entries.enumerated() {
             let name = entry["name"] as? String ?? "budget \(i + 1)"
             guard let periodText = entry["period"] as? String, let period = Budget.Period(periodText) else {
