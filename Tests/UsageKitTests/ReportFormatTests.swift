@@ -129,6 +129,15 @@ import Testing
         #expect(html.contains("@media print"))
     }
 
+    @Test func anEmptyPeriodHasNoCostRatherThanZero() throws {
+        let (database, _) = try ReportFormatTests.database()
+        let html = try database.writer.read { db in
+            HTMLRenderer().render(
+                try Dashboard.fetch(db, filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)), zone: .utc, priceTableVersion: "t"))
+        }
+        #expect(html.contains(#"Cost</div><div class="value">-<"#))
+    }
+
     @Test func contentsAreAllThere() throws {
         let html = try page()
         for heading in [

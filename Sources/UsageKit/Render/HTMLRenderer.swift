@@ -28,7 +28,7 @@ public struct HTMLRenderer {
         // Headline figures.
         let cache = d.cache.totals
         html += "<section class=\"cards\" aria-label=\"Totals\">\n"
-        html += card("Cost", t.nothingPriced ? "unpriced" : t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : ""))
+        html += card("Cost", costText(t))
         html += card("Requests", number(t.requests) + (t.aggregatedRows > 0 ? " + \(number(t.aggregatedRows)) aggregated rows" : ""))
         html += card("Tokens", number(t.tokens.prompt + t.tokens.output))
         html += card("Cache hit rate", percent(t.cacheHitRate))
