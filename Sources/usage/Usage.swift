@@ -28,12 +28,32 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { db ?? DatabaseLocation.defaultPath() }
 
-    /// Opens the database; read-only commands refuse a database that does not exist yet.
-    func open(mustExist: Bool) throws -> AppDatabase {
-        if mustExist && !FileManager.default.fileExists(atPath: path) {
+    /// Opens the database for writing, creating it if needed.
+    func open() throws -> AppDatabase {
+        try AppDatabase.open(path: path)
+    }
+
+    /// Opens an existing database for writing (`usage reprice`): it must exist, as for reading.
+    func openExisting() throws -> AppDatabase {
+        try requireExisting()
+        return try AppDatabase.open(path: path)
+    }
+
+    /// Opens the database for reading only, so a read-only file, folder or mount serves; it must exist.
+    func openForReading() throws -> AppDatabase {
+        try requireExisting()
+        let database = try AppDatabase.openReadOnly(path: path)
+        if let newer = database.newerSchema {
+            Diagnostics.print(
+                "usage: warning: \(path) was written by a newer version of usage (schema \(newer)); reading it may miss what this version does not know")
+        }
+        return database
+    }
+
+    private func requireExisting() throws {
+        if !FileManager.default.fileExists(atPath: path) {
             throw UsageError.invalidArgument("no database at \(path); run `usage ingest PATH...` first, or pass --db")
         }
-        return try AppDatabase.open(path: path)
     }
 }
 

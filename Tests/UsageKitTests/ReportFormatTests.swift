@@ -169,3 +169,42 @@ import Testing
         #expect(html.contains("a&amp;b") && html.contains("&lt;b&gt;model&lt;/b&gt;"))
     }
 }
+
+@Suite struct CSVInjectionTests {
+    @Test(arguments: [
+        ("=HYPERLINK(\"http://x\",\"open\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"open\"\")\""),
+        ("+SUM(A1:A9)", "\"'+SUM(A1:A9)\""),
+        ("-2+3", "\"'-2+3\""),
+        ("@cmd", "\"'@cmd\""),
+        ("\tindented", "\"'\tindented\""),
+        ("\rreturn", "\"'\rreturn\""),
+        ("-", "\"'-\""),
+    ])
+    func textThatASpreadsheetWouldRunAsAFormulaIsNeutralised(cell: String, written: String) {
+        #expect(CSVRenderer.field(cell) == written)
+    }
+
+    @Test(arguments: ["-0.000926600", "-12", "0", "30.248384900", "plain text", "a=b", "mail@example"])
+    func numbersAndOtherTextStayAsTheyAre(cell: String) {
+        #expect(CSVRenderer.field(cell) == cell)
+    }
+
+    @Test func aWorkflowNamedLikeAFormulaOpensAsText() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("telemetry.jsonl")
+        try Data(
+            #"{"timestamp":"2026-11-03T09:00:00Z","workflow":"=HYPERLINK(\"http://evil\")","model":"claude-haiku-4-5","input_tokens":10,"output_tokens":5}"#
+                .appending("\n").utf8
+        ).write(to: log)
+        let database = try AppDatabase.inMemory()
+        _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])
+        let report = try database.writer.read { db in
+            try UsageReport.fetch(db, filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
+        }
+        let csv = CSVRenderer().render(report)
+        #expect(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""))
+        #expect(!csv.contains(",=HYPERLINK"))
+    }
+}

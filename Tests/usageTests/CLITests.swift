@@ -64,10 +64,24 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws -> CLIResult {
+        try launch(arguments, in: sandbox, environment: extra).wait()
+    }
+
+    /// Starts the executable (or `executable`, run through `wrapper`, e.g. to drop privileges) without waiting.
+    static func launch(
+        _ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:], executable: URL? = nil,
+        wrapper: [String] = []
+    ) throws -> Running {
         let process = Process()
-        process.executableURL = try executable()
+        let binary = try executable ?? self.executable()
+        if wrapper.isEmpty {
+            process.executableURL = binary
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: wrapper[0])
+            process.arguments = Array(wrapper.dropFirst()) + [binary.path] + arguments
+        }
         process.currentDirectoryURL = sandbox.root
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USAGE_DB"] = sandbox.fallbackDatabase.path
         environment["XDG_DATA_HOME"] = sandbox.root.appendingPathComponent("xdg-data", isDirectory: true).path
@@ -77,26 +91,34 @@ enum CLI {
         process.environment = environment
 
         let token = UUID().uuidString
-        let outURL = sandbox.root.appendingPathComponent(".stdout-\(token)")
-        let errURL = sandbox.root.appendingPathComponent(".stderr-\(token)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
+        let running = Running(
+            process: process, stdoutURL: sandbox.root.appendingPathComponent(".stdout-\(token)"),
+            stderrURL: sandbox.root.appendingPathComponent(".stderr-\(token)"))
+        _ = FileManager.default.createFile(atPath: running.stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: running.stderrURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: running.stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: running.stderrURL)
         process.standardInput = FileHandle.nullDevice
-
         try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
+        return running
+    }
 
-        let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
-        let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-        return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    /// A started process whose streams go to temporary files.
+    struct Running {
+        let process: Process
+        let stdoutURL: URL
+        let stderrURL: URL
+
+        func wait() throws -> CLIResult {
+            process.waitUntilExit()
+            try (process.standardOutput as? FileHandle)?.close()
+            try (process.standardError as? FileHandle)?.close()
+            let stdout = String(decoding: try Data(contentsOf: stdoutURL), as: UTF8.self)
+            let stderr = String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self)
+            try? FileManager.default.removeItem(at: stdoutURL)
+            try? FileManager.default.removeItem(at: stderrURL)
+            return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
     }
 }
 

@@ -1,4 +1,8 @@
 /// Comma-separated values with a header row, quoted per RFC 4180.
+///
+/// Log text can hold anything, and a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return as a formula (`=HYPERLINK(...)` as a workflow name). Such a text cell gets a leading `'` inside
+/// its quotes, as OWASP recommends, so it opens as the text it is; numbers (`-0.25`) stay numbers.
 public struct CSVRenderer: Renderer {
     public init() {}
 
@@ -103,8 +107,32 @@ public struct CSVRenderer: Renderer {
     }
 
     static func field(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var text = s
+        var quoted = s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        if let first = s.unicodeScalars.first, formulaStarts.contains(first), !isNumber(s) {
+            text = "'" + s
+            quoted = true
+        }
+        guard quoted else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// First characters that make a spreadsheet read a cell as a formula.
+    private static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A plain decimal number as this renderer writes them (`-12`, `-0.000926600`): left as it is.
+    private static func isNumber(_ s: String) -> Bool {
+        var digits = 0
+        var points = 0
+        for (i, c) in s.utf8.enumerated() {
+            switch c {
+            case UInt8(ascii: "-") where i == 0: continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: ".") where points == 0 && digits > 0: points += 1
+            default: return false
+            }
+        }
+        return digits > 0 && s.utf8.last != UInt8(ascii: ".")
     }
 
     static func encode(_ lines: [[String]]) -> String {

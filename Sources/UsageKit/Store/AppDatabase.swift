@@ -10,7 +10,15 @@ public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
     public let path: String
 
+    /// Set when the database was written by a newer version of the tool (it holds migrations this version does
+    /// not know): reads go on, and this says so; writes are refused.
+    public private(set) var newerSchema: String?
+
     /// Opens (creating if needed) the database at `path` in WAL mode, and migrates it.
+    ///
+    /// Processes that open the same new database at once are serialised, so exactly one creates the schema and
+    /// switches it to WAL while the others wait (up to the busy timeout) and then find it ready. A database from a
+    /// newer version of the tool is refused: writing to a schema this version does not know could corrupt it.
     public static func open(path: String) throws -> AppDatabase {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -20,9 +28,76 @@ public struct AppDatabase: Sendable {
                 throw UsageError.database(path: path, reason: "cannot create directory \(directory)")
             }
         }
+        return try mappingErrors(path: path) {
+            try DirectoryLock.holding(directory.isEmpty ? "." : directory, timeout: busyTimeout) {
+                let pool = try DatabasePool(path: path, configuration: configuration())
+                let database = AppDatabase(unmigrated: pool, path: path)
+                if let newer = try pool.read(Self.newerSchema) {
+                    throw UsageError.database(
+                        path: path,
+                        reason: "it was written by a newer version of usage (schema \(newer), this version knows up to \(Self.schemaVersion)); upgrade usage to write to it")
+                }
+                try Self.migrator.migrate(pool)
+                return database
+            }
+        }
+    }
+
+    /// Opens the database at `path` for reading only: nothing is written to it, so a read-only file, folder or
+    /// mount serves. A database from an older version is migrated first where it can be written; one from a newer
+    /// version is read with `newerSchema` set.
+    public static func openReadOnly(path: String) throws -> AppDatabase {
+        try mappingErrors(path: path) {
+            var database = try readOnly(path: path)
+            let state = try database.writer.read { db in
+                (newer: try Self.newerSchema(db), complete: try Self.migrator.hasCompletedMigrations(db))
+            }
+            if state.newer == nil && !state.complete {
+                // An older schema lacks what the queries read: bring it up to date once, then read.
+                do {
+                    _ = try open(path: path)
+                } catch UsageError.database(_, let reason) {
+                    throw UsageError.database(
+                        path: path,
+                        reason: "its schema is from an older version of usage and must be upgraded, which needs write access (\(reason)); run `usage ingest` once where it can be written")
+                }
+                database = try readOnly(path: path)
+            }
+            database.newerSchema = state.newer
+            return database
+        }
+    }
+
+    /// A read-only connection. A WAL database in a folder this process cannot write has no shared-memory file to
+    /// read through; SQLite then reads it as immutable, which is safe while nobody can write it either.
+    private static func readOnly(path: String) throws -> AppDatabase {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw UsageError.database(path: path, reason: "the file cannot be read")
+        }
+        var config = configuration()
+        config.readonly = true
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration())
-            return try AppDatabase(writer: pool, path: path)
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            return AppDatabase(unmigrated: queue, path: path)
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
+        {
+            let queue = try DatabaseQueue(path: "file:" + uriEscaped(path) + "?immutable=1", configuration: config)
+            return AppDatabase(unmigrated: queue, path: path)
+        }
+    }
+
+    /// `path` with the characters a URI filename gives meaning to percent-encoded.
+    private static func uriEscaped(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+    }
+
+    private static func mappingErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as UsageError {
             throw error
         } catch let error as DatabaseError {
@@ -30,6 +105,22 @@ public struct AppDatabase: Sendable {
         } catch {
             throw UsageError.database(path: path, reason: "\(error)")
         }
+    }
+
+    /// The newest schema this version writes: the number of its last migration.
+    static var schemaVersion: String { schemaNumber(migrator.migrations.last ?? "") }
+
+    /// The newest schema a newer version left in the database, or nil when this version knows every migration.
+    private static func newerSchema(_ db: Database) throws -> String? {
+        guard try migrator.hasBeenSuperseded(db) else { return nil }
+        let known = Set(migrator.migrations)
+        let unknown = try migrator.appliedIdentifiers(db).subtracting(known)
+        return unknown.map(schemaNumber).max { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
+    }
+
+    /// "v3" of a migration named "v3: what it adds".
+    private static func schemaNumber(_ identifier: String) -> String {
+        String(identifier.prefix { $0 != ":" })
     }
 
     /// An in-memory database, for tests.
@@ -43,11 +134,19 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    private init(unmigrated writer: any DatabaseWriter, path: String) {
+        self.writer = writer
+        self.path = path
+    }
+
+    /// Seconds a process waits for another that holds the database (or its creation) before giving up.
+    static let busyTimeout: TimeInterval = 30
+
     private static func configuration() -> Configuration {
         _ = sqliteTuned
         var config = Configuration()
         // Two processes (an ingest from cron and a report) may share the file.
-        config.busyMode = .timeout(30)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             // Large pages: an ingest writes hundreds of megabytes in one go and reports scan whole tables.
             // Only takes effect on a new, empty database.

@@ -95,7 +95,7 @@ struct BudgetCommand: ParsableCommand {
             }
             now = Date(timeIntervalSince1970: Double(ms) / 1000)
         }
-        let db = try database.open(mustExist: true)
+        let db = try database.openForReading()
         do {
             return try db.writer.read { db in try BudgetCheck.evaluate(db, config: budgetConfig, zone: zone, now: now) }
         } catch let error as DatabaseError {

@@ -30,7 +30,7 @@ struct CacheStatsCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let filter = try scope.filter(period)
             let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db)) }
             emit(format.renderer.render(stats, top: top))
@@ -58,7 +58,7 @@ struct SessionsCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let filter = try period.filter()
             let stats = try db.writer.read { db in
                 try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), waste: false)

@@ -29,7 +29,7 @@ struct Events: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let filter = try period.filter(models: model)
             let events = try db.writer.read { db in try RequestEvent.fetch(db, filter: filter, limit: limit) }
             emit(format.renderer.render(events))

@@ -73,7 +73,7 @@ struct Ingest: ParsableCommand {
         }
         var summary = IngestSummary()
         try Diagnostics.run {
-            let db = try database.open(mustExist: false)
+            let db = try database.open()
             summary = try Ingestor(database: db, options: options, diagnostic: report).ingest(sources: sources)
         }
         display?.clear()

@@ -7,7 +7,7 @@ import UsageKit
 /// database).
 func effectivePrices(_ options: DatabaseOptions) throws -> PriceTable {
     guard FileManager.default.fileExists(atPath: options.path) else { return .builtIn }
-    let db = try options.open(mustExist: true)
+    let db = try options.openForReading()
     return try db.writer.read { db in try PriceTable.effective(db) }
 }
 
@@ -152,7 +152,7 @@ struct PricingImport: ParsableCommand {
                 throw UsageError.unreadable(path: file, reason: "cannot read the price file")
             }
             let imported = try PriceImport.parse(data, source: (file as NSString).lastPathComponent, effectiveFrom: effective)
-            let db = try database.open(mustExist: false)
+            let db = try database.open()
             try db.writer.write { db in try imported.store(db) }
             let when = effective.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "for all requests"
             let count = imported.table.models.count
@@ -195,7 +195,7 @@ struct Reprice: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openExisting()
             let summary = try db.writer.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
             var out = "repriced \(summary.requests) requests: \(summary.changed) changed, \(summary.newlyPriced) newly priced"
             if summary.nowUnpriced > 0 { out += ", \(summary.nowUnpriced) no longer priced" }
@@ -298,7 +298,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let table = try db.writer.read { db in try PriceTable.effective(db) }
             let targets = try to.split(separator: ",").map { name -> ModelPrice in
                 let id = name.trimmingCharacters(in: .whitespaces)
@@ -354,7 +354,7 @@ struct ReconcileCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let filter = try period.filter()
             let r = try db.writer.read { db in try Reconciliation.compute(db, filter: filter, table: try PriceTable.effective(db)) }
             if format == .json {

@@ -69,7 +69,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let filter = try scope.filter(period, zone: zone)
             let version = try db.writer.read { db in try PriceTable.effective(db) }.version
             let budgetCheck = try checkBudgets(db)

@@ -17,7 +17,7 @@ struct Sources: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            let db = try database.open(mustExist: true)
+            let db = try database.openForReading()
             let sources = try db.writer.read { db in try SourceFile.fetchAll(db) }
             emit(format.renderer.render(sources))
         }

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// Several processes on one database, databases from other versions, read-only databases.
+@Suite struct SharedDatabaseTests {
+    /// Requests in fixtures/messages and fixtures/streams, as `ingestFixturesAndReportTotals` counts them.
+    static func fixtureRequests(in sandbox: Sandbox) throws -> Int {
+        #expect(try sandbox.ingestFixtures().status == 0)
+        let report = try jsonObject(try sandbox.report().stdout)
+        return try #require((report["totals"] as? [String: Any])?["requests"] as? Int)
+    }
+
+    @Test func ingestsStartedTogetherOnANewDatabaseAllLand() throws {
+        let reference = try Sandbox()
+        let expected = try Self.fixtureRequests(in: reference)
+        // Each round starts four ingests and a report on a database that does not exist yet; before creation was
+        // serialised, about half of such rounds had one process fail with "database is locked" or "table files
+        // already exists".
+        for round in 0..<15 {
+            let sandbox = try Sandbox()
+            let database = sandbox.url("new-\(round).sqlite").path
+            let paths = [CLI.fixture("messages").path, CLI.fixture("streams").path]
+            var running = try (0..<4).map { _ in
+                try CLI.launch(["ingest"] + paths + ["--db", database, "--no-progress"], in: sandbox)
+            }
+            running.append(try CLI.launch(["sources", "--db", database, "--format", "json"], in: sandbox))
+            let results = try running.map { try $0.wait() }
+            for result in results.prefix(4) {
+                #expect(result.status == 0, "round \(round): \(result.stderr)")
+                #expect(!result.stderr.contains("database is locked"))
+                #expect(!result.stderr.contains("already exists"))
+            }
+            // The report may start before the file exists (an error naming the missing database) but never fails
+            // on a half-made schema.
+            #expect(results[4].status == 0 || results[4].stderr.contains("no database at"), "\(results[4].stderr)")
+            let report = try jsonObject(try sandbox.run("report", "--db", database, "--format", "json").stdout)
+            #expect((report["totals"] as? [String: Any])?["requests"] as? Int == expected)
+        }
+    }
+
+    @Test func aDatabaseFromANewerVersionIsReadButNotWritten() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingestFixtures().status == 0)
+        let before = try sandbox.report().stdout
+        // What a newer version's migration leaves behind.
+        try sqlite(sandbox.database.path, "INSERT INTO grdb_migrations (identifier) VALUES ('v99: a later schema')")
+
+        let ingest = try sandbox.ingest([CLI.fixture("telemetry").path])
+        #expect(ingest.status == 2)
+        #expect(ingest.stderr.contains("newer version of usage"))
+        #expect(ingest.stderr.contains("schema v99"))
+        #expect(ingest.stderr.contains("knows up to v"))
+        let reprice = try sandbox.run("reprice", "--db", sandbox.database.path)
+        #expect(reprice.status == 2)
+        #expect(reprice.stderr.contains("schema v99"))
+
+        let report = try sandbox.report()
+        #expect(report.status == 0)
+        #expect(report.stderr.contains("warning"))
+        #expect(report.stderr.contains("schema v99"))
+        #expect(report.stdout == before)
+    }
+
+    @Test func readOnlyCommandsWorkOnADatabaseTheyCannotWrite() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.ingestFixtures().status == 0)
+        let expected = try sandbox.report().stdout
+        let folder = sandbox.url("readonly")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = folder.appendingPathComponent("usage.sqlite")
+        // A copy without its -wal and -shm files, as a backup or a read-only mount holds it.
+        try sqlite(sandbox.database.path, "VACUUM INTO '\(database.path)'")
+        try sqlite(database.path, "PRAGMA journal_mode = WAL")
+
+        // Root writes wherever it likes: read as an unprivileged user, with the binary and its price table copied
+        // where that user can run them.
+        var wrapper: [String] = []
+        var binary: URL?
+        if getuid() == 0 {
+            let setpriv = try #require(["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) })
+            wrapper = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let bin = sandbox.url("bin")
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            let built = try CLI.executable()
+            for item in try FileManager.default.contentsOfDirectory(atPath: built.deletingLastPathComponent().path)
+            where item == "usage" || item.hasSuffix(".resources") {
+                try FileManager.default.copyItem(
+                    at: built.deletingLastPathComponent().appendingPathComponent(item), to: bin.appendingPathComponent(item))
+            }
+            binary = bin.appendingPathComponent("usage")
+            try chmodTree(sandbox.root, 0o755)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path) }
+
+        for command in [["report", "--format", "json"], ["events"], ["sources"], ["cache-stats"], ["pricing", "list"]] {
+            let result = try CLI.launch(command + ["--db", database.path], in: sandbox, executable: binary, wrapper: wrapper).wait()
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(!result.stderr.contains("readonly"))
+            if command[0] == "report" { #expect(result.stdout == expected) }
+        }
+        let contents = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(contents == ["usage.sqlite"])
+        // Writing still needs write access, and says so.
+        let ingest = try CLI.launch(
+            ["ingest", CLI.fixture("telemetry").path, "--db", database.path], in: sandbox, executable: binary, wrapper: wrapper
+        ).wait()
+        #expect(ingest.status == 2)
+    }
+}
+
+/// Runs SQL on a database file through Python's sqlite3 module, as another program would.
+func sqlite(_ path: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.isolation_level=None; c.execute(sys.argv[2]); c.close()", path, sql]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "sqlite: \(sql)")
+}
+
+private func chmodTree(_ url: URL, _ mode: Int) throws {
+    try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+    for item in FileManager.default.enumerator(atPath: url.path)?.compactMap({ $0 as? String }) ?? [] {
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.appendingPathComponent(item).path)
+    }
+}
