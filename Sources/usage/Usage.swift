@@ -112,8 +112,10 @@ extension ReportGrouping: ExpressibleByArgument {}
 
 /// Standard error, for diagnostics; data goes to standard output.
 enum Diagnostics {
+    /// Prints a diagnostic. Diagnostics quote file names and log text (`path:line: reason`): they are escaped
+    /// so that nothing in them can drive the terminal.
     static func print(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
     }
 
     /// Runs `body`, turning library errors into a message on stderr and exit status 2.

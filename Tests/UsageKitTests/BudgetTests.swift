@@ -159,7 +159,7 @@ import Testing
     }
 
     @Test func logTextCannotDriveTheTerminal() {
-        #expect(TableRenderer.printable("\u{1B}[31mred\nx") == "?[31mred?x")
+        #expect(TableRenderer.printable("\u{1B}[31mred\nx") == "\\x1B[31mred\\x0Ax")
         #expect(escape("a\u{1B}b") == "a\u{FFFD}b")
     }
 }

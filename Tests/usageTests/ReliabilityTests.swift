@@ -126,3 +126,39 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.appendingPathComponent(item).path)
     }
 }
+
+@Suite struct HostileTextTests {
+    /// Characters that drive or disguise a terminal line: ESC, BEL, BS, CR, DEL, C1 CSI and OSC, bidi overrides and
+    /// isolates, zero-width space and joiner.
+    static let hostile: [Unicode.Scalar] = [
+        "\u{1B}", "\u{07}", "\u{08}", "\r", "\u{7F}", "\u{9B}", "\u{9D}", "\u{202E}", "\u{2066}", "\u{200B}", "\u{200D}",
+    ]
+
+    @Test func logTextAndFileNamesCannotDriveTheTerminal() throws {
+        let sandbox = try Sandbox()
+        let evil = "x\u{1B}[2J\u{07}\u{08}\r\u{7F}\u{9B}31m\u{9D}0;title\u{202E}\u{2066}\u{200B}\u{200D}y"
+        func quoted(_ s: String) -> String {
+            let data = try! JSONSerialization.data(withJSONObject: [s], options: [])
+            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        }
+        let line = """
+            {"timestamp":"2026-11-03T09:00:00Z","session_id":\(quoted(evil)),"workflow":\(quoted(evil)),"response":{"id":"msg_h1","model":\(quoted("claude-haiku-4-5" + evil)),"stop_reason":\(quoted(evil)),"usage":{"input_tokens":10,"output_tokens":5}}}
+            """
+        try sandbox.write("logs/evil\u{1B}]0;pwned\u{07}.jsonl", line + "\n{\"broken\n" + line.replacingOccurrences(of: "msg_h1", with: "msg_h2") + "\n")
+        let ingest = try sandbox.ingest([sandbox.url("logs").path])
+        #expect(ingest.status == 1, "the broken line is rejected: \(ingest.stderr)")
+        #expect(ingest.stderr.contains("\\x1B]0;pwned\\x07.jsonl:2"))
+        var outputs = [("ingest", ingest.stderr)]
+        for command in [["report"], ["report", "--group-by", "session"], ["events"], ["sessions"], ["cache-stats"], ["sources"]] {
+            let result = try sandbox.run(arguments: command + ["--db", sandbox.database.path])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            outputs.append((command.joined(separator: " "), result.stdout + result.stderr))
+        }
+        for (name, text) in outputs {
+            for scalar in Self.hostile {
+                #expect(!text.unicodeScalars.contains(scalar), "\(name) passes U+\(String(scalar.value, radix: 16)) through")
+            }
+        }
+        #expect(outputs.contains { $0.1.contains("\\x1B[2J\\x07\\x08\\x0D\\x7F\\x9B31m\\x9D0;title\\u202E\\u2066\\u200B\\u200Dy") })
+    }
+}

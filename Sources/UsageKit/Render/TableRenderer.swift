@@ -29,7 +29,7 @@ public struct TableRenderer: Renderer {
         out += fitted(header: header, rows: rows, keys: names.count)
         let notes = reportNotes(report)
         if !notes.isEmpty {
-            out += "\n" + notes.map { "Note: " + $0 }.joined(separator: "\n") + "\n"
+            out += "\n" + notes.map { "Note: " + Self.printable($0) }.joined(separator: "\n") + "\n"
         }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
@@ -37,11 +37,8 @@ public struct TableRenderer: Renderer {
 
     static func isTimeColumn(_ title: String) -> Bool { ["Day", "Week", "Month"].contains(title) }
 
-    /// Text from a log, safe to print: control characters (escape sequences, line breaks) shown as `?`.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
-    }
+    /// Text from a log, safe to print: see `TerminalText`.
+    static func printable(_ text: String) -> String { TerminalText.escaped(text) }
 
     static func title(_ d: ReportDimension) -> String {
         switch d {
@@ -174,14 +171,14 @@ public struct TableRenderer: Renderer {
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {
             let saving = r.kind == .promptsBelowMinimum ? "no saving possible" : "estimated saving \(money(r.monthlySavings)) a month"
-            out += "  - \(r.message)\n    evidence: \(r.evidence); \(saving)\n"
+            out += "  - \(Self.printable(r.message))\n    evidence: \(Self.printable(r.evidence)); \(saving)\n"
         }
         out += "\n" + cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
         return out
     }
 
     public func render(_ check: BudgetCheck) -> String {
-        var out = check.summary + "\n"
+        var out = Self.printable(check.summary) + "\n"
         guard check.problem == nil else { return out }
         out += "\n"
         let rows = check.results.map { r in
@@ -196,7 +193,8 @@ public struct TableRenderer: Renderer {
             rightAligned: [3, 4, 5, 6, 7], totalsRow: false)
         let reasons = check.results.filter { !$0.reasons.isEmpty }
         if !reasons.isEmpty {
-            out += "\n" + reasons.map { "\($0.budget.name): " + $0.reasons.joined(separator: "; ") }.joined(separator: "\n") + "\n"
+            out += "\n" + reasons.map { Self.printable("\($0.budget.name): " + $0.reasons.joined(separator: "; ")) }
+                .joined(separator: "\n") + "\n"
         }
         out += "\nForecast = \(BudgetCheck.forecastMethod). Days in \(check.zone.name).\n"
         return out
@@ -238,6 +236,8 @@ public struct TableRenderer: Renderer {
     private func number(_ v: Int64) -> String { groupThousands(String(v)) }
 
     static func table(header: [String], rows: [[String]], rightAligned: Set<Int>, totalsRow: Bool) -> String {
+        // Cells hold log text (models, sessions, file names): made safe here, for every table at once.
+        let rows = rows.map { $0.map(printable) }
         var widths = header.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }

@@ -49,9 +49,14 @@ public struct AppDatabase: Sendable {
     public static func openReadOnly(path: String) throws -> AppDatabase {
         try mappingErrors(path: path) {
             var database = try readOnly(path: path)
-            let state = try database.writer.read { db in
-                (newer: try Self.newerSchema(db), complete: try Self.migrator.hasCompletedMigrations(db))
+            func schemaState() throws -> (newer: String?, complete: Bool) {
+                try database.writer.read { db in
+                    guard try db.tableExists("grdb_migrations") else { return (nil, false) }
+                    return (try Self.newerSchema(db), try Self.migrator.hasCompletedMigrations(db))
+                }
             }
+            // Another process may be creating the schema right now: a half-made one reads as incomplete.
+            var state = (try? schemaState()) ?? (newer: nil, complete: false)
             if state.newer == nil && !state.complete {
                 // An older schema lacks what the queries read: bring it up to date once, then read.
                 do {
@@ -62,6 +67,7 @@ public struct AppDatabase: Sendable {
                         reason: "its schema is from an older version of usage and must be upgraded, which needs write access (\(reason)); run `usage ingest` once where it can be written")
                 }
                 database = try readOnly(path: path)
+                state = try schemaState()
             }
             database.newerSchema = state.newer
             return database
