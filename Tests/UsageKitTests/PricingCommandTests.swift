@@ -71,6 +71,144 @@ import Testing
     }
 }
 
+/// The LiteLLM import against a trimmed copy of the real file (`fixtures/pricing/litellm-claude-1.110.2.json`: the
+/// Claude entries these tests need, verbatim, from `model_prices_and_context_window_backup.json` of litellm 1.110.2).
+@Suite struct LiteLLMRealFileTests {
+    static let file = fixture("pricing/litellm-claude-1.110.2.json")
+
+    func real(from date: String? = nil) throws -> PriceImport {
+        try PriceImport.parse(
+            Data(contentsOf: URL(fileURLWithPath: Self.file)), source: "litellm-claude-1.110.2.json",
+            effectiveFrom: date.flatMap { Timestamp.parse($0, defaultOffset: 0) })
+    }
+
+    func cost(
+        _ table: PriceTable, _ model: String, _ date: String, input: Int64 = 0, output: Int64 = 0, read: Int64 = 0,
+        batch: Bool = false, geo: String? = nil, speed: String? = nil, searches: Int64 = 0
+    ) -> USD? {
+        var pricer = Pricer(table: table)
+        return pricer.price(
+            UsageRecord(
+                timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: model, serviceTier: batch ? "batch" : nil,
+                inferenceGeo: geo, speed: speed, tokens: TokenCounts(input: input, cacheRead: read, output: output),
+                webSearchRequests: searches)
+        ).cost
+    }
+
+    @Test func anImportWithoutADateKeepsEveryPeriodsOwnTier() throws {
+        let table = PriceTable.builtIn.merging([try real()])
+        // Opus 4.6, 225,000 prompt tokens + 1,000 output. After 2026-03-13 there is no long-context tier:
+        // 225,000 × $5 + 1,000 × $25 = $1.15 (not 225,000 × $10 + 1,000 × $37.5 = $2.2875).
+        #expect(cost(table, "claude-opus-4-6", "2026-12-01", input: 225_000, output: 1_000) == USD("1.15"))
+        // Before it the tier applies, as the built-in period says.
+        #expect(cost(table, "claude-opus-4-6", "2026-02-01", input: 225_000, output: 1_000) == USD("2.2875"))
+        // Sonnet 4.6: 225,000 × $3 + 1,000 × $15 = $0.69 after; 225,000 × $6 + 1,000 × $22.5 = $1.3725 before.
+        #expect(cost(table, "claude-sonnet-4-6", "2026-12-01", input: 225_000, output: 1_000) == USD("0.69"))
+        #expect(cost(table, "claude-sonnet-4-6", "2026-02-01", input: 225_000, output: 1_000) == USD("1.3725"))
+        // The periods stay the built-in ones, each with its own tier and fast rates.
+        let opus = try #require(table.lookup("claude-opus-4-6"))
+        let builtIn = try #require(PriceTable.builtIn.lookup("claude-opus-4-6"))
+        #expect(opus.periods.map(\.from) == builtIn.periods.map(\.from))
+        #expect(opus.periods.map { $0.longContext?.rates } == builtIn.periods.map { $0.longContext?.rates })
+        #expect(opus.periods.map(\.fast) == builtIn.periods.map(\.fast))
+        // A model the file states a tier for gets it (Claude Sonnet 4 from Bedrock's global entry).
+        #expect(table.lookup("claude-sonnet-4-0")?.periods[0].longContext?.rates.output == 22_500_000_000)
+    }
+
+    @Test func anthropicsEntryWinsAndUnknownSnapshotsAreSkipped() throws {
+        let imported = try real()
+        let table = PriceTable.builtIn.merging([imported])
+        // 3.7 Sonnet has no first-party entry; `anthropic.claude-3-7-sonnet-20240620-v1:0` ($3.6 / $18) names a
+        // snapshot that does not exist, so the 20250219 one is taken: 1M input + 1M output = $3 + $15.
+        #expect(cost(table, "claude-3-7-sonnet-20250219", "2026-11-01", input: 1_000_000, output: 1_000_000) == USD("18"))
+        #expect(imported.notes.taken["claude-3-7-sonnet"] == "anthropic.claude-3-7-sonnet-20250219-v1:0 (bedrock_converse)")
+        let skipped = imported.notes.skipped["claude-3-7-sonnet"] ?? []
+        #expect(skipped.contains { $0.entries == ["anthropic.claude-3-7-sonnet-20240620-v1:0"] && $0.reason.contains("no snapshot") })
+        #expect(skipped.contains { $0.entries.contains("us.anthropic.claude-3-7-sonnet-20250219-v1:0") && $0.reason.contains("geographic") })
+        // Anthropic's own entry wins even where Bedrock's come first in the file.
+        #expect(imported.notes.taken["claude-opus-4-6"] == "claude-opus-4-6 (anthropic)")
+        #expect(imported.notes.taken["claude-mythos-preview"] == "claude-mythos-preview (anthropic)")
+        #expect(cost(table, "claude-mythos-preview", "2026-11-01", input: 1_000_000) == USD("10"))  // not Bedrock's $27.5
+    }
+
+    @Test func modifiersTiersSearchAndBatchCacheKeysAreRead() throws {
+        let imported = try real()
+        let table = PriceTable.builtIn.merging([imported])
+        // provider_specific_entry.us: Haiku 5.5 at 1.1x with inference_geo us (50,000 input: 50,000 × $0.1 × 1.1).
+        #expect(cost(table, "claude-haiku-5-5", "2026-11-01", input: 50_000, geo: "us") == USD("0.0055"))
+        // provider_specific_entry.fast: Opus 5 fast mode at 2x its rates (1M output: $50).
+        #expect(imported.table.lookup("claude-opus-5")?.periods[0].fast?.output == 50_000_000_000)
+        #expect(cost(table, "claude-opus-5", "2026-11-01", output: 1_000_000, speed: "fast") == USD("50"))
+        // The ..._above_100k_tokens keys are Haiku 5.5's tier over 100,000 prompt tokens.
+        let haiku = try #require(imported.table.lookup("claude-haiku-5-5")).periods[0]
+        #expect(haiku.longContext?.threshold == 100_000 && haiku.longContext?.rates.input == 500_000_000)
+        #expect(haiku.longContext?.rates.cacheWrite1h == 1_000_000_000)
+        // The batch cache keys: Opus 4.6's batch 5m writes $3.125, reads $0.25.
+        let opus = try #require(imported.table.lookup("claude-opus-4-6")).periods[0]
+        #expect(opus.batch?.cacheWrite5m == 3_125_000_000 && opus.batch?.cacheRead == 250_000_000)
+
+        // Figures that differ from the table's own rules, so that reading them shows.
+        let document = #"""
+            {"claude-sonnet-5": {"litellm_provider": "anthropic", "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
+              "cache_read_input_token_cost": 2e-07, "cache_read_input_token_cost_batches": 5e-08,
+              "input_cost_per_token_batches": 1e-06, "output_cost_per_token_batches": 5e-06,
+              "search_context_cost_per_query": {"search_context_size_low": 0.02, "search_context_size_medium": 0.02, "search_context_size_high": 0.02},
+              "provider_specific_entry": {"us": 1.2, "fast": 3}}}
+            """#
+        let custom = PriceTable.builtIn.merging([try PriceImport.parse(Data(document.utf8), source: "custom", effectiveFrom: nil)])
+        // Batch reads at the stated $0.05, not 50% of $0.2: 1M reads = $0.05.
+        #expect(cost(custom, "claude-sonnet-5", "2026-11-01", read: 1_000_000, batch: true) == USD("0.05"))
+        // Web search at $0.02 each; residency 1.2x; fast 3x.
+        #expect(cost(custom, "claude-sonnet-5", "2026-11-01", searches: 3) == USD("0.06"))
+        #expect(cost(custom, "claude-sonnet-5", "2026-11-01", input: 1_000_000, geo: "us") == USD("2.4"))
+        #expect(cost(custom, "claude-sonnet-5", "2026-11-01", input: 1_000_000, speed: "fast") == USD("6"))
+    }
+
+    @Test func idsMapThroughAliasesAndNoShadowModelsAppear() throws {
+        let imported = try real()
+        let table = PriceTable.builtIn.merging([imported])
+        // The only model added is one Anthropic's own entry prices and the table lacks.
+        #expect(table.models.map(\.id) == PriceTable.builtIn.models.map(\.id) + ["claude-mythos-preview"])
+        for shadow in ["claude-opus-4", "claude-sonnet-4", "claude", "claude-instant"] {
+            #expect(!imported.modelIDs.contains(shadow), "\(shadow)")
+        }
+        // `anthropic.claude-opus-4-20250514-v1:0` prices the built-in claude-opus-4-0.
+        #expect(imported.notes.taken["claude-opus-4-0"] == "anthropic.claude-opus-4-20250514-v1:0 (bedrock_converse)")
+        #expect(imported.notes.notRead.contains { $0.entries == ["anthropic.claude-v1", "anthropic.claude-v2:1"] })
+    }
+
+    @Test func theReportSaysWhatWasTakenKeptAndSkipped() throws {
+        let imported = try real()
+        let text = imported.describe(over: .builtIn)
+        #expect(text.contains("claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5, 5m write $6.25, 1h write $10, cache read $0.5, output $25;"))
+        #expect(text.contains("  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n"))
+        #expect(text.contains("claude-opus-4-6-20260205: another of Anthropic's entries for this model was taken"))
+        #expect(text.contains("anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)"))
+        #expect(text.contains("claude-haiku-5-5, from claude-haiku-5-5 (anthropic):"))
+        #expect(text.contains("US residency x1.1 (was none)"))
+        #expect(text.contains("claude-mythos-preview (new model), from claude-mythos-preview (anthropic):"))
+        #expect(text.contains("not read: claude-opus-latest: alias entries"))
+        #expect(text.contains("not read: 4 entries of other platforms and resellers (azure_ai 1, bedrock 1, databricks 1, heroku 1)"))
+        // With a date, what came before it is kept.
+        #expect(try real(from: "2026-11-03").describe(over: .builtIn).contains("  kept:    its prices before 2026-11-03;"))
+    }
+
+    @Test func aStoredImportReadsBackAsImported() throws {
+        let database = try AppDatabase.inMemory()
+        let imported = try real(from: "2026-11-03")
+        try database.writer.write { db in try imported.store(db) }
+        let stored = try database.writer.read { db in try PriceImport.stored(db) }
+        guard case .statements(let read) = stored[0].content, case .statements(let original) = imported.content else {
+            Issue.record("not stored as statements")
+            return
+        }
+        #expect(read == original && stored[0].effectiveFrom == imported.effectiveFrom)
+        let merged = PriceTable.builtIn.merging([imported])
+        let again = try database.writer.read { db in try PriceTable.effective(db) }
+        for model in merged.models { #expect(again.lookup(model.id) == model, "\(model.id)") }
+    }
+}
+
 @Suite struct EstimateTests {
     func estimate(
         _ model: String, input: Int64 = 0, write5m: Int64 = 0, write1h: Int64 = 0, read: Int64 = 0, output: Int64 = 0,

@@ -144,3 +144,94 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         #expect(throws: UsageError.self) { try Period.bounds(since: "2026-11-05", until: "2026-11-01", days: nil) }
     }
 }
+
+/// Batch results read before their batch object (`fixtures/batches-redated`): dated by their file at first, then
+/// re-dated to the batch's `ended_at` and priced again at that date.
+@Suite struct BatchRedatingTests {
+    /// A copy of the fixture pair whose results file is dated 2026-11-20, after Opus 4.6's long-context tier
+    /// ended on 2026-03-13; the batch ended on 2026-03-10, while the tier was in force.
+    func pair() throws -> (ScratchDirectory, results: String, object: String) {
+        let scratch = try ScratchDirectory()
+        let results = try scratch.write(
+            "results/msgbatch_01RedatedLongReview.jsonl",
+            try String(contentsOfFile: fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), encoding: .utf8))
+        let object = try scratch.write(
+            "msgbatch_01RedatedLongReview.json",
+            try String(contentsOfFile: fixture("batches-redated/msgbatch_01RedatedLongReview.json"), encoding: .utf8))
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results)  // 2026-11-20T10:00:00Z
+        return (scratch, results, object)
+    }
+
+    func ingest(_ paths: [String], into database: AppDatabase) throws -> IngestSummary {
+        try Ingestor(database: database) { _ in }.ingest(paths: paths)
+    }
+
+    /// The stored request: its time, whether it is dated by its file, and its cost.
+    func stored(_ database: AppDatabase) throws -> (ts: Int64, fromFile: Bool, cost: USD?) {
+        try database.writer.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT ts, ts_from_file, cost_nanos FROM requests"))
+            return (row[0], (row[1] as Int64) != 0, (row[2] as Int64?).map { USD(nanos: $0) })
+        }
+    }
+
+    /// The rollup-based total must equal the sum over the requests.
+    func total(_ database: AppDatabase) throws -> USD {
+        try database.writer.read { db in
+            let rollup = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
+            let raw = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
+            #expect(rollup == raw)
+            #expect(rollup.rows.map(\.key) == ["2026-03-10"])
+            return rollup.totals.cost
+        }
+    }
+
+    static let ended = Timestamp.parse("2026-03-10T06:00:00Z", defaultOffset: 0)!
+    /// 180,000 × $10 + 15,000 × $12.5 + 20,000 × $1 + 5,000 × $37.5 = $2.195, halved for batch (long context).
+    static let right = USD("1.0975")!
+
+    @Test func resultsBeforeTheirBatchInOneRun() throws {
+        let (scratch, results, object) = try pair()
+        let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
+        let summary = try ingest([results, object], into: database)
+        #expect(try stored(database) == (Self.ended, false, Self.right))
+        #expect(try total(database) == Self.right)
+        // The count of requests dated by file time is the final one: none is left.
+        #expect(summary.newRequests == 1 && summary.undatedRequests == 0 && summary.redatedRequests == 1)
+        #expect(!summary.line.contains("dated by file time") && summary.line.contains("1 request re-dated and re-priced by its batch"))
+    }
+
+    @Test func resultsBeforeTheirBatchInTwoRuns() throws {
+        let (scratch, results, object) = try pair()
+        let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
+        let first = try ingest([results], into: database)
+        // Dated by the file, 2026-11-20, with no tier then: (180,000 × 5 + 15,000 × 6.25 + 20,000 × 0.5 + 5,000 × 25) / 2.
+        #expect(first.undatedRequests == 1)
+        #expect(try stored(database).cost == USD("0.564375"))
+        let second = try ingest([object], into: database)
+        #expect(try stored(database) == (Self.ended, false, Self.right))
+        #expect(try total(database) == Self.right)
+        #expect(second.newRequests == 0 && second.undatedRequests == 0 && second.redatedRequests == 1)
+        // Read again, nothing moves.
+        let third = try ingest([results, object], into: database)
+        #expect(third.files == 0 && third.redatedRequests == 0)
+        #expect(try stored(database).cost == Self.right)
+    }
+
+    @Test func batchObjectFirstDatesTheResultsAtOnce() throws {
+        let (scratch, results, object) = try pair()
+        let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
+        let summary = try ingest([object, results], into: database)
+        #expect(try stored(database) == (Self.ended, false, Self.right))
+        #expect(try total(database) == Self.right)
+        #expect(summary.undatedRequests == 0 && summary.redatedRequests == 0)
+        // And in two runs.
+        let (scratch2, results2, object2) = try pair()
+        let other = try AppDatabase.open(path: scratch2.url.appendingPathComponent("u.sqlite").path)
+        _ = try ingest([object2], into: other)
+        let later = try ingest([results2], into: other)
+        #expect(try stored(other) == (Self.ended, false, Self.right))
+        #expect(later.undatedRequests == 0)
+        #expect(try total(other) == Self.right)
+    }
+}

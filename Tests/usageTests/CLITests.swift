@@ -461,14 +461,14 @@ func describe(_ result: CLIResult) -> Comment {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("15 files") && ingest.stderr.contains("3 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("49 new requests"), describe(ingest))
+        #expect(ingest.stderr.contains("17 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("50 new requests") && ingest.stderr.contains("4 dated by file time"), describe(ingest))
         #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 30.248384900"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 31.345884900"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
         #expect(report.stdout.contains("\"aggregated_rows\": 4"), describe(report))
         #expect(report.stdout.contains("\"logged_cost_usd\": 0.104300000"), describe(report))
@@ -476,7 +476,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 15)
+        #expect(files.count == 17)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -486,7 +486,7 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (15 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (17 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
     }
@@ -623,6 +623,73 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(try admin.ingest([CLI.fixture("admin").path]).status == 0)
         let reconcile = try admin.run(arguments: ["reconcile", "--db", admin.database.path])
         #expect(reconcile.status == 0 && reconcile.stdout.contains("under the 1% target") && reconcile.stdout.contains("output_tokens"), describe(reconcile))
+    }
+
+    @Test func liteLLMImportReportsPerModelAndADryRunStoresNothing() throws {
+        let sandbox = try Sandbox()
+        let file = CLI.fixture("pricing/litellm-claude-1.110.2.json").path
+        let db = ["--db", sandbox.database.path]
+        // A dry run without a database creates none.
+        let dry = try sandbox.run(arguments: ["pricing", "import", file, "--dry-run"] + db)
+        #expect(dry.status == 0 && dry.stdout.hasPrefix("would import 13 model prices from "), describe(dry))
+        #expect(dry.stderr.contains("Dry run: nothing stored."), describe(dry))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database.path))
+        for line in [
+            "claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5,",
+            "  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n",
+            "claude-3-7-sonnet, from anthropic.claude-3-7-sonnet-20250219-v1:0 (bedrock_converse):",
+            "  skipped: anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)",
+            "not read: anthropic.claude-v1, anthropic.claude-v2:1: only platforms price it, and the table knows no such model (claude)",
+        ] {
+            #expect(dry.stdout.contains(line), "\(line)\n\(describe(dry))")
+        }
+        // A dry run against a database stores nothing in it either.
+        #expect(try sandbox.ingest([CLI.fixture("messages").path]).status == 0)
+        #expect(try sandbox.run(arguments: ["pricing", "import", file, "--dry-run"] + db).status == 0)
+        let before = try sandbox.run(arguments: ["pricing", "list"] + db)
+        #expect(before.stdout.hasPrefix("Prices: 2026-11-01, USD"), describe(before))
+
+        let imported = try sandbox.run(arguments: ["pricing", "import", file] + db)
+        #expect(imported.status == 0 && imported.stdout.hasPrefix("imported 13 model prices from "), describe(imported))
+        #expect(imported.stdout == dry.stdout.replacingOccurrences(of: "would import", with: "imported").replacingOccurrences(of: " (dry run: nothing stored)", with: ""), describe(imported))
+        let after = try sandbox.run(arguments: ["pricing", "list"] + db)
+        #expect(after.stdout.hasPrefix("Prices: 2026-11-01 + litellm-claude-1.110.2.json, USD"), describe(after))
+        // 225,000 prompt tokens on Opus 4.6 at 2026-12-01: $5 per million, no long-context tier.
+        let late = try sandbox.run(arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-12-01"] + db)
+        #expect(late.status == 0 && late.stdout.contains("1.125000000") && !late.stdout.contains("long context"), describe(late))
+        let early = try sandbox.run(arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-02-01"] + db)
+        #expect(early.stdout.contains("2.250000000"), describe(early))
+        // Claude 3.7 Sonnet stays at $3 / $15.
+        let sonnet = try sandbox.run(arguments: ["estimate", "--model", "claude-3-7-sonnet", "--input", "1000000", "--output", "1000000"] + db)
+        #expect(sonnet.stdout.contains("18.000000000"), describe(sonnet))
+        // No shadow model beside claude-opus-4-0.
+        let list = try sandbox.run(arguments: ["pricing", "list", "--format", "json"] + db)
+        #expect(!list.stdout.contains("\"id\": \"claude-opus-4\"") && !list.stdout.contains("\"id\": \"claude\""), describe(list))
+    }
+
+    @Test func batchResultsReadBeforeTheirBatchAreRedatedAndRepriced() throws {
+        let sandbox = try Sandbox()
+        // The pair, with the results file dated 2026-11-20 (after Opus 4.6's long-context tier ended).
+        let results = sandbox.url("pair/results/msgbatch_01RedatedLongReview.jsonl")
+        let object = sandbox.url("pair/msgbatch_01RedatedLongReview.json")
+        try FileManager.default.createDirectory(at: results.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CLI.fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), to: results)
+        try FileManager.default.copyItem(at: CLI.fixture("batches-redated/msgbatch_01RedatedLongReview.json"), to: object)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results.path)
+
+        let first = try sandbox.ingest([results.path])
+        #expect(first.stderr.contains("1 new request") && first.stderr.contains("1 dated by file time"), describe(first))
+        #expect(try sandbox.report().stdout.contains("\"cost_usd\": 0.564375000"))
+        let second = try sandbox.ingest([object.path])
+        #expect(!second.stderr.contains("dated by file time") && second.stderr.contains("1 request re-dated and re-priced by its batch"), describe(second))
+        let report = try sandbox.report(["--by", "day"])
+        #expect(report.stdout.contains("\"cost_usd\": 1.097500000") && report.stdout.contains("\"day\": \"2026-03-10\""), describe(report))
+
+        // Both files in one run, the results first: the summary's count is the final one.
+        let again = try Sandbox()
+        let both = try again.ingest([results.path, object.path])
+        #expect(both.stderr.contains("1 new request") && !both.stderr.contains("dated by file time"), describe(both))
+        #expect(try again.report().stdout.contains("\"cost_usd\": 1.097500000"))
     }
 
     @Test func claudeCodeFindsItsDataDirectories() throws {

@@ -70,8 +70,12 @@ public struct IngestSummary: Sendable, Equatable {
     public var skippedFiles = 0
     /// New requests whose model the price table does not know.
     public var unpricedRequests = 0
-    /// New requests without a logged timestamp, dated by their file's modification time.
+    /// New requests without a logged timestamp, dated by their file's modification time (those of batch results
+    /// re-dated by their batch object in the same run not counted).
     public var undatedRequests = 0
+    /// Batch results stored dated by their file, moved to their batch's `ended_at` (and priced again at it) when
+    /// the batch object was read.
+    public var redatedRequests = 0
     /// Batch requests that errored, expired or were canceled: counted, not billed.
     public var unbilledBatchRequests = 0
     /// Billed amounts read from Admin API cost reports.
@@ -93,6 +97,9 @@ public struct IngestSummary: Sendable, Equatable {
         if skippedFiles > 0 { parts.append("\(skippedFiles) non-log files skipped") }
         if unpricedRequests > 0 { parts.append("\(unpricedRequests) unpriced") }
         if undatedRequests > 0 { parts.append("\(undatedRequests) dated by file time") }
+        if redatedRequests > 0 {
+            parts.append(plural(redatedRequests, "request re-dated and re-priced by its batch", "requests re-dated and re-priced by their batch"))
+        }
         if unbilledBatchRequests > 0 { parts.append("\(unbilledBatchRequests) batch requests not billed") }
         if billedAmounts > 0 { parts.append(plural(billedAmounts, "billed amount")) }
         return "ingested: " + parts.joined(separator: ", ")
@@ -103,6 +110,7 @@ public struct IngestSummary: Sendable, Equatable {
         duplicates += other.duplicates
         unpricedRequests += other.unpricedRequests
         undatedRequests += other.undatedRequests
+        redatedRequests += other.redatedRequests
         unbilledBatchRequests += other.unbilledBatchRequests
         billedAmounts += other.billedAmounts
     }
@@ -119,6 +127,7 @@ public final class Ingestor {
     private var pricer: Pricer?
     private let options: IngestOptions
     private let diagnostic: @Sendable (String) -> Void
+    private var runFirstID: Int64 = 1
 
     /// `diagnostic` receives one message per problem (`path:line: reason`), meant for stderr.
     public init(
@@ -172,6 +181,8 @@ public final class Ingestor {
                 summary.failedPaths += 1
             }
         }
+        // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.
+        runFirstID = try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM requests") } ?? 1
         let meter = ProgressMeter(
             filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
         for plan in plans {
@@ -252,7 +263,7 @@ public final class Ingestor {
         do {
             try database.writer.write { db in
                 let fileID = try Ledger.begin(db, plan)
-                let store = try FileStore(db: db, fileID: fileID, pricer: pricer!)
+                let store = try FileStore(db: db, fileID: fileID, pricer: pricer!, runFirstID: runFirstID)
                 let channel = BatchChannel()
                 parsing.channel = channel
                 let producer = Thread { [plan, context, parsing, meter] in

@@ -2,88 +2,73 @@ import Foundation
 import GRDB
 
 /// Prices a user imported, in force from a date, preferred over the built-in table from then on.
+///
+/// A price list in the tool's own format states whole periods of a model; LiteLLM's states rates, category by
+/// category. Either is laid over the prices in force model by model: what the list does not state stands, period by
+/// period, so a model keeps its dated periods and each period keeps its own long-context tier and fast rates.
 public struct PriceImport: Sendable {
-    public var table: PriceTable
+    public enum Content: Sendable {
+        /// Whole periods, in the tool's own format.
+        case table(PriceTable)
+        /// What a LiteLLM price list states, model by model.
+        case statements([ModelStatement])
+    }
+
+    public var content: Content
     /// Milliseconds since 1970 UTC; nil: from the beginning.
     public var effectiveFrom: Int64?
     public var source: String
+    /// How a LiteLLM list's entries were read: which one each model was taken from, which were passed over and why.
+    /// Not stored: it describes the reading of the file, not the prices.
+    public var notes = ImportNotes()
 
     public init(table: PriceTable, effectiveFrom: Int64?, source: String) {
-        self.table = table
+        content = .table(table)
         self.effectiveFrom = effectiveFrom
         self.source = source
     }
 
-    /// Reads LiteLLM's `model_prices_and_context_window.json` (its Anthropic entries) or the tool's own format
-    /// (the shape of the built-in `prices.json`), told by content.
-    public static func parse(_ data: Data, source: String, effectiveFrom: Int64?) throws -> PriceImport {
-        let bytes = [UInt8](data)
-        let tape = JSONTape()
-        do {
-            try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try tape.parse(buffer) }
-        } catch {
-            throw UsageError.invalidArgument("\(source): not valid JSON (\(error.message) at byte \(error.offset))")
-        }
-        let table: PriceTable
-        if tape.member(tape.root, "models") != nil {
-            table = try PriceTable(json: data)
-        } else {
-            table = try bytes.withUnsafeBufferPointer { _ in try liteLLM(tape, source: source) }
-        }
-        guard !table.models.isEmpty else { throw UsageError.invalidArgument("\(source): no Anthropic model prices in it") }
-        return PriceImport(table: table, effectiveFrom: effectiveFrom, source: source)
+    public init(statements: [ModelStatement], effectiveFrom: Int64?, source: String, notes: ImportNotes = ImportNotes()) {
+        content = .statements(statements)
+        self.effectiveFrom = effectiveFrom
+        self.source = source
+        self.notes = notes
     }
 
-    /// LiteLLM's per-token costs (floats such as `3e-06`), read exactly from their text as rates per token.
-    static func liteLLM(_ tape: JSONTape, source: String) throws -> PriceTable {
-        var models: [ModelPrice] = []
-        var firstParty: Set<String> = []
-        // Anthropic's own entries first; a cloud's entry (Bedrock, Vertex) only for a model with none.
-        let entries = tape.members(tape.root).filter { tape.kind($0.value) == .object && $0.key.contains("claude") && !$0.key.contains("/") }
-            .sorted { a, b in
-                let pa = tape.member(a.value, "litellm_provider").flatMap(tape.string) == "anthropic"
-                let pb = tape.member(b.value, "litellm_provider").flatMap(tape.string) == "anthropic"
-                return pa && !pb
-            }
-        for (key, entry) in entries {
-            let provider = tape.member(entry, "litellm_provider").flatMap(tape.string) ?? ""
-            let id = ModelID.normalize(key)
-            if models.contains(where: { $0.id == id }) { continue }
-            if provider != "anthropic" && firstParty.contains(id) { continue }
-            func rate(_ name: StaticString) throws -> Int64? {
-                guard let value = tape.member(entry, name), !tape.isNull(value) else { return nil }
-                guard tape.kind(value) == .number, let femto = femtodollars(perToken: tape.rawText(value)) else {
-                    throw UsageError.invalidArgument("\(source): \(key).\(name) is not a non-negative cost per token")
-                }
-                return femto
-            }
-            guard let input = try rate("input_cost_per_token"), let output = try rate("output_cost_per_token") else { continue }
-            let write5m = try rate("cache_creation_input_token_cost") ?? input * 5 / 4
-            let write1h = try rate("cache_creation_input_token_cost_above_1hr") ?? input * 2
-            let read = try rate("cache_read_input_token_cost") ?? input / 10
-            let standard = Rates(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output, webSearch: 10_000_000_000_000)
-            var period = PricePeriod(from: nil, standard: standard, longContext: nil, fast: nil)
-            if let tierInput = try rate("input_cost_per_token_above_200k_tokens") {
-                // Categories the file leaves out scale with the input rate.
-                func scaled(_ base: Int64) -> Int64 { Int64((Int128(base) * Int128(tierInput) / Int128(max(1, input)))) }
-                let tier = Rates(
-                    input: tierInput,
-                    cacheWrite5m: try rate("cache_creation_input_token_cost_above_200k_tokens") ?? scaled(write5m),
-                    cacheWrite1h: try rate("cache_creation_input_token_cost_above_1hr_above_200k_tokens") ?? scaled(write1h),
-                    cacheRead: try rate("cache_read_input_token_cost_above_200k_tokens") ?? scaled(read),
-                    output: try rate("output_cost_per_token_above_200k_tokens") ?? scaled(output), webSearch: standard.webSearch)
-                period.longContext = (200_000, tier)
-            }
-            if let batchInput = try rate("input_cost_per_token_batches"), let batchOutput = try rate("output_cost_per_token_batches") {
-                // Batch rates the file states outright; cache rates are halved as the Batch API does.
-                period.batch = Rates(
-                    input: batchInput, cacheWrite5m: write5m / 2, cacheWrite1h: write1h / 2, cacheRead: read / 2,
-                    output: batchOutput, webSearch: standard.webSearch)
-            }
-            if provider == "anthropic" { firstParty.insert(id) }
-            models.append(ModelPrice(id: id, name: key, aliases: [key], periods: [period], usResidency: nil, minCacheableTokens: nil))
+    /// The models the import prices, each as the price list alone gives it (the categories a LiteLLM entry leaves
+    /// out derived from its input rate as Anthropic's prices are).
+    public var table: PriceTable {
+        switch content {
+        case .table(let table): return table
+        case .statements(let statements): return PriceTable(version: source, models: statements.map(\.standalone))
         }
-        return PriceTable(version: "litellm", models: models)
+    }
+
+    /// Reads LiteLLM's `model_prices_and_context_window.json` (its Claude entries) or the tool's own format (the
+    /// shape of the built-in `prices.json`), told by content. `base` is the table the import will be laid over: its
+    /// ids and aliases name the models a LiteLLM entry prices.
+    public static func parse(_ data: Data, source: String, effectiveFrom: Int64?, over base: PriceTable = .builtIn) throws
+        -> PriceImport
+    {
+        let bytes = [UInt8](data)
+        let tape = JSONTape()
+        let imported: PriceImport = try bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONSyntaxError) {
+                try tape.parse(buffer)
+            } catch {
+                throw UsageError.invalidArgument("\(source): not valid JSON (\(error.message) at byte \(error.offset))")
+            }
+            if tape.member(tape.root, "models") != nil {
+                return PriceImport(table: try PriceTable(json: data), effectiveFrom: effectiveFrom, source: source)
+            }
+            if tape.member(tape.root, "statements") != nil {
+                return PriceImport(statements: try ModelStatement.read(json: data), effectiveFrom: effectiveFrom, source: source)
+            }
+            let (statements, notes) = try LiteLLM.read(tape, source: source, base: base)
+            return PriceImport(statements: statements, effectiveFrom: effectiveFrom, source: source, notes: notes)
+        }
+        guard !imported.table.models.isEmpty else { throw UsageError.invalidArgument("\(source): no Anthropic model prices in it") }
+        return imported
     }
 
     /// `3e-06` dollars per token is 3,000,000,000 femtodollars per token; nil when not a non-negative decimal
@@ -132,51 +117,270 @@ public struct PriceImport: Sendable {
     }
 }
 
+/// Rates a price list states, category by category (femtodollars per token; per search for web search). A nil
+/// category is not stated: laid over other rates, it leaves theirs.
+public struct StatedRates: Sendable, Equatable {
+    public var input: Int64?
+    public var cacheWrite5m: Int64?
+    public var cacheWrite1h: Int64?
+    public var cacheRead: Int64?
+    public var output: Int64?
+    public var webSearch: Int64?
+
+    public init(
+        input: Int64? = nil, cacheWrite5m: Int64? = nil, cacheWrite1h: Int64? = nil, cacheRead: Int64? = nil,
+        output: Int64? = nil, webSearch: Int64? = nil
+    ) {
+        self.input = input
+        self.cacheWrite5m = cacheWrite5m
+        self.cacheWrite1h = cacheWrite1h
+        self.cacheRead = cacheRead
+        self.output = output
+        self.webSearch = webSearch
+    }
+
+    /// The stated categories over `base`'s.
+    public func over(_ base: Rates) -> Rates {
+        Rates(
+            input: input ?? base.input, cacheWrite5m: cacheWrite5m ?? base.cacheWrite5m,
+            cacheWrite1h: cacheWrite1h ?? base.cacheWrite1h, cacheRead: cacheRead ?? base.cacheRead,
+            output: output ?? base.output, webSearch: webSearch ?? base.webSearch)
+    }
+
+    var isEmpty: Bool { self == StatedRates() }
+}
+
+/// A fraction such as 11/10, as the price table holds multipliers.
+public struct Multiplier: Sendable, Equatable {
+    public var numerator: Int64
+    public var denominator: Int64
+
+    public init(_ numerator: Int64, _ denominator: Int64) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    var text: String {
+        var text = USD(nanos: numerator * 1_000_000_000 / denominator).exact
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+}
+
+extension Rates {
+    /// Every token rate times `m`, rounded half to even to the femtodollar; web search unchanged.
+    func scaled(_ m: Multiplier) -> Rates {
+        func f(_ r: Int64) -> Int64 {
+            Int64(Pricer.roundHalfEven(Int128(r) * Int128(m.numerator), Int128(max(1, m.denominator))))
+        }
+        return Rates(
+            input: f(input), cacheWrite5m: f(cacheWrite5m), cacheWrite1h: f(cacheWrite1h), cacheRead: f(cacheRead),
+            output: f(output), webSearch: webSearch)
+    }
+
+    /// The rates Anthropic derives from an input rate: 5-minute writes 1.25x, 1-hour writes 2x, reads 0.1x.
+    static func derived(input: Int64, output: Int64, webSearch: Int64 = ModelStatement.defaultWebSearch) -> Rates {
+        Rates(input: input, cacheWrite5m: input * 5 / 4, cacheWrite1h: input * 2, cacheRead: input / 10, output: output, webSearch: webSearch)
+    }
+}
+
+/// What one imported LiteLLM price list states about one model. Laid over a period of the prices in force, it
+/// changes only what it states: the period's other rates, its long-context tier and its fast rates stand.
+public struct ModelStatement: Sendable, Equatable {
+    /// The price table's id of the model (the built-in one where the table knows it).
+    public var id: String
+    public var name: String
+    /// The price list's entry it was read from.
+    public var entry: String
+    public var standard: StatedRates
+    /// Batch rates as stated (categories left out: 50% of the standard rate).
+    public var batch: StatedRates?
+    public var longContext: (threshold: Int64, rates: StatedRates)?
+    /// Fast mode as a multiple of the standard rates.
+    public var fastMultiplier: Multiplier?
+    public var usResidency: Multiplier?
+
+    public init(
+        id: String, name: String, entry: String, standard: StatedRates, batch: StatedRates? = nil,
+        longContext: (threshold: Int64, rates: StatedRates)? = nil, fastMultiplier: Multiplier? = nil,
+        usResidency: Multiplier? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.entry = entry
+        self.standard = standard
+        self.batch = batch
+        self.longContext = longContext
+        self.fastMultiplier = fastMultiplier
+        self.usResidency = usResidency
+    }
+
+    public static func == (a: ModelStatement, b: ModelStatement) -> Bool {
+        a.id == b.id && a.entry == b.entry && a.standard == b.standard && a.batch == b.batch
+            && a.longContext?.threshold == b.longContext?.threshold && a.longContext?.rates == b.longContext?.rates
+            && a.fastMultiplier == b.fastMultiplier && a.usResidency == b.usResidency
+    }
+
+    /// $10 per 1,000 searches.
+    static let defaultWebSearch: Int64 = 10_000_000_000_000
+
+    /// `base` (a period of the prices in force; nil for a model they do not price) with these statements laid
+    /// over it. What is not stated is the period's own, or for a new model derived from the stated input rate.
+    public func period(over base: PricePeriod?) -> PricePeriod {
+        let derived = Rates.derived(input: standard.input ?? 0, output: standard.output ?? 0)
+        var period = base ?? PricePeriod(from: nil, standard: derived, longContext: nil, fast: nil)
+        let rates = standard.over(base?.standard ?? derived)
+        period.standard = rates
+        if let tier = longContext {
+            // The same tier of the period under it, else the standard rates scaled by the tier's input rate.
+            let under =
+                base?.longContext.flatMap { $0.threshold == tier.threshold ? $0.rates : nil }
+                ?? rates.scaled(Multiplier(tier.rates.input ?? rates.input, max(1, rates.input)))
+            period.longContext = (tier.threshold, tier.rates.over(under))
+        }
+        if let m = fastMultiplier { period.fast = rates.scaled(m) }
+        if let batch {
+            let half = Rates(
+                input: rates.input / 2, cacheWrite5m: rates.cacheWrite5m / 2, cacheWrite1h: rates.cacheWrite1h / 2,
+                cacheRead: rates.cacheRead / 2, output: rates.output / 2, webSearch: rates.webSearch)
+            period.batch = batch.over(base?.batch ?? half)
+        }
+        if let search = standard.webSearch {
+            // One price per search, in every tier and mode.
+            if longContext?.rates.webSearch == nil { period.longContext?.rates.webSearch = search }
+            period.fast?.webSearch = search
+            if batch?.webSearch == nil { period.batch?.webSearch = search }
+        }
+        return period
+    }
+
+    /// The model as this statement alone prices it.
+    var standalone: ModelPrice {
+        ModelPrice(id: id, name: name, aliases: [entry], periods: [period(over: nil)], usResidency: usResidency.map { ($0.numerator, $0.denominator) }, minCacheableTokens: nil)
+    }
+}
+
+/// How the entries of a LiteLLM price list were read.
+public struct ImportNotes: Sendable, Equatable {
+    /// Entries passed over for one reason.
+    public struct Skip: Sendable, Equatable {
+        public var entries: [String]
+        public var reason: String
+    }
+
+    /// Per model id: the entry its prices were taken from, with its provider.
+    public var taken: [String: String] = [:]
+    /// Per model id: entries of that model passed over, by reason.
+    public var skipped: [String: [Skip]] = [:]
+    /// Per model id: what the taken entry states that the table has no place for.
+    public var unused: [String: [String]] = [:]
+    /// Entries that price no model of the table, by reason.
+    public var notRead: [Skip] = []
+
+    public init() {}
+
+    mutating func skip(_ entry: String, of model: String?, _ reason: String) {
+        func add(_ list: inout [Skip]) {
+            if let i = list.firstIndex(where: { $0.reason == reason }) {
+                list[i].entries.append(entry)
+            } else {
+                list.append(Skip(entries: [entry], reason: reason))
+            }
+        }
+        if let model {
+            add(&skipped[model, default: []])
+        } else {
+            add(&notRead)
+        }
+    }
+}
+
 extension PriceTable {
-    /// The built-in table with every import laid over it: an imported model's prices replace the table's from
-    /// the import's date on; models the table does not know are added.
+    /// The built-in table with every import laid over it, oldest first: from an import's date on, what it states
+    /// replaces what the table had, period by period; models the table does not know are added.
     public func merging(_ imports: [PriceImport]) -> PriceTable {
         var models = self.models
         for imported in imports {
-            for model in imported.table.models {
-                // Without a date of its own, an import whose periods are all dated starts at the first of them.
-                let dated = model.periods.allSatisfy { $0.from != nil }
-                let from = imported.effectiveFrom ?? (dated ? model.periods.compactMap(\.from).min() : nil)
-                var periods = model.periods
-                if let from {
-                    // The import's own dated periods keep their dates past its effective date.
-                    periods = periods.map { var p = $0; p.from = max(p.from ?? Int64.min, from); return p }
-                }
-                // One period per date: the last stated wins.
-                var byDate: [Int64: PricePeriod] = [:]
-                for p in periods { byDate[p.from ?? Int64.min] = p }
-                periods = byDate.sorted { $0.key < $1.key }.map(\.value)
-                if let i = models.firstIndex(where: { $0.id == model.id }) {
-                    var merged = models[i]
-                    // What the price list does not state (fast rates, a long-context tier) carries over from the
-                    // built-in period in force when the import starts.
-                    if let inForce = merged.period(at: from ?? Int64.min) ?? merged.periods.first {
-                        periods = periods.map { p in
-                            var p = p
-                            if p.fast == nil { p.fast = inForce.fast }
-                            if p.longContext == nil { p.longContext = inForce.longContext }
-                            return p
-                        }
+            // Ids map through the table's aliases, so an import never adds a second entry for a known model.
+            func index(of id: String) -> Int? {
+                if let i = models.firstIndex(where: { $0.id == id }) { return i }
+                guard let known = PriceTable(version: "", models: models).lookup(id) else { return nil }
+                return models.firstIndex { $0.id == known.id }
+            }
+            switch imported.content {
+            case .table(let table):
+                for model in table.models {
+                    // Without a date of its own, an import whose periods are all dated starts at the first of them.
+                    let dated = model.periods.allSatisfy { $0.from != nil }
+                    let from = imported.effectiveFrom ?? (dated ? model.periods.compactMap(\.from).min() : nil)
+                    var periods = model.periods
+                    if let from {
+                        // The import's own dated periods keep their dates past its effective date.
+                        periods = periods.map { var p = $0; p.from = max(p.from ?? Int64.min, from); return p }
                     }
-                    merged.periods = merged.periods.filter { from != nil && ($0.from ?? Int64.min) < from! } + periods
-                    if merged.periods.isEmpty { merged.periods = periods }
-                    merged.periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
-                    if model.usResidency != nil { merged.usResidency = model.usResidency }
-                    models[i] = merged
-                } else {
-                    var added = model
-                    added.periods = periods
-                    models.append(added)
+                    // One period per date: the last stated wins.
+                    var byDate: [Int64: PricePeriod] = [:]
+                    for p in periods { byDate[p.from ?? Int64.min] = p }
+                    periods = byDate.sorted { $0.key < $1.key }.map(\.value)
+                    guard let i = index(of: model.id) else {
+                        var added = model
+                        added.periods = periods
+                        models.append(added)
+                        continue
+                    }
+                    // What a period does not state (fast rates, a long-context tier) stays that of the table's
+                    // period in force at each time: a tier never moves from one period to another.
+                    models[i].periods = Self.layer(models[i].periods, from: from, boundaries: periods.compactMap(\.from)) { under, t in
+                        var p = periods.last { ($0.from ?? Int64.min) <= t } ?? periods[0]
+                        if p.longContext == nil { p.longContext = under?.longContext }
+                        if p.fast == nil { p.fast = under?.fast }
+                        return p
+                    }
+                    if model.usResidency != nil { models[i].usResidency = model.usResidency }
+                    if model.minCacheableTokens != nil { models[i].minCacheableTokens = model.minCacheableTokens }
+                }
+            case .statements(let statements):
+                for statement in statements {
+                    guard let i = index(of: statement.id) else {
+                        var added = statement.standalone
+                        added.periods[0].from = imported.effectiveFrom
+                        models.append(added)
+                        continue
+                    }
+                    models[i].periods = Self.layer(models[i].periods, from: imported.effectiveFrom, boundaries: []) { under, _ in
+                        statement.period(over: under)
+                    }
+                    if let r = statement.usResidency { models[i].usResidency = (r.numerator, r.denominator) }
                 }
             }
         }
         let names = imports.map(\.source)
         return PriceTable(version: names.isEmpty ? version : version + " + " + names.joined(separator: " + "), models: models)
+    }
+
+    /// `base`'s periods before `from` as they are; from it on, one period from each date where `base` or the
+    /// import (`boundaries`) starts one, made by `overlay` from the period of `base` in force then (nil before
+    /// `base` has any). Consecutive periods with equal prices are one.
+    static func layer(
+        _ base: [PricePeriod], from: Int64?, boundaries: [Int64], _ overlay: (PricePeriod?, Int64) -> PricePeriod
+    ) -> [PricePeriod] {
+        let start = from ?? Int64.min
+        var result = base.filter { ($0.from ?? Int64.min) < start }
+        var dates: Set<Int64> = [start]
+        for t in boundaries + base.compactMap(\.from) where t > start { dates.insert(t) }
+        for t in dates.sorted() {
+            let under = base.last { ($0.from ?? Int64.min) <= t }
+            var period = overlay(under, t)
+            period.from = t == Int64.min ? nil : t
+            if let last = result.last {
+                var same = period
+                same.from = last.from
+                if same == last { continue }
+            }
+            result.append(period)
+        }
+        return result
     }
 
     /// The table in force for `db`: the built-in one with the stored imports, oldest first.
@@ -186,23 +390,6 @@ extension PriceTable {
 
     /// The table in the tool's own JSON format (the shape of the built-in `prices.json`).
     public func exportJSON() -> String {
-        func amount(_ femto: Int64) -> String {
-            // Femtodollars per token are 10⁻⁹ USD per million tokens: nine decimals, trailing zeros dropped.
-            var text = USD(nanos: femto).exact
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            return text
-        }
-        func rates(_ w: inout JSONWriter, _ key: String, _ r: Rates) {
-            w.beginObject(key)
-            w.string("input", amount(r.input))
-            w.string("cache_write_5m", amount(r.cacheWrite5m))
-            w.string("cache_write_1h", amount(r.cacheWrite1h))
-            w.string("cache_read", amount(r.cacheRead))
-            w.string("output", amount(r.output))
-            w.string("web_search_per_1k", amount(r.webSearch / 1_000))
-            w.endObject()
-        }
         var w = JSONWriter()
         w.beginObject()
         w.string("version", version)
@@ -218,22 +405,22 @@ extension PriceTable {
                 w.endArray()
             }
             if let r = m.usResidency {
-                w.string("us_data_residency_multiplier", amount(r.numerator * 1_000_000_000 / r.denominator))
+                w.string("us_data_residency_multiplier", Multiplier(r.numerator, r.denominator).text)
             }
             if let minimum = m.minCacheableTokens { w.int("min_cacheable_tokens", Int64(minimum)) }
             w.beginArray("periods")
             for p in m.periods {
                 w.beginObject()
                 if let from = p.from { w.string("from", Timestamp.iso(from)) }
-                rates(&w, "rates", p.standard)
+                PriceText.write(&w, "rates", StatedRates.all(p.standard))
                 if let tier = p.longContext {
                     w.beginObject("long_context")
                     w.int("threshold", tier.threshold)
-                    rates(&w, "rates", tier.rates)
+                    PriceText.write(&w, "rates", StatedRates.all(tier.rates))
                     w.endObject()
                 }
-                if let fast = p.fast { rates(&w, "fast", fast) }
-                if let batch = p.batch { rates(&w, "batch", batch) }
+                if let fast = p.fast { PriceText.write(&w, "fast", StatedRates.all(fast)) }
+                if let batch = p.batch { PriceText.write(&w, "batch", StatedRates.all(batch)) }
                 w.endObject()
             }
             w.endArray()
@@ -245,21 +432,154 @@ extension PriceTable {
     }
 }
 
+extension StatedRates {
+    static func all(_ r: Rates) -> StatedRates {
+        StatedRates(input: r.input, cacheWrite5m: r.cacheWrite5m, cacheWrite1h: r.cacheWrite1h, cacheRead: r.cacheRead, output: r.output, webSearch: r.webSearch)
+    }
+}
+
+/// Prices as the tool's JSON writes them: USD per million tokens, decimal strings.
+enum PriceText {
+    /// Femtodollars per token are 10⁻⁹ USD per million tokens: nine decimals, trailing zeros dropped.
+    static func amount(_ femto: Int64) -> String {
+        var text = USD(nanos: femto).exact
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// `$3.75`, with as many decimals as the price has.
+    static func dollars(_ femto: Int64) -> String { "$" + amount(femto) }
+
+    static func write(_ w: inout JSONWriter, _ key: String, _ r: StatedRates) {
+        w.beginObject(key)
+        if let v = r.input { w.string("input", amount(v)) }
+        if let v = r.cacheWrite5m { w.string("cache_write_5m", amount(v)) }
+        if let v = r.cacheWrite1h { w.string("cache_write_1h", amount(v)) }
+        if let v = r.cacheRead { w.string("cache_read", amount(v)) }
+        if let v = r.output { w.string("output", amount(v)) }
+        if let v = r.webSearch { w.string("web_search_per_1k", amount(v / 1_000)) }
+        w.endObject()
+    }
+}
+
+extension ModelStatement {
+    /// The statements in the form they are stored in: only what the price list stated, as decimal strings.
+    static func document(_ statements: [ModelStatement], version: String) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("version", version)
+        w.string("unit", "USD per million tokens; web search per 1,000 searches; only what the price list states")
+        w.beginArray("statements")
+        for s in statements {
+            w.beginObject()
+            w.string("id", s.id)
+            w.string("name", s.name)
+            w.string("entry", s.entry)
+            PriceText.write(&w, "rates", s.standard)
+            if let batch = s.batch { PriceText.write(&w, "batch", batch) }
+            if let tier = s.longContext {
+                w.beginObject("long_context")
+                w.int("threshold", tier.threshold)
+                PriceText.write(&w, "rates", tier.rates)
+                w.endObject()
+            }
+            if let m = s.fastMultiplier { w.string("fast_multiplier", m.text) }
+            if let m = s.usResidency { w.string("us_data_residency_multiplier", m.text) }
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    /// Reads statements stored by `document`.
+    static func read(json: Data) throws -> [ModelStatement] {
+        struct RatesFile: Decodable {
+            var input: String?
+            var cache_write_5m: String?
+            var cache_write_1h: String?
+            var cache_read: String?
+            var output: String?
+            var web_search_per_1k: String?
+        }
+        struct TierFile: Decodable {
+            var threshold: Int64
+            var rates: RatesFile
+        }
+        struct StatementFile: Decodable {
+            var id: String
+            var name: String
+            var entry: String
+            var rates: RatesFile
+            var batch: RatesFile?
+            var long_context: TierFile?
+            var fast_multiplier: String?
+            var us_data_residency_multiplier: String?
+        }
+        struct DocumentFile: Decodable {
+            var statements: [StatementFile]
+        }
+        let file: DocumentFile
+        do {
+            file = try JSONDecoder().decode(DocumentFile.self, from: json)
+        } catch {
+            throw UsageError.priceTable("not a list of price statements: \(error)")
+        }
+        func amount(_ text: String?, _ id: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let value = Decimal9.parse(text, scale: 9), value >= 0 else {
+                throw UsageError.priceTable("\(id): '\(text)' is not a decimal price with at most 9 decimals")
+            }
+            return value
+        }
+        func rates(_ r: RatesFile, _ id: String) throws -> StatedRates {
+            StatedRates(
+                input: try amount(r.input, id), cacheWrite5m: try amount(r.cache_write_5m, id),
+                cacheWrite1h: try amount(r.cache_write_1h, id), cacheRead: try amount(r.cache_read, id),
+                output: try amount(r.output, id), webSearch: try amount(r.web_search_per_1k, id).map { $0 * 1_000 })
+        }
+        func multiplier(_ text: String?, _ id: String) throws -> Multiplier? {
+            guard let text else { return nil }
+            guard let scaled = Decimal9.parse(text, scale: 6), scaled >= 0 else {
+                throw UsageError.priceTable("\(id): bad multiplier '\(text)'")
+            }
+            return Multiplier(scaled, 1_000_000)
+        }
+        return try file.statements.map { s in
+            ModelStatement(
+                id: s.id, name: s.name, entry: s.entry, standard: try rates(s.rates, s.id), batch: try s.batch.map { try rates($0, s.id) },
+                longContext: try s.long_context.map { ($0.threshold, try rates($0.rates, s.id)) },
+                fastMultiplier: try multiplier(s.fast_multiplier, s.id), usResidency: try multiplier(s.us_data_residency_multiplier, s.id))
+        }
+    }
+}
+
 extension PriceImport {
-    /// Stores the import (in the tool's own format, so an export reads the same).
+    /// The import as stored: a table in the tool's own format (so an export reads the same), or the statements
+    /// of a LiteLLM list, only what it states.
+    var document: String {
+        switch content {
+        case .table(let table): return table.exportJSON()
+        case .statements(let statements): return ModelStatement.document(statements, version: source)
+        }
+    }
+
+    /// Stores the import.
     public func store(_ db: Database) throws {
         // Only what reads back is stored: a price the table would refuse must not make the database unusable.
-        _ = try PriceTable(json: Data(table.exportJSON().utf8))
+        let text = document
+        _ = try PriceImport.parse(Data(text.utf8), source: source, effectiveFrom: effectiveFrom)
         try db.execute(
             sql: "INSERT INTO price_imports (effective_from, source, imported_at, document) VALUES (?, ?, ?, ?)",
-            arguments: [effectiveFrom, source, Int64(Date().timeIntervalSince1970 * 1000), table.exportJSON()])
+            arguments: [effectiveFrom, source, Int64(Date().timeIntervalSince1970 * 1000), text])
     }
 
     /// Every stored import, oldest first.
     public static func stored(_ db: Database) throws -> [PriceImport] {
         try Row.fetchAll(db, sql: "SELECT effective_from, source, document FROM price_imports ORDER BY id").map { r in
             let document: String = r[2]
-            return PriceImport(table: try PriceTable(json: Data(document.utf8)), effectiveFrom: r[0], source: r[1])
+            return try PriceImport.parse(Data(document.utf8), source: r[1], effectiveFrom: r[0])
         }
     }
 }

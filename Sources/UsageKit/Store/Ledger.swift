@@ -88,14 +88,17 @@ final class FileStore {
     private let db: Database
     private let fileID: Int64
     private let inserter: RequestInserter
-    private let pricer: Pricer
+    private var pricer: Pricer
+    /// The first request id of this ingest run: rows from it on were stored, and counted, by this run.
+    private let runFirstID: Int64
     private var rollup = HourlyRollup()
     private var redated = false
 
-    init(db: Database, fileID: Int64, pricer: Pricer) throws {
+    init(db: Database, fileID: Int64, pricer: Pricer, runFirstID: Int64 = Int64.max) throws {
         self.db = db
         self.fileID = fileID
         self.pricer = pricer
+        self.runFirstID = runFirstID
         inserter = try RequestInserter(db: db, fileID: fileID, format: SourceFormat.messages.rawValue)
     }
 
@@ -160,14 +163,9 @@ final class FileStore {
                     batch.expired, batch.createdAt, batch.endedAt, fileID,
                 ])
             if let ended = batch.endedAt {
-                // Results read before their batch object were dated by their file: the batch's end is truer.
-                try db.execute(
-                    sql: """
-                        UPDATE requests SET ts = ?, ts_from_file = 0
-                        WHERE ts_from_file = 1 AND file_id IN (SELECT file_id FROM batch_outcomes WHERE batch_id = ?)
-                        """,
-                    arguments: [ended, batch.id])
-                if db.changesCount > 0 { redated = true }
+                // Results read before their batch object were dated, and priced, by their file's time: the
+                // batch's end is truer, and the price in force then is the one that applies.
+                try redate(batch: batch.id, to: ended, summary: &summary)
             }
         case .batchOutcomes(let o):
             try db.execute(
@@ -181,6 +179,36 @@ final class FileStore {
                 arguments: [fileID, o.batchID, o.succeeded, o.errored, o.expired, o.canceled])
             summary.unbilledBatchRequests += o.unbilled
         }
+    }
+
+    /// Moves the requests of `batch` that were dated by their file to `ended`, prices them again at that date,
+    /// and corrects the run's counts for those this run stored.
+    private func redate(batch: String, to ended: Int64, summary: inout IngestSummary) throws {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, \(StoredRequest.columns), cost_nanos FROM requests
+                WHERE ts_from_file = 1 AND file_id IN (SELECT file_id FROM batch_outcomes WHERE batch_id = ?)
+                """,
+            arguments: [batch])
+        guard !rows.isEmpty else { return }
+        let update = try db.makeStatement(sql: "UPDATE requests SET ts = ?, ts_from_file = 0, priced_as = ?, cost_nanos = ? WHERE id = ?")
+        for row in rows {
+            let id: Int64 = row[0]
+            let oldCost: Int64? = row[14]
+            var record = StoredRequest.record(row, at: 1)
+            record.timestamp = ended
+            let price = pricer.price(record)
+            try update.execute(arguments: [ended, price.pricedAs, price.cost?.nanos, id])
+            summary.redatedRequests += 1
+            if id >= runFirstID {
+                // Counted by this run as dated by file time, and perhaps as unpriced at that time.
+                summary.undatedRequests -= 1
+                if oldCost == nil && price.cost != nil { summary.unpricedRequests -= 1 }
+                if oldCost != nil && price.cost == nil { summary.unpricedRequests += 1 }
+            }
+        }
+        redated = true
     }
 
     /// Merges the rollup; rebuilds it whole when requests were re-dated.

@@ -127,8 +127,10 @@ struct PricingImport: ParsableCommand {
         abstract: "Import prices (LiteLLM's price file or the tool's own JSON format), preferred from a date on.",
         discussion: """
             The prices are stored in the database and used instead of the built-in ones for requests from --from on \
-            (default: all requests). New ingests use them at once; run `usage reprice` to apply them to what is \
-            already stored.
+            (default: all requests). They are laid over the prices in force model by model: what the file does not \
+            state (a dated period, a long-context tier, fast rates) stays. The import prints, per model, what it took, \
+            what it kept and which entries it skipped. New ingests use the prices at once; run `usage reprice` to \
+            apply them to what is already stored.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -138,6 +140,9 @@ struct PricingImport: ParsableCommand {
 
     @Option(help: ArgumentHelp("The date (UTC) from which these prices apply.", valueName: "date"))
     var from: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Show what the import would take, keep and skip, and store nothing.")
+    var dryRun = false
 
     func run() throws {
         try Diagnostics.run {
@@ -151,13 +156,20 @@ struct PricingImport: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw UsageError.unreadable(path: file, reason: "cannot read the price file")
             }
-            let imported = try PriceImport.parse(data, source: (file as NSString).lastPathComponent, effectiveFrom: effective)
-            let db = try database.open()
-            try db.writer.write { db in try imported.store(db) }
+            // The prices in force before the import: what it is laid over, and what its report compares with.
+            let base = try effectivePrices(database)
+            let imported = try PriceImport.parse(
+                data, source: (file as NSString).lastPathComponent, effectiveFrom: effective, over: base)
+            if !dryRun {
+                let db = try database.open()
+                try db.writer.write { db in try imported.store(db) }
+            }
             let when = effective.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "for all requests"
-            let count = imported.table.models.count
-            emit("imported \(count) model \(count == 1 ? "price" : "prices") from \(file), in force \(when): \(imported.table.models.map(\.id).joined(separator: ", "))\n")
-            Diagnostics.print("Run `usage reprice` to apply them to the requests already stored.")
+            let count = imported.modelIDs.count
+            let prices = "\(count) model \(count == 1 ? "price" : "prices")"
+            let head = dryRun ? "would import \(prices) from \(file), in force \(when) (dry run: nothing stored):" : "imported \(prices) from \(file), in force \(when):"
+            emit(head + "\n" + imported.describe(over: base))
+            Diagnostics.print(dryRun ? "Dry run: nothing stored." : "Run `usage reprice` to apply them to the requests already stored.")
         }
     }
 }
