@@ -348,3 +348,73 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(tape.member(tape.root, "key").flatMap(tape.string) == "v")  // an escaped key still matches
     }
 }
+
+@Suite struct StrictJSONTests {
+    func integer(_ number: String) throws -> Int64? {
+        let tape = JSONTape()
+        var text = number
+        // The tape reads the bytes it was parsed from: only inside this closure.
+        return try text.withUTF8 { bytes in
+            try tape.parse(bytes)
+            if case .value(let v) = tape.integer(tape.root) { return v }
+            return nil
+        }
+    }
+
+    @Test(arguments: [
+        ("0.99999999999999999999", nil), ("12.000000000000000001", nil), ("1e-400", nil), ("1.5", nil),
+        ("1e19", nil), ("9223372036854775808", nil), ("12.5e-1", nil),
+        ("1.0", 1), ("1e3", 1000), ("-0", 0), ("0e-400", 0), ("1.2e3", 1200), ("120000e-4", 12),
+        ("9223372036854775807", 9_223_372_036_854_775_807), ("0.000", 0), ("25E+1", 250),
+    ] as [(String, Int64?)])
+    func tokenCountsAreReadFromTheirDigitsNotThroughADouble(text: String, whole: Int64?) throws {
+        #expect(try integer(text) == whole)
+    }
+
+    @Test func aCountThatIsNotExactlyWholeRejectsItsLine() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "r.jsonl",
+            #"{"id":"msg_1","model":"claude-haiku-4-5","usage":{"input_tokens":0.99999999999999999999,"output_tokens":1}}"#
+                + "\n" + #"{"id":"msg_2","model":"claude-haiku-4-5","usage":{"input_tokens":1e3,"output_tokens":1.0}}"# + "\n")
+        let sink = try parse(path)
+        #expect(sink.rejects.map(\.line) == [1])
+        #expect(sink.records.map(\.tokens.input) == [1000])
+    }
+
+    @Test func aKeyGivenTwiceTakesItsLastValue() throws {
+        let tape = JSONTape()
+        var text = #"{"model":"claude-opus-4-5","model":"claude-haiku-4-5","usage":{"input_tokens":5,"input_tokens":7,"output_tokens":1}}"#
+        try text.withUTF8 { bytes in
+            try tape.parse(bytes)
+            #expect(tape.member(tape.root, "model").flatMap(tape.string) == "claude-haiku-4-5")
+            let usage = try #require(tape.member(tape.root, "usage"))
+            #expect(tape.members(usage).map(\.key) == ["input_tokens", "output_tokens"])
+            if case .value(let v) = tape.integer(try #require(tape.member(usage, "input_tokens"))) { #expect(v == 7) }
+            else { Issue.record("input_tokens is whole") }
+        }
+
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("dup.jsonl", text + "\n")
+        let records = try parse(path).records
+        #expect(records.map(\.model) == ["claude-haiku-4-5"])
+        #expect(records.map(\.tokens.input) == [7])
+    }
+
+    @Test(arguments: [#""claude-haiku-4-5\q""#, #""a\x41""#, #""\u12G4""#, #""\u12""#, #""\'""#, "\"\\\u{01}\""])
+    func invalidEscapesAreRejected(text: String) {
+        var text = text
+        let parsed = text.withUTF8 { (try? JSONTape().parse($0)) != nil }
+        #expect(!parsed)
+    }
+
+    @Test func aLineWithAnInvalidEscapeIsRejectedWithItsReason() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "esc.jsonl", #"{"id":"msg_1","model":"claude-haiku-4-5\q","usage":{"input_tokens":1,"output_tokens":1}}"# + "\n")
+        let sink = try parse(path)
+        #expect(sink.records.isEmpty)
+        #expect(sink.rejects.count == 1)
+        #expect(sink.rejects.first?.reason.contains("invalid escape \\q") == true)
+    }
+}

@@ -56,25 +56,29 @@ final class JSONTape {
     func kind(_ index: Int) -> Kind { nodes[index].kind }
 
     /// The value of `key` in the object at `index`, or nil when absent or when `index` is not an object.
+    ///
+    /// A key given twice in one object takes its last value, as Python's `json` and jq read it: the whole object
+    /// is scanned, so what the tool reads is what the tools users compare with read.
     func member(_ index: Int, _ key: StaticString) -> Int? {
         let node = nodes[index]
         guard node.kind == .object else { return nil }
         let keyLength = key.utf8CodeUnitCount
         var i = index + 1
         let end = Int(node.next)
+        var found: Int?
         while i < end {
             let keyNode = nodes[i]
             let valueIndex = i + 1
             if keyNode.flag {
-                if decodedString(i) == key.description { return valueIndex }
+                if decodedString(i) == key.description { found = valueIndex }
             } else if Int(keyNode.end - keyNode.start) == keyLength
                 && memcmp(bytes.baseAddress! + Int(keyNode.start), key.utf8Start, keyLength) == 0
             {
-                return valueIndex
+                found = valueIndex
             }
             i = Int(nodes[valueIndex].next)
         }
-        return nil
+        return found
     }
 
     /// Follows a path of object keys from `index`.
@@ -100,17 +104,20 @@ final class JSONTape {
         return result
     }
 
-    /// The key/value index pairs of the object at `index`.
+    /// The key/value index pairs of the object at `index`, in order; a key given twice keeps its last value, at
+    /// the place of its last occurrence.
     func members(_ index: Int) -> [(key: String, value: Int)] {
         let node = nodes[index]
         guard node.kind == .object else { return [] }
-        var result: [(String, Int)] = []
+        var result: [(key: String, value: Int)] = []
         var i = index + 1
         while i < Int(node.next) {
             result.append((decodedString(i), i + 1))
             i = Int(nodes[i + 1].next)
         }
-        return result
+        guard Set(result.map(\.key)).count < result.count else { return result }
+        var seen = Set<String>()
+        return result.reversed().filter { seen.insert($0.key).inserted }.reversed()
     }
 
     func isNull(_ index: Int) -> Bool { nodes[index].kind == .null }
@@ -139,7 +146,9 @@ final class JSONTape {
         case notInteger
     }
 
-    /// Reads a non-fractional number (`12`, `12.0`, `1.2e3`) exactly; anything else is `.notInteger`.
+    /// Reads a number whose value is exactly a whole number (`12`, `12.0`, `1.2e3`, `-0`) from its digits, never
+    /// through a double: `0.99999999999999999999`, `12.000000000000000001` and `1e-400` are `.notInteger`, as are
+    /// whole numbers beyond Int64.
     func integer(_ index: Int) -> IntegerResult {
         let node = nodes[index]
         guard node.kind == .number else { return .notInteger }
@@ -158,12 +167,63 @@ final class JSONTape {
             value = s
             i += 1
         }
-        if i < end {
-            // A fraction or exponent: accept only when the number is still whole.
-            guard let double = Double(rawText(index)), double.rounded() == double, abs(double) < 9e15 else {
-                return .notInteger
+        if i < end { return Self.exactInteger(UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<end])) }
+        return .value(negative ? -value : value)
+    }
+
+    /// A number with a fraction or an exponent, read exactly: its digits `d` and decimal exponent `e` (value
+    /// d × 10^e) are whole when, once trailing zeros move into `e`, `e` is not negative.
+    static func exactInteger(_ text: UnsafeBufferPointer<UInt8>) -> IntegerResult {
+        var i = 0
+        let negative = text[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var digits: [UInt8] = []
+        var exponent = 0
+        while i < text.count, text[i] >= 48, text[i] <= 57 {
+            digits.append(text[i] - 48)
+            i += 1
+        }
+        if i < text.count, text[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < text.count, text[i] >= 48, text[i] <= 57 {
+                digits.append(text[i] - 48)
+                exponent -= 1
+                i += 1
             }
-            return .value(Int64(double))
+        }
+        if i < text.count, text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E") {
+            i += 1
+            var sign = 1
+            if i < text.count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
+                if text[i] == UInt8(ascii: "-") { sign = -1 }
+                i += 1
+            }
+            var stated = 0
+            while i < text.count, text[i] >= 48, text[i] <= 57 {
+                // Past a few thousand, only zero (or nothing whole) can come of it; stop growing.
+                if stated < 100_000 { stated = stated * 10 + Int(text[i] - 48) }
+                i += 1
+            }
+            exponent += sign * stated
+        }
+        guard let firstNonZero = digits.firstIndex(where: { $0 != 0 }) else { return .value(0) }
+        var last = digits.count - 1
+        while digits[last] == 0 {
+            last -= 1
+            exponent += 1
+        }
+        guard exponent >= 0, last - firstNonZero + 1 + exponent <= 19 else { return .notInteger }
+        var value: Int64 = 0
+        for d in digits[firstNonZero...last] {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(d))
+            if o1 || o2 { return .notInteger }
+            value = s
+        }
+        for _ in 0..<exponent {
+            let (m, o) = value.multipliedReportingOverflow(by: 10)
+            if o { return .notInteger }
+            value = m
         }
         return .value(negative ? -value : value)
     }
@@ -346,8 +406,28 @@ private struct JSONParser {
                 return
             }
             if c == UInt8(ascii: "\\") {
+                // RFC 8259 allows only these escapes; Python's json rejects any other, and so does this parser.
                 escaped = true
-                position += 2
+                guard position + 1 < count else { break }
+                switch bytes[position + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 2
+                case UInt8(ascii: "u"):
+                    guard position + 6 <= count else {
+                        position = count
+                        throw fail("unterminated string")
+                    }
+                    for j in position + 2..<position + 6 where !Self.isHexDigit(bytes[j]) {
+                        position = j
+                        throw fail("invalid \\u escape in string")
+                    }
+                    position += 6
+                default:
+                    let shown = bytes[position + 1] < 0x20 || bytes[position + 1] >= 0x7F
+                        ? String(format: "0x%02X", bytes[position + 1]) : String(UnicodeScalar(bytes[position + 1]))
+                    throw fail("invalid escape \\\(shown) in string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
+                }
                 continue
             }
             if c < 0x20 { throw fail("control character in string") }
@@ -355,6 +435,10 @@ private struct JSONParser {
         }
         position = count
         throw fail("unterminated string")
+    }
+
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (48...57).contains(c) || (65...70).contains(c) || (97...102).contains(c)
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) {
