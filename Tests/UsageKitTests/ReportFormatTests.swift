@@ -104,7 +104,7 @@ import Testing
         for dimension in ReportDimension.allCases {
             let r = try report([dimension])
             #expect(r.rows.reduce(Int64(0)) { $0 + $1.totals.requests } == r.totals.requests, "\(dimension)")
-            #expect(r.totals.cost == USD("31.3458849"), "\(dimension)")
+            #expect(r.totals.cost == USD("32.1401214"), "\(dimension)")
         }
         let sources = try report([.source])
         #expect(Set(sources.rows.map(\.key)).isSuperset(of: ["claude-code", "telemetry", "admin-usage", "sse"]))

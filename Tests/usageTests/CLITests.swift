@@ -461,22 +461,23 @@ func describe(_ result: CLIResult) -> Comment {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("17 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("50 new requests") && ingest.stderr.contains("4 dated by file time"), describe(ingest))
+        #expect(ingest.stderr.contains("23 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("63 new requests") && ingest.stderr.contains("8 dated by file time"), describe(ingest))
         #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 31.345884900"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 32.140121400"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
-        #expect(report.stdout.contains("\"aggregated_rows\": 4"), describe(report))
-        #expect(report.stdout.contains("\"logged_cost_usd\": 0.104300000"), describe(report))
+        // 4 Admin API usage report rows and 2 headless Claude Code run totals.
+        #expect(report.stdout.contains("\"aggregated_rows\": 6"), describe(report))
+        #expect(report.stdout.contains("\"logged_cost_usd\": 0.445560000"), describe(report))
 
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 17)
+        #expect(files.count == 23)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -486,7 +487,7 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (17 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (23 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
     }
@@ -711,6 +712,40 @@ func describe(_ result: CLIResult) -> Comment {
             environment: ["CLAUDE_CONFIG_DIR": sandbox.root.appendingPathComponent("nowhere").path])
         #expect(empty.status == 0, describe(empty))
         #expect(empty.stderr.contains("no Claude Code data directory found"), describe(empty))
+    }
+
+    /// fixtures/claude-code-2x read at once, and file by file in the opposite order, one run each: the same
+    /// totals (fixtures/EXPECTED.md), and the parent transcript's copies win either way.
+    @Test func claudeCode2xGivesTheSameTotalsInEitherOrder() throws {
+        let folder = CLI.fixture("claude-code-2x")
+        let once = try Sandbox()
+        let all = try once.ingest([folder.path])
+        #expect(all.status == 0 && all.stderr.contains("6 files, 13 new requests, 4 duplicates, 0 rejected lines"), describe(all))
+
+        let byFile = try Sandbox()
+        let files = FileManager.default.enumerator(atPath: folder.path)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".json") }.sorted().reversed()
+        #expect(files.count == 6)
+        for file in files {
+            let result = try byFile.ingest([folder.appendingPathComponent(file).path])
+            #expect(result.status == 0 && result.stderr.contains("0 rejected lines"), describe(result))
+        }
+
+        for options in [["--by", "model"], ["--group-by", "project"], ["--group-by", "day,session"]] {
+            let a = try once.report(options + ["--tz", "UTC"])
+            let b = try byFile.report(options + ["--tz", "UTC"])
+            #expect(a.status == 0 && a.stdout == b.stdout, "\(options)\n\(a.stdout)\n\(b.stdout)")
+        }
+        let report = try byFile.report()
+        for figure in ["\"requests\": 11,", "\"aggregated_rows\": 2,", "\"cost_usd\": 0.794236500,", "\"logged_cost_usd\": 0.341260000,"] {
+            #expect(report.stdout.contains(figure), "\(figure)\n\(report.stdout)")
+        }
+
+        for sandbox in [once, byFile] {
+            let events = try jsonArray(try sandbox.events(["--model", "claude-sonnet-4-5"]).stdout)
+            let t1 = try #require(events.first { $0["request_id"] as? String == "req_011CNaDH6awe8jItD2SwE4nGHj" })
+            #expect((t1["source"] as? String)?.hasSuffix("/checkpoints/2e/91d04b7c3a/0/full.jsonl:4") == true, "\(t1)")
+        }
     }
 
     @Test func errorsAndExitStatuses() throws {

@@ -4,7 +4,8 @@ import GRDB
 public struct UsageTotals: Sendable, Equatable {
     /// Requests known one by one; Admin API report rows are sums and count in `aggregatedRows` instead.
     public var requests: Int64 = 0
-    /// Admin API usage report rows (each the sum of a bucket's requests).
+    /// Aggregated rows: Admin API usage report rows (each the sum of a bucket's requests) and headless Claude Code
+    /// run totals (each the sum of a run's requests of one model).
     public var aggregatedRows: Int64 = 0
     public var tokens = TokenCounts()
     public var webSearchRequests: Int64 = 0
@@ -124,6 +125,8 @@ public struct UsageReport: Sendable, Equatable {
     public var priceTableVersion: String
     /// What Admin API cost reports say was billed in the period; nil when none were ingested for it.
     public var billed: USD? = nil
+    /// Of the aggregated rows, those that are headless Claude Code runs' results (the rest are Admin API rows).
+    public var headlessRows: Int64 = 0
 
     public static func == (a: UsageReport, b: UsageReport) -> Bool {
         a.dimensions == b.dimensions && a.filter == b.filter && a.totals == b.totals && a.rows == b.rows
@@ -225,6 +228,14 @@ public struct UsageReport: Sendable, Equatable {
             dimensions: dimensions, zone: zone, filter: filter, totals: totals, rows: rows, unpriced: unpriced,
             first: first, last: last, priceTableVersion: priceTableVersion)
         try report.addBilled(db)
+        if totals.aggregatedRows > 0 {
+            let headless: SQL = """
+                SELECT COUNT(*) FROM requests
+                WHERE id IN (SELECT request_row FROM headless_results WHERE request_row IS NOT NULL) AND \(filter.sql)
+                """
+            let (text, arguments) = try headless.build(db)
+            report.headlessRows = try Int64.fetchOne(db, sql: text, arguments: arguments) ?? 0
+        }
         return report
     }
 

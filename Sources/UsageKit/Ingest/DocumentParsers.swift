@@ -147,6 +147,7 @@ enum AdminReportParser {
 enum DocumentKind {
     static func classify(_ tape: JSONTape) -> SourceFormat {
         let root = tape.root
+        if ClaudeCodeParser.isHeadlessDocument(tape) { return .claudeCode }
         switch tape.kind(root) {
         case .object:
             if tape.member(root, "type").flatMap(tape.string) == "message_batch" { return .batchObject }

@@ -103,6 +103,7 @@ enum FormatDetector {
     /// The format one JSON line shows, or nil when it could belong to several.
     static func lineFormat(_ tape: JSONTape) -> SourceFormat? {
         let root = tape.root
+        if ClaudeCodeParser.tells(tape, root) { return .claudeCode }
         if tape.member(root, "custom_id") != nil && tape.member(root, "result") != nil { return .batchResults }
         // Claude Code lines have their own structure: a line type and uuids. A log envelope that merely carries a
         // `sessionId` beside a response is not one.

@@ -283,7 +283,7 @@ public final class Ingestor {
                     channel.cancel()
                     throw error
                 }
-                try store.finish()
+                try store.finish(summary: &stored)
                 outcome = parsing.outcome!
                 try Ledger.end(
                     db, fileID: fileID, format: parsing.format, lineByLine: outcome.lineByLine, consumed: outcome.consumed,
@@ -343,6 +343,7 @@ public final class Ingestor {
                 case .sessionTracker: try SessionTrackerParser.parse(tape, lines: &lines, context: context, into: sink)
                 case .adminUsage: try AdminReportParser.parseUsage(tape, lines: &lines, context: context, into: sink)
                 case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
+                case .claudeCode: try ClaudeCodeParser(context: context).parseDocument(tape, lines: &lines, into: sink)
                 default: try MessagesParser(context: context).parseDocument(tape, lines: &lines, into: sink)
                 }
                 return true
@@ -474,7 +475,10 @@ struct FilePlan: Sendable {
             plan.format = forced
             if plan.layout != .empty {
                 plan.layout = forced.isLineFormat ? .jsonLines : forced == .sse ? .serverSentEvents : .jsonDocument
-                if forced == .messages { plan.layout = detected.layout == .unknown ? .jsonLines : detected.layout }
+                // Both come as JSON Lines or as one document (a headless run's `--output-format json`).
+                if forced == .messages || forced == .claudeCode {
+                    plan.layout = detected.layout == .unknown ? .jsonLines : detected.layout
+                }
             }
         } else {
             plan.format = detected.format

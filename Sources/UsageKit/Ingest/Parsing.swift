@@ -19,6 +19,8 @@ enum SourceFact: Sendable {
     case billed(BilledCost)
     case batch(BatchObject)
     case batchOutcomes(BatchOutcomes)
+    /// A headless Claude Code run's `result`: counted per model only where its session's responses are not.
+    case headlessResult(HeadlessResult)
 }
 
 /// An amount the Admin API cost report says was billed: money, not a request.

@@ -82,6 +82,9 @@ public struct UsageRecord: Sendable, Equatable {
     public var loggedCost: USD?
     /// The Admin API's `context_window` (`0-200k`, `200k-1M`): which tier applied, when the log says so.
     public var contextWindow: String?
+    /// True for a Claude Code sidechain line (`isSidechain`): a subagent's own copy of a response, which yields to
+    /// the parent transcript's copy when the two have the same output.
+    public var sidechain: Bool = false
 
     public init(
         messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,

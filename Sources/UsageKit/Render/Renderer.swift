@@ -76,9 +76,16 @@ func reportNotes(_ report: UsageReport) -> [String] {
                 + "`usage reprice`.")
     }
     let t = report.totals
-    if t.aggregatedRows > 0 {
+    let adminRows = t.aggregatedRows - report.headlessRows
+    if report.headlessRows > 0 {
+        let n = report.headlessRows
         notes.append(
-            "\(t.aggregatedRows) Admin API usage report \(t.aggregatedRows == 1 ? "row" : "rows") (sums over a time bucket) "
+            "\(n) headless Claude Code run \(n == 1 ? "total" : "totals") (a `result`'s usage of a model its session's "
+                + "responses do not carry) counted in tokens and cost but not in requests.")
+    }
+    if adminRows > 0 {
+        notes.append(
+            "\(adminRows) Admin API usage report \(adminRows == 1 ? "row" : "rows") (sums over a time bucket) "
                 + "counted in tokens and cost but not in requests.")
         if t.requests > 0 {
             notes.append(

@@ -295,6 +295,66 @@ public struct AppDatabase: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3: Claude Code sidechains and headless results") { db in
+            try db.execute(
+                sql: """
+                    -- A Claude Code sidechain copy of a response yields to the parent transcript's copy.
+                    ALTER TABLE requests ADD COLUMN sidechain INTEGER NOT NULL DEFAULT 0;
+                    -- How many stored requests (not aggregated rows) each session has per model (normalized id):
+                    -- a headless run's result counts a model's usage only where its session has none.
+                    CREATE TABLE session_models (
+                      session TEXT NOT NULL,
+                      model_key TEXT NOT NULL,
+                      requests INTEGER NOT NULL,
+                      PRIMARY KEY (session, model_key)
+                    ) WITHOUT ROWID;
+                    -- Headless Claude Code runs' results, one row per model: kept whether or not they count, and
+                    -- copied into requests (request_row) as an aggregated row while no request of their session
+                    -- and model is stored.
+                    CREATE TABLE headless_results (
+                      id INTEGER PRIMARY KEY,
+                      dedupe_key TEXT NOT NULL UNIQUE,
+                      session TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      model_key TEXT NOT NULL,
+                      ts INTEGER NOT NULL,
+                      ts_from_file INTEGER NOT NULL,
+                      project TEXT,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      web_search_requests INTEGER NOT NULL,
+                      service_tier TEXT,
+                      inference_geo TEXT,
+                      speed TEXT,
+                      logged_cost_nanos INTEGER,
+                      run_cost_nanos INTEGER,
+                      file_id INTEGER REFERENCES files(id),
+                      line INTEGER NOT NULL,
+                      request_row INTEGER
+                    );
+                    CREATE INDEX headless_results_by_session ON headless_results(session);
+                    -- Read Claude Code transcripts again in whole, once, for the agent_progress copies and results
+                    -- they hold (dedupe keeps what is already stored from counting twice); so too JSON documents
+                    -- that gave nothing, which may be headless runs' results.
+                    UPDATE files SET size = -1, consumed = 0
+                    WHERE format = 'claude-code' OR (format = 'messages' AND layout = 'whole' AND requests = 0);
+                    """)
+            // The requests already stored, by session and model.
+            var counts: [SessionModel: Int64] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT session, model, COUNT(*) FROM requests WHERE session IS NOT NULL AND aggregated = 0 GROUP BY 1, 2")
+            while let r = try rows.next() {
+                counts[SessionModel(session: r[0], modelKey: ClaudeCodeParser.modelKey(r[1])), default: 0] += r[2]
+            }
+            for (key, n) in counts {
+                try db.execute(
+                    sql: "INSERT INTO session_models (session, model_key, requests) VALUES (?, ?, ?)",
+                    arguments: [key.session, key.modelKey, n])
+            }
+        }
         return migrator
     }
 }

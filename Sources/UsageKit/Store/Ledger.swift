@@ -93,6 +93,7 @@ final class FileStore {
     private let runFirstID: Int64
     private var rollup = HourlyRollup()
     private var redated = false
+    private var headless = HeadlessResults()
 
     init(db: Database, fileID: Int64, pricer: Pricer, runFirstID: Int64 = Int64.max) throws {
         self.db = db
@@ -113,19 +114,37 @@ final class FileStore {
                     if items[index].entry.cost == nil { summary.unpricedRequests += 1 }
                     if items[index].timestampFromFile { summary.undatedRequests += 1 }
                     rollup.add(items[index].entry)
+                    if !items[index].entry.aggregated { countSession(batch, index, text) }
                 case .duplicate:
                     summary.duplicates += 1
-                case .upgraded(let previous):
+                case .upgraded(let previous, let session, let model):
                     summary.duplicates += 1
                     rollup.add(previous, sign: -1)
                     var entry = items[index].entry
                     entry.timestamp = previous.timestamp
                     rollup.add(entry)
+                    if !entry.aggregated {
+                        // The request may now be another session's.
+                        if let session {
+                            headless.sessions.add(SessionModel(session: session, modelKey: ClaudeCodeParser.modelKey(model)), -1)
+                        }
+                        countSession(batch, index, text)
+                    }
                 }
               }
             }
         }
         for fact in batch.facts { try note(fact, summary: &summary) }
+    }
+
+    /// Counts item `index` for its session and model, when it has a session.
+    private func countSession(_ batch: RecordBatch, _ index: Int, _ text: UnsafeBufferPointer<UInt8>) {
+        let session = batch.span(index, .session)
+        guard session.length >= 0 else { return }
+        let model = batch.span(index, .model)
+        headless.sessions.add(
+            session: UnsafeBufferPointer(rebasing: text[Int(session.start)..<Int(session.start + session.length)]),
+            model: UnsafeBufferPointer(rebasing: text[Int(model.start)..<Int(model.start + model.length)]))
     }
 
     private func note(_ fact: SourceFact, summary: inout IngestSummary) throws {
@@ -178,6 +197,8 @@ final class FileStore {
                     """,
                 arguments: [fileID, o.batchID, o.succeeded, o.errored, o.expired, o.canceled])
             summary.unbilledBatchRequests += o.unbilled
+        case .headlessResult(let run):
+            try headless.store(run, db: db, fileID: fileID, summary: &summary)
         }
     }
 
@@ -211,9 +232,11 @@ final class FileStore {
         redated = true
     }
 
-    /// Merges the rollup; rebuilds it whole when requests were re-dated.
-    func finish() throws {
+    /// Settles headless results and merges the rollup; rebuilds it whole when requests were re-dated or a
+    /// headless result's row was taken back.
+    func finish(summary: inout IngestSummary) throws {
+        let tookBack = try headless.finish(db: db, pricer: &pricer, rollup: &rollup, summary: &summary)
         try rollup.merge(into: db)
-        if redated { try HourlyRollup.rebuild(db) }
+        if redated || tookBack { try HourlyRollup.rebuild(db) }
     }
 }

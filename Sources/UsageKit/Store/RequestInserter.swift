@@ -16,6 +16,7 @@ struct PricedRecord: Sendable {
     var webFetchRequests: Int64
     var line: Int
     var hash: Int64
+    var sidechain: Bool
 
     var tokens: TokenCounts { entry.tokens }
 }
@@ -74,7 +75,7 @@ struct RecordBatch: Sendable {
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
-                hash: hash))
+                hash: hash, sidechain: record.sidechain))
     }
 
     private mutating func pack(_ value: String?) {
@@ -104,9 +105,10 @@ enum InsertOutcome {
     /// Already stored, with at least as much output: nothing changed.
     case duplicate
     /// Already stored from an earlier, partial copy (a transcript line written before the response finished), or
-    /// an aggregated row whose bucket changed since: the row now holds the new figures (and keeps its first time);
-    /// `previous` is what it held before.
-    case upgraded(previous: RollupEntry)
+    /// an aggregated row whose bucket changed since, or a Claude Code sidechain copy met by the parent
+    /// transcript's copy: the row now holds the new figures and attribution (and keeps its first time); `previous`
+    /// is what it held before, with the session and model it was stored under.
+    case upgraded(previous: RollupEntry, session: String?, model: String)
 }
 
 /// Inserts priced requests through prepared statements, binding values straight to SQLite: the ingest's hot path.
@@ -132,7 +134,7 @@ final class RequestInserter {
         "cache_read_tokens", "output_tokens", "cost_nanos", "service_tier", "inference_geo", "speed", "stop_reason",
         "thinking_tokens", "web_search_requests", "web_fetch_requests", "session", "workflow", "task_type", "project",
         "request_id", "dedupe_key", "key_hash", "source_format", "file_id", "line", "ts_from_file", "custom_id",
-        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos",
+        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos", "sidechain",
     ]
 
     init(db: Database, fileID: Int64, format: String) throws {
@@ -147,7 +149,7 @@ final class RequestInserter {
         update = try db.cachedStatement(
             sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(keyPosition)")
         lookup = try db.cachedStatement(
-            sql: "SELECT dedupe_key, output_tokens, \(RollupEntry.columns) FROM requests WHERE key_hash = ?")
+            sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?")
         self.fileID = fileID
         self.format = format
     }
@@ -167,18 +169,20 @@ final class RequestInserter {
                 hash &+= 1
                 continue
             }
-            // A larger output is a later copy of the same response; an aggregated row read again holds the
-            // latest figures of its bucket.
+            // A larger output is a later copy of the same response; at equal output, the parent transcript's copy
+            // of a subagent's response wins over the sidechain's, whichever was read first. An aggregated row read
+            // again holds the latest figures of its bucket.
             let item = batch.items[index].entry
             let newer = item.aggregated ? item.tokens != stored.entry.tokens || item.webSearchRequests != stored.entry.webSearchRequests
                 : item.tokens.output > stored.output
+                    || (item.tokens.output == stored.output && stored.sidechain && !batch.items[index].sidechain)
             guard newer else { return .duplicate }
             let u = update.sqliteStatement
             sqlite3_reset(u)
             bind(u, batch, index, text: text)
             sqlite3_bind_int64(u, 23, hash)
             try step(u)
-            return .upgraded(previous: stored.entry)
+            return .upgraded(previous: stored.entry, session: stored.session, model: stored.model)
         }
     }
 
@@ -221,6 +225,7 @@ final class RequestInserter {
             bind(27, item.pointee.timestampFromFile ? 1 : 0)
             bind(33, item.pointee.entry.aggregated ? 1 : 0)
             bind(34, item.pointee.entry.loggedCost)
+            bind(35, item.pointee.sidechain ? 1 : 0)
         }
         bind(2, .pricedAs)
         bind(3, .model)
@@ -254,7 +259,7 @@ final class RequestInserter {
     /// The request stored under `hash` when its key is the one at `key` of `text`; nil when the hash is free or
     /// holds another key.
     private func storedRow(at hash: Int64, key: (start: Int32, length: Int32), in text: UnsafePointer<UInt8>)
-        throws -> (output: Int64, entry: RollupEntry)?
+        throws -> (output: Int64, sidechain: Bool, session: String?, model: String, entry: RollupEntry)?
     {
         let l = lookup.sqliteStatement
         sqlite3_reset(l)
@@ -269,7 +274,11 @@ final class RequestInserter {
         guard let stored = sqlite3_column_text(l, 0), sqlite3_column_bytes(l, 0) == key.length,
             memcmp(stored, text + Int(key.start), Int(key.length)) == 0
         else { return nil }
-        return (sqlite3_column_int64(l, 1), RollupEntry(statement: l, offset: 2))
+        let session = sqlite3_column_text(l, 3).map { String(cString: $0) }
+        return (
+            sqlite3_column_int64(l, 1), sqlite3_column_int64(l, 2) != 0, session, String(cString: sqlite3_column_text(l, 4)),
+            RollupEntry(statement: l, offset: 5)
+        )
     }
 
     /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
