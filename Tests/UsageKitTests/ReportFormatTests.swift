@@ -102,7 +102,7 @@ import Testing
         for dimension in ReportDimension.allCases {
             let r = try report([dimension])
             #expect(r.rows.reduce(Int64(0)) { $0 + $1.totals.requests } == r.totals.requests, "\(dimension)")
-            #expect(r.totals.cost == USD("30.2483849"), "\(dimension)")
+            #expect(r.totals.cost == USD("30.6710976"), "\(dimension)")  // 30.2483849 + fixtures/sdk 0.4227127
         }
         let sources = try report([.source])
         #expect(Set(sources.rows.map(\.key)).isSuperset(of: ["claude-code", "telemetry", "admin-usage", "sse"]))

@@ -438,15 +438,17 @@ func describe(_ result: CLIResult) -> Comment {
     @Test func everyFormatLandsAndSourcesListsTheLedger() throws {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
-        #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("15 files") && ingest.stderr.contains("3 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("49 new requests"), describe(ingest))
-        #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
+        // fixtures/sdk/not-records.jsonl holds one line that looks like usage and cannot be read: rejected, exit 1.
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(ingest.stderr.contains("22 files") && ingest.stderr.contains("3 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("67 new requests, 2 duplicates, 1 rejected line,"), describe(ingest))
+        #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
+        #expect(ingest.stderr.contains("8 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 30.248384900"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 30.671097600"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
         #expect(report.stdout.contains("\"aggregated_rows\": 4"), describe(report))
         #expect(report.stdout.contains("\"logged_cost_usd\": 0.104300000"), describe(report))
@@ -454,7 +456,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 15)
+        #expect(files.count == 22)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -464,9 +466,27 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (15 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (22 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
+    }
+
+    /// fixtures/sdk: logs written the ways apps serialize the SDK's types (fixtures/EXPECTED.md, section "sdk/").
+    @Test func sdkSerializationsAreReadRecordByRecord() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingest([CLI.fixture("sdk").path])
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(
+            ingest.stderr.contains(
+                "ingested: 7 files, 18 new requests, 1 duplicate, 1 rejected line, 2 without usage, 5 dated by file time, "
+                    + "4 batch requests not billed"), describe(ingest))
+        #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
+        #expect(ingest.stderr.components(separatedBy: "\n").filter { $0.contains(".json") && $0.contains(": ") }.count == 1, describe(ingest))
+        let report = try sandbox.report()
+        #expect(report.stdout.contains("\"cost_usd\": 0.422712700"), describe(report))
+        #expect(report.stdout.contains("\"requests\": 18"), describe(report))
+        let again = try sandbox.ingest([CLI.fixture("sdk").path])
+        #expect(again.status == 0 && again.stderr.contains("0 files (7 unchanged skipped)"), describe(again))
     }
 
     @Test func cacheStatsAndSessions() throws {

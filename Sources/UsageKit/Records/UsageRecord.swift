@@ -82,6 +82,9 @@ public struct UsageRecord: Sendable, Equatable {
     public var loggedCost: USD?
     /// The Admin API's `context_window` (`0-200k`, `200k-1M`): which tier applied, when the log says so.
     public var contextWindow: String?
+    /// The shape the record was read from, where a file mixes shapes (a telemetry record among logged responses);
+    /// nil: the format of its file.
+    public var format: SourceFormat?
 
     public init(
         messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,

@@ -16,6 +16,8 @@ struct PricedRecord: Sendable {
     var webFetchRequests: Int64
     var line: Int
     var hash: Int64
+    /// The record's own format where its file mixes shapes; nil: the batch's.
+    var format: SourceFormat?
 
     var tokens: TokenCounts { entry.tokens }
 }
@@ -33,7 +35,7 @@ struct RecordBatch: Sendable {
 
     var items: [PricedRecord] = []
     private(set) var text: [UInt8] = []
-    /// The format of the file the requests come from.
+    /// The format of the file the requests come from (a request may name its own).
     var format: SourceFormat
     /// What the file states besides requests, in the order read.
     var facts: [SourceFact] = []
@@ -74,7 +76,7 @@ struct RecordBatch: Sendable {
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
-                hash: hash))
+                hash: hash, format: record.format))
     }
 
     private mutating func pack(_ value: String?) {
