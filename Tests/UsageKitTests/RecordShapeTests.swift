@@ -224,6 +224,23 @@ import Testing
         #expect(FormatDetector.detect(head: Array(text.utf8), complete: true) == layout)
     }
 
+    @Test func documentsWrittenAsValuesAreReadAsDocuments() throws {
+        // Admin API pages appended one per line, as a paginating script writes them, among other log lines.
+        func compact(_ file: String) throws -> String {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(file))))
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write(
+            "pages.jsonl",
+            [try compact("admin/usage-report.json"), #"{"level":"info","sessions":{"active":3}}"#, try compact("admin/cost-report.json")]
+                .joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        let summary = try ingest([path], into: database)
+        #expect(summary.billedAmounts == 20 && summary.rejectedLines == 0 && summary.ignoredLines == 1)
+        #expect(try stored(database, "aggregated = 1") == (4, USD("27.84525")!))
+    }
+
     // MARK: 4. Batch results in other containers
 
     @Test func batchResultsAsAJSONArray() throws {

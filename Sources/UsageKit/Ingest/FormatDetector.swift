@@ -136,11 +136,8 @@ enum FormatDetector {
             return .claudeCode
         }
         // Otherwise, the shape of the record: a response (bare or in an envelope, whatever flat fields sit
-        // beside it), a stream event, a batch result, a flat telemetry record.
-        switch RecordShape.classify(tape, root) {
-        case .document: return nil
-        case let shape: return shape.format
-        }
+        // beside it), a stream event, a batch result, a flat telemetry record, a document among values.
+        return RecordShape.classify(tape, root).format
     }
 
     /// `complete` says whether `head` is the whole file.

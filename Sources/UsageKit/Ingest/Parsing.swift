@@ -401,15 +401,29 @@ struct JSONLines {
         var pendingStart: ValueStart?
         var pendingColumn = 0
         var nesting = NestingScanner()
+        // Past the limit a value is not held any more: it is followed to its end, then rejected.
+        var pendingTooLong = false
         // A value cut short by the end of the file, on its last line.
         var leftover: ValueStart?
 
         func dropPending() {
-            pending.removeAll(keepingCapacity: true)
+            // A small buffer is kept for the next value; a large one is given back.
+            pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
             pendingStart = nil
+            pendingTooLong = false
             nesting = NestingScanner()
         }
-        /// Rejects the value being gathered, which the line `line` shows cannot be closed.
+        func gather(_ bytes: UnsafeBufferPointer<UInt8>, newline: Bool) {
+            guard !pendingTooLong else { return }
+            if pending.count + bytes.count > MessagesParser.documentLimit {
+                pendingTooLong = true
+                pending.removeAll(keepingCapacity: false)
+                return
+            }
+            pending.append(contentsOf: bytes)
+            if newline { pending.append(0x0A) }
+        }
+        /// Rejects the value being gathered, which cannot be closed.
         func rejectPending(_ why: String) {
             if let start = pendingStart { sink.reject(line: start.line, reason: "invalid JSON: \(why)") }
             dropPending()
@@ -417,6 +431,10 @@ struct JSONLines {
         /// Parses and hands on the value just gathered whole.
         func finishPending() throws {
             guard let start = pendingStart else { return }
+            if pendingTooLong {
+                sink.reject(line: start.line, reason: "a JSON value over \(MessagesParser.documentLimit >> 20) MiB, skipped")
+                return dropPending()
+            }
             let column = pendingColumn
             try pending.withUnsafeBufferPointer { buffer in
                 do throws(JSONSyntaxError) {
@@ -463,7 +481,7 @@ struct JSONLines {
                     var scanner = nesting
                     if let end = scanner.scan(rest) {
                         nesting = scanner
-                        pending.append(contentsOf: rest[..<end])
+                        gather(UnsafeBufferPointer(rebasing: rest[..<end]), newline: false)
                         try finishPending()
                         handledAny = true
                         rest = UnsafeBufferPointer(rebasing: rest[end...])
@@ -475,8 +493,7 @@ struct JSONLines {
                         return true
                     } else {
                         nesting = scanner
-                        pending.append(contentsOf: rest)
-                        pending.append(0x0A)
+                        gather(rest, newline: true)
                         return true
                     }
                 }
@@ -506,8 +523,7 @@ struct JSONLines {
                             // The first line of a value spread over lines.
                             pendingStart = start
                             pendingColumn = Int(start.offset - lineOffset) + 1
-                            pending.append(contentsOf: value)
-                            pending.append(0x0A)
+                            gather(value, newline: true)
                             nesting = scanner
                             return true
                         }

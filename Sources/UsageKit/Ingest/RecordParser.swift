@@ -97,7 +97,7 @@ enum RecordShape: Equatable {
             return .telemetry
         }
         let document = DocumentKind.classify(tape, index)
-        if document != .messages { return .document(document) }
+        if document != .messages && (document != .sessionTracker || isTracker(tape, index)) { return .document(document) }
         if tape.member(index, "usage") != nil {
             // A Claude Code headless run's `result` message: its usage is the run's, read by the Claude Code parser.
             if tape.member(index, "type").flatMap(tape.string) == "result"
@@ -117,6 +117,14 @@ enum RecordShape: Equatable {
             return false
         }
         return tape.member(index, "model") != nil
+    }
+
+    /// A tracker file among other values: its first session has a request history (a log line may well count
+    /// `sessions` of its own).
+    private static func isTracker(_ tape: JSONTape, _ index: Int) -> Bool {
+        guard let sessions = tape.member(index, "sessions") else { return false }
+        let first = tape.kind(sessions) == .object ? tape.members(sessions).first?.value : tape.elements(sessions).first
+        return first.map { tape.member($0, "request_history") != nil } ?? false
     }
 
     static func isBatchEntry(_ tape: JSONTape, _ index: Int) -> Bool {
