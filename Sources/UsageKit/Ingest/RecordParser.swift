@@ -60,8 +60,6 @@ enum RecordShape: Equatable {
     }
 
     private static func classify(_ tape: JSONTape, _ index: Int) -> RecordShape {
-        // Batch results first: a succeeded result holds a response, read at batch rates under its custom id.
-        if isBatchEntry(tape, index) { return .batchResult(entry: index, envelope: index) }
         // Events before responses: a `message_start` holds a response, the first of the stream's usage.
         if let type = StreamAssembler.eventType(tape, index) { return .streamEvent(event: index, type: type, envelope: index) }
         if isMessage(tape, index) { return .response(message: index, envelope: index) }
@@ -92,6 +90,10 @@ enum RecordShape: Equatable {
         {
             return shape
         }
+        // A bare batch result: a succeeded one holds a response, read at batch rates under its custom id. (Its
+        // `result` is no response itself, so the envelope keys above passed over it; logged responses, the common
+        // case, are told without looking for a custom id.)
+        if isBatchEntry(tape, index) { return .batchResult(entry: index, envelope: index) }
         let model = tape.member(index, "model")
         if model != nil && (tape.member(index, "input_tokens") != nil || tape.member(index, "output_tokens") != nil) {
             return .telemetry
@@ -160,20 +162,22 @@ struct RecordParser {
         // Where the stream in progress began.
         var openStream: ValueStart?
         try JSONLines().forEachValue(reader, sink: sink) { tape, start in
-            let wasOpen = records.assembler.isOpen
+            var lines = LineCounter(tape.bytes, firstLine: start.line)
             if tape.kind(tape.root) == .array {
-                var lines = LineCounter(tape.bytes, firstLine: start.line)
                 try records.readArray(tape, tape.root, lines: &lines)
             } else {
-                var lines = LineCounter(tape.bytes, firstLine: start.line)
                 try records.read(tape, tape.root, line: start.line, lines: &lines)
             }
-            if !records.assembler.isOpen {
-                openStream = nil
-            } else if !wasOpen || records.startedStream {
-                openStream = start
+            // Only events open and close streams.
+            if records.sawEvent {
+                if !records.assembler.isOpen {
+                    openStream = nil
+                } else if records.startedStream {
+                    openStream = start
+                }
+                records.sawEvent = false
+                records.startedStream = false
             }
-            records.startedStream = false
         }
         try records.finish()
         // A stream still open at the end is counted with what it used so far, and read again from its start next
@@ -204,7 +208,9 @@ final class RecordReader {
     let assembler: StreamAssembler
     private var outcomes: BatchOutcomes
     private var sawBatchResult = false
-    /// Set when a value started a new stream (a `message_start`), for the caller's resume point.
+    /// Set when a value was a streaming event, and when it started a new stream (a `message_start`), for the
+    /// caller's resume point.
+    var sawEvent = false
     var startedStream = false
 
     init(context: ParseContext, forced: SourceFormat?, sink: ParseSink) {
@@ -241,6 +247,7 @@ final class RecordReader {
         case .responseText(let text, let envelope):
             try emit(extractor.extract(tape, text: text, envelope: envelope, line: line), format, line: line)
         case .streamEvent(let event, let type, let envelope):
+            sawEvent = true
             if type == "message_start" { startedStream = true }
             try assembler.feed(tape, event, type: type, envelope: envelope, line: line)
         case .batchResult(let entry, let envelope):
@@ -271,8 +278,9 @@ final class RecordReader {
         }
     }
 
-    private func emit(_ extraction: Extraction, _ format: SourceFormat?, line: Int) throws {
-        switch extraction {
+    /// Hands on what a record held. The extraction is consumed, not copied: this runs for every request.
+    private func emit(_ extraction: consuming Extraction, _ format: SourceFormat?, line: Int) throws {
+        switch consume extraction {
         case .record(var record):
             record.format = format
             try sink.accept(record)

@@ -10,7 +10,10 @@ final class StreamAssembler {
     var format: SourceFormat?
 
     /// Whether a stream has started and not yet ended.
-    var isOpen: Bool { current != nil }
+    var isOpen: Bool {
+        if case .none = current { return false }
+        return true
+    }
 
     init(extractor: MessageExtractor, sink: ParseSink) {
         self.extractor = extractor
