@@ -239,6 +239,7 @@ import Testing
         let summary = try ingest([path], into: database)
         #expect(summary.billedAmounts == 20 && summary.rejectedLines == 0 && summary.ignoredLines == 1)
         #expect(try stored(database, "aggregated = 1") == (4, USD("27.84525")!))
+        #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE source_format = 'admin-usage'") == 4)
     }
 
     // MARK: 4. Batch results in other containers

@@ -268,6 +268,8 @@ final class RecordReader {
     }
 
     private func readDocument(_ kind: SourceFormat, _ tape: JSONTape, lines: inout LineCounter) throws {
+        // Among other values, the document's requests are stored as its format, not the file's.
+        let sink: ParseSink = forced == nil ? StampingSink(sink, format: kind) : self.sink
         switch kind {
         case .batchObject: try BatchDocuments.parseBatchObject(tape, context: context, into: sink)
         case .batchSummary: try BatchDocuments.parseSummary(tape, lines: &lines, context: context, into: sink)
@@ -322,4 +324,30 @@ final class RecordReader {
         try assembler.finish()
         if sawBatchResult { try sink.note(.batchOutcomes(outcomes)) }
     }
+}
+
+/// Passes everything on to another sink, stamping a format on the records that carry none.
+private final class StampingSink: ParseSink {
+    let target: ParseSink
+    let stamp: SourceFormat
+
+    init(_ target: ParseSink, format: SourceFormat) {
+        self.target = target
+        stamp = format
+    }
+
+    var format: SourceFormat {
+        get { target.format }
+        set { target.format = newValue }
+    }
+
+    func accept(_ record: UsageRecord) throws {
+        var record = record
+        if record.format == nil { record.format = stamp }
+        try target.accept(record)
+    }
+
+    func note(_ fact: SourceFact) throws { try target.note(fact) }
+    func reject(line: Int, reason: String) { target.reject(line: line, reason: reason) }
+    func ignore(line: Int) { target.ignore(line: line) }
 }
