@@ -6,5 +6,6 @@ scripts/setup.sh
 swift build -c release
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-.build/release/usage ingest fixtures --db "$scratch/usage.sqlite"
+# Exit status 1: fixtures/sdk/not-records.jsonl holds a line that looks like usage and cannot be read, on purpose.
+.build/release/usage ingest fixtures --db "$scratch/usage.sqlite" || [ $? -eq 1 ]
 .build/release/usage report --db "$scratch/usage.sqlite"

@@ -161,13 +161,16 @@ import Testing
 
     @Test func aForcedFormatWins() throws {
         let scratch = try ScratchDirectory()
-        // A telemetry record that also has a `usage`-less shape messages would ignore.
+        // Flat counts beside a null `usage`: told by content, a telemetry record (a null usage is no response);
+        // forced as messages, not a response, and rejected as such.
         let path = try scratch.write(
             "odd.log", #"{"timestamp":"2026-11-04T14:02:11Z","model":"claude-haiku-4-5","input_tokens":1000,"output_tokens":100,"usage":null}"# + "\n")
         let database = try AppDatabase.inMemory()
-        #expect(try ingest([path], into: database).newRequests == 0)
-        #expect(try ingest([path], into: database, format: .telemetry).newRequests == 1)
+        #expect(try ingest([path], into: database).newRequests == 1)
         #expect(try stored(database).cost == USD("0.0015"))
+        #expect(try value(database, "SELECT format FROM files") == "telemetry")
+        let forced = try ingest([path], into: database, format: .messages)
+        #expect(forced.newRequests == 0 && forced.rejectedLines == 1)
     }
 
     @Test func claudeCodeDirectories() {

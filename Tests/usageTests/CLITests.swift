@@ -460,15 +460,18 @@ func describe(_ result: CLIResult) -> Comment {
     @Test func everyFormatLandsAndSourcesListsTheLedger() throws {
         let sandbox = try Sandbox()
         let ingest = try sandbox.ingest([CLI.fixtures.path])
-        #expect(ingest.status == 0, describe(ingest))
-        #expect(ingest.stderr.contains("23 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("63 new requests") && ingest.stderr.contains("8 dated by file time"), describe(ingest))
-        #expect(ingest.stderr.contains("4 batch requests not billed"), describe(ingest))
+        // fixtures/sdk/not-records.jsonl holds one line that looks like usage and cannot be read: rejected, exit 1.
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(ingest.stderr.contains("30 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("81 new requests, 6 duplicates, 1 rejected line,"), describe(ingest))
+        #expect(ingest.stderr.contains("13 dated by file time"), describe(ingest))
+        #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
+        #expect(ingest.stderr.contains("8 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("20 billed amounts"), describe(ingest))
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 32.140121400"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 32.562834100"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
         // 4 Admin API usage report rows and 2 headless Claude Code run totals.
         #expect(report.stdout.contains("\"aggregated_rows\": 6"), describe(report))
@@ -477,7 +480,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 23)
+        #expect(files.count == 30)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -487,9 +490,27 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (23 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (30 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
+    }
+
+    /// fixtures/sdk: logs written the ways apps serialize the SDK's types (fixtures/EXPECTED.md, section "sdk/").
+    @Test func sdkSerializationsAreReadRecordByRecord() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingest([CLI.fixture("sdk").path])
+        #expect(ingest.status == 1, describe(ingest))
+        #expect(
+            ingest.stderr.contains(
+                "ingested: 7 files, 18 new requests, 1 duplicate, 1 rejected line, 2 without usage, 5 dated by file time, "
+                    + "4 batch requests not billed"), describe(ingest))
+        #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
+        #expect(ingest.stderr.components(separatedBy: "\n").filter { $0.contains(".json") && $0.contains(": ") }.count == 1, describe(ingest))
+        let report = try sandbox.report()
+        #expect(report.stdout.contains("\"cost_usd\": 0.422712700"), describe(report))
+        #expect(report.stdout.contains("\"requests\": 18"), describe(report))
+        let again = try sandbox.ingest([CLI.fixture("sdk").path])
+        #expect(again.status == 0 && again.stderr.contains("0 files (7 unchanged skipped)"), describe(again))
     }
 
     @Test func cacheStatsAndSessions() throws {

@@ -1,39 +1,10 @@
-/// Parses Message Batches results (`.jsonl`, one `custom_id` + `result` per line, any order).
+/// Message Batches results (`custom_id` + `result`, any order; one per line, in an array, pretty-printed or inside
+/// a log envelope) are read by `RecordReader`, each as the shape it has.
 ///
 /// Succeeded requests are priced at batch rates whatever their `service_tier` says; errored, expired and canceled
 /// ones are counted for their batch and not billed. Result lines carry no timestamp: the batch's `ended_at` stands
 /// in when the batch object is known, else the file's modification time.
-struct BatchResultsParser {
-    let context: ParseContext
-
-    func parse(_ reader: LineReader, into sink: ParseSink) throws {
-        let extractor = MessageExtractor(context: context)
-        var outcomes = BatchOutcomes(batchID: context.batchID)
-        try JSONLines().forEach(reader, sink: sink) { tape, line in
-            let root = tape.root
-            guard let id = tape.member(root, "custom_id").flatMap(tape.string),
-                let result = tape.member(root, "result"), tape.kind(result) == .object,
-                let type = tape.member(result, "type").flatMap(tape.string)
-            else {
-                sink.reject(line: line, reason: "not a batch result: expected custom_id and result.type")
-                return
-            }
-            switch type {
-            case "succeeded":
-                guard let message = tape.member(result, "message"), extractor.isMessage(tape, message) else {
-                    sink.reject(line: line, reason: "succeeded result without a message carrying model and usage")
-                    return
-                }
-                try outcomes.accept(extractor.extract(tape, message: message, envelope: root, line: line), customID: id, line: line, sink: sink)
-            case "errored": outcomes.errored += 1
-            case "expired": outcomes.expired += 1
-            case "canceled": outcomes.canceled += 1
-            default: sink.reject(line: line, reason: "unknown batch result type '\(type)'")
-            }
-        }
-        try sink.note(.batchOutcomes(outcomes))
-    }
-
+enum BatchResultsParser {
     /// The batch id a results file's name carries (`msgbatch_01..._results.jsonl`), if any.
     static func batchID(fromFileName name: String) -> String? {
         guard let range = name.range(of: "msgbatch_") else { return nil }

@@ -145,13 +145,18 @@ enum AdminReportParser {
 
 /// Tells which format a JSON document is in, from its shape.
 enum DocumentKind {
-    static func classify(_ tape: JSONTape) -> SourceFormat {
-        let root = tape.root
-        if ClaudeCodeParser.isHeadlessDocument(tape) { return .claudeCode }
+    /// The format of the document at `index` (its root unless said): a document-only format, batch results (an
+    /// array of them), or `messages` for anything else, whose records tell their own shapes.
+    static func classify(_ tape: JSONTape, _ index: Int? = nil) -> SourceFormat {
+        let root = index ?? tape.root
+        // A headless Claude Code run's `--output-format json` is a document of its own.
+        if index == nil, ClaudeCodeParser.isHeadlessDocument(tape) { return .claudeCode }
         switch tape.kind(root) {
         case .object:
             if tape.member(root, "type").flatMap(tape.string) == "message_batch" { return .batchObject }
-            if tape.member(root, "sessions") != nil { return .sessionTracker }
+            if let sessions = tape.member(root, "sessions"), tape.kind(sessions) == .object || tape.kind(sessions) == .array {
+                return .sessionTracker
+            }
             if let data = tape.member(root, "data"), tape.kind(data) == .array {
                 for bucket in tape.elements(data) {
                     guard let results = tape.member(bucket, "results") else { continue }
@@ -163,7 +168,10 @@ enum DocumentKind {
             }
             return .messages
         case .array:
-            if let first = tape.elements(root).first, tape.member(first, "task_id") != nil { return .batchSummary }
+            if let first = tape.elements(root).first {
+                if tape.member(first, "task_id") != nil { return .batchSummary }
+                if RecordShape.isBatchEntry(tape, first) { return .batchResults }
+            }
             return .messages
         default:
             return .messages

@@ -6,8 +6,10 @@
 
 /// The layout of a usage log, told from its first bytes rather than its name.
 enum FileLayout: Equatable {
-    /// One JSON value per line.
+    /// One JSON value per line (and, read the same way, any mix of values spread over lines or back to back).
     case jsonLines
+    /// JSON values back to back, spread over lines: pretty-printed objects one after another.
+    case jsonValues
     /// One JSON document (an object or an array), possibly spread over many lines.
     case jsonDocument
     /// Server-sent events (`event:` / `data:` lines).
@@ -22,17 +24,22 @@ enum FileLayout: Equatable {
 enum FormatDetector {
     static let headLength = 64 << 10
 
-    /// The file's layout and, for line formats, its format; a document's format is told once it is parsed.
+    /// The file's layout and, for files of JSON values, the label its first telling record gives it (each record
+    /// is read as the shape it has; the label names the file in the ledger); a document's format is told once it
+    /// is parsed.
     static func detect(path: String) throws -> (layout: FileLayout, format: SourceFormat?) {
         let head = try readHead(path: path, length: headLength)
         let layout = detect(head: head, complete: head.count < headLength)
-        if layout == .jsonDocument || layout == .jsonLines, isPriceList(head: head) { return (.unknown, nil) }
+        if layout == .jsonDocument || layout == .jsonLines || layout == .jsonValues, isPriceList(head: head) {
+            return (.unknown, nil)
+        }
         switch layout {
         case .serverSentEvents: return (layout, .sse)
         case .jsonLines:
             // A document saved on one line (curl output, compact json.dump) reads as a JSON line: tell it apart.
             if isOneLineDocument(head: head) { return (.jsonDocument, nil) }
             return (layout, lineFormat(head: head))
+        case .jsonValues: return (layout, lineFormat(head: head))
         default: return (layout, nil)
         }
     }
@@ -55,11 +62,12 @@ enum FormatDetector {
         return Array(head[0..<filled])
     }
 
-    /// Which line format a JSON Lines file is in, from the first of its head's lines that tells (or, when no
-    /// line is whole within the head, from the keys the head shows).
+    /// The label of a file of JSON values, from the first of its head's lines that tells, else the first of its
+    /// values spread over lines (or, when no value is whole within the head, from the keys the head shows).
     static func lineFormat(head: [UInt8]) -> SourceFormat {
         let tape = JSONTape()
-        var start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let first = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var start = first
         while start < head.count {
             guard let end = head[start...].firstIndex(of: 0x0A) else { break }
             let told: SourceFormat? = head[start..<end].withUnsafeBufferPointer { line in
@@ -69,6 +77,19 @@ enum FormatDetector {
             if let told { return told }
             start = end + 1
         }
+        // Values spread over lines: one after the other, as far as the head holds them whole.
+        let told: SourceFormat? = head.withUnsafeBufferPointer { bytes in
+            var rest = UnsafeBufferPointer(rebasing: bytes[first...])
+            while !rest.isEmpty {
+                let next: Int?
+                do { next = try tape.parseFirst(rest) } catch { return nil }
+                if tape.kind(tape.root) == .object, let told = lineFormat(tape) { return told }
+                guard let next else { return nil }
+                rest = UnsafeBufferPointer(rebasing: rest[next...])
+            }
+            return nil
+        }
+        if let told { return told }
         return head.withUnsafeBufferPointer { bytes in
             if contains(bytes, "\"parentUuid\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
             if contains(bytes, "\"custom_id\"") && contains(bytes, "\"result\"") { return .batchResults }
@@ -115,17 +136,9 @@ enum FormatDetector {
         {
             return .claudeCode
         }
-        if tape.member(root, "model") != nil && tape.member(root, "input_tokens") != nil
-            && tape.member(root, "usage") == nil
-        {
-            return .telemetry
-        }
-        if tape.member(root, "usage") != nil || tape.member(root, "response") != nil || tape.member(root, "message") != nil
-            || tape.member(root, "body") != nil || StreamAssembler.eventType(tape, root) != nil
-        {
-            return .messages
-        }
-        return nil
+        // Otherwise, the shape of the record: a response (bare or in an envelope, whatever flat fields sit
+        // beside it), a stream event, a batch result, a flat telemetry record, a document among values.
+        return RecordShape.classify(tape, root).format
     }
 
     /// `complete` says whether `head` is the whole file.
@@ -169,6 +182,11 @@ enum FormatDetector {
         }
         if firstIsObject || (objects >= 2 && objects * 2 >= lines) { return .jsonLines }
         if head[start] == UInt8(ascii: "{") || head[start] == UInt8(ascii: "[") {
+            // A first value whole within the head and more after it: values back to back.
+            let more: Bool = head[start...].withUnsafeBufferPointer { bytes in
+                do { return try tape.parseFirst(bytes) != nil } catch { return false }
+            }
+            if more { return .jsonValues }
             // A document spread over lines, or one line longer than the head.
             return lines == 0 && !complete && head[start] == UInt8(ascii: "{") ? .jsonLines : .jsonDocument
         }

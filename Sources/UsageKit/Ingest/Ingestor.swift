@@ -334,7 +334,7 @@ public final class Ingestor {
                     sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
                     return true
                 }
-                let format = plan.format ?? DocumentKind.classify(tape)
+                let format = plan.forced ?? DocumentKind.classify(tape)
                 sink.format = format
                 var lines = LineCounter(buffer)
                 switch format {
@@ -344,7 +344,9 @@ public final class Ingestor {
                 case .adminUsage: try AdminReportParser.parseUsage(tape, lines: &lines, context: context, into: sink)
                 case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
                 case .claudeCode: try ClaudeCodeParser(context: context).parseDocument(tape, lines: &lines, into: sink)
-                default: try MessagesParser(context: context).parseDocument(tape, lines: &lines, into: sink)
+                default:
+                    // Responses, batch results, events: each element (or the one object) read as the shape it has.
+                    try RecordParser(context: context, forced: plan.forced).parseDocument(tape, lines: &lines, into: sink)
                 }
                 return true
             }
@@ -355,9 +357,10 @@ public final class Ingestor {
                     headHash: bytes.withUnsafeBufferPointer { Ledger.headHash($0, length: consumed) }, lineByLine: false,
                     resumedFrom: nil)
             }
-            plan.layout = .jsonLines
+            // Values back to back: read one after the other, resumably.
+            plan.layout = .jsonValues
             plan.resumeAt = nil
-            plan.format = FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
+            plan.format = plan.forced ?? FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
             sink.format = plan.format!
         }
         var reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
@@ -372,16 +375,16 @@ public final class Ingestor {
             }
         }
         reader.onRead = { meter.read($0) }
-        switch plan.format ?? .messages {
+        switch plan.forced ?? plan.format ?? .messages {
         case .sse: try StreamParser(context: context).parse(reader, into: sink)
-        case .batchResults: try BatchResultsParser(context: context).parse(reader, into: sink)
-        case .telemetry: try TelemetryParser(context: context).parse(reader, into: sink)
         case .claudeCode: try ClaudeCodeParser(context: context).parse(reader, into: sink)
-        default: try MessagesParser(context: context).parseLines(reader, into: sink)
+        default:
+            // Every other file of JSON values: each value read as the shape it has (or as the forced format).
+            try RecordParser(context: context, forced: plan.forced).parseValues(reader, into: sink)
         }
         return ReadOutcome(
             consumed: reader.consumed, lines: reader.consumedLines, headHash: try reader.headHash(length: reader.consumed),
-            lineByLine: plan.layout == .jsonLines, resumedFrom: plan.resumeAt)
+            lineByLine: plan.layout == .jsonLines || plan.layout == .jsonValues, resumedFrom: plan.resumeAt)
     }
 }
 
@@ -419,7 +422,11 @@ struct FilePlan: Sendable {
     var absolutePath: String
     var named: Bool
     var layout: FileLayout
+    /// The file's label: the format forced, else the one its content tells (for a file of JSON values, its first
+    /// telling record's; each record is still read as the shape it has).
     var format: SourceFormat?
+    /// The format the user forced (`--format`): every record is read as one of that format.
+    var forced: SourceFormat?
     var size: Int64
     var modifiedAt: Int64
     var identity: String
@@ -447,7 +454,7 @@ struct FilePlan: Sendable {
         let modified = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
         let identity = "\(info.st_dev):\(info.st_ino)"
         var plan = FilePlan(
-            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, size: size,
+            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, forced: forced, size: size,
             modifiedAt: modified, identity: identity, known: false)
         if let entry = ledger[absolute] {
             plan.known = true
@@ -475,9 +482,12 @@ struct FilePlan: Sendable {
             plan.format = forced
             if plan.layout != .empty {
                 plan.layout = forced.isLineFormat ? .jsonLines : forced == .sse ? .serverSentEvents : .jsonDocument
-                // Both come as JSON Lines or as one document (a headless run's `--output-format json`).
-                if forced == .messages || forced == .claudeCode {
-                    plan.layout = detected.layout == .unknown ? .jsonLines : detected.layout
+                if forced == .claudeCode {
+                    // Transcripts come as JSON Lines, a headless run's `--output-format json` as one document.
+                    plan.layout = [.jsonDocument, .jsonValues, .jsonLines].contains(detected.layout) ? detected.layout : .jsonLines
+                } else if forced != .sse && detected.layout != .unknown && detected.layout != .serverSentEvents {
+                    // A document stays a document, values stay values: the forced format reads their records.
+                    plan.layout = detected.layout
                 }
             }
         } else {

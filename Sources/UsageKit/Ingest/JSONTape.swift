@@ -48,6 +48,17 @@ final class JSONTape {
         try parser.parseDocument()
     }
 
+    /// Parses the first JSON value of `text`. Returns nil when nothing but whitespace follows it, else the offset
+    /// where what follows begins (another value, written back to back). The tape then holds the first value.
+    func parseFirst(_ text: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Int? {
+        bytes = text
+        var parser = JSONParser(bytes: text, nodes: [])
+        swap(&parser.nodes, &nodes)
+        parser.nodes.removeAll(keepingCapacity: true)
+        defer { swap(&parser.nodes, &nodes) }
+        return try parser.parseFirstValue()
+    }
+
     // MARK: Reading the tape
 
     /// The root value's node index.
@@ -315,12 +326,17 @@ private struct JSONParser {
     }
 
     mutating func parseDocument() throws(JSONSyntaxError) {
+        if try parseFirstValue() != nil {
+            throw JSONSyntaxError(offset: position, message: JSONSyntaxError.trailingData)
+        }
+    }
+
+    /// One value and the whitespace after it; the offset of whatever follows, nil at the end.
+    mutating func parseFirstValue() throws(JSONSyntaxError) -> Int? {
         skipWhitespace()
         try parseValue(depth: 0)
         skipWhitespace()
-        if position < bytes.count {
-            throw JSONSyntaxError(offset: position, message: JSONSyntaxError.trailingData)
-        }
+        return position < bytes.count ? position : nil
     }
 
 

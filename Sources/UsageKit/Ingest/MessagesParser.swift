@@ -1,65 +1,8 @@
-/// Parses logged Messages API responses: JSON Lines, or one JSON document holding a response or an array of them.
-///
-/// JSON Lines that are streaming events (`message_start`, `message_delta`, ...) are assembled like a stream.
-struct MessagesParser {
-    let context: ParseContext
+/// What reading logged Messages API responses shares: limits, a byte order mark, positions. The records
+/// themselves are read by `RecordParser`, each as the shape it has.
+enum MessagesParser {
     /// Largest single JSON document read whole: its parse needs several times its size in memory.
     static let documentLimit = 48 << 20
-
-    func parseLines(_ reader: LineReader, into sink: ParseSink) throws {
-        let extractor = MessageExtractor(context: context)
-        let assembler = StreamAssembler(extractor: extractor, sink: sink)
-        // Where the stream in progress began: while a line is handled, the reader's position is that line's start.
-        var openStream: (offset: Int64, lines: Int)?
-        try JSONLines().forEach(reader, sink: sink) { tape, line in
-            if let type = StreamAssembler.eventType(tape, tape.root) {
-                if type == "message_start" { openStream = (reader.consumed, reader.consumedLines) }
-                try assembler.feed(tape, tape.root, type: type, line: line)
-                if !assembler.isOpen { openStream = nil }
-                return
-            }
-            switch extractor.extract(tape, tape.root, line: line) {
-            case .record(let record): try sink.accept(record)
-            case .invalid(let reason): sink.reject(line: line, reason: reason)
-            case .noUsage: sink.ignore(line: line)
-            }
-        }
-        try assembler.finish()
-        // A stream still open at the end is counted with what it used so far, and read again from its start next
-        // time, so its final usage replaces the partial one.
-        if let openStream { reader.rewind(to: openStream.offset, lines: openStream.lines) }
-    }
-
-    /// Parses a whole JSON document; each element of a top-level array is one candidate response.
-    func parseDocument(_ tape: JSONTape, lines: inout LineCounter, into sink: ParseSink) throws {
-        let extractor = MessageExtractor(context: context)
-        let assembler = StreamAssembler(extractor: extractor, sink: sink)
-        if tape.kind(tape.root) == .array {
-            for element in tape.elements(tape.root) {
-                let line = lines.line(at: tape.offset(element))
-                try handle(tape, element, line: line, extractor: extractor, assembler: assembler, sink: sink)
-            }
-        } else {
-            try handle(tape, tape.root, line: lines.line(at: tape.offset(tape.root)), extractor: extractor,
-                assembler: assembler, sink: sink)
-        }
-        try assembler.finish()
-    }
-
-    private func handle(
-        _ tape: JSONTape, _ index: Int, line: Int, extractor: MessageExtractor, assembler: StreamAssembler,
-        sink: ParseSink
-    ) throws {
-        if let type = StreamAssembler.eventType(tape, index) {
-            try assembler.feed(tape, index, type: type, line: line)
-            return
-        }
-        switch extractor.extract(tape, index, line: line) {
-        case .record(let record): try sink.accept(record)
-        case .invalid(let reason): sink.reject(line: line, reason: reason)
-        case .noUsage: sink.ignore(line: line)
-        }
-    }
 
     /// A UTF-8 byte order mark some editors put at the start of a file is not JSON.
     static func droppingByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
@@ -84,7 +27,11 @@ struct LineCounter {
     private var position = 0
     private var line = 1
 
-    init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+    /// `firstLine`: the number of the line `buffer` starts on (a value in the middle of a file).
+    init(_ buffer: UnsafeBufferPointer<UInt8>, firstLine: Int = 1) {
+        self.buffer = buffer
+        line = firstLine
+    }
 
     mutating func line(at offset: Int) -> Int {
         while position < offset && position < buffer.count {

@@ -6,9 +6,14 @@ final class StreamAssembler {
     private let extractor: MessageExtractor
     private let sink: ParseSink
     private var current: UsageRecord?
+    /// The format stamped on the records assembled (nil: the file's).
+    var format: SourceFormat?
 
     /// Whether a stream has started and not yet ended.
-    var isOpen: Bool { current != nil }
+    var isOpen: Bool {
+        if case .none = current { return false }
+        return true
+    }
 
     init(extractor: MessageExtractor, sink: ParseSink) {
         self.extractor = extractor
@@ -29,8 +34,9 @@ final class StreamAssembler {
         }
     }
 
-    /// Feeds one event; `envelope` is where attribution (timestamp, request id) may sit, usually the event itself.
-    func feed(_ tape: JSONTape, _ event: Int, type: String, line: Int) throws {
+    /// Feeds one event; `envelope` is where attribution (timestamp, request id) may sit: the event itself, or the
+    /// log envelope the event was written in.
+    func feed(_ tape: JSONTape, _ event: Int, type: String, envelope: Int? = nil, line: Int) throws {
         switch type {
         case "message_start":
             try finish()
@@ -38,8 +44,10 @@ final class StreamAssembler {
                 sink.reject(line: line, reason: "message_start without a message carrying model and usage")
                 return
             }
-            switch extractor.extract(tape, message: message, envelope: event, line: line) {
-            case .record(let r): current = r
+            switch extractor.extract(tape, message: message, envelope: envelope ?? event, line: line) {
+            case .record(var r):
+                r.format = format
+                current = r
             case .invalid(let reason): sink.reject(line: line, reason: reason)
             case .noUsage: sink.ignore(line: line)
             }

@@ -2,41 +2,29 @@
 /// the model, token counts (input excluding cache), workflow, task type and the framework's own `cost`.
 ///
 /// That cost is kept beside the tool's, not trusted: reports show where the two differ.
-struct TelemetryParser {
-    let context: ParseContext
-
-    func parse(_ reader: LineReader, into sink: ParseSink) throws {
-        let extractor = MessageExtractor(context: context)
-        try JSONLines().forEach(reader, sink: sink) { tape, line in
-            let root = tape.root
-            guard tape.kind(root) == .object, let model = tape.member(root, "model").flatMap(tape.string), !model.isEmpty
-            else {
-                sink.ignore(line: line)
-                return
-            }
-            var record: UsageRecord
-            do throws(ParseFailure) {
-                record = try extractor.attribution(tape, envelope: root)
-            } catch {
-                sink.reject(line: line, reason: error.reason)
-                return
-            }
+enum TelemetryParser {
+    /// The flat record at `index`. `requireModel`: a model that is not a string is an error (a record told by its
+    /// shape); otherwise (the format forced) a record without one carries no usage.
+    static func read(_ tape: JSONTape, _ index: Int, extractor: MessageExtractor, line: Int, requireModel: Bool) -> Extraction {
+        guard let model = tape.member(index, "model").flatMap(tape.string), !model.isEmpty else {
+            return requireModel ? .invalid("model is not a string") : .noUsage
+        }
+        var record: UsageRecord
+        do throws(ParseFailure) {
+            record = try extractor.attribution(tape, envelope: index)
             record.model = model
             record.line = line
-            do throws(ParseFailure) {
-                record.tokens = TokenCounts(
-                    input: try readCount(tape, root, "input_tokens"),
-                    cacheWrite5m: try readCount(tape, root, "cache_creation_tokens", required: false),
-                    cacheRead: try readCount(tape, root, "cache_read_tokens", required: false),
-                    output: try readCount(tape, root, "output_tokens"))
-            } catch {
-                sink.reject(line: line, reason: error.reason)
-                return
-            }
-            if let cost = tape.member(root, "cost"), let dollars = tape.double(cost) { record.loggedCost = USD(dollars: dollars) }
-            if let tier = tape.member(root, "service_tier").flatMap(tape.string) { record.serviceTier = tier }
-            try sink.accept(record)
+            record.tokens = TokenCounts(
+                input: try readCount(tape, index, "input_tokens"),
+                cacheWrite5m: try readCount(tape, index, "cache_creation_tokens", required: false),
+                cacheRead: try readCount(tape, index, "cache_read_tokens", required: false),
+                output: try readCount(tape, index, "output_tokens"))
+        } catch {
+            return .invalid(error.reason)
         }
+        if let cost = tape.member(index, "cost"), let dollars = tape.double(cost) { record.loggedCost = USD(dollars: dollars) }
+        if let tier = tape.member(index, "service_tier").flatMap(tape.string) { record.serviceTier = tier }
+        return .record(record)
     }
 }
 

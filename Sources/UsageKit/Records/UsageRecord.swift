@@ -85,6 +85,9 @@ public struct UsageRecord: Sendable, Equatable {
     /// True for a Claude Code sidechain line (`isSidechain`): a subagent's own copy of a response, which yields to
     /// the parent transcript's copy when the two have the same output.
     public var sidechain: Bool = false
+    /// The shape the record was read from, where a file mixes shapes (a telemetry record among logged responses);
+    /// nil: the format of its file.
+    public var format: SourceFormat?
 
     public init(
         messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,

@@ -105,9 +105,16 @@ final class FileStore {
 
     func write(_ batch: RecordBatch, summary: inout IngestSummary) throws {
         inserter.format = batch.format.rawValue
+        var format = batch.format
         try batch.text.withUnsafeBufferPointer { text in
             try batch.items.withUnsafeBufferPointer { items in
               for index in items.indices {
+                // A file of mixed shapes stores each request under its own format.
+                let own = items[index].format ?? batch.format
+                if own != format {
+                    format = own
+                    inserter.format = own.rawValue
+                }
                 switch try inserter.store(batch, index, text: text.baseAddress!) {
                 case .inserted:
                     summary.newRequests += 1

@@ -17,6 +17,8 @@ struct PricedRecord: Sendable {
     var line: Int
     var hash: Int64
     var sidechain: Bool
+    /// The record's own format where its file mixes shapes; nil: the batch's.
+    var format: SourceFormat?
 
     var tokens: TokenCounts { entry.tokens }
 }
@@ -34,7 +36,7 @@ struct RecordBatch: Sendable {
 
     var items: [PricedRecord] = []
     private(set) var text: [UInt8] = []
-    /// The format of the file the requests come from.
+    /// The format of the file the requests come from (a request may name its own).
     var format: SourceFormat
     /// What the file states besides requests, in the order read.
     var facts: [SourceFact] = []
@@ -75,7 +77,7 @@ struct RecordBatch: Sendable {
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
-                hash: hash, sidechain: record.sidechain))
+                hash: hash, sidechain: record.sidechain, format: record.format))
     }
 
     private mutating func pack(_ value: String?) {
