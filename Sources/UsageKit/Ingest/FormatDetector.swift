@@ -98,10 +98,47 @@ enum FormatDetector {
     }
 
     /// A price list (LiteLLM's, or the tool's own export) is not a usage log: `usage pricing import` reads it.
+    ///
+    /// Told by where its keys stand, not by their mere presence: a log can hold any key deep inside one record (a
+    /// tool call's input that edits prices), and a file of records must never be passed over for it. LiteLLM's
+    /// file is one object of model entries, so `input_cost_per_token` is a key of a member of the root; the tool's
+    /// export is one object with `models` and `unit` at its top. A file of several values is never a price list.
     static func isPriceList(head: [UInt8]) -> Bool {
-        head.withUnsafeBufferPointer { bytes in
-            contains(bytes, "\"input_cost_per_token\"") || (contains(bytes, "\"periods\"") && contains(bytes, "\"cache_write_5m\""))
+        var depth = 0
+        var values = 0
+        var topKeys = Set<String>()
+        var liteLLM = false
+        var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while i < head.count {
+            let c = head[i]
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if depth == 0 { values += 1 }
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth < 0 { return false }
+            case UInt8(ascii: "\""):
+                var end = i + 1
+                while end < head.count, head[end] != UInt8(ascii: "\"") {
+                    end += head[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard end < head.count else { break }
+                var after = end + 1
+                while after < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[after]) { after += 1 }
+                if after < head.count, head[after] == UInt8(ascii: ":"), depth <= 2 {
+                    let key = String(decoding: head[(i + 1)..<end], as: UTF8.self)
+                    if depth == 1 { topKeys.insert(key) }
+                    if depth == 2 && key == "input_cost_per_token" { liteLLM = true }
+                }
+                i = end
+            default:
+                if depth == 0 && c > 0x20 { values += 1 }
+            }
+            if values > 1 { return false }
+            i += 1
         }
+        return liteLLM || (topKeys.contains("models") && (topKeys.contains("unit") || topKeys.contains("currency")))
     }
 
     /// Whether the file's first line is a whole document of a document-only format (an Admin API page, a session

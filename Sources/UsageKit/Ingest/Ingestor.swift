@@ -330,9 +330,10 @@ public final class Ingestor {
                         complete = false
                         return true
                     }
-                    let (line, column) = MessagesParser.lineAndColumn(buffer, offset: error.offset)
-                    sink.reject(line: line, reason: "invalid JSON at column \(column): \(error.message)")
-                    return true
+                    // Not one document: JSON values (or lines) of which one is damaged, such as a JSON Lines file
+                    // whose first line was cut. Read value by value, so the damage is one rejected line and every
+                    // whole record after it still lands.
+                    return false
                 }
                 let format = plan.forced ?? DocumentKind.classify(tape)
                 sink.format = format

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import UsageKit
+
+/// What content detection must never do: drop a file's good records because of one damaged line or one key.
+@Suite struct DetectionTrialTests {
+    static let good = #"{"id":"msg_G%d","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#
+
+    @Test(arguments: [#"{"id":"msg_x1","model":"claude-haiku-4-5","usage":{"input_tok"#, "[{\"broken", "{"])
+    func aDamagedFirstLineIsOneRejectedLine(first: String) throws {
+        // Fewer than half of the head's lines whole: the file once read as one (broken) document, and its good lines
+        // were lost until it changed.
+        let lines = [first, String(format: Self.good, 1), "{\"also broken", String(format: Self.good, 2), "[1,]"]
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("damaged.jsonl", lines.joined(separator: "\n") + "\n")
+        let sink = try parse(path)
+        #expect(sink.records.compactMap(\.messageID) == ["msg_G1", "msg_G2"])
+        #expect(sink.records.map(\.line) == [2, 4])
+        #expect(sink.rejects.map(\.line) == [1, 3, 5])
+    }
+
+    @Test func aPriceKeyInsideARecordDoesNotMakeALogAPriceList() throws {
+        let scratch = try ScratchDirectory()
+        let record = #"{"id":"msg_p1","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"edit","input":{"models":{"x":{"input_cost_per_token":1e-6}},"unit":"USD","currency":"USD"}}],"usage":{"input_tokens":10,"output_tokens":5}}"#
+        let lines = try scratch.write("logs/agent.jsonl", record + "\n")
+        let pretty = try scratch.write(
+            "logs/pretty.json", "{\n  \"id\": \"msg_p2\", \"model\": \"claude-haiku-4-5\",\n  \"input\": {\"a\": {\"input_cost_per_token\": 1}},\n  \"usage\": {\"input_tokens\": 1, \"output_tokens\": 1}\n}\n")
+        #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: lines, encoding: .utf8).utf8)))
+        #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: pretty, encoding: .utf8).utf8)))
+        #expect(try parse(lines).records.count == 1)
+        #expect(try parse(pretty).records.count == 1)
+
+        // Walking the folder reads both; the real price lists are still told apart and passed over.
+        let database = try AppDatabase.inMemory()
+        let summary = try Ingestor(database: database, options: IngestOptions()) { _ in }
+            .ingest(paths: [scratch.url.appendingPathComponent("logs").path, fixture("pricing")])
+        #expect(summary.newRequests == 2)
+        #expect(summary.skippedFiles == 2)
+    }
+
+    @Test func priceListsAreStillToldApart() throws {
+        for name in ["pricing/litellm-prices.json", "pricing/litellm-claude-1.110.2.json"] {
+            let head = try FormatDetector.readHead(path: fixture(name), length: FormatDetector.headLength)
+            #expect(FormatDetector.isPriceList(head: head), "\(name)")
+        }
+        let export = PriceTable.builtIn.exportJSON()
+        #expect(FormatDetector.isPriceList(head: Array(export.utf8.prefix(FormatDetector.headLength))))
+    }
+}
