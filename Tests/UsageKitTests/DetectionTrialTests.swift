@@ -48,3 +48,41 @@ import Testing
         #expect(FormatDetector.isPriceList(head: Array(export.utf8.prefix(FormatDetector.headLength))))
     }
 }
+
+/// Line numbers of a file that grows between runs.
+@Suite struct GrowingFileTests {
+    @Test func aLastLineReadBeforeItsNewlineKeepsLaterLinesInPlace() throws {
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("grow.jsonl", "")
+        let database = try AppDatabase.inMemory()
+        func append(_ text: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        }
+        func ingest() throws -> [String] {
+            let messages = Messages()
+            _ = try Ingestor(database: database, options: IngestOptions()) { messages.append($0) }.ingest(paths: [path])
+            return messages.all
+        }
+        // The input count tells the lines apart.
+        func line(_ n: Int) -> String {
+            #"{"id":"msg_N\#(n)","model":"claude-haiku-4-5","usage":{"input_tokens":\#(n),"output_tokens":5}}"#
+        }
+        // Each run sees a complete last line whose newline has not come yet; the trial that found the drift had
+        // every later request one line further off per occurrence.
+        try append(line(1) + "\n" + line(2))
+        _ = try ingest()
+        try append("\n" + line(3))
+        _ = try ingest()
+        try append("\n" + line(4) + "\n{\"broken\n")
+        let diagnostics = try ingest()
+        try append(line(5) + line(6) + "\n")
+        _ = try ingest()
+        let events = try database.writer.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let lines = Dictionary(uniqueKeysWithValues: events.map { ($0.tokens.input, $0.source.split(separator: ":").last.map(String.init) ?? "") })
+        #expect(lines == [1: "1", 2: "2", 3: "3", 4: "4", 5: "6", 6: "6"])
+        #expect(diagnostics.contains { $0.hasSuffix("grow.jsonl:5: invalid JSON at column 9: unexpected end of JSON") }, "\(diagnostics)")
+    }
+}

@@ -262,7 +262,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
             return true
         }
         #expect(seen == ["1:a", "2:long 5000", "3:b", "4:last (open)"])
-        #expect(reader.consumed == Int64(3 + 5001 + 2 + 4) && reader.consumedLines == 4)
+        // The open last line was accepted but its newline is still to come: a resumed read goes on inside line 4.
+        #expect(reader.consumed == Int64(3 + 5001 + 2 + 4) && reader.consumedLines == 3)
     }
 
     @Test func anUnacceptedLastLineIsLeftForTheNextRun() throws {

@@ -24,7 +24,9 @@ final class LineReader {
 
     /// The byte offset just past the last line the caller accepted.
     private(set) var consumed: Int64
-    /// The number of the last line the caller accepted (0 when none).
+    /// The number of whole lines before `consumed`'s line: the last line the caller accepted, or the one before
+    /// it when `consumed` stops inside a line (an accepted last line still without its newline, a rewind to a
+    /// value that starts mid-line). A resumed read numbers its first line one more.
     private(set) var consumedLines: Int
 
     init(path: String, from offset: Int64 = 0, firstLine: Int = 1, maxLineLength: Int = LineReader.defaultMaxLineLength)
@@ -150,7 +152,10 @@ final class LineReader {
                     if buffer[start + length - 1] == 0x0D { length -= 1 }
                     let line = UnsafeBufferPointer(start: buffer + start, count: length)
                     if try body(.text(line, terminated: false), lineNumber + 1) {
-                        accept(bufferOffset + Int64(end), lineNumber + 1)
+                        // Read, but its newline is still to come: the next run resumes inside this line, so it
+                        // counts the lines before it (as for a resume mid-line), and the newline, when it comes,
+                        // ends this line instead of counting as one of its own.
+                        accept(bufferOffset + Int64(end), lineNumber)
                     }
                 }
                 break
