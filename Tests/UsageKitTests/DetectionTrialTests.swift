@@ -86,3 +86,37 @@ import Testing
         #expect(diagnostics.contains { $0.hasSuffix("grow.jsonl:5: invalid JSON at column 9: unexpected end of JSON") }, "\(diagnostics)")
     }
 }
+
+/// A writer that died mid-line leaves a last line that never becomes valid JSON.
+@Suite struct SettledFileTests {
+    func ingest(_ path: String, into database: AppDatabase) throws -> (IngestSummary, [String]) {
+        let messages = Messages()
+        let summary = try Ingestor(database: database, options: IngestOptions()) { messages.append($0) }.ingest(paths: [path])
+        return (summary, messages.all)
+    }
+
+    func age(_ path: String, days: Double) throws {
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-days * 86_400)], ofItemAtPath: path)
+    }
+
+    @Test(arguments: [#"{"id":"msg_cut","model":"claude-haiku-4-5","usage":{"input_tok"#, "{\n  \"id\": \"msg_cut\",\n  \"usage\": {"])
+    func anUnfinishedEndIsReportedOnceTheFileHasSettled(end: String) throws {
+        let scratch = try ScratchDirectory()
+        let good = #"{"id":"msg_ok","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#
+        let path = try scratch.write("died.jsonl", good + "\n" + end)
+        let database = try AppDatabase.inMemory()
+
+        // Fresh: the end may still be being written, and is left for the next run.
+        var (summary, diagnostics) = try ingest(path, into: database)
+        #expect(summary.newRequests == 1 && summary.rejectedLines == 0, "\(diagnostics)")
+
+        // Unchanged for two days: the writer is gone; the end is rejected, once.
+        try age(path, days: 2)
+        (summary, diagnostics) = try ingest(path, into: database)
+        #expect(summary.rejectedLines == 1, "\(diagnostics)")
+        #expect(diagnostics.contains { $0.contains("died.jsonl:2:") }, "\(diagnostics)")
+        (summary, diagnostics) = try ingest(path, into: database)
+        #expect(summary.rejectedLines == 0 && summary.unchangedFiles == 1, "\(diagnostics)")
+    }
+}

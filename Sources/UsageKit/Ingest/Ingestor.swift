@@ -325,8 +325,9 @@ public final class Ingestor {
                 } catch {
                     // One JSON value followed by more: JSON Lines after all.
                     if error.message == JSONSyntaxError.trailingData { return false }
-                    if error.offset >= buffer.count {
-                        // Cut short: most likely still being written. Read again once it changes.
+                    if error.offset >= buffer.count && !plan.isSettled {
+                        // Cut short: most likely still being written. Read again once it changes. (A settled file
+                        // is read value by value below, and its unfinished end rejected.)
                         complete = false
                         return true
                     }
@@ -364,14 +365,15 @@ public final class Ingestor {
             plan.format = plan.forced ?? FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
             sink.format = plan.format!
         }
-        var reader = try LineReader(path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine)
+        var reader = try LineReader(
+            path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine, lastLineIsFinal: plan.isSettled)
         if let offset = plan.resumeAt {
             // Check, on the file now open, that it is still the one planned and only grew: it may have been
             // rotated or rewritten since the plan was made.
             let status = try reader.status()
             let head = try reader.headHash(length: offset)
             if status.identity != plan.identity || status.size < offset || head != plan.expectedHeadHash {
-                reader = try LineReader(path: path)
+                reader = try LineReader(path: path, lastLineIsFinal: plan.isSettled)
                 plan.resumeAt = nil
             }
         }
@@ -440,6 +442,14 @@ struct FilePlan: Sendable {
     var expectedHeadHash: Int64? = nil
 
     var bytesToRead: Int64 { size - (resumeAt ?? 0) }
+
+    /// How long a file must be left unchanged before its unfinished end counts as final: a writer that stopped
+    /// mid-line a day ago is not coming back.
+    static let settledAfter: Int64 = 86_400_000
+
+    /// Whether the file has not changed for `settledAfter`: a last line without its newline that is not valid
+    /// JSON is then rejected (once), not left for a next run that would never see it finished.
+    var isSettled: Bool { Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter }
 
     static func make(path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]) throws -> FilePlan? {
         var info = stat()

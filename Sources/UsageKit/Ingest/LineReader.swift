@@ -29,10 +29,16 @@ final class LineReader {
     /// value that starts mid-line). A resumed read numbers its first line one more.
     private(set) var consumedLines: Int
 
-    init(path: String, from offset: Int64 = 0, firstLine: Int = 1, maxLineLength: Int = LineReader.defaultMaxLineLength)
-        throws
-    {
+    /// Whether the file is settled (unchanged for long): its last line is then final even without a newline, so
+    /// a damaged one is reported instead of waiting for a writer that has gone.
+    let lastLineIsFinal: Bool
+
+    init(
+        path: String, from offset: Int64 = 0, firstLine: Int = 1, maxLineLength: Int = LineReader.defaultMaxLineLength,
+        lastLineIsFinal: Bool = false
+    ) throws {
         self.path = path
+        self.lastLineIsFinal = lastLineIsFinal
         self.maxLineLength = maxLineLength
         startOffset = offset
         firstLineNumber = firstLine
@@ -151,7 +157,7 @@ final class LineReader {
                     var length = end - start
                     if buffer[start + length - 1] == 0x0D { length -= 1 }
                     let line = UnsafeBufferPointer(start: buffer + start, count: length)
-                    if try body(.text(line, terminated: false), lineNumber + 1) {
+                    if try body(.text(line, terminated: lastLineIsFinal), lineNumber + 1) {
                         // Read, but its newline is still to come: the next run resumes inside this line, so it
                         // counts the lines before it (as for a resume mid-line), and the newline, when it comes,
                         // ends this line instead of counting as one of its own.

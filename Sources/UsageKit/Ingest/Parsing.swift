@@ -541,8 +541,13 @@ struct JSONLines {
                 restOffset = start.offset + Int64(next)
             }
         }
-        // A value the end of the file cut short is read again from its start next time.
-        if let start = pendingStart ?? leftover { reader.rewind(to: start.offset, lines: start.line - 1) }
+        // A value the end of the file cut short is read again from its start next time, unless the file is settled:
+        // then no writer will finish it.
+        if pendingStart != nil && reader.lastLineIsFinal {
+            rejectPending("the value is not closed at the end of the file")
+        } else if let start = pendingStart ?? leftover {
+            reader.rewind(to: start.offset, lines: start.line - 1)
+        }
     }
 
     static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
