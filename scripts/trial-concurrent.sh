@@ -152,6 +152,6 @@ total=$((n + ER_N[2] + ER_N[4]))
 if [ "$FAILED" = 0 ]; then
     echo "concurrent: $total/$total rounds exact ($((SECONDS - T0)) s)"
 else
-    echo "concurrent: NOT exact: ${first_diffs[*]:-see above}"
+    echo "concurrent: NOT exact: $(firsts)"
     exit 1
 fi

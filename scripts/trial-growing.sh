@@ -163,6 +163,6 @@ echo "growing line numbers: $t_right/$((t_right + t_wrong)) requests on their li
 if [ "$t_exact" = "$rounds" ] && [ "$t_ingest_bad" = 0 ] && [ "$t_rejected" = 0 ] && [ "$t_wrong" = 0 ]; then
     echo "growing: $rounds/$rounds rounds exact ($((SECONDS - T0)) s)"
 else
-    echo "growing: NOT exact: ${first_diffs[*]:-see above}"
+    echo "growing: NOT exact: $(firsts)"
     exit 1
 fi

@@ -169,6 +169,6 @@ echo "$REPRICE_LINE"
 if [ "$FAILED" = 0 ]; then
     echo "kill-9: $((n + rn + pn))/$((n + rn + pn)) trials exact (${LINES} lines, $((SECONDS - T0)) s)"
 else
-    echo "kill-9: NOT exact: ${first_diffs[*]:-see above}"
+    echo "kill-9: NOT exact: $(firsts)"
     exit 1
 fi

@@ -149,3 +149,6 @@ rand_between() { python3 -c 'import random, sys; lo, hi = map(float, sys.argv[1:
 # now: seconds since the epoch, with nanoseconds; elapsed T: seconds since T, with milliseconds.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# firsts: the first differences a trial noted (in its first_diffs array), joined with " | ".
+firsts() { local IFS='|'; local s="$(firsts)"; printf '%s' "${s//|/ | }"; }
