@@ -151,4 +151,8 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # firsts: the first differences a trial noted (in its first_diffs array), joined with " | ".
-firsts() { local IFS='|'; local s="$(firsts)"; printf '%s' "${s//|/ | }"; }
+firsts() {
+    local out="" d
+    for d in "${first_diffs[@]:-}"; do out+="${out:+ | }$d"; done
+    printf '%s' "${out:-see above}"
+}
