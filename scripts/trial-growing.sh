@@ -108,8 +108,11 @@ for e in events:
             offsets[d] = offsets.get(d, 0) + 1
         if len(first) < 2:
             first.append("%s at line %s shown as %s" % (e.get("request_id"), want, src.rpartition("/")[2]))
-spread = ", ".join("%+d: %d" % kv for kv in sorted(offsets.items())[:6])
-print(right, wrong, len(where), "; ".join(first) + (" (offsets %s)" % spread if spread else ""))
+spread = ""
+if offsets:
+    top = max(offsets, key=offsets.get)
+    spread = " (shown %+d to %+d lines off; most often %+d, %d requests)" % (min(offsets), max(offsets), top, offsets[top])
+print(right, wrong, len(where), "; ".join(first) + spread)
 EOF
 
 FAILED=0

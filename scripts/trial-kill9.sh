@@ -16,7 +16,8 @@
 #        TRIALS=N          kill -9 trials during a fresh ingest (default 40)
 #        RESUME_TRIALS=N   kill -9 trials during a resuming ingest of the grown file (default 3)
 #        REPRICE_TRIALS=N  kill -9 trials during reprice (default 5)
-#        TIME_LIMIT=S      stop starting trials after S seconds (default 240)
+#        TIME_LIMIT=S      stop starting trials after S seconds (default 270): the ingest trials may use the
+#                          first 60% of it, the resume trials up to 75%, the reprice trials the rest
 #        SEED=N            seed of the generated logs and of the delays (default 9)
 # Exit status: 0 when every invariant held, 1 when one failed, 2 when the trial could not run.
 source "$(dirname "${BASH_SOURCE[0]}")/trial-lib.sh"
@@ -25,7 +26,7 @@ LINES="${LINES:-200000}"
 TRIALS="${TRIALS:-40}"
 RESUME_TRIALS="${RESUME_TRIALS:-3}"
 REPRICE_TRIALS="${REPRICE_TRIALS:-5}"
-TIME_LIMIT="${TIME_LIMIT:-240}"
+TIME_LIMIT="${TIME_LIMIT:-270}"
 SEED="${SEED:-9}"
 RANDOM=$SEED
 
@@ -56,6 +57,9 @@ t=$(now); ingest ref-resume.sqlite grow.jsonl || die "reference resume failed"; 
 [ "$(both ref-resume.sqlite)" = "$REF_AB" ] || die "a resumed ingest differs from a whole one before any kill: $(diff_totals "$REF_AB" "$(both ref-resume.sqlite)")"
 say "    ingest of $LINES lines: ${D_INGEST}s; resume of $((LINES / 2)) appended lines: ${D_RESUME}s"
 say "    reference: $REF_A"
+
+# phase_left PERCENT: succeeds while less than PERCENT of the time limit has gone.
+phase_left() { (( (SECONDS - T0) * 100 < TIME_LIMIT * $1 )); }
 
 # integrity DB: SQLite's own check of the database as any client sees it after the crash.
 integrity() {
@@ -100,7 +104,7 @@ kill_trial() {
 # --- kill -9 during a fresh ingest --------------------------------------------------------------------------
 say "==> $TRIALS kill -9 trials during ingest"
 n=0; exact=0; killed=0; aon=0; integ=0
-while [ "$n" -lt "$TRIALS" ] && time_left; do
+while [ "$n" -lt "$TRIALS" ] && phase_left 60; do
     n=$((n + 1)); rmdb t.sqlite
     kill_trial t.sqlite "$D_INGEST" "$REF_A" none "$BIN" ingest --db t.sqlite --no-progress a.jsonl
     exact=$((exact + EXACT)); killed=$((killed + KILLED)); aon=$((aon + AON)); integ=$((integ + INTEG))
@@ -112,7 +116,7 @@ INGEST_LINE="kill-9 ingest: $exact/$n trials exact after a re-run ($killed kille
 # --- kill -9 during a resuming ingest of a grown file ---------------------------------------------------------
 say "==> $RESUME_TRIALS kill -9 trials during a resuming ingest"
 rn=0; rexact=0; rkilled=0; raon=0; rinteg=0
-while [ "$rn" -lt "$RESUME_TRIALS" ] && time_left; do
+while [ "$rn" -lt "$RESUME_TRIALS" ] && phase_left 75; do
     rn=$((rn + 1)); rmdb r.sqlite
     cp a.jsonl grow.jsonl
     ingest r.sqlite grow.jsonl || true
@@ -121,6 +125,7 @@ while [ "$rn" -lt "$RESUME_TRIALS" ] && time_left; do
     rexact=$((rexact + EXACT)); rkilled=$((rkilled + KILLED)); raon=$((raon + AON)); rinteg=$((rinteg + INTEG))
 done
 RESUME_LINE="kill-9 resume: $rexact/$rn trials exact after a re-run ($rkilled killed mid-ingest); after the kill: $raon/$rn old or new, $rinteg/$rn integrity ok"
+[ "$rn" -lt "$RESUME_TRIALS" ] && RESUME_LINE+=" (time limit: $rn of $RESUME_TRIALS trials run)"
 [ "$rexact" = "$rn" ] && [ "$raon" = "$rn" ] && [ "$rinteg" = "$rn" ] || FAILED=1
 
 # --- kill -9 during reprice -------------------------------------------------------------------------------------
@@ -161,6 +166,7 @@ while [ "$pn" -lt "$REPRICE_TRIALS" ] && time_left; do
     pexact=$((pexact + EXACT)); pkilled=$((pkilled + KILLED)); paon=$((paon + AON)); pinteg=$((pinteg + INTEG))
 done
 REPRICE_LINE="kill-9 reprice: $pexact/$pn trials exact after a re-run ($pkilled killed mid-reprice); after the kill: $paon/$pn old or new figures, $pinteg/$pn integrity ok"
+[ "$pn" -lt "$REPRICE_TRIALS" ] && REPRICE_LINE+=" (time limit: $pn of $REPRICE_TRIALS trials run)"
 [ "$pexact" = "$pn" ] && [ "$paon" = "$pn" ] && [ "$pinteg" = "$pn" ] || FAILED=1
 
 echo "$INGEST_LINE"
