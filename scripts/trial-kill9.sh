@@ -16,8 +16,8 @@
 #        TRIALS=N          kill -9 trials during a fresh ingest (default 40)
 #        RESUME_TRIALS=N   kill -9 trials during a resuming ingest of the grown file (default 3)
 #        REPRICE_TRIALS=N  kill -9 trials during reprice (default 5)
-#        TIME_LIMIT=S      stop starting trials after S seconds (default 270): the ingest trials may use the
-#                          first 60% of it, the resume trials up to 75%, the reprice trials the rest
+#        TIME_LIMIT=S      stop starting trials after S seconds (default 280): the ingest trials may use the
+#                          first 65% of it, the resume trials up to 80%, the reprice trials the rest
 #        SEED=N            seed of the generated logs and of the delays (default 9)
 # Exit status: 0 when every invariant held, 1 when one failed, 2 when the trial could not run.
 source "$(dirname "${BASH_SOURCE[0]}")/trial-lib.sh"
@@ -26,7 +26,7 @@ LINES="${LINES:-200000}"
 TRIALS="${TRIALS:-40}"
 RESUME_TRIALS="${RESUME_TRIALS:-3}"
 REPRICE_TRIALS="${REPRICE_TRIALS:-5}"
-TIME_LIMIT="${TIME_LIMIT:-270}"
+TIME_LIMIT="${TIME_LIMIT:-280}"
 SEED="${SEED:-9}"
 RANDOM=$SEED
 
@@ -104,7 +104,7 @@ kill_trial() {
 # --- kill -9 during a fresh ingest --------------------------------------------------------------------------
 say "==> $TRIALS kill -9 trials during ingest"
 n=0; exact=0; killed=0; aon=0; integ=0
-while [ "$n" -lt "$TRIALS" ] && phase_left 60; do
+while [ "$n" -lt "$TRIALS" ] && phase_left 65; do
     n=$((n + 1)); rmdb t.sqlite
     kill_trial t.sqlite "$D_INGEST" "$REF_A" none "$BIN" ingest --db t.sqlite --no-progress a.jsonl
     exact=$((exact + EXACT)); killed=$((killed + KILLED)); aon=$((aon + AON)); integ=$((integ + INTEG))
@@ -116,7 +116,7 @@ INGEST_LINE="kill-9 ingest: $exact/$n trials exact after a re-run ($killed kille
 # --- kill -9 during a resuming ingest of a grown file ---------------------------------------------------------
 say "==> $RESUME_TRIALS kill -9 trials during a resuming ingest"
 rn=0; rexact=0; rkilled=0; raon=0; rinteg=0
-while [ "$rn" -lt "$RESUME_TRIALS" ] && phase_left 75; do
+while [ "$rn" -lt "$RESUME_TRIALS" ] && phase_left 80; do
     rn=$((rn + 1)); rmdb r.sqlite
     cp a.jsonl grow.jsonl
     ingest r.sqlite grow.jsonl || true
