@@ -15,8 +15,9 @@
 #     copies of the fuzzed files under other names.
 #
 # Usage: scripts/trial-fuzz.sh
-# Env:   LINES=N           fuzzed lines in all (default 1000000: about 600 MB of scratch data, and 4 to 8 minutes
-#                          on a 2-core machine, most of it generating the lines in Python)
+# Env:   LINES=N           fuzzed lines in all (default 1000000: 630 MB, and 1 to 3 minutes
+#                          on a 2-core machine, most of it ingesting the files and then copies of them;
+#                          about 1.4 GB of scratch data in all)
 #        FILES=N           files they are spread over (default 10)
 #        BIG_LINE_MB=N     size of the over-long line's file in MB, 0 for none (default 100)
 #        INGEST_TIMEOUT=S  longest one ingest may take (default 600)

@@ -367,4 +367,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException as e:  # the trial could not run: not a finding
+        print("hostile: could not run: %r" % e, file=sys.stderr)
+        sys.exit(2)

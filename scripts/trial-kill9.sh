@@ -52,7 +52,7 @@ REF_A="$(both ref-a.sqlite)"
 ingest ref-ab.sqlite ab.jsonl || die "reference ingest of the grown file failed"
 REF_AB="$(both ref-ab.sqlite)"
 # The resume's duration: a.jsonl read, b.jsonl appended, the grown file read again from where it stopped.
-cp a.jsonl grow.jsonl; ingest ref-resume.sqlite grow.jsonl; cat b.jsonl >> grow.jsonl
+cp a.jsonl grow.jsonl; ingest ref-resume.sqlite grow.jsonl || die "reference ingest failed"; cat b.jsonl >> grow.jsonl
 t=$(now); ingest ref-resume.sqlite grow.jsonl || die "reference resume failed"; D_RESUME=$(elapsed "$t")
 [ "$(both ref-resume.sqlite)" = "$REF_AB" ] || die "a resumed ingest differs from a whole one before any kill: $(diff_totals "$REF_AB" "$(both ref-resume.sqlite)")"
 say "    ingest of $LINES lines: ${D_INGEST}s; resume of $((LINES / 2)) appended lines: ${D_RESUME}s"

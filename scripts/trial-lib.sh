@@ -60,7 +60,7 @@ time_left() { (( SECONDS - T0 < TIME_LIMIT )); }
 # gen OUT LINES SEED [TAG]: a generated log. Message and request ids depend only on the line's index, so logs meant
 # to hold different requests get a TAG (two characters) that replaces the ids' fixed prefix.
 gen() {
-    python3 "$GEN" --out "$1" --lines "$2" --seed "$3" 2>/dev/null
+    python3 "$GEN" --out "$1" --lines "$2" --seed "$3" 2>/dev/null || die "scripts/gen-responses.py failed"
     if [ -n "${4:-}" ]; then
         sed -i -e "s/\"id\":\"msg_01/\"id\":\"msg_$4/" -e "s/\"request_id\":\"req_011C/\"request_id\":\"req_$4C/" "$1"
     fi
