@@ -160,6 +160,7 @@ extension PriceTable {
                             var p = p
                             if p.fast == nil { p.fast = inForce.fast }
                             if p.longContext == nil { p.longContext = inForce.longContext }
+                            if p.fastLongContext == nil { p.fastLongContext = inForce.fastLongContext }
                             return p
                         }
                     }
@@ -167,6 +168,7 @@ extension PriceTable {
                     if merged.periods.isEmpty { merged.periods = periods }
                     merged.periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
                     if model.usResidency != nil { merged.usResidency = model.usResidency }
+                    if model.bedrockRegional != nil { merged.bedrockRegional = model.bedrockRegional }
                     models[i] = merged
                 } else {
                     var added = model
@@ -220,6 +222,9 @@ extension PriceTable {
             if let r = m.usResidency {
                 w.string("us_data_residency_multiplier", amount(r.numerator * 1_000_000_000 / r.denominator))
             }
+            if let r = m.bedrockRegional {
+                w.string("bedrock_regional_multiplier", amount(r.numerator * 1_000_000_000 / r.denominator))
+            }
             if let minimum = m.minCacheableTokens { w.int("min_cacheable_tokens", Int64(minimum)) }
             w.beginArray("periods")
             for p in m.periods {
@@ -230,6 +235,7 @@ extension PriceTable {
                     w.beginObject("long_context")
                     w.int("threshold", tier.threshold)
                     rates(&w, "rates", tier.rates)
+                    if let fast = p.fastLongContext { rates(&w, "fast", fast) }
                     w.endObject()
                 }
                 if let fast = p.fast { rates(&w, "fast", fast) }
