@@ -62,12 +62,13 @@ import Testing
         try database.writer.write { db in try litellm().store(db) }
         let summary = try database.writer.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
         // claude-nova-7 (2026-11-04): 4,000 × 2 + 500 × 10 = 13,000 µ$. The Bedrock Sonnet 4.5 request of 2026-11-03
-        // (210,000 prompt tokens, long context): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 = 1,079,100 µ$, was 981,000.
+        // (210,000 prompt tokens, long context, us. profile at 1.1x): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 =
+        // 1,079,100 µ$ × 1.1 = 1,187,010 µ$, was 981,000 × 1.1 = 1,079,100.
         #expect(summary.changed == 2 && summary.newlyPriced == 1)
-        #expect(summary.before == USD("1.5491176") && summary.after == USD("1.6602176"))
+        #expect(summary.before == USD("1.6472176") && summary.after == USD("1.7681276"))
         let report = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
         let raw = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
-        #expect(report.totals.cost == USD("1.6602176") && report == raw && report.unpriced.isEmpty)
+        #expect(report.totals.cost == USD("1.7681276") && report == raw && report.unpriced.isEmpty)
     }
 }
 
@@ -185,7 +186,10 @@ import Testing
         #expect(text.contains("claude-opus-4-6-20260205: another of Anthropic's entries for this model was taken"))
         #expect(text.contains("anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)"))
         #expect(text.contains("claude-haiku-5-5, from claude-haiku-5-5 (anthropic):"))
-        #expect(text.contains("US residency x1.1 (was none)"))
+        // The built-in table already gives Haiku 5.5 US residency (every model from Opus 4.6 on has it): the import
+        // states the same multiplier, which is no change.
+        #expect(text.contains("US residency x1.1; web search"))
+        #expect(!text.contains("US residency x1.1 (was none)"))
         #expect(text.contains("claude-mythos-preview (new model), from claude-mythos-preview (anthropic):"))
         #expect(text.contains("not read: claude-opus-latest: alias entries"))
         #expect(text.contains("not read: 4 entries of other platforms and resellers (azure_ai 1, bedrock 1, databricks 1, heroku 1)"))

@@ -85,16 +85,18 @@ import Testing
     }
 
     @Test func weeksAndMonthsFollowTheZone() throws {
-        // 2026-11-01 is a Sunday: its requests belong to the week of Monday 2026-10-26. (The re-dated batch of
-        // fixtures/batches-redated ended on Tuesday 2026-03-10.)
+        // 2026-11-01 is a Sunday: its requests belong to the week of Monday 2026-10-26. (fixtures/pricing-rules/
+        // dates its fast-mode requests 2026-02-20, 2026-07-01 and 2026-08-01, on either side of the rules' dates; the
+        // re-dated batch of fixtures/batches-redated ended on Tuesday 2026-03-10.)
         let weeks = try report([.week])
-        #expect(weeks.rows.map(\.key).sorted() == ["2026-03-09", "2026-10-26", "2026-11-02", "2026-11-09"])
+        #expect(weeks.rows.map(\.key).sorted() == ["2026-02-16", "2026-03-09", "2026-06-29", "2026-07-27", "2026-10-26", "2026-11-02", "2026-11-09"])
         let months = try report([.month])
-        #expect(months.rows.map(\.key) == ["2026-03", "2026-11"])
-        // The Admin rows of 2026-11-01T00:00Z fall on 2026-10-31 in Los Angeles, and the batch that ended at
-        // 2026-03-10T06:00Z on 2026-03-09.
+        #expect(months.rows.map(\.key) == ["2026-02", "2026-03", "2026-07", "2026-08", "2026-11"])
+        // The Admin rows of 2026-11-01T00:00Z fall on 2026-10-31 in Los Angeles, the first day of November's
+        // requests, and the batch that ended at 2026-03-10T06:00Z on 2026-03-09.
         let la = try report([.day], zone: TimeZoneRule(identifier: "America/Los_Angeles")!)
-        #expect(la.rows.map(\.key).prefix(2) == ["2026-03-09", "2026-10-31"])
+        #expect(la.rows.map(\.key).first { $0 >= "2026-10" } == "2026-10-31")
+        #expect(la.rows.map(\.key).first { $0 >= "2026-03" } == "2026-03-09")
         // A half-hour zone cannot use the hourly rollup: the requests are read instead, with the same totals.
         let kolkata = try report([.day], zone: TimeZoneRule(identifier: "Asia/Kolkata")!)
         #expect(kolkata.totals == weeks.totals)
@@ -104,8 +106,9 @@ import Testing
         for dimension in ReportDimension.allCases {
             let r = try report([dimension])
             #expect(r.rows.reduce(Int64(0)) { $0 + $1.totals.requests } == r.totals.requests, "\(dimension)")
-            // 30.2483849 + batches-redated 1.0975 + claude-code-2x 0.7942365 + sdk 0.4227127
-            #expect(r.totals.cost == USD("32.5628341"), "\(dimension)")
+            // 30.2483849 + batches-redated 1.0975 + claude-code-2x 0.7942365 + sdk 0.4227127 + pricing-rules 18.203885
+            // + the Bedrock regional premium on two us. requests 0.0981 + 0.0008325
+            #expect(r.totals.cost == USD("50.8656516"), "\(dimension)")
         }
         let sources = try report([.source])
         #expect(Set(sources.rows.map(\.key)).isSuperset(of: ["claude-code", "telemetry", "admin-usage", "sse"]))

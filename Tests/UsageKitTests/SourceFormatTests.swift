@@ -73,13 +73,14 @@ import Testing
         let database = try AppDatabase.inMemory()
         let summary = try ingest([fixture("telemetry")], into: database)
         #expect(summary.newRequests == 5)
-        #expect(try stored(database) == (5, USD("0.1052266")!))
+        // Record 3 runs on Bedrock's us. profile of Sonnet 4.5: 8,325 µ$ × 1.1 = 9,157.5 µ$ (regional premium).
+        #expect(try stored(database) == (5, USD("0.1060591")!))
         #expect(try stored(database, "workflow = 'code-review'") == (2, USD("0.0840696")!))
         #expect(try value(database, "SELECT COUNT(DISTINCT task_type) FROM requests") == 4)
         let totals = try report(database).totals
         #expect(totals.loggedRequests == 5)
         #expect(totals.loggedCost == USD("0.1043"))
-        #expect(totals.loggedComputedCost == USD("0.1052266"))
+        #expect(totals.loggedComputedCost == USD("0.1060591"))
     }
 
     @Test func claudeCodeCountsEachResponseOnceWithItsFinalOutput() throws {

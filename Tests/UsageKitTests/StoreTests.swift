@@ -38,8 +38,9 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         #expect(summary.files == 4 && summary.newRequests == 12 && summary.rejectedLines == 0)
         #expect(summary.unpricedRequests == 1 && summary.ignoredLines == 1)
         let r = try report(database)
-        // Sum of the per-request hand computations in PricingTests and the fixture notes in the README.
-        #expect(r.totals.cost == USD("1.5943576"))
+        // Sum of the per-request hand computations in PricingTests and the fixture notes in the README; the
+        // Bedrock us. request of 2026-11-03 is 981,000 µ$ × 1.1 = 1,079,100 µ$ (Bedrock's regional premium).
+        #expect(r.totals.cost == USD("1.6924576"))
         #expect(r.totals.requests == 12 && r.totals.unpricedRequests == 1)
         #expect(r.unpriced.map(\.model) == ["claude-nova-7"])
         #expect(r.rows.first(where: { $0.key == "claude-opus-4-6" })?.totals.cost == USD("0.45377"))

@@ -220,7 +220,7 @@ func describe(_ result: CLIResult) -> Comment {
 
         let report = try sandbox.report()
         #expect(report.status == 0, describe(report))
-        #expect(report.stdout.contains("\"cost_usd\": 1.594357600"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 1.692457600"), describe(report))
 
         let json = try jsonObject(report.stdout)
         #expect(json["group_by"] as? [String] == ["model"])
@@ -231,11 +231,11 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(totals["requests"]) == 12)
         #expect(int(totals["unpriced_requests"]) == 1)
         let cost = try #require(totals["cost_usd"] as? NSNumber)
-        #expect(abs(cost.doubleValue - 1.5943576) < 1e-9)
+        #expect(abs(cost.doubleValue - 1.6924576) < 1e-9)
 
         let totalsText = try #require(rawObject(in: report.stdout, containing: "\"unpriced_requests\": 1,"))
         #expect(totalsText.contains("\"requests\": 12,"))
-        #expect(totalsText.contains("\"cost_usd\": 1.594357600"))
+        #expect(totalsText.contains("\"cost_usd\": 1.692457600"))
 
         let unpriced = try #require(json["unpriced_models"] as? [[String: Any]])
         let nova = unpriced.first { $0["model"] as? String == "claude-nova-7" }
@@ -362,7 +362,7 @@ func describe(_ result: CLIResult) -> Comment {
             "id", "request_id", "timestamp", "model", "priced_as", "service_tier", "input_tokens",
             "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
             "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "cost_usd",
-            "priced", "source",
+            "priced", "source", "message_id", "project", "custom_id", "git_branch", "advisor", "compaction",
         ]
         for event in events {
             #expect(Set(event.keys) == expectedKeys)
@@ -382,7 +382,8 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(sonnetText.contains("\"cost_usd\": 0.036052600"), "\(sonnetText)")
         let bedrockText = try #require(rawObject(in: all.stdout, containing: "\"request_id\": \"req_011Ex004\""))
         #expect(bedrockText.contains("\"model\": \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\""), "\(bedrockText)")
-        #expect(bedrockText.contains("\"cost_usd\": 0.981000000"), "\(bedrockText)")
+        // Bedrock's us. profile: 981,000 µ$ × 1.1, the regional premium over global.
+        #expect(bedrockText.contains("\"cost_usd\": 1.079100000"), "\(bedrockText)")
 
         let nova = try #require(events.first { $0["model"] as? String == "claude-nova-7" })
         #expect(isNull(nova["cost_usd"]))
@@ -419,7 +420,7 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(csv.status == 0, describe(csv))
         let csvLines = csv.stdout.split(whereSeparator: \.isNewline)
         let header = try #require(csvLines.first)
-        #expect(header.hasPrefix("id,request_id,timestamp,model"), "\(header)")
+        #expect(header.hasPrefix("id,request_id,message_id,timestamp,model"), "\(header)")
         #expect(csvLines.count == 13)
     }
 
@@ -462,8 +463,8 @@ func describe(_ result: CLIResult) -> Comment {
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         // fixtures/sdk/not-records.jsonl holds one line that looks like usage and cannot be read: rejected, exit 1.
         #expect(ingest.status == 1, describe(ingest))
-        #expect(ingest.stderr.contains("30 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("81 new requests, 6 duplicates, 1 rejected line,"), describe(ingest))
+        #expect(ingest.stderr.contains("34 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("99 new requests, 6 duplicates, 1 rejected line,"), describe(ingest))
         #expect(ingest.stderr.contains("13 dated by file time"), describe(ingest))
         #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
         #expect(ingest.stderr.contains("8 batch requests not billed"), describe(ingest))
@@ -471,7 +472,10 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(!ingest.stderr.contains("\r"), "no progress when stderr is not a terminal")
 
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 32.562834100"), describe(report))
+        // 30.2483849 before batches-redated/ (+1.0975), claude-code-2x/ (+0.7942365), sdk/ (+0.4227127) and
+        // pricing-rules/ (+18.203885), and Bedrock's regional premium on the two us. requests of messages/ and
+        // telemetry/ (+0.0981, +0.0008325).
+        #expect(report.stdout.contains("\"cost_usd\": 50.865651600"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
         // 4 Admin API usage report rows and 2 headless Claude Code run totals.
         #expect(report.stdout.contains("\"aggregated_rows\": 6"), describe(report))
@@ -480,7 +484,7 @@ func describe(_ result: CLIResult) -> Comment {
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 30)
+        #expect(files.count == 34)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(formats == [
             "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
@@ -490,7 +494,7 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (30 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (34 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
     }
@@ -627,9 +631,9 @@ func describe(_ result: CLIResult) -> Comment {
         let imported = try sandbox.run(arguments: ["pricing", "import", CLI.fixture("pricing/litellm-prices.json").path, "--from", "2026-11-03"] + db)
         #expect(imported.status == 0 && imported.stdout.contains("imported 2 model prices"), describe(imported))
         let reprice = try sandbox.run(arguments: ["reprice"] + db)
-        #expect(reprice.status == 0 && reprice.stdout.contains("1 newly priced") && reprice.stdout.contains("1.549117600 -> 1.660217600"), describe(reprice))
+        #expect(reprice.status == 0 && reprice.stdout.contains("1 newly priced") && reprice.stdout.contains("1.647217600 -> 1.768127600"), describe(reprice))
         let report = try sandbox.report()
-        #expect(report.stdout.contains("\"cost_usd\": 1.660217600"), describe(report))
+        #expect(report.stdout.contains("\"cost_usd\": 1.768127600"), describe(report))
         let export = try sandbox.run(arguments: ["pricing", "export"] + db)
         #expect(export.stdout.contains("\"id\": \"claude-nova-7\"") && export.stdout.contains("\"from\": \"2026-11-03"), describe(export))
 
@@ -816,5 +820,109 @@ func describe(_ result: CLIResult) -> Comment {
         let event = try #require(array.first)
         #expect(event["request_id"] as? String == "req_tz_001")
         #expect(event["timestamp"] as? String == "2026-11-05T12:00:00.000Z")
+    }
+
+    /// Issue 10, 1.9 and 1.7: `usage events` names the ids that find a row in its log (message id, batch custom_id,
+    /// project, git branch), and events and reports show what advisor calls and compactions cost.
+    @Test func eventsShowTheirIdsAndIterations() throws {
+        let sandbox = try Sandbox()
+        let ingest = try sandbox.ingest([CLI.fixture("batches").path, CLI.fixture("claude-code").path, CLI.fixture("pricing-rules").path])
+        #expect(ingest.status == 0, describe(ingest))
+
+        let json = try sandbox.events()
+        #expect(json.status == 0, describe(json))
+        let events = try jsonArray(json.stdout)
+        let batch = try #require(events.first { $0["custom_id"] as? String == "doc-0003" })
+        #expect(batch["message_id"] as? String == "msg_01f358F0dsKPHug0f1v7DHy8", "\(batch)")
+        let claudeCode = try #require(events.first { $0["message_id"] as? String == "msg_01Ske89ivtV4FQkiiYifwb5f" })
+        #expect(claudeCode["project"] as? String == "/home/dev/shop" && claudeCode["git_branch"] as? String == "main")
+        #expect(isNull(claudeCode["advisor"]) && isNull(claudeCode["compaction"]) && isNull(claudeCode["custom_id"]))
+
+        // fixtures/EXPECTED.md, pricing-rules/iterations.jsonl line 1.
+        let iterated = try #require(events.first { $0["message_id"] as? String == "msg_01PrIter01" })
+        #expect(iterated["project"] as? String == "iterations")
+        let advisor = try #require(iterated["advisor"] as? [String: Any])
+        #expect(advisor["model"] as? String == "claude-opus-4-8" && int(advisor["calls"]) == 1)
+        #expect(int(advisor["input_tokens"]) == 3500 && int(advisor["cache_write_5m_tokens"]) == 20_000 && int(advisor["output_tokens"]) == 1612)
+        let compaction = try #require(iterated["compaction"] as? [String: Any])
+        #expect(int(compaction["count"]) == 1 && int(compaction["input_tokens"]) == 180_000 && int(compaction["output_tokens"]) == 3500)
+        let text = try #require(rawObject(in: json.stdout, containing: "\"model\": \"claude-opus-4-8\""))
+        #expect(text.contains("\"cost_usd\": 0.182800000"), "\(text)")
+        #expect(json.stdout.contains("\"cost_usd\": 0.592500000") && json.stdout.contains("\"cost_usd\": 0.799915000"), describe(json))
+
+        let csv = try sandbox.run(arguments: ["events", "--db", sandbox.database.path, "--format", "csv"])
+        #expect(csv.status == 0, describe(csv))
+        let rows = csv.stdout.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(rows.first)
+        for column in ["message_id", "custom_id", "project", "git_branch", "advisor_model", "advisor_calls", "advisor_cost_usd",
+            "compactions", "compaction_input_tokens", "compaction_cost_usd"] {
+            #expect(header.contains(column), "\(column) missing from \(header)")
+        }
+        func value(_ row: [String], _ column: String) -> String { row[header.firstIndex(of: column)!] }
+        let csvIterated = try #require(rows.first { $0.count == header.count && value($0, "message_id") == "msg_01PrIter01" })
+        #expect(value(csvIterated, "advisor_model") == "claude-opus-4-8" && value(csvIterated, "advisor_cost_usd") == "0.182800000")
+        #expect(value(csvIterated, "compactions") == "1" && value(csvIterated, "compaction_cost_usd") == "0.592500000")
+        #expect(value(csvIterated, "cost_usd") == "0.799915000")
+        let csvBatch = try #require(rows.first { $0.count == header.count && value($0, "custom_id") == "doc-0003" })
+        #expect(value(csvBatch, "message_id") == "msg_01f358F0dsKPHug0f1v7DHy8" && value(csvBatch, "advisor_calls") == "0")
+        let csvClaudeCode = try #require(rows.first { $0.count == header.count && value($0, "message_id") == "msg_01Ske89ivtV4FQkiiYifwb5f" })
+        #expect(value(csvClaudeCode, "git_branch") == "main" && value(csvClaudeCode, "project") == "/home/dev/shop")
+
+        let table = try sandbox.run(arguments: ["events", "--db", sandbox.database.path])
+        #expect(table.stdout.contains("Message") && table.stdout.contains("msg_01PrIter01") && table.stdout.contains("Custom ID"), describe(table))
+        #expect(table.stdout.contains("claude-opus-4-8 0.182800000") && table.stdout.contains("Branch"), describe(table))
+
+        // The report: advisor and compaction costs per row and in the totals, the advisor models, and notes.
+        let report = try sandbox.report()
+        let object = try jsonObject(report.stdout)
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(int(totals["advisor_calls"]) == 3 && int(totals["compactions"]) == 1)
+        #expect(int(totals["advisor_prompt_tokens"]) == 41_000 && int(totals["compaction_prompt_tokens"]) == 180_000)
+        let totalsText = try #require(rawObject(in: report.stdout, containing: "\"advisor_calls\": 3,"))
+        #expect(totalsText.contains("\"advisor_cost_usd\": 0.274300000") && totalsText.contains("\"compaction_cost_usd\": 0.592500000"), "\(totalsText)")
+        let advisors = try #require(object["advisor_models"] as? [[String: Any]])
+        #expect(advisors.map { $0["model"] as? String } == ["claude-opus-4-8", "claude-opus-4-7"])
+        #expect(advisors.map { int($0["calls"]) } == [1, 2])
+        let notes = try #require(object["notes"] as? [String])
+        #expect(notes.contains { $0.hasPrefix("Advisor calls (usage.iterations): claude-opus-4-8 consulted 1 time") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("Compactions (usage.iterations): 1, 180,000 prompt") }, "\(notes)")
+        let tableReport = try sandbox.run(arguments: ["report", "--db", sandbox.database.path])
+        #expect(tableReport.stdout.contains("Advisor") && tableReport.stdout.contains("Compaction") && tableReport.stdout.contains("$0.59"), describe(tableReport))
+        let csvReport = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--format", "csv"])
+        #expect(csvReport.stdout.contains("advisor_cost_usd") && csvReport.stdout.contains("0.182800000"), describe(csvReport))
+        let html = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--format", "html"])
+        #expect(html.stdout.contains("<th scope=\"col\">Advisor</th>") && html.stdout.contains("Compactions (usage.iterations)"), describe(html))
+    }
+
+    /// Issue 10, 2.1 to 2.3: `pricing show` and `estimate` name the platform and endpoint and what they do.
+    @Test func pricingLinesNameThePlatformAndEndpoint() throws {
+        let sandbox = try Sandbox()
+        let db = ["--db", sandbox.url("none.sqlite").path]
+        let bedrock = try sandbox.run(arguments: ["pricing", "show", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"] + db)
+        #expect(bedrock.stdout.contains("platform: Amazon Bedrock, geographic cross-Region inference profile (us.): x1.1 on every token"), describe(bedrock))
+        let global = try sandbox.run(arguments: ["pricing", "show", "global.anthropic.claude-opus-4-6-v1"] + db)
+        #expect(global.stdout.contains("platform: Amazon Bedrock, global cross-Region inference profile (global.): the Anthropic API's rates"), describe(global))
+        let bare = try sandbox.run(arguments: ["pricing", "show", "anthropic.claude-opus-4-6-v1"] + db)
+        #expect(bare.stdout.contains("in-Region endpoint (bare anthropic. id): x1.1"), describe(bare))
+        let fable = try sandbox.run(arguments: ["pricing", "show", "claude-fable-5"] + db)
+        #expect(fable.stdout.contains("platform: Anthropic API; US data residency (inference_geo us): x1.1 on every token"), describe(fable))
+        let opus46 = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-6", "--at", "2026-02-01"] + db)
+        #expect(opus46.stdout.contains("fast mode: input $30, output $150; over 200,000 prompt tokens input $60, output $225"), describe(opus46))
+        let opus47 = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-7", "--at", "2026-07-01"] + db)
+        #expect(opus47.stdout.contains("fast mode: input $30, output $150"), describe(opus47))
+        let after = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-7", "--at", "2026-07-24"] + db)
+        #expect(!after.stdout.contains("fast mode"), describe(after))
+
+        // fixtures/EXPECTED.md, pricing-rules/bedrock.jsonl line 3 and fast-mode.jsonl line 1.
+        let estimate = try sandbox.run(arguments: [
+            "estimate", "--model", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "--input", "10000", "--cache-read", "20000",
+            "--output", "1000", "--at", "2026-11-10",
+        ] + db)
+        #expect(estimate.stdout.contains("on Amazon Bedrock, geographic cross-Region inference profile (eu.)") && estimate.stdout.contains("0.056100000"), describe(estimate))
+        let fast = try sandbox.run(arguments: [
+            "estimate", "--model", "claude-opus-4-6", "--speed", "fast", "--input", "150000", "--cache-read", "60000", "--output", "2000",
+            "--at", "2026-02-20",
+        ] + db)
+        #expect(fast.stdout.contains("$60/MTok") && fast.stdout.contains("9.810000000"), describe(fast))
     }
 }

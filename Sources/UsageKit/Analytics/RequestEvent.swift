@@ -4,6 +4,8 @@ import GRDB
 public struct RequestEvent: Sendable, Equatable {
     public var id: Int64
     public var requestID: String?
+    /// The response's `id` (`msg_...`), when logged: what finds the row in the log it came from.
+    public var messageID: String?
     public var timestamp: Int64
     public var model: String
     public var pricedAs: String?
@@ -15,10 +17,29 @@ public struct RequestEvent: Sendable, Equatable {
     public var stopReason: String?
     public var session: String?
     public var workflow: String?
-    /// Nil when the model is unpriced.
+    public var project: String?
+    /// A Message Batches request's `custom_id` (a batch summary's `task_id`).
+    public var customID: String?
+    /// The git branch a Claude Code session was on.
+    public var gitBranch: String?
+    /// Nil when the model is unpriced. It includes the advisor calls and compactions below.
     public var cost: USD?
+    /// The advisor calls the response made (`usage.iterations`), nil when none.
+    public var advisor: IterationPart?
+    /// The compactions the response ran (`usage.iterations`), nil when none.
+    public var compaction: IterationPart?
     /// `path:line` of the log it came from.
     public var source: String
+
+    /// What one kind of iteration added to a request: how many, their tokens, and their part of its cost.
+    public struct IterationPart: Sendable, Equatable {
+        /// The advisor model as logged; for compactions, the request's own model.
+        public var model: String
+        public var count: Int64
+        public var tokens: TokenCounts
+        /// Nil when unpriced.
+        public var cost: USD?
+    }
 
     public var priced: Bool { cost != nil }
 
@@ -28,7 +49,12 @@ public struct RequestEvent: Sendable, Equatable {
             SELECT r.id, r.request_id, r.ts, r.model, r.priced_as, r.service_tier, r.inference_geo,
               r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens, r.output_tokens,
               r.thinking_tokens, r.web_search_requests, r.stop_reason, r.session, r.workflow, r.cost_nanos,
-              f.path, r.line
+              f.path, r.line, \(sql: StoredRequest.messageID("r")), r.project, r.custom_id, r.git_branch,
+              r.advisor_model, r.advisor_calls, r.advisor_input_tokens, r.advisor_cache_write_5m_tokens,
+              r.advisor_cache_write_1h_tokens, r.advisor_cache_read_tokens, r.advisor_output_tokens, r.advisor_cost_nanos,
+              r.compactions, r.compaction_input_tokens, r.compaction_cache_write_5m_tokens,
+              r.compaction_cache_write_1h_tokens, r.compaction_cache_read_tokens, r.compaction_output_tokens,
+              r.compaction_cost_nanos
             FROM requests r LEFT JOIN files f ON f.id = r.file_id
             WHERE \(filter.sql)
             """
@@ -42,12 +68,22 @@ public struct RequestEvent: Sendable, Equatable {
             let path: String? = r[18]
             let line: Int64 = r[19]
             let cost: Int64? = r[17]
+            let model: String = r[3]
+            func part(_ i: Int, model name: String?) -> IterationPart? {
+                let count: Int64 = r[i]
+                guard count > 0 else { return nil }
+                return IterationPart(
+                    model: name ?? model, count: count,
+                    tokens: TokenCounts(input: r[i + 1], cacheWrite5m: r[i + 2], cacheWrite1h: r[i + 3], cacheRead: r[i + 4], output: r[i + 5]),
+                    cost: (r[i + 6] as Int64?).map(USD.init(nanos:)))
+            }
             return RequestEvent(
-                id: r[0], requestID: r[1], timestamp: r[2], model: r[3], pricedAs: r[4],
+                id: r[0], requestID: r[1], messageID: r[20], timestamp: r[2], model: model, pricedAs: r[4],
                 serviceTier: r[5], inferenceGeo: r[6],
                 tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
                 thinkingTokens: r[12], webSearchRequests: r[13], stopReason: r[14], session: r[15], workflow: r[16],
-                cost: cost.map(USD.init(nanos:)), source: "\(path ?? "?"):\(line)")
+                project: r[21], customID: r[22], gitBranch: r[23], cost: cost.map(USD.init(nanos:)),
+                advisor: part(25, model: r[24]), compaction: part(32, model: nil), source: "\(path ?? "?"):\(line)")
         }
     }
 }

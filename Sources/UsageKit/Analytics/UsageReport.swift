@@ -21,6 +21,9 @@ public struct UsageTotals: Sendable, Equatable {
     public var loggedCost: USD = .zero
     /// The tool's own cost of the same requests, to set beside `loggedCost`.
     public var loggedComputedCost: USD = .zero
+    /// Advisor calls and compactions the responses' `usage.iterations` billed beside their own tokens (which the
+    /// token figures above count alone); their cost is part of `cost`.
+    public var iterations = IterationTotals()
 
     public init() {}
 
@@ -55,7 +58,52 @@ public struct UsageTotals: Sendable, Equatable {
         cost = cost + other.cost
         unpricedRequests += other.unpricedRequests
         priorityRequests += other.priorityRequests
+        iterations.add(other.iterations)
     }
+}
+
+/// What `usage.iterations` added to a set of requests: advisor calls (at the advisor model's rates) and
+/// compactions (at the request's model's rates), billed beside the responses' own tokens.
+public struct IterationTotals: Sendable, Equatable, Hashable {
+    public var advisorCalls: Int64 = 0
+    /// Uncached input, cache writes and cache reads of the advisor calls.
+    public var advisorPromptTokens: Int64 = 0
+    public var advisorOutputTokens: Int64 = 0
+    /// The advisor calls' part of the cost.
+    public var advisorCost: USD = .zero
+    public var compactions: Int64 = 0
+    public var compactionPromptTokens: Int64 = 0
+    public var compactionOutputTokens: Int64 = 0
+    /// The compactions' part of the cost.
+    public var compactionCost: USD = .zero
+
+    public init() {}
+
+    /// Neither advisor calls nor compactions.
+    public var isEmpty: Bool { advisorCalls == 0 && compactions == 0 }
+
+    mutating func add(_ o: IterationTotals, sign: Int64 = 1) {
+        advisorCalls += sign * o.advisorCalls
+        advisorPromptTokens += sign * o.advisorPromptTokens
+        advisorOutputTokens += sign * o.advisorOutputTokens
+        advisorCost.nanos += sign * o.advisorCost.nanos
+        compactions += sign * o.compactions
+        compactionPromptTokens += sign * o.compactionPromptTokens
+        compactionOutputTokens += sign * o.compactionOutputTokens
+        compactionCost.nanos += sign * o.compactionCost.nanos
+    }
+}
+
+/// An advisor model the responses consulted, with what its calls used and cost.
+public struct AdvisorUsage: Sendable, Equatable {
+    /// The advisor model as priced (else as logged).
+    public var model: String
+    /// Requests that consulted it.
+    public var requests: Int64
+    public var calls: Int64
+    public var tokens: TokenCounts
+    /// Nil when none of its calls could be priced.
+    public var cost: USD?
 }
 
 /// A model the price table does not know, with the volume it left unpriced.
@@ -119,6 +167,8 @@ public struct UsageReport: Sendable, Equatable {
     public var totals: UsageTotals
     public var rows: [Row]
     public var unpriced: [UnpricedModel]
+    /// The advisor models the responses consulted, costliest first.
+    public var advisors: [AdvisorUsage] = []
     /// First and last request timestamps in the set.
     public var first: Int64?
     public var last: Int64?
@@ -131,6 +181,7 @@ public struct UsageReport: Sendable, Equatable {
     public static func == (a: UsageReport, b: UsageReport) -> Bool {
         a.dimensions == b.dimensions && a.filter == b.filter && a.totals == b.totals && a.rows == b.rows
             && a.unpriced == b.unpriced && a.first == b.first && a.last == b.last && a.billed == b.billed
+            && a.advisors == b.advisors
     }
 
     /// The one dimension of a `--by` report.
@@ -178,12 +229,12 @@ public struct UsageReport: Sendable, Equatable {
             if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
             if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
             sql = """
-                SELECT \(sql: (select + [RequestSums.rollupColumns, "MIN(first_ts)", "MAX(last_ts)"]).joined(separator: ", "))
+                SELECT \(sql: (select + [RequestSums.rollupColumns, "MIN(first_ts)", "MAX(last_ts)", RequestSums.iterationRollupColumns]).joined(separator: ", "))
                 FROM usage_hourly WHERE \(condition)\(sql: groupBy)
                 """
         } else {
             sql = """
-                SELECT \(sql: (select + [RequestSums.columns, "MIN(ts)", "MAX(ts)"]).joined(separator: ", "))
+                SELECT \(sql: (select + [RequestSums.columns, "MIN(ts)", "MAX(ts)", RequestSums.iterationColumns]).joined(separator: ", "))
                 FROM requests WHERE \(filter.sql)\(sql: groupBy)
                 """
         }
@@ -196,7 +247,8 @@ public struct UsageReport: Sendable, Equatable {
         let cursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
         while let r = try cursor.next() {
             let offset = select.count
-            let t = RequestSums.totals(r, offset: offset)
+            var t = RequestSums.totals(r, offset: offset)
+            t.iterations = RequestSums.iterations(r, offset: offset + 16)
             var keys: [String] = []
             var column = 0
             var bucketStart: Int64?
@@ -227,6 +279,7 @@ public struct UsageReport: Sendable, Equatable {
         var report = UsageReport(
             dimensions: dimensions, zone: zone, filter: filter, totals: totals, rows: rows, unpriced: unpriced,
             first: first, last: last, priceTableVersion: priceTableVersion)
+        if totals.iterations.advisorCalls > 0 { report.advisors = try fetchAdvisors(db, filter: filter) }
         try report.addBilled(db)
         if totals.aggregatedRows > 0 {
             let headless: SQL = """
@@ -289,10 +342,12 @@ public struct UsageReport: Sendable, Equatable {
     }
 
     static func fetchUnpriced(_ db: Database, filter: RequestFilter) throws -> [UnpricedModel] {
+        // A request whose own model is priced but whose cost is unknown consulted an advisor the table lacks.
         let sql: SQL = """
-            SELECT model, COUNT(*), SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
+            SELECT COALESCE(CASE WHEN priced_as IS NOT NULL THEN advisor_model || ' (advisor)' END, model), COUNT(*),
+              SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
               SUM(cache_read_tokens), SUM(output_tokens)
-            FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY model ORDER BY COUNT(*) DESC, model
+            FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY 1 ORDER BY COUNT(*) DESC, 1
             """
         let (text, arguments) = try sql.build(db)
         return try GRDB.Row.fetchAll(db, sql: text, arguments: arguments).map { r in
@@ -300,5 +355,30 @@ public struct UsageReport: Sendable, Equatable {
                 model: r[0], requests: r[1],
                 tokens: TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6]))
         }
+    }
+
+    /// The advisor models of the requests `filter` selects, with their calls, tokens and cost.
+    static func fetchAdvisors(_ db: Database, filter: RequestFilter) throws -> [AdvisorUsage] {
+        let sql: SQL = """
+            SELECT advisor_model, COUNT(*), SUM(advisor_calls), SUM(advisor_input_tokens), SUM(advisor_cache_write_5m_tokens),
+              SUM(advisor_cache_write_1h_tokens), SUM(advisor_cache_read_tokens), SUM(advisor_output_tokens),
+              SUM(advisor_cost_nanos)
+            FROM requests WHERE advisor_calls > 0 AND \(filter.sql) GROUP BY 1
+            """
+        let (text, arguments) = try sql.build(db)
+        var byModel: [String: AdvisorUsage] = [:]
+        for r in try GRDB.Row.fetchAll(db, sql: text, arguments: arguments) {
+            let logged: String = r[0]
+            // One entry per advisor as priced: `claude-opus-4-8` and a dated spelling of it are one model.
+            let model = PriceTable.builtIn.lookup(logged)?.id ?? logged
+            let cost = (r[8] as Int64?).map(USD.init(nanos:))
+            var entry = byModel[model] ?? AdvisorUsage(model: model, requests: 0, calls: 0, tokens: TokenCounts(), cost: nil)
+            entry.requests += r[1]
+            entry.calls += r[2]
+            entry.tokens.add(TokenCounts(input: r[3], cacheWrite5m: r[4], cacheWrite1h: r[5], cacheRead: r[6], output: r[7]))
+            if let cost { entry.cost = (entry.cost ?? .zero) + cost }
+            byModel[model] = entry
+        }
+        return byModel.values.sorted { ($0.cost ?? .zero, $1.model) > ($1.cost ?? .zero, $0.model) }
     }
 }

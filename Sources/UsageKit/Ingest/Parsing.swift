@@ -357,7 +357,65 @@ struct MessageExtractor {
         if let tier = tape.member(usage, "service_tier"), let s = tape.string(tier) { record.serviceTier = s }
         if let geo = tape.member(usage, "inference_geo"), let s = tape.string(geo) { record.inferenceGeo = s }
         if let speed = tape.member(usage, "speed"), let s = tape.string(speed) { record.speed = s }
+        if let list = tape.member(usage, "iterations"), tape.kind(list) == .array {
+            // A stream's message_delta repeats the whole list as it grows: the latest one stands.
+            switch readIterations(tape, list, count: count) {
+            case .success(let iterations): record.iterations = iterations.isEmpty ? nil : iterations
+            case .failure(let failure): return failure.reason
+            }
+        }
         return nil
+    }
+
+    /// The `compaction` and `advisor_message` entries of `usage.iterations`, summed; `message` entries (the
+    /// response's own sampling steps, already in the top-level usage) and kinds not known yet are passed over.
+    ///
+    /// Each entry has `type`, `input_tokens`, `output_tokens`, `cache_creation_input_tokens`,
+    /// `cache_read_input_tokens` and the 5m/1h `cache_creation` split; an `advisor_message` also names its `model`
+    /// (the Messages API's `BetaCompactionIterationUsage`, `BetaAdvisorMessageIterationUsage`).
+    private func readIterations(
+        _ tape: JSONTape, _ list: Int, count: (Int?, String) -> (value: Int64?, error: String?)
+    ) -> Result<IterationUsage, ParseFailure> {
+        var iterations = IterationUsage()
+        for (i, entry) in tape.elements(list).enumerated() {
+            let name = "iterations[\(i)]"
+            guard tape.kind(entry) == .object, let type = tape.member(entry, "type").flatMap(tape.string) else {
+                return .failure(ParseFailure("usage.\(name) is not an object with a type"))
+            }
+            guard type == "compaction" || type == "advisor_message" else { continue }
+            let input = count(tape.member(entry, "input_tokens"), "\(name).input_tokens")
+            let output = count(tape.member(entry, "output_tokens"), "\(name).output_tokens")
+            let creation = count(tape.member(entry, "cache_creation_input_tokens"), "\(name).cache_creation_input_tokens")
+            let read = count(tape.member(entry, "cache_read_input_tokens"), "\(name).cache_read_input_tokens")
+            var w5: (value: Int64?, error: String?) = (nil, nil)
+            var w1: (value: Int64?, error: String?) = (nil, nil)
+            if let split = tape.member(entry, "cache_creation"), tape.kind(split) == .object {
+                w5 = count(tape.member(split, "ephemeral_5m_input_tokens"), "\(name).cache_creation.ephemeral_5m_input_tokens")
+                w1 = count(tape.member(split, "ephemeral_1h_input_tokens"), "\(name).cache_creation.ephemeral_1h_input_tokens")
+            }
+            if let e = input.error ?? output.error ?? creation.error ?? read.error ?? w5.error ?? w1.error {
+                return .failure(ParseFailure(e))
+            }
+            var tokens = TokenCounts(input: input.value ?? 0, cacheRead: read.value ?? 0, output: output.value ?? 0)
+            // As at the top level: whatever the total has beyond the split is written with the 5-minute lifetime.
+            tokens.cacheWrite1h = w1.value ?? 0
+            tokens.cacheWrite5m = max(w5.value ?? 0, (creation.value ?? 0) - tokens.cacheWrite1h)
+            if type == "compaction" {
+                iterations.compactions += 1
+                iterations.compactionTokens.add(tokens)
+            } else {
+                guard let model = tape.member(entry, "model").flatMap(tape.string), !model.isEmpty else {
+                    return .failure(ParseFailure("usage.\(name).model is missing: an advisor call is priced at its own model"))
+                }
+                if let known = iterations.advisorModel, known != model {
+                    return .failure(ParseFailure("usage.iterations name two advisor models, \(known) and \(model)"))
+                }
+                iterations.advisorModel = model
+                iterations.advisorCalls += 1
+                iterations.advisorTokens.add(tokens)
+            }
+        }
+        return .success(iterations)
     }
 }
 

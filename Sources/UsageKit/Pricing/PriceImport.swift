@@ -335,9 +335,11 @@ extension PriceTable {
                         var p = periods.last { ($0.from ?? Int64.min) <= t } ?? periods[0]
                         if p.longContext == nil { p.longContext = under?.longContext }
                         if p.fast == nil { p.fast = under?.fast }
+                        if p.fastLongContext == nil { p.fastLongContext = under?.fastLongContext }
                         return p
                     }
                     if model.usResidency != nil { models[i].usResidency = model.usResidency }
+                    if model.bedrockRegional != nil { models[i].bedrockRegional = model.bedrockRegional }
                     if model.minCacheableTokens != nil { models[i].minCacheableTokens = model.minCacheableTokens }
                 }
             case .statements(let statements):
@@ -407,6 +409,9 @@ extension PriceTable {
             if let r = m.usResidency {
                 w.string("us_data_residency_multiplier", Multiplier(r.numerator, r.denominator).text)
             }
+            if let r = m.bedrockRegional {
+                w.string("bedrock_regional_multiplier", Multiplier(r.numerator, r.denominator).text)
+            }
             if let minimum = m.minCacheableTokens { w.int("min_cacheable_tokens", Int64(minimum)) }
             w.beginArray("periods")
             for p in m.periods {
@@ -417,6 +422,7 @@ extension PriceTable {
                     w.beginObject("long_context")
                     w.int("threshold", tier.threshold)
                     PriceText.write(&w, "rates", StatedRates.all(tier.rates))
+                    if let fast = p.fastLongContext { PriceText.write(&w, "fast", StatedRates.all(fast)) }
                     w.endObject()
                 }
                 if let fast = p.fast { PriceText.write(&w, "fast", StatedRates.all(fast)) }

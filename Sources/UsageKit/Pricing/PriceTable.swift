@@ -36,10 +36,16 @@ public struct PricePeriod: Sendable, Equatable {
     public var fast: Rates?
     /// Batch rates stated outright (an imported price list); without them batch halves the standard rates.
     public var batch: Rates? = nil
+    /// Rates that replace both the fast and the long-context ones for a fast request whose prompt is over the
+    /// long-context threshold (Opus 4.6 before 2026-03-13: $60 / $225, "12x the standard Opus rates for prompts >
+    /// 200K tokens", https://platform.claude.com/docs/en/build-with-claude/fast-mode). Without them a fast request
+    /// is charged the fast rates whatever its size.
+    public var fastLongContext: Rates? = nil
 
     public static func == (a: PricePeriod, b: PricePeriod) -> Bool {
         a.from == b.from && a.standard == b.standard && a.fast == b.fast && a.batch == b.batch
             && a.longContext?.threshold == b.longContext?.threshold && a.longContext?.rates == b.longContext?.rates
+            && a.fastLongContext == b.fastLongContext
     }
 }
 
@@ -53,10 +59,16 @@ public struct ModelPrice: Sendable, Equatable {
     /// Multiplier for US-only inference as a fraction, e.g. (11, 10); nil where the model has none.
     public var usResidency: (numerator: Int64, denominator: Int64)?
     public var minCacheableTokens: Int?
+    /// Multiplier for Amazon Bedrock's regional endpoints (geographic cross-Region profiles such as `us.` and
+    /// in-Region `anthropic.` ids) over the `global.` profile, which costs the listed rates; nil where the model
+    /// keeps one price on every endpoint (Bedrock models before Sonnet 4.5).
+    public var bedrockRegional: (numerator: Int64, denominator: Int64)? = nil
 
     public static func == (a: ModelPrice, b: ModelPrice) -> Bool {
         a.id == b.id && a.periods == b.periods && a.usResidency?.numerator == b.usResidency?.numerator
             && a.usResidency?.denominator == b.usResidency?.denominator
+            && a.bedrockRegional?.numerator == b.bedrockRegional?.numerator
+            && a.bedrockRegional?.denominator == b.bedrockRegional?.denominator
     }
 
     /// The period in force at `timestamp` (milliseconds since 1970 UTC); nil before the first one starts (a
@@ -115,6 +127,8 @@ public struct PriceTable: Sendable {
         struct LongContextFile: Decodable {
             var threshold: Int64
             var rates: RatesFile
+            /// Fast-mode rates over the threshold.
+            var fast: RatesFile?
         }
         struct PeriodFile: Decodable {
             var from: String?
@@ -128,6 +142,7 @@ public struct PriceTable: Sendable {
             var name: String
             var aliases: [String]?
             var us_data_residency_multiplier: String?
+            var bedrock_regional_multiplier: String?
             var min_cacheable_tokens: Int?
             var periods: [PeriodFile]
         }
@@ -172,20 +187,24 @@ public struct PriceTable: Sendable {
                     PricePeriod(
                         from: from, standard: try rates(p.rates, m.id),
                         longContext: try p.long_context.map { ($0.threshold, try rates($0.rates, m.id)) },
-                        fast: try p.fast.map { try rates($0, m.id) }, batch: try p.batch.map { try rates($0, m.id) }))
+                        fast: try p.fast.map { try rates($0, m.id) }, batch: try p.batch.map { try rates($0, m.id) },
+                        fastLongContext: try p.long_context?.fast.map { try rates($0, m.id) }))
             }
             periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
-            var residency: (Int64, Int64)?
-            if let text = m.us_data_residency_multiplier {
+            func multiplier(_ text: String?, _ key: String) throws -> (Int64, Int64)? {
+                guard let text else { return nil }
+                // Six decimals at most: the exact-amount units divide by 10⁶ for a multiplier.
                 guard let scaled = Decimal9.parse(text, scale: 6) else {
-                    throw UsageError.priceTable("\(m.id): bad us_data_residency_multiplier '\(text)'")
+                    throw UsageError.priceTable("\(m.id): bad \(key) '\(text)'")
                 }
-                residency = (scaled, 1_000_000)
+                return (scaled, 1_000_000)
             }
             models.append(
                 ModelPrice(
                     id: ModelID.normalize(m.id), name: m.name, aliases: m.aliases ?? [], periods: periods,
-                    usResidency: residency, minCacheableTokens: m.min_cacheable_tokens))
+                    usResidency: try multiplier(m.us_data_residency_multiplier, "us_data_residency_multiplier"),
+                    minCacheableTokens: m.min_cacheable_tokens,
+                    bedrockRegional: try multiplier(m.bedrock_regional_multiplier, "bedrock_regional_multiplier")))
         }
         self.init(version: file.version, models: models)
     }

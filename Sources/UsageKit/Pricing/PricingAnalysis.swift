@@ -37,15 +37,16 @@ public struct Estimate: Sendable {
         return Int64((w.rounded(.down) * h.rounded(.down) / 750).rounded(.up))
     }
 
+    /// `id` is the model id as given (a Bedrock id names its endpoint); the model's own id without it.
     public static func compute(
-        model: ModelPrice, tokens: TokenCounts, images: [(width: Int, height: Int)], batch: Bool, geo: String?,
-        speed: String?, webSearches: Int64, at timestamp: Int64
+        model: ModelPrice, id: String? = nil, tokens: TokenCounts, images: [(width: Int, height: Int)], batch: Bool,
+        geo: String?, speed: String?, webSearches: Int64, at timestamp: Int64
     ) -> Estimate? {
         let imageTokens = images.reduce(Int64(0)) { $0 + Estimate.imageTokens(width: $1.width, height: $1.height) }
         var all = tokens
         all.input += imageTokens
         var record = UsageRecord(
-            timestamp: timestamp, model: model.id, serviceTier: batch ? "batch" : nil, inferenceGeo: geo, speed: speed,
+            timestamp: timestamp, model: id ?? model.id, serviceTier: batch ? "batch" : nil, inferenceGeo: geo, speed: speed,
             tokens: all, webSearchRequests: webSearches)
         record.aggregated = false
         guard let terms = PricingTerms(record, model: model) else { return nil }
@@ -59,19 +60,37 @@ public struct Estimate: Sendable {
             lines.append(Line(label: label, tokens: count, ratePerMTok: USD(nanos: rate), amount: terms.amount(count, at: rate).usd))
         }
         var modifiers: [String] = []
-        if terms.longContext { modifiers.append("long context: the prompt is over the model's threshold, every token at the tier's rates") }
-        if terms.fast { modifiers.append("fast mode rates") }
+        if terms.longContext && terms.fast {
+            modifiers.append("fast mode over the long-context threshold: every token at the fast long-context rates")
+        } else if terms.longContext {
+            modifiers.append("long context: the prompt is over the model's threshold, every token at the tier's rates")
+        } else if terms.fast {
+            modifiers.append("fast mode rates")
+        }
         if terms.batch { modifiers.append("batch: 50% of every token rate") }
         if batch && !terms.batch { modifiers.append("batch: the price list's own batch rates") }
         if let residency = terms.residency {
             modifiers.append("US data residency: x\(Double(residency.numerator) / Double(residency.denominator)) on every token")
         }
+        if let note = Estimate.endpointNote(terms.endpoint, model: model) { modifiers.append(note) }
         let webSearch = ExactAmount(units: Int128(webSearches) * Int128(r.webSearch) * ExactAmount.unitsPerFemto).usd
         var pricer = Pricer(table: PriceTable(version: "", models: [model]))
         let total = pricer.price(record).cost ?? .zero
         return Estimate(
             model: model, terms: terms, lines: lines, imageTokens: imageTokens, webSearch: webSearch, modifiers: modifiers,
             total: total)
+    }
+}
+
+extension Estimate {
+    /// What a Bedrock endpoint does to a model's price, for people; nil off Bedrock.
+    public static func endpointNote(_ endpoint: ModelID.Endpoint, model: ModelPrice) -> String? {
+        guard endpoint.isBedrock else { return nil }
+        guard endpoint.isBedrockRegional else { return "\(endpoint.description): the Anthropic API's rates" }
+        guard let m = model.bedrockRegional else {
+            return "\(endpoint.description): the Anthropic API's rates (\(model.name) predates Bedrock's regional premium)"
+        }
+        return "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over global."
     }
 }
 
@@ -105,19 +124,27 @@ public struct Comparison: Sendable {
             actual: .zero, actualBySource: [:], requests: 0, unpricedRequests: 0,
             targets: targets.map { Target(model: $0.id, cost: .zero, bySource: [:]) })
         let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
+        var advisors: [String: ModelPrice?] = [:]
         while let r = try cursor.next() {
             let record = StoredRequest.record(r, at: 0)
-            let source: String = r[13]
+            let source: String = r[StoredRequest.count]
             comparison.requests += 1
-            guard let actualNanos = r[14] as Int64? else {
+            guard let actualNanos = r[StoredRequest.count + 1] as Int64? else {
                 comparison.unpricedRequests += 1
                 continue
             }
             let actual = USD(nanos: actualNanos)
             comparison.actual = comparison.actual + actual
             comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + actual
+            // On the target, compactions are the target's own; advisor calls stay on their advisor model.
+            let advisor = record.iterations?.advisorModel.flatMap { name in
+                if let known = advisors[name] { return known }
+                let found = table.lookup(name)
+                advisors[name] = found
+                return found
+            }
             for (i, target) in targets.enumerated() {
-                guard let cost = Pricer.price(record, model: target).cost else {
+                guard let cost = Pricer.price(record, model: target, advisor: advisor).cost else {
                     comparison.targets[i].unavailable += 1
                     continue
                 }
@@ -191,22 +218,29 @@ public struct Reconciliation: Sendable {
             for r in requests {
                 let record = StoredRequest.record(r, at: 0)
                 guard let model = table.lookup(record.model) else { continue }
-                let id = model.id
-                guard let terms = PricingTerms(record, model: model) else { continue }
-                let t = record.tokens
-                let rates = terms.rates
-                let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
-                let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
-                let search = ExactAmount(units: Int128(record.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
-                func add(_ into: inout [String: [String: ExactAmount]]) {
-                    for k in tokenTypes.indices {
-                        into[id, default: [:]][tokenTypes[k], default: .zero] =
-                            into[id, default: [:]][tokenTypes[k], default: .zero] + terms.amount(counts[k], at: perToken[k])
+                // A compaction is billed as the request's model's tokens, an advisor call as the advisor model's.
+                let steps = Pricer.steps(of: record)
+                var parts: [(UsageRecord, ModelPrice)] = [(record, model)]
+                if let step = steps.compaction { parts.append((step, model)) }
+                if let step = steps.advisor, let advisor = table.lookup(step.model) { parts.append((step, advisor)) }
+                for (part, partModel) in parts {
+                    let id = partModel.id
+                    guard let terms = PricingTerms(part, model: partModel) else { continue }
+                    let t = part.tokens
+                    let rates = terms.rates
+                    let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
+                    let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
+                    let search = ExactAmount(units: Int128(part.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
+                    func add(_ into: inout [String: [String: ExactAmount]]) {
+                        for k in tokenTypes.indices {
+                            into[id, default: [:]][tokenTypes[k], default: .zero] =
+                                into[id, default: [:]][tokenTypes[k], default: .zero] + terms.amount(counts[k], at: perToken[k])
+                        }
+                        into["(web search)", default: [:]]["web_search", default: .zero] =
+                            into["(web search)", default: [:]]["web_search", default: .zero] + search
                     }
-                    into["(web search)", default: [:]]["web_search", default: .zero] =
-                        into["(web search)", default: [:]]["web_search", default: .zero] + search
+                    if record.aggregated { add(&computed) } else { add(&fromLogs) }
                 }
-                if record.aggregated { add(&computed) } else { add(&fromLogs) }
             }
             for (model, types) in models.sorted(by: { $0.key < $1.key }) {
                 let basis = computed[model] != nil ? "usage report rows" : "request logs"

@@ -20,6 +20,60 @@ public struct TokenCounts: Sendable, Equatable, Hashable {
 
     /// Every prompt token: uncached input, cache writes and cache reads. Long-context tiers compare this.
     public var prompt: Int64 { input + cacheWrite5m + cacheWrite1h + cacheRead }
+
+    /// Adds `other` category by category.
+    public mutating func add(_ other: TokenCounts) {
+        input += other.input
+        cacheWrite5m += other.cacheWrite5m
+        cacheWrite1h += other.cacheWrite1h
+        cacheRead += other.cacheRead
+        output += other.output
+    }
+}
+
+/// What a response's `usage.iterations` adds to its top-level usage: the sampling steps the API ran besides the
+/// response itself, each billed at its own model's rates with its own token categories.
+///
+/// - `compaction` iterations (server-side compaction, beta `compact-2026-01-12`) summarize the conversation with
+///   the request's own model; the top-level usage leaves them out ("Compaction at a token threshold",
+///   https://platform.claude.com/docs/en/build-with-claude/compaction-threshold).
+/// - `advisor_message` iterations (the advisor tool, beta `advisor-tool-2026-03-01`) are calls to a second model,
+///   named in the iteration's `model`: "Top-level usage fields reflect executor tokens only ... Iterations with
+///   type: "advisor_message" are billed at the advisor model's rates"
+///   (https://platform.claude.com/docs/en/agents-and-tools/tool-use/advisor-tool, Usage and billing).
+/// - `message` iterations are the response's own steps, already summed in the top-level usage: not kept here.
+public struct IterationUsage: Sendable, Equatable, Hashable {
+    /// The advisor model, as logged; nil when the response consulted none.
+    public var advisorModel: String?
+    /// `advisor_message` iterations.
+    public var advisorCalls: Int64 = 0
+    /// Their tokens, summed by category.
+    public var advisorTokens = TokenCounts()
+    /// `compaction` iterations.
+    public var compactions: Int64 = 0
+    /// Their tokens, summed by category; priced at the request's own model.
+    public var compactionTokens = TokenCounts()
+
+    public init(
+        advisorModel: String? = nil, advisorCalls: Int64 = 0, advisorTokens: TokenCounts = TokenCounts(),
+        compactions: Int64 = 0, compactionTokens: TokenCounts = TokenCounts()
+    ) {
+        self.advisorModel = advisorModel
+        self.advisorCalls = advisorCalls
+        self.advisorTokens = advisorTokens
+        self.compactions = compactions
+        self.compactionTokens = compactionTokens
+    }
+
+    /// Nothing to add to the top-level usage.
+    public var isEmpty: Bool { advisorCalls == 0 && compactions == 0 }
+}
+
+/// A value kept out of line, so that a rarely present part does not make every copy of its container larger.
+final class Boxed<Value: Sendable & Equatable>: Sendable, Equatable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+    static func == (a: Boxed, b: Boxed) -> Bool { a.value == b.value }
 }
 
 /// Where a usage record came from: one parser per format.
@@ -88,6 +142,16 @@ public struct UsageRecord: Sendable, Equatable {
     /// The shape the record was read from, where a file mixes shapes (a telemetry record among logged responses);
     /// nil: the format of its file.
     public var format: SourceFormat?
+    /// Compaction and advisor iterations billed beside the top-level usage; nil when the response had none.
+    public var iterations: IterationUsage? {
+        get { iterationsBox?.value }
+        set { iterationsBox = newValue.map(Boxed.init) }
+    }
+    /// Out of line: the few responses with iterations do not make every record larger.
+    private var iterationsBox: Boxed<IterationUsage>?
+
+    /// Whether the response has iterations to add, without copying them out.
+    var hasIterations: Bool { iterationsBox != nil }
 
     public init(
         messageID: String? = nil, requestID: String? = nil, timestamp: Int64, timestampFromFile: Bool = false,

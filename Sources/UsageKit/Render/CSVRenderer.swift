@@ -14,6 +14,8 @@ public struct CSVRenderer: Renderer {
         var lines = [
             report.dimensions.map(\.key) + ["requests"] + Self.tokenColumns + [
                 "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows", "billed_usd",
+                "advisor_calls", "advisor_prompt_tokens", "advisor_output_tokens", "advisor_cost_usd", "compactions",
+                "compaction_prompt_tokens", "compaction_output_tokens", "compaction_cost_usd",
             ]
         ]
         for row in report.rows {
@@ -23,6 +25,11 @@ public struct CSVRenderer: Renderer {
                     String(t.webSearchRequests), ratioText(t.cacheHitRate) ?? "",
                     t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests), String(t.aggregatedRows),
                     row.billed?.exact ?? "",
+                ] + [
+                    String(t.iterations.advisorCalls), String(t.iterations.advisorPromptTokens),
+                    String(t.iterations.advisorOutputTokens), t.iterations.advisorCost.exact, String(t.iterations.compactions),
+                    String(t.iterations.compactionPromptTokens), String(t.iterations.compactionOutputTokens),
+                    t.iterations.compactionCost.exact,
                 ])
         }
         return Self.encode(lines)
@@ -30,20 +37,26 @@ public struct CSVRenderer: Renderer {
 
     public func render(_ events: [RequestEvent]) -> String {
         var lines = [
-            ["id", "request_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
-                "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "cost_usd", "priced",
-                "source",
-            ]
+            ["id", "request_id", "message_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
+                "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "project", "custom_id",
+                "git_branch", "cost_usd", "priced", "source", "advisor_model", "advisor_calls",
+            ] + Self.tokenColumns.map { "advisor_" + $0 } + ["advisor_cost_usd", "compactions"]
+                + Self.tokenColumns.map { "compaction_" + $0 } + ["compaction_cost_usd"]
         ]
+        func part(_ p: RequestEvent.IterationPart?) -> [String] {
+            guard let p else { return Array(repeating: "0", count: 6) + [""] }
+            return [String(p.count)] + Self.tokens(p.tokens) + [p.cost?.exact ?? ""]
+        }
         for e in events {
             lines.append(
                 [
-                    String(e.id), e.requestID ?? "", Timestamp.iso(e.timestamp), e.model, e.pricedAs ?? "",
-                    e.serviceTier ?? "",
+                    String(e.id), e.requestID ?? "", e.messageID ?? "", Timestamp.iso(e.timestamp), e.model,
+                    e.pricedAs ?? "", e.serviceTier ?? "",
                 ] + Self.tokens(e.tokens) + [
                     e.thinkingTokens.map { String($0) } ?? "", String(e.webSearchRequests), e.stopReason ?? "",
-                    e.session ?? "", e.workflow ?? "", e.cost?.exact ?? "", e.priced ? "true" : "false", e.source,
-                ])
+                    e.session ?? "", e.workflow ?? "", e.project ?? "", e.customID ?? "", e.gitBranch ?? "",
+                    e.cost?.exact ?? "", e.priced ? "true" : "false", e.source, e.advisor?.model ?? "",
+                ] + part(e.advisor) + part(e.compaction))
         }
         return Self.encode(lines)
     }

@@ -34,6 +34,12 @@ public struct HTMLRenderer {
         html += card("Cache hit rate", percent(t.cacheHitRate))
         html += card("Net cache saving", money(cache.netSavingsUSD))
         html += card("Batch saving", money(cache.batchSavingsUSD))
+        if t.iterations.advisorCalls > 0 {
+            html += card("Advisor calls", money(t.iterations.advisorCost) + " (\(number(t.iterations.advisorCalls)))")
+        }
+        if t.iterations.compactions > 0 {
+            html += card("Compactions", money(t.iterations.compactionCost) + " (\(number(t.iterations.compactions)))")
+        }
         html += "</section>\n"
 
         if let check = d.budgets { html += section("Budgets", budgets(check)) }
@@ -78,18 +84,29 @@ public struct HTMLRenderer {
         guard !rows.isEmpty else { return "<p>No requests.</p>\n" }
         var out = "<table>\n<thead><tr><th scope=\"col\">\(escape(label))</th><th scope=\"col\">Requests</th>"
         out += "<th scope=\"col\">Input</th><th scope=\"col\">Cache write</th><th scope=\"col\">Cache read</th>"
-        out += "<th scope=\"col\">Output</th><th scope=\"col\">Hit rate</th><th scope=\"col\">Cost</th>"
+        out += "<th scope=\"col\">Output</th><th scope=\"col\">Hit rate</th>"
+        let showAdvisor = r.totals.iterations.advisorCalls > 0
+        let showCompaction = r.totals.iterations.compactions > 0
+        if showAdvisor { out += "<th scope=\"col\">Advisor</th>" }
+        if showCompaction { out += "<th scope=\"col\">Compaction</th>" }
+        out += "<th scope=\"col\">Cost</th>"
         if r.billed != nil { out += "<th scope=\"col\">Billed</th>" }
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
             let t = row.totals
             out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
             out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
-            out += "<td>\(percent(t.cacheHitRate))</td><td>\(escape(costText(t)))</td>"
+            out += "<td>\(percent(t.cacheHitRate))</td>"
+            if showAdvisor { out += "<td>\(escape(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls)))</td>" }
+            if showCompaction { out += "<td>\(escape(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions)))</td>" }
+            out += "<td>\(escape(costText(t)))</td>"
             if r.billed != nil { out += "<td>\(escape(row.billed?.display ?? "-"))</td>" }
             out += "</tr>\n"
         }
-        if let limit, r.rows.count > limit { out += "<tr><td colspan=\"8\">and \(r.rows.count - limit) more</td></tr>\n" }
+        if let limit, r.rows.count > limit {
+            let columns = 8 + (showAdvisor ? 1 : 0) + (showCompaction ? 1 : 0) + (r.billed != nil ? 1 : 0)
+            out += "<tr><td colspan=\"\(columns)\">and \(r.rows.count - limit) more</td></tr>\n"
+        }
         return out + "</tbody>\n</table>\n"
     }
 

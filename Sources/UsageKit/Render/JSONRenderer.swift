@@ -99,6 +99,17 @@ public struct JSONRenderer: Renderer {
             w.endObject()
         }
         w.endArray()
+        w.beginArray("advisor_models")
+        for advisor in report.advisors {
+            w.beginObject()
+            w.string("model", advisor.model)
+            w.int("requests", advisor.requests)
+            w.int("calls", advisor.calls)
+            tokens(&w, advisor.tokens)
+            w.usd("cost_usd", advisor.cost)
+            w.endObject()
+        }
+        w.endArray()
         w.beginArray("notes")
         for note in reportNotes(report) { w.string(nil, note) }
         w.endArray()
@@ -114,6 +125,20 @@ public struct JSONRenderer: Renderer {
         w.int("output_tokens", t.output)
     }
 
+    /// An event's advisor calls or compactions: null when it has none.
+    private func iterationPart(_ w: inout JSONWriter, _ key: String, _ part: RequestEvent.IterationPart?, countKey: String, model: Bool) {
+        guard let part else {
+            w.string(key, nil)
+            return
+        }
+        w.beginObject(key)
+        if model { w.string("model", part.model) }
+        w.int(countKey, part.count)
+        tokens(&w, part.tokens)
+        w.usd("cost_usd", part.cost)
+        w.endObject()
+    }
+
     private func totals(_ w: inout JSONWriter, _ t: UsageTotals) {
         w.int("requests", t.requests)
         tokens(&w, t.tokens)
@@ -126,6 +151,15 @@ public struct JSONRenderer: Renderer {
         w.int("logged_requests", t.loggedRequests)
         w.usd("logged_cost_usd", t.loggedRequests > 0 ? t.loggedCost : nil)
         w.usd("logged_computed_cost_usd", t.loggedRequests > 0 ? t.loggedComputedCost : nil)
+        let it = t.iterations
+        w.int("advisor_calls", it.advisorCalls)
+        w.int("advisor_prompt_tokens", it.advisorPromptTokens)
+        w.int("advisor_output_tokens", it.advisorOutputTokens)
+        w.usd("advisor_cost_usd", it.advisorCost)
+        w.int("compactions", it.compactions)
+        w.int("compaction_prompt_tokens", it.compactionPromptTokens)
+        w.int("compaction_output_tokens", it.compactionOutputTokens)
+        w.usd("compaction_cost_usd", it.compactionCost)
     }
 
     private func cacheFigures(_ w: inout JSONWriter, _ f: CacheFigures) {
@@ -307,6 +341,7 @@ public struct JSONRenderer: Renderer {
             w.beginObject()
             w.int("id", e.id)
             w.string("request_id", e.requestID)
+            w.string("message_id", e.messageID)
             w.string("timestamp", Timestamp.iso(e.timestamp))
             w.string("model", e.model)
             w.string("priced_as", e.pricedAs)
@@ -317,8 +352,13 @@ public struct JSONRenderer: Renderer {
             w.string("stop_reason", e.stopReason)
             w.string("session", e.session)
             w.string("workflow", e.workflow)
+            w.string("project", e.project)
+            w.string("custom_id", e.customID)
+            w.string("git_branch", e.gitBranch)
             w.usd("cost_usd", e.cost)
             w.bool("priced", e.priced)
+            iterationPart(&w, "advisor", e.advisor, countKey: "calls", model: true)
+            iterationPart(&w, "compaction", e.compaction, countKey: "count", model: false)
             w.string("source", e.source)
             w.endObject()
         }

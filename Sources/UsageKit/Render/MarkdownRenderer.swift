@@ -9,13 +9,21 @@ public struct MarkdownRenderer {
         out += "**\(groupThousands(String(t.requests))) requests**, **\(cell(costText(t)))**, cache hit rate \(percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
-        var header = report.dimensions.map(TableRenderer.title) + ["Requests", "Input", "Cache write 5m", "Cache write 1h", "Cache read", "Output", "Hit rate", "Cost"]
+        let showAdvisor = t.iterations.advisorCalls > 0
+        let showCompaction = t.iterations.compactions > 0
+        var header = report.dimensions.map(TableRenderer.title) + ["Requests", "Input", "Cache write 5m", "Cache write 1h", "Cache read", "Output", "Hit rate"]
+        if showAdvisor { header.append("Advisor") }
+        if showCompaction { header.append("Compaction") }
+        header.append("Cost")
         if report.billed != nil { header.append("Billed") }
         out += "| " + header.map(cell).joined(separator: " | ") + " |\n"
         out += "|" + header.indices.map { $0 < report.dimensions.count ? " --- |" : " ---: |" }.joined() + "\n"
         func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
             var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
-                .map { groupThousands(String($0)) } + [percent(t.cacheHitRate), cell(costText(t))]
+                .map { groupThousands(String($0)) } + [percent(t.cacheHitRate)]
+            if showAdvisor { cells.append(cell(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls))) }
+            if showCompaction { cells.append(cell(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions))) }
+            cells.append(cell(costText(t)))
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"
         }

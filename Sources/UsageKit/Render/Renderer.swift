@@ -106,6 +106,21 @@ func reportNotes(_ report: UsageReport) -> [String] {
             "Admin API cost reports billed \(billed.exact) USD in this period; the computed cost differs by "
                 + "\(difference.exact) USD (usage and cost reports only agree where both cover the same traffic).")
     }
+    let it = report.totals.iterations
+    for advisor in report.advisors {
+        notes.append(
+            "Advisor calls (usage.iterations): \(advisor.model) consulted \(advisor.calls) \(advisor.calls == 1 ? "time" : "times") "
+                + "in \(advisor.requests) \(advisor.requests == 1 ? "request" : "requests"), \(groupThousands(String(advisor.tokens.prompt))) "
+                + "prompt and \(groupThousands(String(advisor.tokens.output))) output tokens, "
+                + (advisor.cost.map { "\($0.exact) USD at its own rates" } ?? "cost unknown (its model is unpriced)")
+                + "; in the cost, not in the token columns.")
+    }
+    if it.compactions > 0 {
+        notes.append(
+            "Compactions (usage.iterations): \(it.compactions), \(groupThousands(String(it.compactionPromptTokens))) prompt and "
+                + "\(groupThousands(String(it.compactionOutputTokens))) output tokens, \(it.compactionCost.exact) USD at the "
+                + "requests' own models' rates; in the cost, not in the token columns.")
+    }
     if report.totals.priorityRequests > 0 {
         notes.append(
             "\(report.totals.priorityRequests) priority-tier \(report.totals.priorityRequests == 1 ? "request" : "requests") "
@@ -113,6 +128,9 @@ func reportNotes(_ report: UsageReport) -> [String] {
     }
     return notes
 }
+
+/// A group's advisor or compaction cost in the readable formats: `-` when it has none.
+func iterationCostText(_ cost: USD, count: Int64) -> String { count > 0 ? cost.display : "-" }
 
 /// A ratio with six decimals, e.g. `0.871234`; nil stays nil.
 func ratioText(_ value: Double?) -> String? {

@@ -19,9 +19,23 @@ public struct TableRenderer: Renderer {
         if report.dimensions.contains(where: \.isTime) && report.zone != .utc { out += " (days in \(report.zone.name))" }
         out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
         let names = report.dimensions.map(Self.title)
-        var header = names + ["Requests", "Input", "Cache write", "Cache read", "Output", "Hit rate", "Cost"]
+        let showAdvisor = t.iterations.advisorCalls > 0
+        let showCompaction = t.iterations.compactions > 0
+        var header = names + ["Requests", "Input", "Cache write", "Cache read", "Output", "Hit rate"]
+        if showAdvisor { header.append("Advisor") }
+        if showCompaction { header.append("Compaction") }
+        header.append("Cost")
         let showBilled = report.billed != nil
         if showBilled { header.append("Billed") }
+        func cells(_ t: UsageTotals) -> [String] {
+            var cells = [
+                number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
+                number(t.tokens.output), percent(t.cacheHitRate),
+            ]
+            if showAdvisor { cells.append(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls)) }
+            if showCompaction { cells.append(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions)) }
+            return cells + [costText(t)]
+        }
         var rows = report.rows.map { row in
             row.keys.map(Self.printable) + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
         }
@@ -56,7 +70,7 @@ public struct TableRenderer: Renderer {
                 .reduce(0, +) + 2 * (header.count - 1)
         }
         if let width {
-            for column in ["Cache write", "Cache read", "Input", "Hit rate", "Billed"] where tableWidth() > width {
+            for column in ["Cache write", "Cache read", "Input", "Hit rate", "Compaction", "Advisor", "Billed"] where tableWidth() > width {
                 guard let i = header.firstIndex(of: column) else { continue }
                 header.remove(at: i)
                 for r in rows.indices { rows[r].remove(at: i) }
@@ -94,17 +108,36 @@ public struct TableRenderer: Renderer {
     }
 
     public func render(_ events: [RequestEvent]) -> String {
-        let header = ["Time (UTC)", "Model", "Input", "Cache write", "Cache read", "Output", "Stop", "Session", "Cost"]
-        let rows = events.map { e in
-            [
-                String(Timestamp.iso(e.timestamp).prefix(19)).replacingOccurrences(of: "T", with: " "), e.model,
-                number(e.tokens.input), number(e.tokens.cacheWrite5m + e.tokens.cacheWrite1h), number(e.tokens.cacheRead),
-                number(e.tokens.output), e.stopReason ?? "", e.session ?? "",
-                e.cost.map { $0.exact } ?? "unpriced",
-            ]
+        if events.isEmpty { return "No requests match.\n" }
+        // Columns that would be empty for every row are left out: batch ids, projects, branches, iterations.
+        var columns: [(title: String, right: Bool, value: (RequestEvent) -> String)] = [
+            ("Time (UTC)", false, { String(Timestamp.iso($0.timestamp).prefix(19)).replacingOccurrences(of: "T", with: " ") }),
+            ("Model", false, { Self.printable($0.model) }),
+            ("Message", false, { Self.printable($0.messageID ?? "") }),
+        ]
+        if events.contains(where: { $0.customID != nil }) { columns.append(("Custom ID", false, { Self.printable($0.customID ?? "") })) }
+        columns += [
+            ("Input", true, { self.number($0.tokens.input) }),
+            ("Cache write", true, { self.number($0.tokens.cacheWrite5m + $0.tokens.cacheWrite1h) }),
+            ("Cache read", true, { self.number($0.tokens.cacheRead) }),
+            ("Output", true, { self.number($0.tokens.output) }),
+            ("Stop", false, { $0.stopReason ?? "" }),
+            ("Session", false, { Self.printable($0.session ?? "") }),
+        ]
+        if events.contains(where: { $0.project != nil }) { columns.append(("Project", false, { Self.printable($0.project ?? "") })) }
+        if events.contains(where: { $0.gitBranch != nil }) { columns.append(("Branch", false, { Self.printable($0.gitBranch ?? "") })) }
+        if events.contains(where: { $0.advisor != nil }) {
+            columns.append(("Advisor", false, { e in
+                e.advisor.map { Self.printable($0.model) + " " + ($0.cost?.exact ?? "unpriced") } ?? ""
+            }))
         }
-        if rows.isEmpty { return "No requests match.\n" }
-        return Self.table(header: header, rows: rows, rightAligned: [2, 3, 4, 5, 8], totalsRow: false)
+        if events.contains(where: { $0.compaction != nil }) {
+            columns.append(("Compaction", true, { e in e.compaction.map { $0.cost?.exact ?? "unpriced" } ?? "" }))
+        }
+        columns.append(("Cost", true, { $0.cost.map { $0.exact } ?? "unpriced" }))
+        let rows = events.map { e in columns.map { $0.value(e) } }
+        let right = Set(columns.indices.filter { columns[$0].right })
+        return Self.table(header: columns.map(\.title), rows: rows, rightAligned: right, totalsRow: false)
     }
 
     public func render(_ sources: [SourceFile]) -> String {
@@ -224,13 +257,6 @@ public struct TableRenderer: Renderer {
                     f.nothingPriced ? "-" : money(f.netSavingsUSD),
                 ]
             }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
-    }
-
-    private func cells(_ t: UsageTotals) -> [String] {
-        [
-            number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
-            number(t.tokens.output), percent(t.cacheHitRate), costText(t),
-        ]
     }
 
     private func number(_ v: Int64) -> String { groupThousands(String(v)) }

@@ -355,6 +355,27 @@ public struct AppDatabase: Sendable {
                     arguments: [key.session, key.modelKey, n])
             }
         }
+        migrator.registerMigration("v4: advisor calls and compactions") { db in
+            // `usage.iterations`: advisor calls (a second model's sub-inferences) and compactions, billed beside the
+            // response's own tokens, each with its token categories and its part of `cost_nanos`. (The message id
+            // needs no column: it is the dedupe key, `m:<id>`, of every request that has one.)
+            var statements = ["ALTER TABLE requests ADD COLUMN advisor_model TEXT"]
+            for prefix in ["advisor", "compaction"] {
+                statements.append("ALTER TABLE requests ADD COLUMN \(prefix == "advisor" ? "advisor_calls" : "compactions") INTEGER NOT NULL DEFAULT 0")
+                for column in ["input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens"] {
+                    statements.append("ALTER TABLE requests ADD COLUMN \(prefix)_\(column) INTEGER NOT NULL DEFAULT 0")
+                }
+                statements.append("ALTER TABLE requests ADD COLUMN \(prefix)_cost_nanos INTEGER")
+            }
+            // Spelled out, not taken from the code's column lists: a migration must never change once shipped.
+            for column in [
+                "advisor_calls", "advisor_prompt_tokens", "advisor_output_tokens", "advisor_cost_nanos", "compactions",
+                "compaction_prompt_tokens", "compaction_output_tokens", "compaction_cost_nanos",
+            ] {
+                statements.append("ALTER TABLE usage_hourly ADD COLUMN \(column) INTEGER NOT NULL DEFAULT 0")
+            }
+            for statement in statements { try db.execute(sql: statement) }
+        }
         return migrator
     }
 }

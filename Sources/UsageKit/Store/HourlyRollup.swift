@@ -12,11 +12,15 @@ struct RollupEntry {
     var cost: Int64?
     var priority: Bool
     var loggedCost: Int64?
+    /// Advisor calls and compactions; nil for the many requests without them (out of line, so the entries of
+    /// those stay small).
+    var iterations: Boxed<IterationTotals>?
 
     /// The `requests` columns `init(statement:offset:)` reads, in order.
     static let columns = """
         ts, COALESCE(priced_as, model), aggregated, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
-        cache_read_tokens, output_tokens, web_search_requests, cost_nanos, service_tier = 'priority', logged_cost_nanos
+        cache_read_tokens, output_tokens, web_search_requests, cost_nanos, service_tier = 'priority', logged_cost_nanos, \
+        \(RequestSums.iterationExpressions.joined(separator: ", "))
         """
 
     init(_ record: UsageRecord, _ price: PriceResult) {
@@ -29,6 +33,18 @@ struct RollupEntry {
         cost = price.cost?.nanos
         priority = record.serviceTier == "priority"
         loggedCost = record.loggedCost?.nanos
+        if record.hasIterations, let it = record.iterations, !it.isEmpty {
+            var sums = IterationTotals()
+            sums.advisorCalls = it.advisorCalls
+            sums.advisorPromptTokens = it.advisorTokens.prompt
+            sums.advisorOutputTokens = it.advisorTokens.output
+            sums.advisorCost = price.advisorCost ?? .zero
+            sums.compactions = it.compactions
+            sums.compactionPromptTokens = it.compactionTokens.prompt
+            sums.compactionOutputTokens = it.compactionTokens.output
+            sums.compactionCost = price.compactionCost ?? .zero
+            iterations = Boxed(sums)
+        }
     }
 
     init(statement s: OpaquePointer, offset i: Int32) {
@@ -46,6 +62,16 @@ struct RollupEntry {
         cost = optional(i + 9)
         priority = sqlite3_column_int64(s, i + 10) != 0
         loggedCost = optional(i + 11)
+        var sums = IterationTotals()
+        sums.advisorCalls = sqlite3_column_int64(s, i + 12)
+        sums.advisorPromptTokens = sqlite3_column_int64(s, i + 13)
+        sums.advisorOutputTokens = sqlite3_column_int64(s, i + 14)
+        sums.advisorCost = USD(nanos: sqlite3_column_int64(s, i + 15))
+        sums.compactions = sqlite3_column_int64(s, i + 16)
+        sums.compactionPromptTokens = sqlite3_column_int64(s, i + 17)
+        sums.compactionOutputTokens = sqlite3_column_int64(s, i + 18)
+        sums.compactionCost = USD(nanos: sqlite3_column_int64(s, i + 19))
+        iterations = sums.isEmpty ? nil : Boxed(sums)
     }
 }
 
@@ -90,6 +116,7 @@ struct HourlyRollup {
             s.totals.loggedCost.nanos += sign * logged
             s.totals.loggedComputedCost.nanos += sign * (e.cost ?? 0)
         }
+        if let iterations = e.iterations { s.totals.iterations.add(iterations.value, sign: sign) }
         s.first = min(s.first, e.timestamp)
         s.last = max(s.last, e.timestamp)
         sums[key] = s
@@ -99,11 +126,8 @@ struct HourlyRollup {
     func merge(into db: Database) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO usage_hourly (hour, model_key, requests, aggregated_rows, input_tokens,
-                  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests,
-                  cost_nanos, unpriced_requests, priority_requests, logged_requests, logged_cost_nanos,
-                  logged_computed_nanos, first_ts, last_ts)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO usage_hourly (\(Self.tableColumns.joined(separator: ", ")))
+                VALUES (\(Self.tableColumns.map { _ in "?" }.joined(separator: ",")))
                 ON CONFLICT(hour, model_key) DO UPDATE SET
                   requests = requests + excluded.requests,
                   aggregated_rows = aggregated_rows + excluded.aggregated_rows,
@@ -120,27 +144,39 @@ struct HourlyRollup {
                   logged_cost_nanos = logged_cost_nanos + excluded.logged_cost_nanos,
                   logged_computed_nanos = logged_computed_nanos + excluded.logged_computed_nanos,
                   first_ts = MIN(first_ts, excluded.first_ts),
-                  last_ts = MAX(last_ts, excluded.last_ts)
+                  last_ts = MAX(last_ts, excluded.last_ts),
+                  \(RequestSums.iterationTableColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ",\n  "))
                 """)
         for (key, s) in sums {
             let t = s.totals
+            let i = t.iterations
             try statement.execute(arguments: [
                 key.hour, key.model, t.requests, t.aggregatedRows, t.tokens.input, t.tokens.cacheWrite5m,
                 t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output, t.webSearchRequests, t.cost.nanos,
                 t.unpricedRequests, t.priorityRequests, t.loggedRequests, t.loggedCost.nanos,
-                t.loggedComputedCost.nanos, s.first, s.last,
+                t.loggedComputedCost.nanos, s.first, s.last, i.advisorCalls, i.advisorPromptTokens,
+                i.advisorOutputTokens, i.advisorCost.nanos, i.compactions, i.compactionPromptTokens,
+                i.compactionOutputTokens, i.compactionCost.nanos,
             ])
         }
     }
+
+    /// Every column of `usage_hourly`, in the order `merge` and `rebuild` fill them.
+    static let tableColumns = [
+        "hour", "model_key", "requests", "aggregated_rows", "input_tokens", "cache_write_5m_tokens",
+        "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "web_search_requests", "cost_nanos",
+        "unpriced_requests", "priority_requests", "logged_requests", "logged_cost_nanos", "logged_computed_nanos",
+        "first_ts", "last_ts",
+    ] + RequestSums.iterationTableColumns
 
     /// Recomputes the whole rollup from the stored requests (after re-pricing, for instance).
     static func rebuild(_ db: Database) throws {
         try db.execute(
             sql: """
                 DELETE FROM usage_hourly;
-                INSERT INTO usage_hourly
+                INSERT INTO usage_hourly (\(tableColumns.joined(separator: ", ")))
                 SELECT ts / 3600000 - (ts < 0 AND ts % 3600000 != 0), COALESCE(priced_as, model), \(RequestSums.columns),
-                  MIN(ts), MAX(ts)
+                  MIN(ts), MAX(ts), \(RequestSums.iterationColumns)
                 FROM requests GROUP BY 1, 2;
                 """)
     }
@@ -170,6 +206,41 @@ enum RequestSums {
         SUM(cost_nanos), SUM(unpriced_requests), SUM(priority_requests), SUM(logged_requests), \
         SUM(logged_cost_nanos), SUM(logged_computed_nanos)
         """
+
+    /// A request's advisor and compaction figures, in the order of `usage_hourly`'s iteration columns.
+    static let iterationExpressions = [
+        "advisor_calls",
+        "advisor_input_tokens + advisor_cache_write_5m_tokens + advisor_cache_write_1h_tokens + advisor_cache_read_tokens",
+        "advisor_output_tokens", "COALESCE(advisor_cost_nanos, 0)", "compactions",
+        "compaction_input_tokens + compaction_cache_write_5m_tokens + compaction_cache_write_1h_tokens + compaction_cache_read_tokens",
+        "compaction_output_tokens", "COALESCE(compaction_cost_nanos, 0)",
+    ]
+
+    /// The `usage_hourly` columns that hold those figures' sums.
+    static let iterationTableColumns = [
+        "advisor_calls", "advisor_prompt_tokens", "advisor_output_tokens", "advisor_cost_nanos", "compactions",
+        "compaction_prompt_tokens", "compaction_output_tokens", "compaction_cost_nanos",
+    ]
+
+    /// The sums of the iteration figures over `requests`.
+    static let iterationColumns = iterationExpressions.map { "COALESCE(SUM(\($0)), 0)" }.joined(separator: ", ")
+
+    /// The same sums over `usage_hourly` rows.
+    static let iterationRollupColumns = iterationTableColumns.map { "COALESCE(SUM(\($0)), 0)" }.joined(separator: ", ")
+
+    /// Reads the 8 iteration sums from `row` starting at `offset`.
+    static func iterations(_ r: Row, offset i: Int) -> IterationTotals {
+        var t = IterationTotals()
+        t.advisorCalls = r[i]
+        t.advisorPromptTokens = r[i + 1]
+        t.advisorOutputTokens = r[i + 2]
+        t.advisorCost = USD(nanos: r[i + 3])
+        t.compactions = r[i + 4]
+        t.compactionPromptTokens = r[i + 5]
+        t.compactionOutputTokens = r[i + 6]
+        t.compactionCost = USD(nanos: r[i + 7])
+        return t
+    }
 
     /// Reads those 14 columns from `row` starting at `offset`.
     static func totals(_ r: Row, offset i: Int) -> UsageTotals {

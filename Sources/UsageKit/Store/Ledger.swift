@@ -220,14 +220,20 @@ final class FileStore {
                 """,
             arguments: [batch])
         guard !rows.isEmpty else { return }
-        let update = try db.makeStatement(sql: "UPDATE requests SET ts = ?, ts_from_file = 0, priced_as = ?, cost_nanos = ? WHERE id = ?")
+        let update = try db.makeStatement(
+            sql: """
+                UPDATE requests SET ts = ?, ts_from_file = 0, priced_as = ?, cost_nanos = ?, advisor_cost_nanos = ?,
+                compaction_cost_nanos = ? WHERE id = ?
+                """)
         for row in rows {
             let id: Int64 = row[0]
-            let oldCost: Int64? = row[14]
+            let oldCost: Int64? = row[1 + StoredRequest.count]
             var record = StoredRequest.record(row, at: 1)
             record.timestamp = ended
+            // Advisor calls and compactions are priced again at the new date too, as `usage reprice` does.
             let price = pricer.price(record)
-            try update.execute(arguments: [ended, price.pricedAs, price.cost?.nanos, id])
+            try update.execute(
+                arguments: [ended, price.pricedAs, price.cost?.nanos, price.advisorCost?.nanos, price.compactionCost?.nanos, id])
             summary.redatedRequests += 1
             if id >= runFirstID {
                 // Counted by this run as dated by file time, and perhaps as unpriced at that time.

@@ -19,6 +19,8 @@ struct PricedRecord: Sendable {
     var sidechain: Bool
     /// The record's own format where its file mixes shapes; nil: the batch's.
     var format: SourceFormat?
+    /// Advisor and compaction tokens and costs, for the few responses with `usage.iterations` (out of line).
+    var iterations: Boxed<IterationRow>?
 
     var tokens: TokenCounts { entry.tokens }
 }
@@ -31,7 +33,9 @@ struct RecordBatch: Sendable {
     /// The text columns, in binding order.
     enum Field: Int, CaseIterable {
         case pricedAs, model, serviceTier, inferenceGeo, speed, stopReason, session, workflow, taskType, project
-        case requestID, customID, gitBranch, workspaceID, apiKeyID, contextWindow, dedupeKey
+        case requestID, customID, gitBranch, workspaceID, apiKeyID, contextWindow, advisorModel
+        /// Last: it is written straight into the buffer.
+        case dedupeKey
     }
 
     var items: [PricedRecord] = []
@@ -69,6 +73,7 @@ struct RecordBatch: Sendable {
         pack(record.workspaceID)
         pack(record.apiKeyID)
         pack(record.contextWindow)
+        pack(record.hasIterations ? record.iterations?.advisorModel : nil)
         let keyStart = text.count
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
@@ -77,7 +82,8 @@ struct RecordBatch: Sendable {
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
-                hash: hash, sidechain: record.sidechain, format: record.format))
+                hash: hash, sidechain: record.sidechain, format: record.format,
+                iterations: record.hasIterations ? record.iterations.flatMap { $0.isEmpty ? nil : Boxed(IterationRow($0, price)) } : nil))
     }
 
     private mutating func pack(_ value: String?) {
@@ -129,6 +135,8 @@ final class RequestInserter {
         didSet { if format != oldValue { formatBound = false } }
     }
     private var formatBound = false
+    /// The insert statement holds the figures of a request without iterations.
+    private var iterationsZeroBound = false
 
     /// Columns in binding order; the INSERT and the UPDATE share the parameter numbers.
     static let columns = [
@@ -136,7 +144,11 @@ final class RequestInserter {
         "cache_read_tokens", "output_tokens", "cost_nanos", "service_tier", "inference_geo", "speed", "stop_reason",
         "thinking_tokens", "web_search_requests", "web_fetch_requests", "session", "workflow", "task_type", "project",
         "request_id", "dedupe_key", "key_hash", "source_format", "file_id", "line", "ts_from_file", "custom_id",
-        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos", "sidechain",
+        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos",
+        "advisor_model", "advisor_calls", "advisor_input_tokens", "advisor_cache_write_5m_tokens",
+        "advisor_cache_write_1h_tokens", "advisor_cache_read_tokens", "advisor_output_tokens", "advisor_cost_nanos",
+        "compactions", "compaction_input_tokens", "compaction_cache_write_5m_tokens", "compaction_cache_write_1h_tokens",
+        "compaction_cache_read_tokens", "compaction_output_tokens", "compaction_cost_nanos", "sidechain",
     ]
 
     init(db: Database, fileID: Int64, format: String) throws {
@@ -227,7 +239,27 @@ final class RequestInserter {
             bind(27, item.pointee.timestampFromFile ? 1 : 0)
             bind(33, item.pointee.entry.aggregated ? 1 : 0)
             bind(34, item.pointee.entry.loggedCost)
-            bind(35, item.pointee.sidechain ? 1 : 0)
+            // 35 is the advisor model (text, below); then the iterations, zeros without them. Bindings outlive
+            // sqlite3_reset, so the insert rebinds them only when they change: most requests have none.
+            let it = item.pointee.iterations?.value
+            if it != nil || s != insert.sqliteStatement || !iterationsZeroBound {
+                bind(36, it?.advisorCalls ?? 0)
+                bind(37, it?.advisorTokens.input ?? 0)
+                bind(38, it?.advisorTokens.cacheWrite5m ?? 0)
+                bind(39, it?.advisorTokens.cacheWrite1h ?? 0)
+                bind(40, it?.advisorTokens.cacheRead ?? 0)
+                bind(41, it?.advisorTokens.output ?? 0)
+                bind(42, it?.advisorCost)
+                bind(43, it?.compactions ?? 0)
+                bind(44, it?.compactionTokens.input ?? 0)
+                bind(45, it?.compactionTokens.cacheWrite5m ?? 0)
+                bind(46, it?.compactionTokens.cacheWrite1h ?? 0)
+                bind(47, it?.compactionTokens.cacheRead ?? 0)
+                bind(48, it?.compactionTokens.output ?? 0)
+                bind(49, it?.compactionCost)
+                if s == insert.sqliteStatement { iterationsZeroBound = it == nil }
+            }
+            bind(50, item.pointee.sidechain ? 1 : 0)
         }
         bind(2, .pricedAs)
         bind(3, .model)
@@ -256,6 +288,7 @@ final class RequestInserter {
         bind(30, .workspaceID)
         bind(31, .apiKeyID)
         bind(32, .contextWindow)
+        bind(35, .advisorModel)
     }
 
     /// The request stored under `hash` when its key is the one at `key` of `text`; nil when the hash is free or
@@ -296,15 +329,46 @@ final class RequestInserter {
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }
 
+/// A request's advisor and compaction figures as stored: tokens by category and each part's cost.
+struct IterationRow: Sendable, Equatable {
+    var advisorCalls: Int64
+    var advisorTokens: TokenCounts
+    var advisorCost: Int64?
+    var compactions: Int64
+    var compactionTokens: TokenCounts
+    var compactionCost: Int64?
+
+    init(_ it: IterationUsage, _ price: PriceResult) {
+        advisorCalls = it.advisorCalls
+        advisorTokens = it.advisorTokens
+        advisorCost = price.advisorCost?.nanos
+        compactions = it.compactions
+        compactionTokens = it.compactionTokens
+        compactionCost = price.compactionCost?.nanos
+    }
+}
+
 /// Reading stored requests back as records, for the analyses that price them again.
 enum StoredRequest {
     /// The `requests` columns `record(_:at:)` reads, in order.
     static let columns = """
         ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, cache_write_5m_tokens, \
-        cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests
+        cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, advisor_model, advisor_calls, \
+        advisor_input_tokens, advisor_cache_write_5m_tokens, advisor_cache_write_1h_tokens, advisor_cache_read_tokens, \
+        advisor_output_tokens, compactions, compaction_input_tokens, compaction_cache_write_5m_tokens, \
+        compaction_cache_write_1h_tokens, compaction_cache_read_tokens, compaction_output_tokens
         """
 
-    /// The record in `row` from column `i` on (the 13 `columns`).
+    /// How many columns `columns` names.
+    static let count = 26
+
+    /// The message id of a stored request, in SQL: a request with one is stored under the dedupe key `m:<id>`
+    /// (`UsageRecord.dedupeKey`), so the key holds it and no column repeats it.
+    static func messageID(_ table: String) -> String {
+        "CASE WHEN \(table).dedupe_key GLOB 'm:*' THEN substr(\(table).dedupe_key, 3) END"
+    }
+
+    /// The record in `row` from column `i` on (the `count` columns), with its iterations.
     static func record(_ r: Row, at i: Int) -> UsageRecord {
         var record = UsageRecord(
             timestamp: r[i], model: r[i + 1], serviceTier: r[i + 2], inferenceGeo: r[i + 3], speed: r[i + 4],
@@ -312,6 +376,15 @@ enum StoredRequest {
             webSearchRequests: r[i + 12])
         record.contextWindow = r[i + 5]
         record.aggregated = (r[i + 6] as Int64) != 0
+        let advisorCalls: Int64 = r[i + 14]
+        let compactions: Int64 = r[i + 20]
+        if advisorCalls > 0 || compactions > 0 {
+            record.iterations = IterationUsage(
+                advisorModel: r[i + 13], advisorCalls: advisorCalls,
+                advisorTokens: TokenCounts(input: r[i + 15], cacheWrite5m: r[i + 16], cacheWrite1h: r[i + 17], cacheRead: r[i + 18], output: r[i + 19]),
+                compactions: compactions,
+                compactionTokens: TokenCounts(input: r[i + 21], cacheWrite5m: r[i + 22], cacheWrite1h: r[i + 23], cacheRead: r[i + 24], output: r[i + 25]))
+        }
         return record
     }
 }

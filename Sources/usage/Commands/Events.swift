@@ -5,10 +5,11 @@ struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One row per request: the drill-down behind a report.",
         discussion: """
-            JSON is an array of objects with the keys id, request_id, timestamp, model, priced_as, service_tier, \
-            input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, \
-            thinking_tokens, web_search_requests, stop_reason, session, workflow, cost_usd (null when unpriced), \
-            priced and source (path:line).
+            JSON is an array of objects with the keys id, request_id, message_id, timestamp, model, priced_as, \
+            service_tier, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, \
+            output_tokens, thinking_tokens, web_search_requests, stop_reason, session, workflow, project, custom_id, \
+            git_branch, cost_usd (null when unpriced; advisor calls and compactions included), priced, advisor and \
+            compaction (null, or their count, tokens and cost_usd) and source (path:line).
             """)
 
     @OptionGroup var database: DatabaseOptions

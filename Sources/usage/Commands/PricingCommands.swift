@@ -49,16 +49,21 @@ struct PricingList: ParsableCommand {
                         model.id, period.from.map { String(Timestamp.iso($0).prefix(10)) } ?? "-", perMTok(r.input),
                         perMTok(r.cacheWrite5m), perMTok(r.cacheWrite1h), perMTok(r.cacheRead), perMTok(r.output),
                         period.longContext.map { ">\(groupThousands(String($0.threshold))): \(perMTok($0.rates.input))/\(perMTok($0.rates.output))" } ?? "-",
-                        period.fast.map { "\(perMTok($0.input))/\(perMTok($0.output))" } ?? "-",
+                        period.fast.map { f in
+                            "\(perMTok(f.input))/\(perMTok(f.output))"
+                                + (period.fastLongContext.map { ", >\(groupThousands(String(period.longContext?.threshold ?? 0))): \(perMTok($0.input))/\(perMTok($0.output))" } ?? "")
+                        } ?? "-",
                         model.usResidency.map { "x\(Double($0.numerator) / Double($0.denominator))" } ?? "-",
+                        model.bedrockRegional.map { "x\(Double($0.numerator) / Double($0.denominator))" } ?? "-",
                     ])
                 }
             }
             emit(
                 "Prices: \(table.version), USD per million tokens. A date is when a period starts (UTC); it lasts until the next.\n\n"
                     + TableText.table(
-                        header: ["Model", "From", "Input", "5m write", "1h write", "Read", "Output", "Long context in/out", "Fast in/out", "US"],
-                        rows: rows))
+                        header: ["Model", "From", "Input", "5m write", "1h write", "Read", "Output", "Long context in/out", "Fast in/out", "US", "Bedrock regional"],
+                        rows: rows)
+                    + "\nUS = inference_geo us on the Anthropic API; Bedrock regional = geographic (us., eu., ...) and in-Region ids, over global.\n")
         }
     }
 }
@@ -107,13 +112,28 @@ struct PricingShow: ParsableCommand {
                 out += "  prompts over \(groupThousands(String(tier.threshold))) tokens: every token at input \(perMTok(tier.rates.input)), "
                 out += "5m write \(perMTok(tier.rates.cacheWrite5m)), 1h write \(perMTok(tier.rates.cacheWrite1h)), read \(perMTok(tier.rates.cacheRead)), output \(perMTok(tier.rates.output))\n"
             }
-            if let fast = period.fast { out += "  fast mode: input \(perMTok(fast.input)), output \(perMTok(fast.output))\n" }
+            if let fast = period.fast {
+                out += "  fast mode: input \(perMTok(fast.input)), output \(perMTok(fast.output))"
+                if let both = period.fastLongContext, let tier = period.longContext {
+                    out += "; over \(groupThousands(String(tier.threshold))) prompt tokens input \(perMTok(both.input)), output \(perMTok(both.output))"
+                }
+                out += "\n"
+            }
             if let batch = period.batch {
                 out += "  batch: input \(perMTok(batch.input)), output \(perMTok(batch.output)) (stated by the price list)\n"
             } else {
                 out += "  batch: 50% of every token rate\n"
             }
-            out += "  US data residency: " + (price.usResidency.map { "x\(Double($0.numerator) / Double($0.denominator)) on every token" } ?? "no multiplier") + "\n"
+            let endpoint = ModelID.endpoint(model)
+            if endpoint.isBedrock {
+                // A Bedrock id names its endpoint: that decides, inference_geo does not apply.
+                out += "  platform: " + (Estimate.endpointNote(endpoint, model: price) ?? endpoint.description) + "\n"
+            } else {
+                out += "  platform: \(endpoint.description)"
+                out += "; US data residency (inference_geo us): " + (price.usResidency.map { "x\(Double($0.numerator) / Double($0.denominator)) on every token" } ?? "no multiplier") + "\n"
+                out += "  on Amazon Bedrock: global. at these rates; geographic (us., eu., apac., au., jp., us-gov.) and in-Region ids "
+                out += (price.bedrockRegional.map { "x\(Double($0.numerator) / Double($0.denominator))" } ?? "at these rates too") + "\n"
+            }
             out += "  web search: \(perMTok(r.webSearch / 1_000)) per 1,000 searches\n"
             if let minimum = price.minCacheableTokens { out += "  minimum cacheable prompt: \(groupThousands(String(minimum))) tokens\n" }
             emit(out)
@@ -275,12 +295,13 @@ struct EstimateCommand: ParsableCommand {
                 time = ms
             }
             guard let estimate = Estimate.compute(
-                model: price, tokens: TokenCounts(input: input, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h, cacheRead: cacheRead, output: output),
+                model: price, id: model,
+                tokens: TokenCounts(input: input, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h, cacheRead: cacheRead, output: output),
                 images: image.compactMap(parseSize), batch: batch, geo: geo, speed: speed, webSearches: webSearches, at: time)
             else {
                 throw UsageError.invalidArgument("\(price.id) has no price at \(Timestamp.iso(time).prefix(10))")
             }
-            var out = "Estimate for \(price.id) (\(price.name)), prices of \(Timestamp.iso(time).prefix(10))\n\n"
+            var out = "Estimate for \(price.id) (\(price.name)) on \(ModelID.endpoint(model).description), prices of \(Timestamp.iso(time).prefix(10))\n\n"
             var rows = estimate.lines.map { line in
                 [line.label, groupThousands(String(line.tokens)) + " tokens", perMTok(line.ratePerMTok.nanos) + "/MTok", line.amount.exact]
             }
