@@ -149,7 +149,10 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         #expect(ingest.status == 1, "the broken line is rejected: \(ingest.stderr)")
         #expect(ingest.stderr.contains("\\x1B]0;pwned\\x07.jsonl:2"))
         var outputs = [("ingest", ingest.stderr)]
-        for command in [["report"], ["report", "--group-by", "session"], ["events"], ["sessions"], ["cache-stats"], ["sources"]] {
+        for command in [
+            ["report"], ["report", "--group-by", "session"], ["report", "--group-by", "workflow", "--format", "markdown"],
+            ["events"], ["sessions"], ["cache-stats"], ["sources"],
+        ] {
             let result = try sandbox.run(arguments: command + ["--db", sandbox.database.path])
             #expect(result.status == 0, "\(command): \(result.stderr)")
             outputs.append((command.joined(separator: " "), result.stdout + result.stderr))
@@ -160,5 +163,28 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
             }
         }
         #expect(outputs.contains { $0.1.contains("\\x1B[2J\\x07\\x08\\x0D\\x7F\\x9B31m\\x9D0;title\\u202E\\u2066\\u200B\\u200Dy") })
+    }
+
+    @Test func aNULInsideAStringIsKeptAndShownWhole() throws {
+        let sandbox = try Sandbox()
+        // Two sessions that differ only after a NUL: shown cut, they looked like one.
+        let lines = [#"nul\u0000one"#, #"nul\u0000two"#].enumerated().map { i, session in
+            #"{"timestamp":"2026-11-03T09:00:00Z","session_id":"\#(session)","workflow":"w\u0000x","response":{"id":"msg_nul\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"#
+        }
+        try sandbox.write("nul.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try sandbox.ingest([sandbox.url("nul.jsonl").path]).status == 0)
+
+        let report = try jsonObject(try sandbox.report(["--group-by", "session"]).stdout)
+        let sessions = (report["rows"] as? [[String: Any]])?.compactMap { $0["session"] as? String }.sorted()
+        #expect(sessions == ["nul\u{0}one", "nul\u{0}two"])
+        let events = try sandbox.events().stdout
+        #expect(events.contains(#""session": "nul\u0000one""#) && events.contains(#""workflow": "w\u0000x""#), "\(events)")
+        let csv = try sandbox.run(arguments: ["events", "--db", sandbox.database.path, "--format", "csv"]).stdout
+        #expect(csv.contains("nul\u{0}two"))
+        let table = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "session"]).stdout
+        #expect(table.contains("nul\\x00one") && table.contains("nul\\x00two"), "\(table)")
+        let sessionsJSON = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--format", "json"]).stdout
+        let listed = try JSONSerialization.jsonObject(with: Data(sessionsJSON.utf8)) as? [[String: Any]]
+        #expect(listed?.compactMap { $0["session"] as? String }.sorted() == ["nul\u{0}one", "nul\u{0}two"], "\(sessionsJSON)")
     }
 }

@@ -180,9 +180,10 @@ extension CacheStats {
         if let until = filter.until, waste { lookahead.until = until + oneHour }
         let (text, arguments) = try SQL(
             """
-            SELECT ts, COALESCE(priced_as, model), model, service_tier, inference_geo, speed, context_window,
+            SELECT ts, \(sql: wholeText("COALESCE(priced_as, model)")), \(sql: wholeText("model")), service_tier, inference_geo, speed, context_window,
               input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-              web_search_requests, cost_nanos, session, workflow, project, aggregated
+              web_search_requests, cost_nanos, \(sql: wholeText("session")), \(sql: wholeText("workflow")),
+              \(sql: wholeText("project")), aggregated
             FROM requests WHERE \(lookahead.sql) ORDER BY ts, id
             """
         ).build(db)
@@ -191,19 +192,19 @@ extension CacheStats {
         let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
         while let r = try cursor.next() {
             var record = UsageRecord(
-                timestamp: r[0], model: r[2], serviceTier: r[3], inferenceGeo: r[4], speed: r[5],
+                timestamp: r[0], model: r.wholeString(2) ?? "", serviceTier: r[3], inferenceGeo: r[4], speed: r[5],
                 tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
                 webSearchRequests: r[12])
             record.contextWindow = r[6]
             record.aggregated = (r[17] as Int64) != 0
             let cost: Int64? = r[13]
-            let key: String = r[1]
+            let key = r.wholeString(1) ?? ""
             if models[key] == nil { models[key] = table.lookup(key) }
             let model = cost != nil ? models[key]! : nil
             let terms = model.flatMap { PricingTerms(record, model: $0) }
             var request = Request(
                 timestamp: record.timestamp, model: key, tokens: record.tokens, terms: terms,
-                minCacheable: model?.minCacheableTokens, session: r[14], workflow: r[15], project: r[16],
+                minCacheable: model?.minCacheableTokens, session: r.wholeString(14), workflow: r.wholeString(15), project: r.wholeString(16),
                 aggregated: record.aggregated, inPeriod: filter.until.map { record.timestamp < $0 } ?? true,
                 figures: CacheFigures())
             request.figures = figures(of: record, terms: terms, storedCost: cost)

@@ -46,11 +46,13 @@ public struct RequestEvent: Sendable, Equatable {
     /// Requests matching `filter`, oldest first, at most `limit` of them (the newest ones when limited).
     public static func fetch(_ db: Database, filter: RequestFilter, limit: Int?) throws -> [RequestEvent] {
         var sql: SQL = """
-            SELECT r.id, r.request_id, r.ts, r.model, r.priced_as, r.service_tier, r.inference_geo,
+            SELECT r.id, \(sql: wholeText("r.request_id")), r.ts, \(sql: wholeText("r.model")), r.priced_as,
+              \(sql: wholeText("r.service_tier")), \(sql: wholeText("r.inference_geo")),
               r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens, r.output_tokens,
-              r.thinking_tokens, r.web_search_requests, r.stop_reason, r.session, r.workflow, r.cost_nanos,
-              f.path, r.line, \(sql: StoredRequest.messageID("r")), r.project, r.custom_id, r.git_branch,
-              r.advisor_model, r.advisor_calls, r.advisor_input_tokens, r.advisor_cache_write_5m_tokens,
+              r.thinking_tokens, r.web_search_requests, \(sql: wholeText("r.stop_reason")), \(sql: wholeText("r.session")),
+              \(sql: wholeText("r.workflow")), r.cost_nanos, \(sql: wholeText("f.path")), r.line,
+              \(sql: wholeText(StoredRequest.messageID("r"))), \(sql: wholeText("r.project")),
+              \(sql: wholeText("r.custom_id")), \(sql: wholeText("r.git_branch")), \(sql: wholeText("r.advisor_model")), r.advisor_calls, r.advisor_input_tokens, r.advisor_cache_write_5m_tokens,
               r.advisor_cache_write_1h_tokens, r.advisor_cache_read_tokens, r.advisor_output_tokens, r.advisor_cost_nanos,
               r.compactions, r.compaction_input_tokens, r.compaction_cache_write_5m_tokens,
               r.compaction_cache_write_1h_tokens, r.compaction_cache_read_tokens, r.compaction_output_tokens,

@@ -21,7 +21,7 @@ public struct SourceFile: Sendable, Equatable {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT f.path, f.format, f.requests, f.rejected, f.size, f.consumed, f.ingested_at,
+                SELECT \(wholeText("f.path")), f.format, f.requests, f.rejected, f.size, f.consumed, f.ingested_at,
                   b.errored + b.expired + b.canceled
                 FROM files f LEFT JOIN batch_outcomes b ON b.file_id = f.id ORDER BY f.path
                 """

@@ -221,7 +221,7 @@ public struct UsageReport: Sendable, Equatable {
         let bucket: Int64 = rollup ? hour : 900_000
         var select: [String] = []
         if hasTime { select.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)") }
-        for a in attributes { select.append(rollup ? "model_key" : a.column) }
+        for a in attributes { select.append(wholeText(rollup ? "model_key" : a.column)) }
         let groupBy = select.isEmpty ? "" : " GROUP BY " + (1...select.count).map(String.init).joined(separator: ", ")
         let sql: SQL
         if rollup {
@@ -262,7 +262,7 @@ public struct UsageReport: Sendable, Equatable {
                     if labels[start] == nil { labels[start] = zone.labels(forBucketStartingAt: start) }
                     keys.append(labels[start]![d]!)
                 } else {
-                    keys.append((r[column] as String?) ?? "(none)")
+                    keys.append(r.wholeString(column) ?? "(none)")
                     column += 1
                 }
             }

@@ -35,13 +35,15 @@ public struct MarkdownRenderer {
         return out
     }
 
-    /// Text that cannot break the table or turn into markup: pipes, backslashes, markup characters escaped.
+    /// Text that cannot break the table, turn into markup or drive a terminal: pipes, backslashes and markup
+    /// characters escaped with a backslash, controls shown as `TerminalText` shows them.
     private func cell(_ text: String) -> String {
         var out = ""
         for c in text.unicodeScalars {
             switch c {
             case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#", "~", "&": out += "\\" + String(c)
-            case _ where c.value < 0x20 || c.value == 0x7F: out += " "
+            // Markdown is read in terminals too: controls, C1, bidi and zero-width characters shown as escapes.
+            case _ where TerminalText.isUnsafe(c): out += TerminalText.escaped(String(c))
             default: out.unicodeScalars.append(c)
             }
         }

@@ -52,7 +52,10 @@ struct RollupEntry {
             sqlite3_column_type(s, column) == SQLITE_NULL ? nil : sqlite3_column_int64(s, column)
         }
         timestamp = sqlite3_column_int64(s, i)
-        modelKey = String(cString: sqlite3_column_text(s, i + 1))
+        // By length, not as a C string: a model name may hold a NUL.
+        modelKey = String(
+            decoding: UnsafeBufferPointer(start: sqlite3_column_text(s, i + 1), count: Int(sqlite3_column_bytes(s, i + 1))),
+            as: UTF8.self)
         aggregated = sqlite3_column_int64(s, i + 2) != 0
         tokens = TokenCounts(
             input: sqlite3_column_int64(s, i + 3), cacheWrite5m: sqlite3_column_int64(s, i + 4),

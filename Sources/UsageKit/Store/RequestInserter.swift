@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -349,6 +350,18 @@ struct IterationRow: Sendable, Equatable {
 }
 
 /// Reading stored requests back as records, for the analyses that price them again.
+/// Text read back whole. GRDB decodes a TEXT value as a C string, which ends at the first NUL: a session or model
+/// name holding one would be shown cut, and two values would seem one. Read as a BLOB, the value's bytes come back
+/// whole (and group and sort as before: both compare byte by byte).
+func wholeText(_ column: String) -> String { "CAST(\(column) AS BLOB)" }
+
+extension GRDB.Row {
+    /// A column selected with `wholeText`, read as its bytes: whole in a copied row and in a cursor's alike.
+    func wholeString(_ index: Int) -> String? {
+        (self[index] as Data?).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
 enum StoredRequest {
     /// The `requests` columns `record(_:at:)` reads, in order.
     static let columns = """
