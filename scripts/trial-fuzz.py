@@ -6,10 +6,7 @@
       (scripts/gen-responses.py output) and a few other shapes, and OUTDIR/damaged/* (damaged files). Prints
       one line per damaged file: NAME ACCOUNTED (1 when its lines must add up, 0 when only "no crash" applies).
   trial-fuzz.py count FILE...
-      Prints, per file, "LO HI": the non-blank lines an ingest reads, counted as usage's line reader counts
-      them (split at \\n, one trailing \\r dropped, a byte order mark dropped from the first line, a line of
-      spaces and tabs is blank). HI counts an unterminated last line too (stored when it is valid JSON, left
-      for the next run when not); LO does not.
+      Prints, per file, "N N": the outcomes an ingest must account for, one per JSON value (see count()).
 
 Standard library only.
 """
@@ -202,25 +199,119 @@ def make(base, outdir, lines, files, seed, big_mb):
         print(name, accounted)
 
 
+class _Nesting:
+    """Brackets and strings of a JSON value seen so far, as usage's reader follows a value spread over lines."""
+
+    def __init__(self):
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+
+    def scan(self, data, start=0):
+        """The index just past the value's end in data, or None while it is still open."""
+        for i in range(start, len(data)):
+            c = data[i]
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif c == 0x5C:
+                    self.escaped = True
+                elif c == 0x22:
+                    self.in_string = False
+            elif c == 0x22:
+                self.in_string = True
+            elif c in (0x7B, 0x5B):
+                self.depth += 1
+            elif c in (0x7D, 0x5D):
+                self.depth -= 1
+                if self.depth <= 0:
+                    return i + 1
+        return None
+
+
+def _no_constants(name):
+    raise ValueError("not JSON: " + name)
+
+
+_DECODER = __import__("json").JSONDecoder(parse_constant=_no_constants)
+
+
+def _first_value(data):
+    """(end, records): where the first JSON value of data ends and how many records it holds (an array's
+    elements are records each, as a JSON array of responses or batch results is read; an empty one counts once);
+    records 0 when it does not parse."""
+    text = data.decode("utf-8", "surrogateescape")
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except (ValueError, RecursionError):
+        return None, 0
+    records = len(value) if isinstance(value, list) and value else 1
+    return len(text[:end].encode("utf-8", "surrogateescape")), records
+
+
 def count(path):
+    """What an ingest must account for: one outcome (new, duplicate, rejected or without usage) per JSON value,
+    the way usage reads a file of values: several on a line back to back, a value that opens a line and runs past
+    it continued on the next lines until it closes (or a line opens a new one, or a string runs past a line's
+    end), whatever follows a value on its line that is not JSON one rejected line. A value the end of the file
+    cuts short is left for the next run and counts nothing. Printed twice (LO HI), for the script's check."""
     with open(path, "rb") as f:
         data = f.read()
-    parts = data.split(b"\n")
-    last = parts.pop()  # what follows the last newline: b"" when the file ends with one
-    lo = 0
-    for i, line in enumerate(parts):
+    lines = data.split(b"\n")
+    last = lines.pop()
+    entries = [(line, True) for line in lines] + ([(last, False)] if last else [])
+    outcomes = 0
+    pending = None  # the nesting of a value spread over lines
+    gathered = b""  # its bytes so far
+    for number, (line, terminated) in enumerate(entries):
         if line.endswith(b"\r"):
             line = line[:-1]
-        if i == 0 and line.startswith(b"\xef\xbb\xbf"):
+        if number == 0 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        if line.strip(b" \t"):
-            lo += 1
-    if last.endswith(b"\r"):
-        last = last[:-1]
-    if not parts and last.startswith(b"\xef\xbb\xbf"):
-        last = last[3:]
-    hi = lo + (1 if last.strip(b" \t") else 0)
-    return lo, hi
+        rest = line
+        if pending is not None:
+            if rest[:1] in (b"{", b"["):
+                outcomes += 1  # the value gathered was cut short
+                pending = None
+            else:
+                scanner = _Nesting()
+                scanner.__dict__.update(pending.__dict__)
+                end = scanner.scan(rest)
+                if end is not None:
+                    _, records = _first_value(gathered + rest[:end])
+                    outcomes += max(records, 1)
+                    pending = None
+                    rest = rest[end:]
+                elif not terminated:
+                    break
+                elif scanner.in_string:
+                    outcomes += 1
+                    pending = None
+                    continue
+                else:
+                    pending = scanner
+                    gathered += rest + b"\n"
+                    continue
+        while True:
+            value = rest.lstrip(b" \t\r")
+            if not value:
+                break
+            end, records = _first_value(value)
+            if records:
+                outcomes += records
+                rest = value[end:]
+                continue
+            if not terminated:
+                break
+            if value[:1] in (b"{", b"["):
+                scanner = _Nesting()
+                if scanner.scan(value) is None and not scanner.in_string and scanner.depth > 0:
+                    pending = scanner
+                    gathered = value + b"\n"
+                    break
+            outcomes += 1
+            break
+    return outcomes, outcomes
 
 
 def main():

@@ -9,7 +9,7 @@
 # newlines, CRLF and CR-only line ends, UTF-16, a truncated document, a line of a million `[`, a price key in a
 # tool call, a line of BIG_LINE_MB MB, ...). Checks:
 #   - every ingest exits 0 or 1: never 2, never a signal, never past INGEST_TIMEOUT;
-#   - the summary adds up, per file: new + duplicates + rejected + without usage = the file's non-blank lines
+#   - the summary adds up, per file: new + duplicates + rejected + without usage = the records the file holds (one per JSON value, an array's elements each; counted by trial-fuzz.py count)
 #     (damaged files that are not JSON Lines at all are only held to "no crash");
 #   - ingesting everything again changes nothing (no new request, the same totals), and neither does ingesting
 #     copies of the fuzzed files under other names.
@@ -79,11 +79,11 @@ for f in "${files[@]}"; do
     read -r new dup rej wo nonlog sum < <(python3 -c "$SUMMARY_PY" "$f.err")
     s_new=$((s_new + new)); s_dup=$((s_dup + dup)); s_rej=$((s_rej + rej)); s_wo=$((s_wo + wo)); nonblank=$((nonblank + lo))
     if [ "$sum" -ge "$lo" ] && [ "$sum" -le "$hi" ]; then accounted=$((accounted + 1)); else
-        note_diff "$f: $new new + $dup duplicates + $rej rejected + $wo without usage = $sum, not the $lo non-blank lines"; fi
+        note_diff "$f: $new new + $dup duplicates + $rej rejected + $wo without usage = $sum, not the $lo records"; fi
 done
 D_FUZZ=$(elapsed "$t")
 FUZZ_TOTALS="$(totals fuzz.sqlite)"
-FUZZ_LINE="fuzz: $LINES lines in $runs files, ingested in ${D_FUZZ}s: $((runs - crashes))/$runs ingests exit 0 or 1; $accounted/$runs files add up ($s_new new + $s_dup duplicates + $s_rej rejected + $s_wo without usage = $((s_new + s_dup + s_rej + s_wo)) of $nonblank non-blank lines)"
+FUZZ_LINE="fuzz: $LINES lines in $runs files, ingested in ${D_FUZZ}s: $((runs - crashes))/$runs ingests exit 0 or 1; $accounted/$runs files add up ($s_new new + $s_dup duplicates + $s_rej rejected + $s_wo without usage = $((s_new + s_dup + s_rej + s_wo)) of $nonblank records)"
 [ "$crashes" = 0 ] && [ "$accounted" = "$runs" ] || FAILED=1
 
 # --- damaged files ----------------------------------------------------------------------------------------
@@ -101,12 +101,12 @@ while read -r name must; do
     grep -q "not a usage log" "$f.err" && verdict+=", refused as not a usage log"
     if [ "$must" = 1 ]; then
         dacc_want=$((dacc_want + 1))
-        if [ "$sum" -ge "$lo" ] && [ "$sum" -le "$hi" ]; then dacc=$((dacc + 1)); verdict+=": adds up ($lo..$hi non-blank lines)"; else
-            verdict+=": DOES NOT add up ($sum for $lo..$hi non-blank lines)"
-            note_diff "$name: $new new + $dup duplicates + $rej rejected + $wo without usage = $sum, not $lo..$hi non-blank lines ($(grep -v '^ingested' "$f.err" | head -n 1 | head -c 120))"
+        if [ "$sum" -ge "$lo" ] && [ "$sum" -le "$hi" ]; then dacc=$((dacc + 1)); verdict+=": adds up ($lo..$hi records)"; else
+            verdict+=": DOES NOT add up ($sum for $lo..$hi records)"
+            note_diff "$name: $new new + $dup duplicates + $rej rejected + $wo without usage = $sum, not $lo..$hi records ($(grep -v '^ingested' "$f.err" | head -n 1 | head -c 120))"
         fi
     else
-        verdict+=" ($lo..$hi non-blank lines; only \"no crash\" applies)"
+        verdict+=" ($lo..$hi records; only \"no crash\" applies)"
     fi
     details+=("  $name: $verdict")
 done < damaged.list
