@@ -188,3 +188,42 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         #expect(listed?.compactMap { $0["session"] as? String }.sorted() == ["nul\u{0}one", "nul\u{0}two"], "\(sessionsJSON)")
     }
 }
+
+@Suite struct UnknownPartsTests {
+    @Test func anAdvisorCallOfAnUnknownModelIsUnpricedNotZero() throws {
+        let sandbox = try Sandbox()
+        let line = #"{"timestamp":"2026-11-10T12:00:00Z","response":{"id":"msg_adv_unknown","model":"claude-sonnet-4-6","usage":{"input_tokens":100,"output_tokens":10,"iterations":[{"type":"message","input_tokens":100,"output_tokens":5},{"type":"advisor_message","model":"claude-nova-9","input_tokens":500,"output_tokens":50},{"type":"message","input_tokens":100,"output_tokens":5}]}}}"#
+        try sandbox.write("adv.jsonl", line + "\n")
+        #expect(try sandbox.ingest([sandbox.url("adv.jsonl").path]).status == 0)
+        let report = try jsonObject(try sandbox.report().stdout)
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(totals["advisor_calls"] as? Int == 1)
+        #expect(totals["advisor_cost_usd"] is NSNull)
+        #expect(totals["cost_usd"] is NSNull)
+        let table = try sandbox.run(arguments: ["report", "--db", sandbox.database.path]).stdout
+        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("claude-sonnet-4-6") })
+        #expect(row.contains("unpriced") && !row.contains("$0.00"), "\(row)")
+    }
+}
+
+@Suite struct HeadlessSpacingTests {
+    @Test func aHeadlessRunWrittenWithSpacesKeepsItsProject() throws {
+        let sandbox = try Sandbox()
+        // The same stream-json run, re-serialized the way Python's json.dumps writes it (a space after each colon
+        // and comma): its init line still gives every row its project.
+        let compact = try String(contentsOf: CLI.fixture("claude-code-2x/headless/stream-json/review.jsonl"), encoding: .utf8)
+        var spaced: [String] = []
+        for line in compact.split(separator: "\n") {
+            let text = line.replacingOccurrences(of: "\":", with: "\": ").replacingOccurrences(of: ",\"", with: ", \"")
+            // Still the same JSON: only the spacing between tokens changed.
+            #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary
+                == JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
+            spaced.append(text)
+        }
+        try sandbox.write("spaced/review.jsonl", spaced.joined(separator: "\n") + "\n")
+        #expect(try sandbox.ingest([sandbox.url("spaced").path]).status == 0)
+        let events = try JSONSerialization.jsonObject(with: Data(try sandbox.events().stdout.utf8)) as? [[String: Any]]
+        #expect(events?.count == 3)
+        #expect(events?.allSatisfy { $0["project"] as? String == "/home/dev/cli" } == true, "\(events ?? [])")
+    }
+}

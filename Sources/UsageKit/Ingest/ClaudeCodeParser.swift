@@ -50,11 +50,12 @@ struct ClaudeCodeParser {
     }
 
     /// The byte search that decides which lines are parsed at all. Most lines have no usage: of those, only a
-    /// headless run's `init` line and a `result` (which state their type first) are read, told by their first bytes.
+    /// headless run's `init` line and a `result` (which state their type first) are read, told by their first bytes,
+    /// whether written compactly or with spaces after the colons (Python's `json.dumps`).
     private static func mayCarryUsage(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if contains(bytes, "\"usage\"") { return contains(bytes, "\"assistant\"") || contains(bytes, "\"result\"") }
-        let head = UnsafeBufferPointer(rebasing: bytes.prefix(64))
-        return contains(head, "\"subtype\":\"init\"") || contains(head, "\"type\":\"result\"")
+        let head = UnsafeBufferPointer(rebasing: bytes.prefix(96))
+        return contains(head, "\"init\"") || contains(head, "\"result\"")
     }
 
     private func handle(

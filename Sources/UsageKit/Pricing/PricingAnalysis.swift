@@ -90,7 +90,7 @@ extension Estimate {
         guard let m = model.bedrockRegional else {
             return "\(endpoint.description): the Anthropic API's rates (\(model.name) predates Bedrock's regional premium)"
         }
-        return "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over global."
+        return "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over the global. profile"
     }
 }
 

@@ -27,9 +27,9 @@ public struct CSVRenderer: Renderer {
                     row.billed?.exact ?? "",
                 ] + [
                     String(t.iterations.advisorCalls), String(t.iterations.advisorPromptTokens),
-                    String(t.iterations.advisorOutputTokens), t.iterations.advisorCost.exact, String(t.iterations.compactions),
-                    String(t.iterations.compactionPromptTokens), String(t.iterations.compactionOutputTokens),
-                    t.iterations.compactionCost.exact,
+                    String(t.iterations.advisorOutputTokens), t.nothingPriced ? "" : t.iterations.advisorCost.exact,
+                    String(t.iterations.compactions), String(t.iterations.compactionPromptTokens),
+                    String(t.iterations.compactionOutputTokens), t.nothingPriced ? "" : t.iterations.compactionCost.exact,
                 ])
         }
         return Self.encode(lines)

@@ -35,10 +35,16 @@ public struct HTMLRenderer {
         html += card("Net cache saving", money(cache.netSavingsUSD))
         html += card("Batch saving", money(cache.batchSavingsUSD))
         if t.iterations.advisorCalls > 0 {
-            html += card("Advisor calls", money(t.iterations.advisorCost) + " (\(number(t.iterations.advisorCalls)))")
+            html += card(
+                "Advisor calls",
+                iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t, money: money)
+                    + " (\(number(t.iterations.advisorCalls)))")
         }
         if t.iterations.compactions > 0 {
-            html += card("Compactions", money(t.iterations.compactionCost) + " (\(number(t.iterations.compactions)))")
+            html += card(
+                "Compactions",
+                iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t, money: money)
+                    + " (\(number(t.iterations.compactions)))")
         }
         html += "</section>\n"
 
@@ -97,8 +103,8 @@ public struct HTMLRenderer {
             out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
             out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
             out += "<td>\(percent(t.cacheHitRate))</td>"
-            if showAdvisor { out += "<td>\(escape(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls)))</td>" }
-            if showCompaction { out += "<td>\(escape(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions)))</td>" }
+            if showAdvisor { out += "<td>\(escape(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>" }
+            if showCompaction { out += "<td>\(escape(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>" }
             out += "<td>\(escape(costText(t)))</td>"
             if r.billed != nil { out += "<td>\(escape(row.billed?.display ?? "-"))</td>" }
             out += "</tr>\n"

@@ -155,11 +155,12 @@ public struct JSONRenderer: Renderer {
         w.int("advisor_calls", it.advisorCalls)
         w.int("advisor_prompt_tokens", it.advisorPromptTokens)
         w.int("advisor_output_tokens", it.advisorOutputTokens)
-        w.usd("advisor_cost_usd", it.advisorCost)
+        // Null where nothing is priced, as `cost_usd` is: an unknown part is not zero.
+        w.usd("advisor_cost_usd", t.nothingPriced ? nil : it.advisorCost)
         w.int("compactions", it.compactions)
         w.int("compaction_prompt_tokens", it.compactionPromptTokens)
         w.int("compaction_output_tokens", it.compactionOutputTokens)
-        w.usd("compaction_cost_usd", it.compactionCost)
+        w.usd("compaction_cost_usd", t.nothingPriced ? nil : it.compactionCost)
     }
 
     private func cacheFigures(_ w: inout JSONWriter, _ f: CacheFigures) {

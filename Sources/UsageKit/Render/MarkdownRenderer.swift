@@ -21,8 +21,8 @@ public struct MarkdownRenderer {
         func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
             var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
                 .map { groupThousands(String($0)) } + [percent(t.cacheHitRate)]
-            if showAdvisor { cells.append(cell(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls))) }
-            if showCompaction { cells.append(cell(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions))) }
+            if showAdvisor { cells.append(cell(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t))) }
+            if showCompaction { cells.append(cell(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))) }
             cells.append(cell(costText(t)))
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"

@@ -97,7 +97,8 @@ func reportNotes(_ report: UsageReport) -> [String] {
         let difference = t.loggedCost - t.loggedComputedCost
         let share = t.loggedComputedCost.nanos == 0 ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
         notes.append(
-            "\(t.loggedRequests) requests carry their own logged cost: \(t.loggedCost.exact) USD logged against "
+            "\(t.loggedRequests) \(t.loggedRequests == 1 ? "request carries its" : "requests carry their") own logged cost: "
+                + "\(t.loggedCost.exact) USD logged against "
                 + "\(t.loggedComputedCost.exact) USD computed, a difference of \(difference.exact) USD\(share).")
     }
     if let billed = report.billed {
@@ -130,7 +131,14 @@ func reportNotes(_ report: UsageReport) -> [String] {
 }
 
 /// A group's advisor or compaction cost in the readable formats: `-` when it has none.
-func iterationCostText(_ cost: USD, count: Int64) -> String { count > 0 ? cost.display : "-" }
+///
+/// An advisor call or compaction of an unpriced request (an advisor model the table does not know) has no known
+/// cost: unknown is not zero, so a group with nothing priced says "unpriced"; where only some requests are, the
+/// known part is shown and the group's cost says "+ unpriced".
+func iterationCostText(_ cost: USD, count: Int64, of t: UsageTotals, money show: (USD) -> String = { $0.display }) -> String {
+    guard count > 0 else { return "-" }
+    return t.nothingPriced ? "unpriced" : show(cost)
+}
 
 /// A ratio with six decimals, e.g. `0.871234`; nil stays nil.
 func ratioText(_ value: Double?) -> String? {

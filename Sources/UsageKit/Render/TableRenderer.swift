@@ -32,8 +32,8 @@ public struct TableRenderer: Renderer {
                 number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
                 number(t.tokens.output), percent(t.cacheHitRate),
             ]
-            if showAdvisor { cells.append(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls)) }
-            if showCompaction { cells.append(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions)) }
+            if showAdvisor { cells.append(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)) }
+            if showCompaction { cells.append(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)) }
             return cells + [costText(t)]
         }
         var rows = report.rows.map { row in
