@@ -183,6 +183,25 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         #expect(csv.contains("nul\u{0}two"))
         let table = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "session"]).stdout
         #expect(table.contains("nul\\x00one") && table.contains("nul\\x00two"), "\(table)")
+        // Model names too, through the hourly rollup that answers a report by model, and a leading byte order mark.
+        try sandbox.write(
+            "models.jsonl",
+            #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_nulm","model":"nova\u0000one","usage":{"input_tokens":1,"output_tokens":1}}}"#
+                + "\n"
+                + #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_bom","model":"\ufeffbom-first","usage":{"input_tokens":1,"output_tokens":1}}}"#
+                + "\n")
+        #expect(try sandbox.ingest([sandbox.url("models.jsonl").path]).status == 0)
+        let reportText = try sandbox.report().stdout
+        let byModel = try jsonObject(reportText)
+        let models = (byModel["rows"] as? [[String: Any]])?.compactMap { $0["model"] as? String } ?? []
+        #expect(models.contains("nova\u{0}one"), "\(models)")
+        let eventsText = try sandbox.events().stdout
+        let eventModels = (try JSONSerialization.jsonObject(with: Data(eventsText.utf8)) as? [[String: Any]])?
+            .compactMap { $0["model"] as? String } ?? []
+        #expect(eventModels.contains("nova\u{0}one"), "\(eventModels)")
+        // By bytes: Foundation's JSON reader drops a leading byte order mark from a string, so it cannot tell.
+        let bom = Data("\"\u{FEFF}bom-first\"".utf8)
+        #expect(Data(reportText.utf8).range(of: bom) != nil && Data(eventsText.utf8).range(of: bom) != nil)
         let sessionsJSON = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--format", "json"]).stdout
         let listed = try JSONSerialization.jsonObject(with: Data(sessionsJSON.utf8)) as? [[String: Any]]
         #expect(listed?.compactMap { $0["session"] as? String }.sorted() == ["nul\u{0}one", "nul\u{0}two"], "\(sessionsJSON)")

@@ -67,10 +67,11 @@ public struct RequestEvent: Sendable, Equatable {
         }
         let (text, arguments) = try sql.build(db)
         return try Row.fetchAll(db, sql: text, arguments: arguments).map { r in
-            let path: String? = r[18]
+            // Text read as its bytes (`wholeText`): whole past a NUL, and a leading byte order mark kept.
+            let path = r.wholeString(18)
             let line: Int64 = r[19]
             let cost: Int64? = r[17]
-            let model: String = r[3]
+            let model = r.wholeString(3) ?? ""
             func part(_ i: Int, model name: String?) -> IterationPart? {
                 let count: Int64 = r[i]
                 guard count > 0 else { return nil }
@@ -80,12 +81,13 @@ public struct RequestEvent: Sendable, Equatable {
                     cost: (r[i + 6] as Int64?).map(USD.init(nanos:)))
             }
             return RequestEvent(
-                id: r[0], requestID: r[1], messageID: r[20], timestamp: r[2], model: model, pricedAs: r[4],
-                serviceTier: r[5], inferenceGeo: r[6],
+                id: r[0], requestID: r.wholeString(1), messageID: r.wholeString(20), timestamp: r[2], model: model,
+                pricedAs: r[4], serviceTier: r.wholeString(5), inferenceGeo: r.wholeString(6),
                 tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
-                thinkingTokens: r[12], webSearchRequests: r[13], stopReason: r[14], session: r[15], workflow: r[16],
-                project: r[21], customID: r[22], gitBranch: r[23], cost: cost.map(USD.init(nanos:)),
-                advisor: part(25, model: r[24]), compaction: part(32, model: nil), source: "\(path ?? "?"):\(line)")
+                thinkingTokens: r[12], webSearchRequests: r[13], stopReason: r.wholeString(14),
+                session: r.wholeString(15), workflow: r.wholeString(16), project: r.wholeString(21),
+                customID: r.wholeString(22), gitBranch: r.wholeString(23), cost: cost.map(USD.init(nanos:)),
+                advisor: part(25, model: r.wholeString(24)), compaction: part(32, model: nil), source: "\(path ?? "?"):\(line)")
         }
     }
 }

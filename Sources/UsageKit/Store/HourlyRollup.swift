@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -130,7 +131,7 @@ struct HourlyRollup {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO usage_hourly (\(Self.tableColumns.joined(separator: ", ")))
-                VALUES (\(Self.tableColumns.map { _ in "?" }.joined(separator: ",")))
+                VALUES (\(Self.tableColumns.map { $0 == "model_key" ? "CAST(? AS TEXT)" : "?" }.joined(separator: ",")))
                 ON CONFLICT(hour, model_key) DO UPDATE SET
                   requests = requests + excluded.requests,
                   aggregated_rows = aggregated_rows + excluded.aggregated_rows,
@@ -154,7 +155,9 @@ struct HourlyRollup {
             let t = s.totals
             let i = t.iterations
             try statement.execute(arguments: [
-                key.hour, key.model, t.requests, t.aggregatedRows, t.tokens.input, t.tokens.cacheWrite5m,
+                // The model as bytes, made TEXT by SQLite: GRDB binds a String as a C string, which a NUL in a
+                // model name would cut.
+                key.hour, Data(key.model.utf8), t.requests, t.aggregatedRows, t.tokens.input, t.tokens.cacheWrite5m,
                 t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output, t.webSearchRequests, t.cost.nanos,
                 t.unpricedRequests, t.priorityRequests, t.loggedRequests, t.loggedCost.nanos,
                 t.loggedComputedCost.nanos, s.first, s.last, i.advisorCalls, i.advisorPromptTokens,
