@@ -239,12 +239,15 @@ _DECODER = __import__("json").JSONDecoder(parse_constant=_no_constants)
 def _first_value(data):
     """(end, records): where the first JSON value of data ends and how many records it holds (an array's
     elements are records each, as a JSON array of responses or batch results is read; an empty one counts once);
-    records 0 when it does not parse."""
+    records 0 when it does not parse, and end then len(data) when the text ended before the value did."""
     text = data.decode("utf-8", "surrogateescape")
     try:
         value, end = _DECODER.raw_decode(text)
+    except __import__("json").JSONDecodeError as error:
+        # Where the reader stopped: at the end of the text, the value may go on on the next line.
+        return (len(data) if error.pos >= len(text) else 0), 0
     except (ValueError, RecursionError):
-        return None, 0
+        return 0, 0
     records = len(value) if isinstance(value, list) and value else 1
     return len(text[:end].encode("utf-8", "surrogateescape")), records
 
@@ -303,7 +306,8 @@ def count(path):
                 continue
             if not terminated:
                 break
-            if value[:1] in (b"{", b"["):
+            # A value spread over lines, as pretty-printers write them: its line ends where more must follow.
+            if end == len(value) and value[:1] in (b"{", b"[") and value.rstrip(b" \t\r")[-1:] in (b"{", b"[", b",", b":"):
                 scanner = _Nesting()
                 if scanner.scan(value) is None and not scanner.in_string and scanner.depth > 0:
                     pending = scanner
