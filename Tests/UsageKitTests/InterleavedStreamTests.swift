@@ -123,6 +123,24 @@ import Testing
         #expect(try stored(database) == (4, USD("0.00166")!))
     }
 
+    @Test func aStreamThatBeganBeforeTheOpenOneIsNotRejectedWhenReadAgain() throws {
+        // X begins before A and ends after A began; A is still open when the file ends.
+        let first = [start("X", 0, input: 300), start("A", 1, input: 100), delta("X", 2, output: 30), stop("X", 3)]
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("before.jsonl", first.joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        let ingestor = Ingestor(database: database) { _ in }
+        #expect(try ingestor.ingest(paths: [path]).newRequests == 2)
+        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(first[0].utf8.count + 1))
+        try append([delta("A", 4, output: 100), stop("A", 5)].joined(separator: "\n") + "\n", to: path)
+        // The next run starts at A: X's delta and stop, counted by the first run, are passed over.
+        let run2 = try ingestor.ingest(paths: [path])
+        #expect(run2.resumedFiles == 1 && run2.rejectedLines == 0 && run2.newRequests == 0 && run2.duplicates == 1)
+        #expect(try stored(database, "request_id = 'req_X'") == (1, USD("0.00045")!))
+        #expect(try stored(database, "request_id = 'req_A'") == (1, USD("0.0006")!))
+        #expect(try stored(database) == (2, USD("0.00105")!))
+    }
+
     @Test func bareEventsStillFormOneStreamAtATime() throws {
         let lines = [
             #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"output_tokens":1}}}"#,

@@ -183,33 +183,27 @@ struct RecordParser {
     let context: ParseContext
     /// The format the user forced (`--format`), if any: only records of that format are read.
     var forced: SourceFormat? = nil
+    /// On a read resumed at the start of a stream left open, where the run before stopped reading.
+    var readBefore: Int64 = 0
 
     /// Reads a file of JSON values (JSON Lines, pretty-printed values back to back, or any mix).
     func parseValues(_ reader: LineReader, into sink: ParseSink) throws {
         let records = RecordReader(context: context, forced: forced, sink: sink)
-        // Where the stream in progress began.
-        var openStream: ValueStart?
+        records.assembler.readBefore = readBefore
         try JSONLines().forEachValue(reader, sink: sink) { tape, start in
             var lines = LineCounter(tape.bytes, firstLine: start.line)
+            records.assembler.position = start
             if tape.kind(tape.root) == .array {
                 try records.readArray(tape, tape.root, lines: &lines)
             } else {
                 try records.read(tape, tape.root, line: start.line, lines: &lines)
             }
-            // Only events open and close streams.
-            if records.sawEvent {
-                if !records.assembler.isOpen {
-                    openStream = nil
-                } else if records.startedStream {
-                    openStream = start
-                }
-                records.sawEvent = false
-                records.startedStream = false
-            }
         }
+        // Streams still open at the end are counted with what they used so far, and read again next time from
+        // the start of the earliest, so their final usage replaces the partial one. The streams that ended after
+        // it are read again too, and count once: a response is stored once, with its largest output.
+        let openStream = records.assembler.earliestOpenStart
         try records.finish()
-        // A stream still open at the end is counted with what it used so far, and read again from its start next
-        // time, so its final usage replaces the partial one.
         if let openStream, openStream.offset < reader.consumed {
             reader.rewind(to: openStream.offset, lines: openStream.line - 1)
         }
@@ -248,10 +242,6 @@ final class RecordReader {
     let assembler: StreamAssembler
     private var outcomes: BatchOutcomes
     private var sawBatchResult = false
-    /// Set when a value was a streaming event, and when it started a new stream (a `message_start`), for the
-    /// caller's resume point.
-    var sawEvent = false
-    var startedStream = false
 
     init(context: ParseContext, forced: SourceFormat?, sink: ParseSink) {
         self.context = context
@@ -287,8 +277,6 @@ final class RecordReader {
         case .responseText(let text, let envelope):
             try emit(extractor.extract(tape, text: text, envelope: envelope, line: line), format, line: line)
         case .streamEvent(let event, let type, let envelope):
-            sawEvent = true
-            if type == "message_start" { startedStream = true }
             try assembler.feed(tape, event, type: type, envelope: envelope, line: line)
         case .batchResult(let entry, let envelope):
             try readBatchResult(tape, entry: entry, envelope: envelope, line: line, format: format)
