@@ -120,6 +120,8 @@ final class StreamAssembler {
     /// a stream begun without one) the stream in progress.
     private func stream(_ tape: JSONTape, _ envelope: Int?) -> Int? {
         guard let last = open.indices.last else { return nil }
+        // One unnamed stream at a time, as a saved stream is: no envelope to look into.
+        if last == 0 && open[0].key == nil { return 0 }
         guard let envelope, let key = extractor.requestID(tape, envelope: envelope) else { return last }
         if open[last].key == key { return last }
         if let i = open.lastIndex(where: { $0.key == key }) { return i }
