@@ -141,6 +141,37 @@ import Testing
         #expect(try stored(database) == (2, USD("0.00105")!))
     }
 
+    @Test func streamsLoggedWithoutMessageStopLeaveOnlyTheLastOneOpen() throws {
+        // A log that writes only the events carrying usage: each stream is done once its delta gives the stop reason.
+        let lines = [
+            start("A", 0, input: 100), delta("A", 1, output: 100), start("B", 2, input: 200, cacheRead: 1000),
+            delta("B", 3, output: 50), start("C", 4, input: 300), delta("C", 5, output: 30),
+        ]
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("nostop.jsonl", lines.joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        let summary = try Ingestor(database: database) { _ in }.ingest(paths: [path])
+        #expect(summary.newRequests == 3 && summary.rejectedLines == 0)
+        #expect(try stored(database) == (3, USD("0.0016")!))
+        // Only C, still without its message_stop, is read again next time.
+        let consumed = lines[0..<4].map { $0.utf8.count + 1 }.reduce(0, +)
+        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(consumed))
+    }
+
+    @Test func pastTheLimitOfStreamsOpenAtOnceTheOldestIsCountedAsCutOff() throws {
+        let count = StreamAssembler.maxOpen + 1
+        let ids = (0..<count).map { "S\($0)" }
+        let lines = ids.map { start($0, 0, input: 100) } + ids.map { delta($0, 1, output: 100) }
+        let scratch = try ScratchDirectory()
+        let sink = try parse(try scratch.write("many.jsonl", lines.joined(separator: "\n") + "\n"))
+        // S0 is taken as cut off when the 65th stream starts: its later delta is reported, never dropped in silence.
+        #expect(sink.rejects.map(\.line) == [count + 1])
+        #expect(sink.rejects.first?.reason == "message_delta before any message_start")
+        #expect(sink.records.count == count)
+        #expect(sink.records.first { $0.requestID == "req_S0" }?.tokens.output == 1)
+        #expect(sink.records.filter { $0.tokens.output == 100 }.count == count - 1)
+    }
+
     @Test func bareEventsStillFormOneStreamAtATime() throws {
         let lines = [
             #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"output_tokens":1}}}"#,
