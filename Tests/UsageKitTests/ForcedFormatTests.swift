@@ -69,6 +69,33 @@ import Testing
         #expect(try stored(database, "request_id = 'req_sdk_A1'").cost == USD("0.0840785"))
     }
 
+    @Test(arguments: ["sdk/responses-to-json.json", "sdk/dumps-indent-loop.json", "messages/responses.jsonl"])
+    func forcedMessagesReadsWhatContentTellsAsMessages(file: String) throws {
+        let told = try AppDatabase.inMemory()
+        let byContent = try ingest(fixture(file), into: told)
+        let forced = try AppDatabase.inMemory()
+        let summary = try ingest(fixture(file), into: forced, format: .messages)
+        #expect(byContent.newRequests > 0)
+        #expect(summary.newRequests == byContent.newRequests && summary.rejectedLines == byContent.rejectedLines)
+        #expect(summary.ignoredLines == byContent.ignoredLines)
+        #expect(try stored(forced) == stored(told))
+    }
+
+    @Test func forcedMessagesAssemblesBareStreamEvents() throws {
+        let lines = [
+            #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"output_tokens":1}}}"#,
+            #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
+            #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":100}}"#,
+            #"{"type":"message_stop"}"#,
+        ]
+        let scratch = try ScratchDirectory()
+        let database = try AppDatabase.inMemory()
+        let path = try scratch.write("bare.jsonl", lines.joined(separator: "\n") + "\n")
+        let summary = try ingest(path, into: database, format: .messages)
+        #expect(summary.newRequests == 1 && summary.rejectedLines == 0 && summary.ignoredLines == 0)
+        #expect(try stored(database) == (1, USD("0.0006")!))  // 100 × $1 + 100 × $5 per million
+    }
+
     @Test func forcedBatchResultsPassesOverStreamEventsWithoutUsage() throws {
         let scratch = try ScratchDirectory()
         let result = try String(contentsOfFile: fixture("sdk/batch-results-envelope.jsonl"), encoding: .utf8)
