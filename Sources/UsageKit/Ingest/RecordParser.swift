@@ -61,14 +61,15 @@ enum RecordShape: Equatable {
     }
 
     /// Whether a record of this shape holds usage of its own: a stream's `content_block_*`, `message_stop` and
-    /// `ping` events, an errored batch result and a batch object do not.
+    /// `ping` events, an errored, expired or canceled batch result and a batch object do not.
     private func carriesUsage(_ tape: JSONTape) -> Bool {
         switch self {
         case .response, .responseText, .telemetry: return true
         case .streamEvent(let event, let type, _): return type == "message_start" || tape.member(event, "usage") != nil
         case .batchResult(let entry, _):
-            let result = tape.member(entry, "result")
-            return result.flatMap { tape.member($0, "type") }.flatMap(tape.string) == "succeeded"
+            // Only a result that says it was not billed holds none: a malformed one is reported, as it always is.
+            let type = tape.member(entry, "result").flatMap { tape.member($0, "type") }.flatMap(tape.string)
+            return type != "errored" && type != "expired" && type != "canceled"
         case .document(let kind): return kind != .batchObject
         case .unreadable: return true
         case .nothing: return false
