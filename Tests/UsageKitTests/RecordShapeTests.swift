@@ -62,18 +62,24 @@ import Testing
         #expect(try value(database, "SELECT ts FROM requests WHERE dedupe_key = 'm:msg_sdk_A1'") == time("2026-11-09T10:00:00Z"))
     }
 
-    @Test func aForcedFormatReadsEveryRecordAsThatFormat() throws {
+    @Test func aForcedFormatNeverReadsAResponseAsItsHeadlineFields() throws {
         let scratch = try ScratchDirectory()
-        // Told by content, the response counts; forced as telemetry, the flat fields beside it do.
+        // The line holds a whole response beside flat headline fields: a response whatever the format forced.
         let line = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8).split(separator: "\n")[0]
         let path = try scratch.write("headline.log", line + "\n")
         let told = try AppDatabase.inMemory()
         _ = try ingest([path], into: told)
         #expect(try stored(told).cost == USD("0.0840785"))
-        let forced = try AppDatabase.inMemory()
-        _ = try ingest([path], into: forced, format: .telemetry)
-        #expect(try stored(forced).cost == USD("0.016275"))  // 1,230 × 5 + 405 × 25
-        #expect(try value(forced, "SELECT source_format FROM requests") == "telemetry")
+        let messages = try AppDatabase.inMemory()
+        _ = try ingest([path], into: messages, format: .messages)
+        #expect(try stored(messages).cost == USD("0.0840785"))
+        // Forced as telemetry, it is rejected, not priced as its flat fields ($0.016275, cache tokens lost).
+        let telemetry = try AppDatabase.inMemory()
+        let summary = try ingest([path], into: telemetry, format: .telemetry)
+        #expect(summary.newRequests == 0 && summary.rejectedLines == 1 && summary.ignoredLines == 0)
+        #expect(try parse(path, format: .telemetry).rejects.map(\.reason) == [
+            "a Messages response, not a telemetry record (--format telemetry)"
+        ])
     }
 
     // MARK: 2. No silent drops

@@ -383,7 +383,8 @@ public final class Ingestor {
         case .claudeCode: try ClaudeCodeParser(context: context).parse(reader, into: sink)
         default:
             // Every other file of JSON values: each value read as the shape it has (or as the forced format).
-            try RecordParser(context: context, forced: plan.forced).parseValues(reader, into: sink)
+            try RecordParser(context: context, forced: plan.forced, readBefore: plan.resumeAt == nil ? 0 : plan.readBefore)
+                .parseValues(reader, into: sink)
         }
         return ReadOutcome(
             consumed: reader.consumed, lines: reader.consumedLines, headHash: try reader.headHash(length: reader.consumed),
@@ -438,6 +439,8 @@ struct FilePlan: Sendable {
     var resumeLine = 1
     /// Whether the ledger already knew the file (a whole re-read then replaces what it recorded).
     var known: Bool
+    /// On a resumed read, the size the file had when the run before read it: what lies before was read then.
+    var readBefore: Int64 = 0
     /// The head fingerprint the ledger recorded, which a resumed file must still show.
     var expectedHeadHash: Int64? = nil
 
@@ -482,6 +485,7 @@ struct FilePlan: Sendable {
                 plan.layout = .jsonLines
                 plan.format = entry.format
                 plan.resumeAt = entry.consumed
+                plan.readBefore = entry.size
                 plan.resumeLine = entry.lines + 1
                 plan.expectedHeadHash = entry.headHash
                 return plan

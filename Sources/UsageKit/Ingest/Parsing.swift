@@ -265,7 +265,7 @@ struct MessageExtractor {
             }
             return nil
         }
-        record.requestID = text(envelope, "request_id", "requestId")
+        record.requestID = requestID(tape, envelope: envelope)
         record.session = text(envelope, "session_id", "sessionId") ?? text(envelope, "session")
         record.workflow = text(envelope, "workflow")
         record.taskType = text(envelope, "task_type", "taskType")
@@ -278,6 +278,14 @@ struct MessageExtractor {
             record.requestID = record.requestID ?? text(metadata, "request_id")
         }
         return record
+    }
+
+    /// The request id an envelope names at its top level (`request_id`, `requestId`): what keeps interleaved
+    /// streams apart.
+    func requestID(_ tape: JSONTape, envelope: Int) -> String? {
+        if let value = tape.member(envelope, "request_id"), let s = tape.string(value), !s.isEmpty { return s }
+        if let value = tape.member(envelope, "requestId"), let s = tape.string(value), !s.isEmpty { return s }
+        return nil
     }
 
     /// Completes `record` with the model, ids and usage of the response at `message`.

@@ -33,29 +33,58 @@ enum RecordShape: Equatable {
         }
     }
 
-    /// The shape of the object at `index`. With `forced`, only records of that format are read: the others are
-    /// rejected when they look like usage, and passed over when they do not.
+    /// The shape of the object at `index`. With `forced`, only records of that format are read: a record whose
+    /// own shape is another format is rejected when it carries usage (naming its shape), and passed over when it
+    /// carries none. The record's own shape wins over the forced format: a line that holds a whole response beside
+    /// flat headline fields is a response, so `--format telemetry` rejects it rather than read it as flat counts.
     static func classify(_ tape: JSONTape, _ index: Int, forced: SourceFormat? = nil) -> RecordShape {
         guard tape.kind(index) == .object else { return .nothing }
+        guard let forced else { return classify(tape, index) }
         switch forced {
-        case nil:
-            return classify(tape, index)
-        case .telemetry?:
-            // As the telemetry format always read: any object with a top-level model is a record.
-            return tape.member(index, "model") != nil ? .telemetry : .nothing
-        case .batchResults?:
-            if case .batchResult = classify(tape, index) { return classify(tape, index) }
-            return .unreadable("not a batch result: expected custom_id and result.type")
-        case .messages?:
+        case .messages, .telemetry, .batchResults:
             let shape = classify(tape, index)
+            if shape.format == forced { return shape }
             switch shape {
-            case .batchResult: return .unreadable("a batch result, not a response (--format messages)")
-            case .telemetry: return .unreadable("a flat telemetry record, not a response (--format messages)")
-            case .document: return .nothing
-            default: return shape
+            case .unreadable:
+                return shape
+            case .nothing:
+                // As the telemetry format always read: an object with a top-level model is a record, whose
+                // missing counts are then reported.
+                return forced == .telemetry && tape.member(index, "model") != nil ? .telemetry : .nothing
+            default:
+                guard shape.carriesUsage(tape) else { return .nothing }
+                return .unreadable("\(shape.name), not \(forced.recordName) (--format \(forced.rawValue))")
             }
-        case let format?:
-            return .document(format)
+        default:
+            return .document(forced)
+        }
+    }
+
+    /// Whether a record of this shape holds usage of its own: a stream's `content_block_*`, `message_stop` and
+    /// `ping` events, an errored, expired or canceled batch result and a batch object do not.
+    private func carriesUsage(_ tape: JSONTape) -> Bool {
+        switch self {
+        case .response, .responseText, .telemetry: return true
+        case .streamEvent(let event, let type, _): return type == "message_start" || tape.member(event, "usage") != nil
+        case .batchResult(let entry, _):
+            // Only a result that says it was not billed holds none: a malformed one is reported, as it always is.
+            let type = tape.member(entry, "result").flatMap { tape.member($0, "type") }.flatMap(tape.string)
+            return type != "errored" && type != "expired" && type != "canceled"
+        case .document(let kind): return kind != .batchObject
+        case .unreadable: return true
+        case .nothing: return false
+        }
+    }
+
+    /// The shape as a diagnostic names it.
+    private var name: String {
+        switch self {
+        case .response, .responseText: return "a Messages response"
+        case .streamEvent(_, let type, _): return "a streaming event (\(type))"
+        case .batchResult: return "a batch result"
+        case .telemetry: return "a flat telemetry record"
+        case .document(let kind): return "a \(kind.rawValue) document"
+        case .unreadable, .nothing: return "a record"
         }
     }
 
@@ -155,33 +184,27 @@ struct RecordParser {
     let context: ParseContext
     /// The format the user forced (`--format`), if any: only records of that format are read.
     var forced: SourceFormat? = nil
+    /// On a read resumed at the start of a stream left open, where the run before stopped reading.
+    var readBefore: Int64 = 0
 
     /// Reads a file of JSON values (JSON Lines, pretty-printed values back to back, or any mix).
     func parseValues(_ reader: LineReader, into sink: ParseSink) throws {
         let records = RecordReader(context: context, forced: forced, sink: sink)
-        // Where the stream in progress began.
-        var openStream: ValueStart?
+        records.assembler.readBefore = readBefore
         try JSONLines().forEachValue(reader, sink: sink) { tape, start in
             var lines = LineCounter(tape.bytes, firstLine: start.line)
+            records.assembler.position = start
             if tape.kind(tape.root) == .array {
                 try records.readArray(tape, tape.root, lines: &lines)
             } else {
                 try records.read(tape, tape.root, line: start.line, lines: &lines)
             }
-            // Only events open and close streams.
-            if records.sawEvent {
-                if !records.assembler.isOpen {
-                    openStream = nil
-                } else if records.startedStream {
-                    openStream = start
-                }
-                records.sawEvent = false
-                records.startedStream = false
-            }
         }
+        // Streams still open at the end are counted with what they used so far, and read again next time from
+        // the start of the earliest, so their final usage replaces the partial one. The streams that ended after
+        // it are read again too, and count once: a response is stored once, with its largest output.
+        let openStream = records.assembler.earliestOpenStart
         try records.finish()
-        // A stream still open at the end is counted with what it used so far, and read again from its start next
-        // time, so its final usage replaces the partial one.
         if let openStream, openStream.offset < reader.consumed {
             reader.rewind(to: openStream.offset, lines: openStream.line - 1)
         }
@@ -199,6 +222,18 @@ struct RecordParser {
     }
 }
 
+extension SourceFormat {
+    /// One record of this format, as a diagnostic names it.
+    fileprivate var recordName: String {
+        switch self {
+        case .messages: return "a Messages response"
+        case .telemetry: return "a telemetry record"
+        case .batchResults: return "a batch result"
+        default: return "a \(rawValue) record"
+        }
+    }
+}
+
 /// The state of one file's read: the stream being assembled and the batch outcomes counted.
 final class RecordReader {
     let context: ParseContext
@@ -208,10 +243,6 @@ final class RecordReader {
     let assembler: StreamAssembler
     private var outcomes: BatchOutcomes
     private var sawBatchResult = false
-    /// Set when a value was a streaming event, and when it started a new stream (a `message_start`), for the
-    /// caller's resume point.
-    var sawEvent = false
-    var startedStream = false
 
     init(context: ParseContext, forced: SourceFormat?, sink: ParseSink) {
         self.context = context
@@ -247,13 +278,13 @@ final class RecordReader {
         case .responseText(let text, let envelope):
             try emit(extractor.extract(tape, text: text, envelope: envelope, line: line), format, line: line)
         case .streamEvent(let event, let type, let envelope):
-            sawEvent = true
-            if type == "message_start" { startedStream = true }
             try assembler.feed(tape, event, type: type, envelope: envelope, line: line)
         case .batchResult(let entry, let envelope):
             try readBatchResult(tape, entry: entry, envelope: envelope, line: line, format: format)
         case .telemetry:
-            try emit(TelemetryParser.read(tape, index, extractor: extractor, line: line, requireModel: forced == nil), format, line: line)
+            // A forced telemetry read takes any object with a model; one with counts beside it carries usage.
+            let requireModel = forced == nil || tape.member(index, "input_tokens") != nil || tape.member(index, "output_tokens") != nil
+            try emit(TelemetryParser.read(tape, index, extractor: extractor, line: line, requireModel: requireModel), format, line: line)
         case .document(let kind):
             guard index == tape.root else {
                 sink.ignore(line: line)

@@ -1,18 +1,39 @@
 /// Assembles streamed responses from their events: usage from `message_start`, then the last value of each field
 /// the `message_delta` events carry (their usage is cumulative, never summed).
 ///
+/// Streams logged by a concurrent app interleave, each event in an envelope with its request id: one stream is kept
+/// open per request id. Events without one belong to the stream in progress, as in a saved stream.
+///
 /// A stream that ends without `message_stop` (an `error` event, a cut connection) still counts what was used.
 final class StreamAssembler {
     private let extractor: MessageExtractor
     private let sink: ParseSink
-    private var current: UsageRecord?
+    /// The streams in progress, in the order they started: at most one, unless streams interleave.
+    private var open: [OpenStream] = []
     /// The format stamped on the records assembled (nil: the file's).
     var format: SourceFormat?
+    /// Where the value being fed starts in its file: a stream it starts is read again from there if still open
+    /// when the file ends.
+    var position: ValueStart?
+    /// Offsets below this were read by an earlier run, which rewound to the start of a stream still open then:
+    /// events there of streams that began before the rewind were counted by that run.
+    var readBefore: Int64 = 0
 
-    /// Whether a stream has started and not yet ended.
-    var isOpen: Bool {
-        if case .none = current { return false }
-        return true
+    private struct OpenStream {
+        var key: String?
+        var record: UsageRecord
+        var start: ValueStart?
+        /// A `message_delta` gave the stop reason: the usage is final, whether or not a `message_stop` follows.
+        var settled = false
+    }
+
+    /// More streams in flight at once than any one log interleaves: past it, the oldest is taken as cut off, so
+    /// that a log whose streams never close holds no more than this in memory.
+    static let maxOpen = 64
+
+    /// Where the earliest stream still open starts.
+    var earliestOpenStart: ValueStart? {
+        open.lazy.compactMap(\.start).min { $0.offset < $1.offset }
     }
 
     init(extractor: MessageExtractor, sink: ParseSink) {
@@ -39,7 +60,20 @@ final class StreamAssembler {
     func feed(_ tape: JSONTape, _ event: Int, type: String, envelope: Int? = nil, line: Int) throws {
         switch type {
         case "message_start":
-            try finish()
+            let key = envelope.flatMap { extractor.requestID(tape, envelope: $0) }
+            // A new stream ends an earlier one of the same request id (without one: the earlier unnamed one), and
+            // those whose usage is final.
+            if !open.isEmpty {
+                var i = 0
+                while i < open.count {
+                    if open[i].key == key || open[i].settled {
+                        try sink.accept(open.remove(at: i).record)
+                    } else {
+                        i += 1
+                    }
+                }
+                if open.count >= Self.maxOpen { try sink.accept(open.removeFirst().record) }
+            }
             guard let message = tape.member(event, "message"), extractor.isMessage(tape, message) else {
                 sink.reject(line: line, reason: "message_start without a message carrying model and usage")
                 return
@@ -47,19 +81,21 @@ final class StreamAssembler {
             switch extractor.extract(tape, message: message, envelope: envelope ?? event, line: line) {
             case .record(var r):
                 r.format = format
-                current = r
+                open.append(OpenStream(key: key, record: r, start: position))
             case .invalid(let reason): sink.reject(line: line, reason: reason)
             case .noUsage: sink.ignore(line: line)
             }
         case "message_delta":
-            guard var record = current else {
-                sink.reject(line: line, reason: "message_delta before any message_start")
+            guard let i = stream(tape, envelope) else {
+                if !isReadAgain(tape, envelope) { sink.reject(line: line, reason: "message_delta before any message_start") }
                 return
             }
+            var record = open[i].record
             if let delta = tape.member(event, "delta"), let stop = tape.member(delta, "stop_reason"),
                 let reason = tape.string(stop)
             {
                 record.stopReason = reason
+                open[i].settled = true
             }
             if let usage = tape.member(event, "usage"), tape.kind(usage) == .object {
                 if let failure = extractor.readUsage(tape, usage, into: &record, requireCounts: false) {
@@ -67,22 +103,41 @@ final class StreamAssembler {
                     return
                 }
             }
-            current = record
+            open[i].record = record
         case "message_stop", "error":
-            // An error outside any stream is an error response: valid, but it carries no usage.
-            if current == nil && type == "error" { sink.ignore(line: line) }
-            try finish()
+            if let i = stream(tape, envelope) {
+                try sink.accept(open.remove(at: i).record)
+            } else if type == "error" && !isReadAgain(tape, envelope) {
+                // An error outside any stream is an error response: valid, but it carries no usage.
+                sink.ignore(line: line)
+            }
         default:
             break
         }
     }
 
-    /// Emits the stream in progress, if any.
+    /// The open stream an event belongs to: the one of its envelope's request id, else (an event without one, or
+    /// a stream begun without one) the stream in progress.
+    private func stream(_ tape: JSONTape, _ envelope: Int?) -> Int? {
+        guard let last = open.indices.last else { return nil }
+        // One unnamed stream at a time, as a saved stream is: no envelope to look into.
+        if last == 0 && open[0].key == nil { return 0 }
+        guard let envelope, let key = extractor.requestID(tape, envelope: envelope) else { return last }
+        if open[last].key == key { return last }
+        if let i = open.lastIndex(where: { $0.key == key }) { return i }
+        return open[last].key == nil ? last : nil
+    }
+
+    /// Whether an event of no open stream was read by the run before, as part of a stream that began before the
+    /// point this read resumed at (and was counted then).
+    private func isReadAgain(_ tape: JSONTape, _ envelope: Int?) -> Bool {
+        guard let position, position.offset < readBefore, let envelope else { return false }
+        return extractor.requestID(tape, envelope: envelope) != nil
+    }
+
+    /// Emits the streams in progress, if any.
     func finish() throws {
-        if let record = current {
-            current = nil
-            try sink.accept(record)
-        }
+        while !open.isEmpty { try sink.accept(open.removeFirst().record) }
     }
 }
 
