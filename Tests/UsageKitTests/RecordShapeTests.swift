@@ -6,22 +6,7 @@ import Testing
 
 /// Logs written the ways apps serialize the official SDK's types (fixtures/sdk, written by
 /// scripts/gen-sdk-fixtures.py); every figure is the hand computation in fixtures/EXPECTED.md, section "sdk/".
-@Suite struct SDKFixtureTests {
-    func ingest(_ paths: [String], into database: AppDatabase, format: SourceFormat? = nil) throws -> IngestSummary {
-        try Ingestor(database: database) { _ in }.ingest(sources: paths.map { IngestSource(path: $0, format: format) })
-    }
-
-    func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
-        try database.writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
-            return (row[0], USD(nanos: row[1]))
-        }
-    }
-
-    func value<T: DatabaseValueConvertible>(_ database: AppDatabase, _ sql: String) throws -> T? {
-        try database.writer.read { db in try T.fetchOne(db, sql: sql) }
-    }
-
+@Suite struct SDKFixtureTests: StoreQueries {
     func time(_ text: String) -> Int64 { Timestamp.parse(text, defaultOffset: 0)! }
 
     // MARK: 1. A record's format is told by the record
