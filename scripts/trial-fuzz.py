@@ -248,8 +248,14 @@ def _first_value(data):
         return (len(data) if error.pos >= len(text) else 0), 0
     except (ValueError, RecursionError):
         return 0, 0
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and end < len(text) and text[end].isdigit():
-        # A number with a leading zero (`-0035`): not two numbers, an invalid one.
+    number = text[:end].lower()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and end < len(text) and (
+        text[end].isdigit()
+        or (text[end] == "." and "." not in number and "e" not in number)
+        or (text[end] in "eE" and "e" not in number)
+    ):
+        # A number that goes on past where JSON's grammar stops (`-0035`, `1e"`, `1.`): not a number and then
+        # something else, one invalid number.
         return 0, 0
     records = len(value) if isinstance(value, list) and value else 1
     return len(text[:end].encode("utf-8", "surrogateescape")), records
