@@ -419,3 +419,42 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(sink.rejects.first?.reason.contains("invalid escape \\q") == true)
     }
 }
+
+@Suite struct RepeatedKeyTests {
+    @Test(arguments: [
+        #"{"a":1,"b":2,"a":3}"#,
+        #"{"a":1,"b":{"a":9},"a":3}"#,
+        #"{"\u0061":1,"a":3}"#,
+        #"{"k0":0,"k1":0,"k2":0,"k3":0,"k4":0,"k5":0,"k6":0,"k7":0,"k8":0,"k9":0,"k10":0,"k11":0,"k12":0,"k13":0,"k14":0,"k15":0,"k16":0,"k17":0,"k18":0,"k19":0,"a":1,"a":3}"#,
+    ])
+    func theLastValueWinsInEveryObject(text: String) throws {
+        let tape = JSONTape()
+        var text = text
+        try text.withUTF8 { bytes in
+            try tape.parse(bytes)
+            let a = try #require(tape.member(tape.root, "a"))
+            guard case .value(let v) = tape.integer(a) else {
+                Issue.record("a is a number")
+                return
+            }
+            #expect(v == 3)
+        }
+    }
+
+    @Test func anObjectWithoutRepeatsFindsItsKeys() throws {
+        let tape = JSONTape()
+        var text = #"{"a":1,"b":{"a":2,"c":3},"c":4}"#
+        try text.withUTF8 { bytes in
+            try tape.parse(bytes)
+            let b = try #require(tape.member(tape.root, "b"))
+            for (object, key, expected) in [(tape.root, "a", 1), (b, "a", 2), (b, "c", 3), (tape.root, "c", 4)] as [(Int, StaticString, Int64)] {
+                let index = try #require(tape.member(object, key))
+                guard case .value(let v) = tape.integer(index) else {
+                    Issue.record("\(key) is a number")
+                    return
+                }
+                #expect(v == expected)
+            }
+        }
+    }
+}

@@ -21,7 +21,8 @@ final class JSONTape {
 
     struct Node {
         var kind: Kind
-        /// For strings: whether the raw bytes contain a backslash escape.
+        /// For strings: whether the raw bytes contain a backslash escape. For objects: whether a key may be given
+        /// twice (then a lookup must scan to the last one).
         var flag: Bool
         /// Byte range of the value: string contents without quotes, containers including brackets.
         var start: Int32
@@ -68,8 +69,8 @@ final class JSONTape {
 
     /// The value of `key` in the object at `index`, or nil when absent or when `index` is not an object.
     ///
-    /// A key given twice in one object takes its last value, as Python's `json` and jq read it: the whole object
-    /// is scanned, so what the tool reads is what the tools users compare with read.
+    /// A key given twice in one object takes its last value, as Python's `json` and jq read it. The parser marks the
+    /// objects where that can happen, so only those are scanned to the end.
     func member(_ index: Int, _ key: StaticString) -> Int? {
         let node = nodes[index]
         guard node.kind == .object else { return nil }
@@ -87,6 +88,7 @@ final class JSONTape {
             {
                 found = valueIndex
             }
+            if found != nil && !node.flag { return found }
             i = Int(nodes[valueIndex].next)
         }
         return found
@@ -485,9 +487,33 @@ private struct JSONParser {
         nodes[index].next = Int32(nodes.count)
     }
 
+    /// Whether the key at node `key` repeats one before it in the object at `object`. Objects of more than 16 keys,
+    /// or with escaped keys, are taken to repeat one: comparing stays cheap, and their lookups scan to the end.
+    private func repeatsAKey(object: Int, key: Int, keys: inout Int) -> Bool {
+        keys += 1
+        let new = nodes[key]
+        if keys > 16 || new.flag { return true }
+        let length = Int(new.end - new.start)
+        var i = object + 1
+        while i < key {
+            let old = nodes[i]
+            if old.flag { return true }
+            if Int(old.end - old.start) == length
+                && memcmp(bytes.baseAddress! + Int(old.start), bytes.baseAddress! + Int(new.start), length) == 0
+            {
+                return true
+            }
+            i = Int(nodes[i + 1].next)
+        }
+        return false
+    }
+
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) {
         guard depth < Self.maxDepth else { throw fail("nesting too deep") }
         let index = nodes.count
+        var mayRepeat = false
+        var keys = 0
+        defer { if index < nodes.count { nodes[index].flag = mayRepeat } }
         nodes.append(Node(kind: .object, flag: false, start: Int32(position), end: 0, next: 0))
         position += 1
         skipWhitespace()
@@ -498,6 +524,7 @@ private struct JSONParser {
                 guard position < bytes.count else { throw fail("unterminated object") }
                 guard bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 try parseString()
+                if !mayRepeat { mayRepeat = repeatsAKey(object: index, key: nodes.count - 1, keys: &keys) }
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                     throw fail("expected ':' after key")
