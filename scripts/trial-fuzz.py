@@ -250,7 +250,7 @@ def _first_value(data):
         return 0, 0
     number = text[:end].lower()
     if isinstance(value, (int, float)) and not isinstance(value, bool) and end < len(text) and (
-        text[end].isdigit()
+        text[end] in "0123456789"
         or (text[end] == "." and "." not in number and "e" not in number)
         or (text[end] in "eE" and "e" not in number)
     ):
