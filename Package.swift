@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
     ],
     targets: [
         .target(
@@ -38,7 +39,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "UsageKitTests", dependencies: ["UsageKit"]),
-        .testTarget(name: "usageTests", dependencies: ["UsageKit"]),
+        .testTarget(
+            name: "UsageKitTests",
+            dependencies: ["UsageKit", .product(name: "CustomDump", package: "swift-custom-dump")],
+            exclude: ["Golden"]
+        ),
+        // End to end: runs the built `usage` executable (`swift build` builds it), so it links no module of it.
+        .testTarget(
+            name: "usageTests",
+            dependencies: [.product(name: "CustomDump", package: "swift-custom-dump")],
+            exclude: ["Golden"]
+        ),
     ]
 )

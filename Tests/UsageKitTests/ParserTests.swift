@@ -18,7 +18,7 @@ final class CollectingSink: ParseSink {
 }
 
 /// A scratch directory removed when the test ends.
-final class ScratchDirectory {
+final class ScratchDirectory: Sendable {
     let url: URL
 
     init() throws {

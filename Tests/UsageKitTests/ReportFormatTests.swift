@@ -1,3 +1,4 @@
+import CustomDump
 import Foundation
 import GRDB
 import Testing
@@ -6,13 +7,20 @@ import Testing
 
 /// Every output format on the bundled fixtures, compared byte for byte with the files in Golden/.
 /// `UPDATE_GOLDEN=1 swift test` writes them anew after a deliberate change.
-@Suite(.serialized) struct ReportFormatTests {
+@Suite struct ReportFormatTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     /// A fixed time for the files' modification times (the streams are dated by them) and the HTML's stamp.
     static let fixedDate = Date(timeIntervalSince1970: 1_794_052_800)  // 2026-11-06T12:00:00Z
 
-    /// The fixtures, copied with fixed modification times, in a database.
+    /// The fixtures' database, built once for the suite (its tests only read it).
+    static let shared = Result { try makeDatabase() }
+
     static func database() throws -> (AppDatabase, ScratchDirectory) {
+        try shared.get()
+    }
+
+    /// The fixtures, copied with fixed modification times, in a database.
+    static func makeDatabase() throws -> (AppDatabase, ScratchDirectory) {
         let scratch = try ScratchDirectory()
         let copy = scratch.url.appendingPathComponent("fixtures")
         try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("fixtures"), to: copy)
@@ -46,7 +54,13 @@ import Testing
             return
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == expected, "\(name) differs from its golden file; if the change is intended, run UPDATE_GOLDEN=1 swift test")
+        if text != expected {
+            let difference = diff(expected, text) ?? "(no line differs: whitespace at the ends)"
+            Issue.record(
+                Comment(
+                    rawValue: "\(name) differs from its golden file (− golden, + now); if the change is intended, run "
+                        + "UPDATE_GOLDEN=1 swift test --filter ReportFormat\n\(difference)"))
+        }
     }
 
     @Test func table() throws {
