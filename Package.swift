@@ -36,7 +36,6 @@ let package = Package(
             dependencies: [
                 "UsageKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import UsageKit
 
 @main
@@ -29,20 +28,20 @@ struct DatabaseOptions: ParsableArguments {
     var path: String { db ?? DatabaseLocation.defaultPath() }
 
     /// Opens the database for writing, creating it if needed.
-    func open() throws -> AppDatabase {
-        try AppDatabase.open(path: path)
+    func open() throws -> UsageStore {
+        try UsageStore.open(path: path)
     }
 
     /// Opens an existing database for writing (`usage reprice`): it must exist, as for reading.
-    func openExisting() throws -> AppDatabase {
+    func openExisting() throws -> UsageStore {
         try requireExisting()
-        return try AppDatabase.open(path: path)
+        return try UsageStore.open(path: path)
     }
 
     /// Opens the database for reading only, so a read-only file, folder or mount serves; it must exist.
-    func openForReading() throws -> AppDatabase {
+    func openForReading() throws -> UsageStore {
         try requireExisting()
-        let database = try AppDatabase.openReadOnly(path: path)
+        let database = try UsageStore.openForReading(path: path)
         if let newer = database.newerSchema {
             Diagnostics.print(
                 "usage: warning: \(path) was written by a newer version of usage (schema \(newer)); reading it may miss what this version does not know")
@@ -124,9 +123,6 @@ enum Diagnostics {
             try body()
         } catch let error as UsageError {
             print("usage: error: \(error.description)")
-            throw ExitCode(2)
-        } catch let error as DatabaseError {
-            print("usage: error: database: \(error.message ?? error.description)")
             throw ExitCode(2)
         } catch {
             print("usage: error: \(error.localizedDescription)")

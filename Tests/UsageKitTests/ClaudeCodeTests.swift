@@ -19,20 +19,20 @@ import Testing
 
     /// Count and cost of the stored rows matching `condition`.
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
-        try database.writer.read { db in
+        try database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
 
     func value<T: DatabaseValueConvertible>(_ database: AppDatabase, _ sql: String) throws -> T? {
-        try database.writer.read { db in try T.fetchOne(db, sql: sql) }
+        try database.read { db in try T.fetchOne(db, sql: sql) }
     }
 
     func report(_ database: AppDatabase, source: UsageReport.Source = .automatic, by: [ReportDimension] = [.model])
         throws -> UsageReport
     {
-        try database.writer.read { db in
+        try database.read { db in
             try UsageReport.fetch(db, filter: RequestFilter(), by: by, zone: .utc, priceTableVersion: "t", source: source)
         }
     }
@@ -101,7 +101,7 @@ import Testing
         #expect(try stored(database) == (3, USD("0.11246")!))
         let t1 = "r.dedupe_key = 'm:msg_01SxOD60lS9ClkxrMhKtpabx'"
         let row = try #require(
-            try database.writer.read { db in
+            try database.read { db in
                 try Row.fetchOne(
                     db, sql: "SELECT r.project, r.sidechain, f.path, r.line FROM requests r JOIN files f ON f.id = r.file_id WHERE \(t1)")
             })
@@ -269,12 +269,12 @@ import Testing
             }
         }
         let database = try AppDatabase(writer: queue, path: ":memory:")
-        let counts = try database.writer.read { db in
+        let counts = try database.read { db in
             try Row.fetchAll(db, sql: "SELECT model_key, requests FROM session_models ORDER BY 1").map { "\($0[0] as String)=\($0[1] as Int64)" }
         }
         #expect(counts == ["claude-haiku-4-5=1", "claude-sonnet-4-5=2"])
         // Transcripts, and documents that gave nothing, are read again in whole by the next ingest.
-        let reread: [String] = try database.writer.read { db in
+        let reread: [String] = try database.read { db in
             try String.fetchAll(db, sql: "SELECT path FROM files WHERE size = -1 AND consumed = 0 ORDER BY path")
         }
         #expect(reread == ["/r.json", "/t.jsonl"])
@@ -287,7 +287,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try ingest([parent], into: database)
         // As an earlier version left it: the assistant lines only, and the file known unchanged.
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(sql: "DELETE FROM requests WHERE model LIKE 'claude-haiku%' OR model LIKE 'claude-sonnet%'")
             try HourlyRollup.rebuild(db)
             try db.execute(sql: "UPDATE files SET size = -1, consumed = 0")

@@ -12,7 +12,7 @@ import Testing
     }
 
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
-        try database.writer.read { db in
+        try database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }

@@ -27,14 +27,14 @@ import Testing
     func stop(_ id: String, _ second: Int) -> String { envelope(id, second, #"{"type":"message_stop"}"#) }
 
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
-        try database.writer.read { db in
+        try database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
 
     func output(_ database: AppDatabase, _ id: String) throws -> Int64? {
-        try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT output_tokens FROM requests WHERE request_id = 'req_\(id)'") }
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT output_tokens FROM requests WHERE request_id = 'req_\(id)'") }
     }
 
     func append(_ text: String, to path: String) throws {
@@ -70,7 +70,7 @@ import Testing
         #expect(try stored(database, "request_id = 'req_A'") == (1, USD("0.0006")!))
         #expect(try stored(database, "request_id = 'req_B'") == (1, USD("0.00055")!))
         // The whole file was read: no stream is left open.
-        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(lines.joined(separator: "\n").utf8.count + 1))
+        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(lines.joined(separator: "\n").utf8.count + 1))
     }
 
     @Test func threeInterleavedStreamsEachKeepTheirOwnUsage() throws {
@@ -108,7 +108,7 @@ import Testing
         #expect(try stored(database, "request_id = 'req_B'") == (1, USD("0.00055")!))
         #expect(try stored(database, "request_id = 'req_C'") == (1, USD("0.00045")!))
         // The next run starts at A's message_start, the earliest stream still open.
-        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(response.utf8.count + 1))
+        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(response.utf8.count + 1))
         try append([delta("A", 8, output: 100), stop("A", 9)].joined(separator: "\n") + "\n", to: path)
         let run2 = try ingestor.ingest(paths: [path])
         // B and C are read again and count once; A's final usage replaces its partial one.
@@ -131,7 +131,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         let ingestor = Ingestor(database: database) { _ in }
         #expect(try ingestor.ingest(paths: [path]).newRequests == 2)
-        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(first[0].utf8.count + 1))
+        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(first[0].utf8.count + 1))
         try append([delta("A", 4, output: 100), stop("A", 5)].joined(separator: "\n") + "\n", to: path)
         // The next run starts at A: X's delta and stop, counted by the first run, are passed over.
         let run2 = try ingestor.ingest(paths: [path])
@@ -155,7 +155,7 @@ import Testing
         #expect(try stored(database) == (3, USD("0.0016")!))
         // Only C, still without its message_stop, is read again next time.
         let consumed = lines[0..<4].map { $0.utf8.count + 1 }.reduce(0, +)
-        #expect(try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(consumed))
+        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(consumed))
     }
 
     @Test func pastTheLimitOfStreamsOpenAtOnceTheOldestIsCountedAsCutOff() throws {

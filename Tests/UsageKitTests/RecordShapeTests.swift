@@ -16,7 +16,7 @@ import Testing
         let summary = try ingest([fixture("sdk/mixed-envelopes.jsonl")], into: database)
         // Line 1 carries model, input_tokens and output_tokens beside the whole response: the response counts,
         // with its cache tokens, tier, geo and stop reason ($0.016275 if read as flat telemetry).
-        let row = try #require(try database.writer.read { db in
+        let row = try #require(try database.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT cost_nanos, cache_write_1h_tokens, cache_read_tokens, service_tier, inference_geo, stop_reason,
                   request_id, dedupe_key, source_format, line FROM requests WHERE request_id = 'req_sdk_A1'

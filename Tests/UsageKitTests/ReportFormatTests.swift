@@ -35,14 +35,14 @@ import Testing
 
     func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter()) throws -> UsageReport {
         let (database, _) = try Self.database()
-        return try database.writer.read { db in
+        return try database.read { db in
             try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
         }
     }
 
     func dashboard() throws -> Dashboard {
         let (database, _) = try Self.database()
-        return try database.writer.read { db in
+        return try database.read { db in
             try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version, generatedAt: Self.fixedDate)
         }
     }
@@ -132,7 +132,7 @@ import Testing
 @Suite struct HTMLReportTests {
     func page() throws -> String {
         let (database, _) = try ReportFormatTests.database()
-        return try database.writer.read { db in
+        return try database.read { db in
             HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
     }
@@ -151,7 +151,7 @@ import Testing
 
     @Test func anEmptyPeriodHasNoCostRatherThanZero() throws {
         let (database, _) = try ReportFormatTests.database()
-        let html = try database.writer.read { db in
+        let html = try database.read { db in
             HTMLRenderer().render(
                 try Dashboard.fetch(db, filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)), zone: .utc, priceTableVersion: "t"))
         }
@@ -180,7 +180,7 @@ import Testing
             #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"output_tokens_details":{"thinking_tokens":2}}}}"#)
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
-        let html = try database.writer.read { db in
+        let html = try database.read { db in
             HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
         #expect(!html.contains(hostile) && !html.contains("<b>model</b>") && !html.contains("<img"))
@@ -220,7 +220,7 @@ import Testing
         ).write(to: log)
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])
-        let report = try database.writer.read { db in
+        let report = try database.read { db in
             try UsageReport.fetch(db, filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
         }
         let csv = CSVRenderer().render(report)

@@ -7,7 +7,7 @@ import Testing
 /// Every expected figure is the hand computation written out in fixtures/EXPECTED.md.
 @Suite struct SourceFormatTests: StoreQueries {
     func report(_ database: AppDatabase, source: UsageReport.Source = .automatic) throws -> UsageReport {
-        try database.writer.read { db in
+        try database.read { db in
             try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
         }
     }
@@ -47,7 +47,7 @@ import Testing
         #expect(try stored(database, "session = 'b71e04'") == (2, USD("0.0074772")!))
         #expect(try stored(database, "session = 'e52d18'") == (2, USD("0.11375")!))
         // Second request of a3f9c2: 6,100 input including 2,400 cached.
-        let row = try database.writer.read { db in
+        let row = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT input_tokens, cache_read_tokens FROM requests WHERE session = 'a3f9c2' ORDER BY ts LIMIT 1 OFFSET 1")!
         }
         #expect(row[0] == 3700 && row[1] == 2400)
@@ -201,7 +201,7 @@ import Testing
         let completed = try ingestor.ingest(paths: [path])
         #expect(completed.newRequests == 1 && completed.duplicates == 0 && completed.rejectedLines == 0)
         #expect(messages.all.isEmpty)
-        #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT lines FROM files") } == 4)
+        #expect(try database.read { db in try Int.fetchOne(db, sql: "SELECT lines FROM files") } == 4)
     }
 
     @Test func aReplacedOrTruncatedFileIsReadAgainWithoutDoubleCounting() throws {
@@ -219,7 +219,7 @@ import Testing
         try (line("m2") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         let truncated = try ingestor.ingest(paths: [path])
         #expect(truncated.newRequests == 0 && truncated.duplicates == 1)
-        #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") } == 3)
+        #expect(try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") } == 3)
     }
 
     @Test func theSameFileWrittenOverWithTheSameHeadIsNotMistakenForGrowth() throws {
@@ -246,7 +246,7 @@ import Testing
     }
 
     func formatOf(_ path: String, in database: AppDatabase) throws -> String? {
-        try database.writer.read { db in try String.fetchOne(db, sql: "SELECT format FROM files WHERE path = ?", arguments: [absolutePath(path)]) }
+        try database.read { db in try String.fetchOne(db, sql: "SELECT format FROM files WHERE path = ?", arguments: [absolutePath(path)]) }
     }
 
     @Test(arguments: [
@@ -298,7 +298,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         try (line("a1") + "\n" + line("a2") + "\n" + line("a3") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
-        let ledger = try database.writer.read { db in try Ledger.load(db) }
+        let ledger = try database.read { db in try Ledger.load(db) }
         let plan = try #require(try FilePlan.make(path: path, forced: nil, named: true, ledger: ledger))
         #expect(plan.resumeAt != nil)
         // Between the plan and the read, the file is truncated and written anew in place.
@@ -346,7 +346,7 @@ import Testing
         try handle.close()
         let second = try ingestor.ingest(paths: [path])
         #expect(second.rejectedLines == 0)
-        #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT output_tokens FROM requests") } == 5000)
+        #expect(try database.read { db in try Int.fetchOne(db, sql: "SELECT output_tokens FROM requests") } == 5000)
     }
 
     @Test func adminPagesReadAgainKeepTheLatestFigures() throws {
@@ -365,13 +365,13 @@ import Testing
         try (try String(contentsOfFile: cost, encoding: .utf8)).replacingOccurrences(of: "\"amount\": \"60.00\"", with: "\"amount\": \"90.00\"")
             .write(toFile: cost, atomically: false, encoding: .utf8)
         _ = try ingestor.ingest(paths: [scratch.url.path])
-        let (input, billed) = try database.writer.read { db in
+        let (input, billed) = try database.read { db in
             (try Int.fetchOne(db, sql: "SELECT SUM(input_tokens) FROM requests")!, try Int.fetchOne(db, sql: "SELECT SUM(amount_nanos) FROM billed_costs")!)
         }
         #expect(input == 120_000 + 84_000 + 95_500 + 46_000 + 380_000)
         #expect(billed == 27_857_096_250 + 300_000_000)
-        let report = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.writer.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
         #expect(report == raw)
     }
 }

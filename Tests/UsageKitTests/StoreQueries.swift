@@ -12,13 +12,13 @@ extension StoreQueries {
 
     /// Cost in USD of the stored rows matching `condition`, and their count.
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
-        try database.writer.read { db in
+        try database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
 
     func value<T: DatabaseValueConvertible>(_ database: AppDatabase, _ sql: String) throws -> T? {
-        try database.writer.read { db in try T.fetchOne(db, sql: sql) }
+        try database.read { db in try T.fetchOne(db, sql: sql) }
     }
 }

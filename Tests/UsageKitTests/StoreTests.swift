@@ -25,7 +25,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     func report(_ database: AppDatabase, _ grouping: ReportGrouping = .model, filter: RequestFilter = RequestFilter(),
         source: UsageReport.Source = .automatic) throws -> UsageReport
     {
-        try database.writer.read { db in
+        try database.read { db in
             try UsageReport.fetch(db, filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
         }
     }
@@ -75,10 +75,10 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     @Test func rebuildingTheRollupGivesWhatIngestKept() throws {
         let database = try AppDatabase.inMemory()
         _ = try ingest(responseFixtures, into: database)
-        let read = { try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") } }
+        let read = { try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") } }
         let incremental = try read()
         #expect(incremental.count > 5)
-        try database.writer.write { db in try HourlyRollup.rebuild(db) }
+        try database.write { db in try HourlyRollup.rebuild(db) }
         #expect(try read() == incremental)
     }
 
@@ -86,7 +86,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         let database = try AppDatabase.inMemory()
         _ = try ingest([fixture("messages/response.json")], into: database)
         // The database fails on the third request of the next file, as a full disk would.
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(
                 sql: """
                     CREATE TEMP TRIGGER fail BEFORE INSERT ON requests WHEN (SELECT COUNT(*) FROM requests) >= 3
@@ -94,7 +94,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
                     """)
         }
         #expect(throws: UsageError.self) { try ingest([fixture("messages/responses.jsonl")], into: database) }
-        let counts = try database.writer.read { db in
+        let counts = try database.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests")!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files")!,
              try Int.fetchOne(db, sql: "SELECT SUM(requests) FROM usage_hourly")!)
@@ -104,7 +104,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
 
     @Test func hashCollisionsNeverLoseARequest() throws {
         let database = try AppDatabase.inMemory()
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(sql: "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)")
             let inserter = try RequestInserter(db: db, fileID: 1, format: "messages")
             func insert(_ id: String) throws -> Bool {
@@ -170,7 +170,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
 
     /// The stored request: its time, whether it is dated by its file, and its cost.
     func stored(_ database: AppDatabase) throws -> (ts: Int64, fromFile: Bool, cost: USD?) {
-        try database.writer.read { db in
+        try database.read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT ts, ts_from_file, cost_nanos FROM requests"))
             return (row[0], (row[1] as Int64) != 0, (row[2] as Int64?).map { USD(nanos: $0) })
         }
@@ -178,7 +178,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
 
     /// The rollup-based total must equal the sum over the requests.
     func total(_ database: AppDatabase) throws -> USD {
-        try database.writer.read { db in
+        try database.read { db in
             let rollup = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
             let raw = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
             #expect(rollup == raw)

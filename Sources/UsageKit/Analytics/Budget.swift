@@ -284,7 +284,7 @@ public struct BudgetCheck: Sendable, Equatable {
         "spent so far + (spend of the last 7 days / 7) x days left in the period"
 
     /// Checks `config` against the store at `now`.
-    public static func evaluate(_ db: Database, config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws
+    static func evaluate(_ db: Database, config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws
         -> BudgetCheck
     {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)

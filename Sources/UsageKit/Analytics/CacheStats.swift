@@ -171,7 +171,7 @@ extension CacheStats {
 
     /// Computes every figure for the requests `filter` selects. `now` bounds an open period for monthly estimates.
     /// Without `waste`, only the money figures (what `usage sessions` needs).
-    public static func compute(
+    static func compute(
         _ db: Database, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(), waste: Bool = true
     ) throws -> CacheStats {
         var stats = CacheStats(filter: filter)

@@ -19,7 +19,7 @@ public struct Dashboard: Sendable {
     /// Budget status, when a budgets file exists.
     public var budgets: BudgetCheck? = nil
 
-    public static func fetch(
+    static func fetch(
         _ db: Database, filter: RequestFilter, zone: TimeZoneRule, priceTableVersion: String, generatedAt: Date = Date()
     ) throws -> Dashboard {
         func report(_ dimensions: [ReportDimension]) throws -> UsageReport {

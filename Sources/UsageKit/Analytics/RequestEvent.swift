@@ -44,7 +44,7 @@ public struct RequestEvent: Sendable, Equatable {
     public var priced: Bool { cost != nil }
 
     /// Requests matching `filter`, oldest first, at most `limit` of them (the newest ones when limited).
-    public static func fetch(_ db: Database, filter: RequestFilter, limit: Int?) throws -> [RequestEvent] {
+    static func fetch(_ db: Database, filter: RequestFilter, limit: Int?) throws -> [RequestEvent] {
         var sql: SQL = """
             SELECT r.id, \(sql: wholeText("r.request_id")), r.ts, \(sql: wholeText("r.model")), r.priced_as,
               \(sql: wholeText("r.service_tier")), \(sql: wholeText("r.inference_geo")),

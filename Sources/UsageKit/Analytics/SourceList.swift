@@ -17,7 +17,7 @@ public struct SourceFile: Sendable, Equatable {
     public var unbilledBatchRequests: Int64?
 
     /// Every file of the ledger, by path.
-    public static func fetchAll(_ db: Database) throws -> [SourceFile] {
+    static func fetchAll(_ db: Database) throws -> [SourceFile] {
         try Row.fetchAll(
             db,
             sql: """

@@ -194,7 +194,7 @@ public struct UsageReport: Sendable, Equatable {
     }
 
     /// Runs a one-dimension report, days in UTC.
-    public static func fetch(
+    static func fetch(
         _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String,
         source: Source = .automatic
     ) throws -> UsageReport {
@@ -202,7 +202,7 @@ public struct UsageReport: Sendable, Equatable {
     }
 
     /// Runs the report query, grouped by one or two dimensions, days in `zone`.
-    public static func fetch(
+    static func fetch(
         _ db: Database, filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule,
         priceTableVersion: String, source: Source = .automatic
     ) throws -> UsageReport {

@@ -122,7 +122,7 @@ public struct IngestSummary: Sendable, Equatable {
 /// and a fingerprint of the head. An unchanged file is skipped without being opened; a JSON Lines file that grew
 /// is read from where the last run stopped; a truncated or replaced file is read again in whole, and dedupe keeps
 /// its requests from counting twice.
-public final class Ingestor {
+final class Ingestor {
     private let database: AppDatabase
     private var pricer: Pricer?
     private let options: IngestOptions
@@ -130,7 +130,7 @@ public final class Ingestor {
     private var runFirstID: Int64 = 1
 
     /// `diagnostic` receives one message per problem (`path:line: reason`), meant for stderr.
-    public init(
+    init(
         database: AppDatabase, pricer: Pricer? = nil, options: IngestOptions = IngestOptions(),
         diagnostic: @escaping @Sendable (String) -> Void
     ) {
@@ -142,16 +142,16 @@ public final class Ingestor {
 
     /// Ingests files and directories (recursively), each told by content. Problems with one path never stop the
     /// others.
-    public func ingest(paths: [String]) throws -> IngestSummary {
+    func ingest(paths: [String]) throws -> IngestSummary {
         try ingest(sources: paths.map { IngestSource(path: $0) })
     }
 
     /// Ingests sources, some perhaps with a forced format.
-    public func ingest(sources: [IngestSource]) throws -> IngestSummary {
+    func ingest(sources: [IngestSource]) throws -> IngestSummary {
         var summary = IngestSummary()
         if pricer == nil {
             // The prices in force: the built-in table with the user's imports.
-            pricer = Pricer(table: try database.writer.read { db in try PriceTable.effective(db) })
+            pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
         }
         var files: [(path: String, format: SourceFormat?, named: Bool)] = []
         for source in sources {
@@ -167,7 +167,7 @@ public final class Ingestor {
                 files.append((source.path, source.format, true))
             }
         }
-        let ledger = try database.writer.read { db in try Ledger.load(db) }
+        let ledger = try database.read { db in try Ledger.load(db) }
         var plans: [FilePlan] = []
         for file in files {
             do {
@@ -182,7 +182,7 @@ public final class Ingestor {
             }
         }
         // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.
-        runFirstID = try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM requests") } ?? 1
+        runFirstID = try database.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM requests") } ?? 1
         let meter = ProgressMeter(
             filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
         for plan in plans {
@@ -250,7 +250,7 @@ public final class Ingestor {
         if plan.format == .batchResults || plan.format == .batchSummary {
             context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
             if let id = context.batchID {
-                context.batchEndedAt = try database.writer.read { db in
+                context.batchEndedAt = try database.read { db in
                     try Int64.fetchOne(db, sql: "SELECT ended_at FROM batches WHERE id = ?", arguments: [id])
                 }
             }
@@ -261,7 +261,7 @@ public final class Ingestor {
         var stored = IngestSummary()
         var outcome = ReadOutcome(consumed: 0, lines: 0, headHash: nil, lineByLine: false, resumedFrom: nil)
         do {
-            try database.writer.write { db in
+            try database.write { db in
                 let fileID = try Ledger.begin(db, plan)
                 let store = try FileStore(db: db, fileID: fileID, pricer: pricer!, runFirstID: runFirstID)
                 let channel = BatchChannel()
@@ -290,12 +290,13 @@ public final class Ingestor {
                     lines: outcome.lines, headHash: outcome.headHash, newRequests: stored.newRequests,
                     rejected: parsing.rejected)
             }
+        } catch UsageError.database(let path, let reason) {
+            // The database failed, not the file: every later file would fail too.
+            throw UsageError.database(path: path, reason: reason)
         } catch let error as UsageError {
             diagnostic(error.description)
             summary.failedPaths += 1
             return
-        } catch let error as DatabaseError {
-            throw UsageError.database(path: database.path, reason: error.message ?? "\(error.resultCode)")
         }
         parsing.reportSuppressed()
         pricer = parsing.pricer

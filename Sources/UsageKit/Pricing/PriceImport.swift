@@ -386,7 +386,7 @@ extension PriceTable {
     }
 
     /// The table in force for `db`: the built-in one with the stored imports, oldest first.
-    public static func effective(_ db: Database) throws -> PriceTable {
+    static func effective(_ db: Database) throws -> PriceTable {
         builtIn.merging(try PriceImport.stored(db))
     }
 
@@ -572,7 +572,7 @@ extension PriceImport {
     }
 
     /// Stores the import.
-    public func store(_ db: Database) throws {
+    func store(_ db: Database) throws {
         // Only what reads back is stored: a price the table would refuse must not make the database unusable.
         let text = document
         _ = try PriceImport.parse(Data(text.utf8), source: source, effectiveFrom: effectiveFrom)
@@ -582,7 +582,7 @@ extension PriceImport {
     }
 
     /// Every stored import, oldest first.
-    public static func stored(_ db: Database) throws -> [PriceImport] {
+    static func stored(_ db: Database) throws -> [PriceImport] {
         try Row.fetchAll(db, sql: "SELECT effective_from, source, document FROM price_imports ORDER BY id").map { r in
             let document: String = r[2]
             return try PriceImport.parse(Data(document.utf8), source: r[1], effectiveFrom: r[0])

@@ -116,7 +116,7 @@ public struct Comparison: Sendable {
     public var unpricedRequests: Int64
     public var targets: [Target]
 
-    public static func compute(_ db: Database, filter: RequestFilter, targets: [ModelPrice], table: PriceTable) throws -> Comparison {
+    static func compute(_ db: Database, filter: RequestFilter, targets: [ModelPrice], table: PriceTable) throws -> Comparison {
         let (text, arguments) = try SQL(
             "SELECT \(sql: StoredRequest.columns), COALESCE(priced_as, model), cost_nanos FROM requests WHERE \(filter.sql)"
         ).build(db)
@@ -190,7 +190,7 @@ public struct Reconciliation: Sendable {
     ]
 
     /// Days are UTC, as the Admin API's buckets are.
-    public static func compute(_ db: Database, filter: RequestFilter, table: PriceTable) throws -> Reconciliation {
+    static func compute(_ db: Database, filter: RequestFilter, table: PriceTable) throws -> Reconciliation {
         var condition: SQL = "1"
         if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
         if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }

@@ -20,8 +20,8 @@ public struct RepriceSummary: Sendable, Equatable {
 }
 
 /// Recomputes every stored cost with a price table, and the rollup with it, in one transaction.
-public enum Repricer {
-    public static func reprice(_ db: Database, table: PriceTable) throws -> RepriceSummary {
+enum Repricer {
+    static func reprice(_ db: Database, table: PriceTable) throws -> RepriceSummary {
         var pricer = Pricer(table: table)
         var summary = RepriceSummary()
         let update = try db.makeStatement(

@@ -5,21 +5,32 @@ import SQLiteTuning
 /// SQLite's process-wide settings, applied once before the first connection opens.
 private let sqliteTuned: Void = { _ = usage_sqlite_tune() }()
 
-/// The tool's SQLite database: schema, migrations and connection settings.
-public struct AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
-    public let path: String
+/// The tool's SQLite database: schema, migrations and connection settings. Everything above the store reads and
+/// writes through `read` and `write`, which turn database errors into `UsageError` once, here.
+struct AppDatabase: Sendable {
+    private let writer: any DatabaseWriter
+    let path: String
 
     /// Set when the database was written by a newer version of the tool (it holds migrations this version does
     /// not know): reads go on, and this says so; writes are refused.
-    public private(set) var newerSchema: String?
+    private(set) var newerSchema: String?
+
+    /// Runs `body` in a read transaction.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.read(body) }
+    }
+
+    /// Runs `body` in a write transaction: all of it is stored, or none.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.write(body) }
+    }
 
     /// Opens (creating if needed) the database at `path` in WAL mode, and migrates it.
     ///
     /// Processes that open the same new database at once are serialised, so exactly one creates the schema and
     /// switches it to WAL while the others wait (up to the busy timeout) and then find it ready. A database from a
     /// newer version of the tool is refused: writing to a schema this version does not know could corrupt it.
-    public static func open(path: String) throws -> AppDatabase {
+    static func open(path: String) throws -> AppDatabase {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -46,11 +57,11 @@ public struct AppDatabase: Sendable {
     /// Opens the database at `path` for reading only: nothing is written to it, so a read-only file, folder or
     /// mount serves. A database from an older version is migrated first where it can be written; one from a newer
     /// version is read with `newerSchema` set.
-    public static func openReadOnly(path: String) throws -> AppDatabase {
+    static func openReadOnly(path: String) throws -> AppDatabase {
         try mappingErrors(path: path) {
             var database = try readOnly(path: path)
             func schemaState() throws -> (newer: String?, complete: Bool) {
-                try database.writer.read { db in
+                try database.read { db in
                     guard try db.tableExists("grdb_migrations") else { return (nil, false) }
                     return (try Self.newerSchema(db), try Self.migrator.hasCompletedMigrations(db))
                 }
@@ -130,7 +141,7 @@ public struct AppDatabase: Sendable {
     }
 
     /// An in-memory database, for tests.
-    public static func inMemory() throws -> AppDatabase {
+    static func inMemory() throws -> AppDatabase {
         try AppDatabase(writer: DatabaseQueue(configuration: configuration()), path: ":memory:")
     }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import UsageKit
 
 struct BudgetCommand: ParsableCommand {
@@ -95,11 +94,6 @@ struct BudgetCommand: ParsableCommand {
             }
             now = Date(timeIntervalSince1970: Double(ms) / 1000)
         }
-        let db = try database.openForReading()
-        do {
-            return try db.writer.read { db in try BudgetCheck.evaluate(db, config: budgetConfig, zone: zone, now: now) }
-        } catch let error as DatabaseError {
-            throw UsageError.database(path: database.path, reason: error.message ?? "\(error.resultCode)")
-        }
+        return try database.openForReading().checkBudgets(budgetConfig, zone: zone, now: now)
     }
 }

@@ -32,7 +32,7 @@ struct CacheStatsCommand: ParsableCommand {
         try Diagnostics.run {
             let db = try database.openForReading()
             let filter = try scope.filter(period)
-            let stats = try db.writer.read { db in try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db)) }
+            let stats = try db.cacheStats(filter)
             emit(format.renderer.render(stats, top: top))
         }
     }
@@ -60,9 +60,7 @@ struct SessionsCommand: ParsableCommand {
         try Diagnostics.run {
             let db = try database.openForReading()
             let filter = try period.filter()
-            let stats = try db.writer.read { db in
-                try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), waste: false)
-            }
+            let stats = try db.cacheStats(filter, waste: false)
             var sessions = stats.bySession.filter { $0.key != "(none)" }
             if let limit { sessions = Array(sessions.prefix(limit)) }
             emit(format.renderer.render(sessions: sessions))

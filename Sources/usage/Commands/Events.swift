@@ -32,7 +32,7 @@ struct Events: ParsableCommand {
         try Diagnostics.run {
             let db = try database.openForReading()
             let filter = try period.filter(models: model)
-            let events = try db.writer.read { db in try RequestEvent.fetch(db, filter: filter, limit: limit) }
+            let events = try db.events(filter, limit: limit)
             emit(format.renderer.render(events))
         }
     }

@@ -74,7 +74,7 @@ struct Ingest: ParsableCommand {
         var summary = IngestSummary()
         try Diagnostics.run {
             let db = try database.open()
-            summary = try Ingestor(database: db, options: options, diagnostic: report).ingest(sources: sources)
+            summary = try db.ingest(sources, options: options, diagnostic: report)
         }
         display?.clear()
         Diagnostics.print(summary.line)

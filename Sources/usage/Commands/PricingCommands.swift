@@ -1,14 +1,12 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import UsageKit
 
 /// The price table in force: the built-in one with the database's imports (the built-in one alone without a
 /// database).
 func effectivePrices(_ options: DatabaseOptions) throws -> PriceTable {
     guard FileManager.default.fileExists(atPath: options.path) else { return .builtIn }
-    let db = try options.openForReading()
-    return try db.writer.read { db in try PriceTable.effective(db) }
+    return try options.openForReading().priceTable()
 }
 
 /// `$3.75` per million tokens, with as many decimals as the price has.
@@ -182,7 +180,7 @@ struct PricingImport: ParsableCommand {
                 data, source: (file as NSString).lastPathComponent, effectiveFrom: effective, over: base)
             if !dryRun {
                 let db = try database.open()
-                try db.writer.write { db in try imported.store(db) }
+                try db.importPrices(imported)
             }
             let when = effective.map { "from \(Timestamp.iso($0).prefix(10))" } ?? "for all requests"
             let count = imported.modelIDs.count
@@ -228,7 +226,7 @@ struct Reprice: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             let db = try database.openExisting()
-            let summary = try db.writer.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+            let summary = try db.reprice()
             var out = "repriced \(summary.requests) requests: \(summary.changed) changed, \(summary.newlyPriced) newly priced"
             if summary.nowUnpriced > 0 { out += ", \(summary.nowUnpriced) no longer priced" }
             out += "\ntotal \(summary.before.exact) -> \(summary.after.exact) USD (\((summary.after - summary.before).exact))\n"
@@ -332,14 +330,8 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             let db = try database.openForReading()
-            let table = try db.writer.read { db in try PriceTable.effective(db) }
-            let targets = try to.split(separator: ",").map { name -> ModelPrice in
-                let id = name.trimmingCharacters(in: .whitespaces)
-                guard let price = table.lookup(id) else { throw UsageError.invalidArgument("\(id) is not in the price table") }
-                return price
-            }
-            let filter = try period.filter()
-            let c = try db.writer.read { db in try Comparison.compute(db, filter: filter, targets: targets, table: table) }
+            let targets = to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let c = try db.compare(try period.filter(), to: targets)
             func change(_ t: Comparison.Target) -> String {
                 guard t.actualCompared.nanos > 0 else { return "-" }
                 return percent(Double((t.cost - t.actualCompared).nanos) / Double(t.actualCompared.nanos))
@@ -389,7 +381,7 @@ struct ReconcileCommand: ParsableCommand {
         try Diagnostics.run {
             let db = try database.openForReading()
             let filter = try period.filter()
-            let r = try db.writer.read { db in try Reconciliation.compute(db, filter: filter, table: try PriceTable.effective(db)) }
+            let r = try db.reconcile(filter)
             if format == .json {
                 var out = "{\n  \"computed_usd\": \(r.computed.exact),\n  \"billed_usd\": \(r.billed.exact),\n  \"error\": \(r.error.map { String(format: "%.6f", $0) } ?? "null"),\n  \"rows\": ["
                 out += r.rows.map { row in

@@ -71,12 +71,9 @@ struct Report: ParsableCommand {
         try Diagnostics.run {
             let db = try database.openForReading()
             let filter = try scope.filter(period, zone: zone)
-            let version = try db.writer.read { db in try PriceTable.effective(db) }.version
             let budgetCheck = try checkBudgets(db)
             if html || format == .html {
-                var dashboard = try db.writer.read { db in
-                    try Dashboard.fetch(db, filter: filter, zone: zone, priceTableVersion: version)
-                }
+                var dashboard = try db.dashboard(filter, zone: zone)
                 dashboard.budgets = budgetCheck
                 let page = HTMLRenderer().render(dashboard)
                 if html {
@@ -88,9 +85,7 @@ struct Report: ParsableCommand {
                 }
                 return
             }
-            let report = try db.writer.read { db in
-                try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: version)
-            }
+            let report = try db.report(filter, by: dimensions, zone: zone)
             let text: String
             switch format {
             case .json: text = JSONRenderer().render(report)
@@ -107,13 +102,13 @@ struct Report: ParsableCommand {
     }
 
     /// The status of the budgets file, when there is one: given, or at its default place.
-    private func checkBudgets(_ db: AppDatabase) throws -> BudgetCheck? {
+    private func checkBudgets(_ db: UsageStore) throws -> BudgetCheck? {
         let path = budgets ?? BudgetConfig.defaultPath()
         guard budgets != nil || FileManager.default.fileExists(atPath: path) else { return nil }
         do {
             let config = try BudgetConfig.load(path: path)
             let zone = config.timeZone.flatMap(TimeZoneRule.init(identifier:)) ?? self.zone
-            return try db.writer.read { db in try BudgetCheck.evaluate(db, config: config, zone: zone) }
+            return try db.checkBudgets(config, zone: zone)
         } catch let error as UsageError {
             return BudgetCheck(results: [], zone: zone, checkedAt: Date(), problem: error.description)
         }

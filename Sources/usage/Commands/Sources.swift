@@ -18,7 +18,7 @@ struct Sources: ParsableCommand {
     func run() throws {
         try Diagnostics.run {
             let db = try database.openForReading()
-            let sources = try db.writer.read { db in try SourceFile.fetchAll(db) }
+            let sources = try db.sources()
             emit(format.renderer.render(sources))
         }
     }
