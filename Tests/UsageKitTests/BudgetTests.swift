@@ -135,7 +135,7 @@ import Testing
     }
 }
 
-@Suite struct ReviewedEdgesTests {
+@Suite struct UntrustedInputTests {
     @Test func budgetFilesRejectWhatTheyWouldOtherwiseIgnore() {
         for text in [
             "[[budgets]]\nname = \"x\"\nperiod = \"day\"\nlimit = 1\nworkflow = \"plain\"\n",

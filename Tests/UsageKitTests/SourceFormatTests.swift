@@ -236,7 +236,7 @@ import Testing
 }
 
 /// Cases found in review: documents saved on one line, files that change between runs or during one.
-@Suite struct ReviewCaseTests {
+@Suite struct FilesChangingBetweenRunsTests {
     func compact(_ file: String, into scratch: ScratchDirectory) throws -> String {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(file))))
         let data = try JSONSerialization.data(withJSONObject: object)
