@@ -61,19 +61,15 @@ public struct CacheFigures: Sendable, Equatable {
         unpricedRequests += o.unpricedRequests
         pricedRows += o.pricedRows
         aggregatedRows += o.aggregatedRows
-        tokens.input += o.tokens.input
-        tokens.cacheWrite5m += o.tokens.cacheWrite5m
-        tokens.cacheWrite1h += o.tokens.cacheWrite1h
-        tokens.cacheRead += o.tokens.cacheRead
-        tokens.output += o.tokens.output
-        cost = cost + o.cost
-        promptCost = promptCost + o.promptCost
-        promptCostWithoutCache = promptCostWithoutCache + o.promptCostWithoutCache
-        grossSavings = grossSavings + o.grossSavings
-        writePremium = writePremium + o.writePremium
-        batchCost = batchCost + o.batchCost
-        batchCostAtStandardRates = batchCostAtStandardRates + o.batchCostAtStandardRates
-        waste = waste + o.waste
+        tokens += o.tokens
+        cost += o.cost
+        promptCost += o.promptCost
+        promptCostWithoutCache += o.promptCostWithoutCache
+        grossSavings += o.grossSavings
+        writePremium += o.writePremium
+        batchCost += o.batchCost
+        batchCostAtStandardRates += o.batchCostAtStandardRates
+        waste += o.waste
     }
 }
 

@@ -47,50 +47,14 @@ public struct UsageTotals: Sendable, Equatable {
         requests += other.requests
         aggregatedRows += other.aggregatedRows
         loggedRequests += other.loggedRequests
-        loggedCost = loggedCost + other.loggedCost
-        loggedComputedCost = loggedComputedCost + other.loggedComputedCost
-        tokens.input += other.tokens.input
-        tokens.cacheWrite5m += other.tokens.cacheWrite5m
-        tokens.cacheWrite1h += other.tokens.cacheWrite1h
-        tokens.cacheRead += other.tokens.cacheRead
-        tokens.output += other.tokens.output
+        loggedCost += other.loggedCost
+        loggedComputedCost += other.loggedComputedCost
+        tokens += other.tokens
         webSearchRequests += other.webSearchRequests
-        cost = cost + other.cost
+        cost += other.cost
         unpricedRequests += other.unpricedRequests
         priorityRequests += other.priorityRequests
         iterations.add(other.iterations)
-    }
-}
-
-/// What `usage.iterations` added to a set of requests: advisor calls (at the advisor model's rates) and
-/// compactions (at the request's model's rates), billed beside the responses' own tokens.
-public struct IterationTotals: Sendable, Equatable, Hashable {
-    public var advisorCalls: Int64 = 0
-    /// Uncached input, cache writes and cache reads of the advisor calls.
-    public var advisorPromptTokens: Int64 = 0
-    public var advisorOutputTokens: Int64 = 0
-    /// The advisor calls' part of the cost.
-    public var advisorCost: USD = .zero
-    public var compactions: Int64 = 0
-    public var compactionPromptTokens: Int64 = 0
-    public var compactionOutputTokens: Int64 = 0
-    /// The compactions' part of the cost.
-    public var compactionCost: USD = .zero
-
-    public init() {}
-
-    /// Neither advisor calls nor compactions.
-    public var isEmpty: Bool { advisorCalls == 0 && compactions == 0 }
-
-    mutating func add(_ o: IterationTotals, sign: Int64 = 1) {
-        advisorCalls += sign * o.advisorCalls
-        advisorPromptTokens += sign * o.advisorPromptTokens
-        advisorOutputTokens += sign * o.advisorOutputTokens
-        advisorCost.nanos += sign * o.advisorCost.nanos
-        compactions += sign * o.compactions
-        compactionPromptTokens += sign * o.compactionPromptTokens
-        compactionOutputTokens += sign * o.compactionOutputTokens
-        compactionCost.nanos += sign * o.compactionCost.nanos
     }
 }
 
@@ -295,7 +259,7 @@ public struct UsageReport: Sendable, Equatable {
     /// Time in order; other groups by cost, largest first; a second dimension sorted within the first.
     static func sortRows(_ rows: inout [Row], _ dimensions: [ReportDimension]) {
         var groupCost: [String: USD] = [:]
-        for row in rows { groupCost[row.keys[0], default: .zero] = groupCost[row.keys[0], default: .zero] + row.totals.cost }
+        for row in rows { groupCost[row.keys[0], default: .zero] += row.totals.cost }
         func before(_ a: Row, _ b: Row, _ i: Int) -> Bool? {
             guard a.keys[i] != b.keys[i] else { return nil }
             if dimensions[i].isTime { return a.keys[i] < b.keys[i] }
@@ -328,7 +292,7 @@ public struct UsageReport: Sendable, Equatable {
             let labels = zone.labels(forBucketStartingAt: r[0])
             let keys = dimensions.map { $0 == .model ? (r[1] as String) : labels[$0]! }
             let amount = USD(nanos: r[2])
-            amounts[keys, default: .zero] = amounts[keys, default: .zero] + amount
+            amounts[keys, default: .zero] += amount
             billed = (billed ?? .zero) + amount
         }
         for (keys, amount) in amounts {
@@ -375,7 +339,7 @@ public struct UsageReport: Sendable, Equatable {
             var entry = byModel[model] ?? AdvisorUsage(model: model, requests: 0, calls: 0, tokens: TokenCounts(), cost: nil)
             entry.requests += r[1]
             entry.calls += r[2]
-            entry.tokens.add(TokenCounts(input: r[3], cacheWrite5m: r[4], cacheWrite1h: r[5], cacheRead: r[6], output: r[7]))
+            entry.tokens += TokenCounts(input: r[3], cacheWrite5m: r[4], cacheWrite1h: r[5], cacheRead: r[6], output: r[7])
             if let cost { entry.cost = (entry.cost ?? .zero) + cost }
             byModel[model] = entry
         }

@@ -103,11 +103,7 @@ struct HourlyRollup {
         let key = Key(hour: Self.floorDiv(e.timestamp, 3_600_000), model: e.modelKey)
         var s = sums[key] ?? Sums()
         if e.aggregated { s.totals.aggregatedRows += sign } else { s.totals.requests += sign }
-        s.totals.tokens.input += sign * e.tokens.input
-        s.totals.tokens.cacheWrite5m += sign * e.tokens.cacheWrite5m
-        s.totals.tokens.cacheWrite1h += sign * e.tokens.cacheWrite1h
-        s.totals.tokens.cacheRead += sign * e.tokens.cacheRead
-        s.totals.tokens.output += sign * e.tokens.output
+        s.totals.tokens += e.tokens * sign
         s.totals.webSearchRequests += sign * e.webSearchRequests
         if let cost = e.cost {
             s.totals.cost.nanos += sign * cost
