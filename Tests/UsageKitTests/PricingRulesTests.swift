@@ -349,7 +349,7 @@ enum Rules {
 
     @Test func theBreakdownIsStoredAndReported() throws {
         let database = try ingest([fixture("pricing-rules/iterations.jsonl")])
-        let events = try database.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.count == 2)
         let first = events[0]
         #expect(first.messageID == "msg_01PrIter01" && first.project == "iterations" && first.cost == Rules.usd("0.799915"))
@@ -391,7 +391,7 @@ enum Rules {
 
     @Test func eventsCarryTheIdsThatFindARowInItsLog() throws {
         let database = try ingest([fixture("batches"), fixture("claude-code")])
-        let events = try database.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         let batch = try #require(events.first { $0.customID == "doc-0003" })
         #expect(batch.messageID != nil && batch.serviceTier == "batch")
         let claudeCode = try #require(events.first { $0.messageID == "msg_01Ske89ivtV4FQkiiYifwb5f" })
@@ -410,7 +410,7 @@ enum Rules {
                 """)
         }
         try AppDatabase.migrator.migrate(queue)
-        let events = try queue.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try queue.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.map(\.messageID) == ["msg_old", nil])
         #expect(events.allSatisfy { $0.advisor == nil && $0.compaction == nil })
         let zero = try queue.read { db in try Int64.fetchOne(db, sql: "SELECT advisor_calls + compactions FROM requests LIMIT 1") }

@@ -76,12 +76,12 @@ public struct UsageStore: Sendable {
 
     /// The period's requests one by one, the most recent `limit` of them when given.
     public func events(_ filter: RequestFilter, limit: Int? = nil) throws -> [RequestEvent] {
-        try database.read { db in try RequestEvent.fetch(db, filter: filter, limit: limit) }
+        try database.reading { storage in try storage.events(filter, limit: limit) }
     }
 
     /// The ingest ledger: every file read.
     public func sources() throws -> [SourceFile] {
-        try database.read { db in try SourceFile.fetchAll(db) }
+        try database.reading { storage in try storage.sourceFiles() }
     }
 
     /// Is caching paying off: hit rates, savings and, unless `waste` is false, waste and recommendations.
