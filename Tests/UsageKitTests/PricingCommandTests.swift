@@ -66,8 +66,8 @@ import Testing
         // 1,079,100 µ$ × 1.1 = 1,187,010 µ$, was 981,000 × 1.1 = 1,079,100.
         #expect(summary.changed == 2 && summary.newlyPriced == 1)
         #expect(summary.before == USD("1.6472176") && summary.after == USD("1.7681276"))
-        let report = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
         #expect(report.totals.cost == USD("1.7681276") && report == raw && report.unpriced.isEmpty)
     }
 }

@@ -363,7 +363,7 @@ enum Rules {
 
         for source in [UsageReport.Source.automatic, .requests] {
             let report = try database.read { db in
-                try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
+                try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
             }
             let it = report.totals.iterations
             #expect(report.totals.cost == Rules.usd("0.895965"))
@@ -384,7 +384,7 @@ enum Rules {
         // After a rebuild the rollup still agrees with the requests.
         try database.write { db in try HourlyRollup.rebuild(db) }
         let rebuilt = try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
         }
         #expect(rebuilt.totals.iterations.advisorCost == Rules.usd("0.2743") && rebuilt.totals.cost == Rules.usd("0.895965"))
     }

@@ -36,7 +36,7 @@ import Testing
     func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter()) throws -> UsageReport {
         let (database, _) = try Self.database()
         return try database.read { db in
-            try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
+            try UsageReport.fetch(SQLiteStorage(db), filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
         }
     }
 
@@ -221,7 +221,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])
         let report = try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
         }
         let csv = CSVRenderer().render(report)
         #expect(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""))

@@ -23,7 +23,7 @@ public struct Dashboard: Sendable {
         _ db: Database, filter: RequestFilter, zone: TimeZoneRule, priceTableVersion: String, generatedAt: Date = Date()
     ) throws -> Dashboard {
         func report(_ dimensions: [ReportDimension]) throws -> UsageReport {
-            try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: priceTableVersion)
+            try UsageReport.fetch(SQLiteStorage(db), filter: filter, by: dimensions, zone: zone, priceTableVersion: priceTableVersion)
         }
         func counts(_ column: String) throws -> [(key: String, truncated: Int64, requests: Int64)] {
             let (text, arguments) = try SQL(

@@ -19,3 +19,13 @@ extension RequestFilter {
         return condition
     }
 }
+
+extension RequestFilter {
+    /// The condition on cost report rows billed from `since` until `until` (bucket starts).
+    static func billedPeriod(since: Int64?, until: Int64?) -> SQL {
+        var condition: SQL = "1"
+        if let since { condition.append(literal: " AND starting_at >= \(since)") }
+        if let until { condition.append(literal: " AND starting_at < \(until)") }
+        return condition
+    }
+}

@@ -11,4 +11,51 @@ protocol UsageStorage {
 
     /// Requests matching `filter`, oldest first, at most `limit` of them (the newest ones when limited).
     func events(_ filter: RequestFilter, limit: Int?) throws -> [RequestEvent]
+
+    // MARK: Report
+
+    /// Sums of the requests `filter` selects, one per group: of time buckets of `bucket` milliseconds (when
+    /// given) and of `attributes`. From the hourly rollup when `rollup`; it can answer only when `bucket` is an
+    /// hour or nil, the attributes are at most the model, and the filter selects by whole hours alone.
+    func requestSums(_ filter: RequestFilter, bucket: Int64?, by attributes: [RequestAttribute], rollup: Bool) throws
+        -> [GroupSums]
+
+    /// The unpriced requests `filter` selects, per model, most requests first.
+    func unpricedModels(_ filter: RequestFilter) throws -> [UnpricedModel]
+
+    /// The advisor calls of the requests `filter` selects, per advisor model as logged.
+    func advisorUsage(_ filter: RequestFilter) throws -> [AdvisorUsage]
+
+    /// What cost reports billed from `since` until `until` (bucket starts), per bucket start and model.
+    func billedAmounts(since: Int64?, until: Int64?) throws -> [BilledAmount]
+
+    /// Of the requests `filter` selects, how many are headless runs' results.
+    func headlessRowCount(_ filter: RequestFilter) throws -> Int64
+}
+
+/// A request attribute the store groups by.
+enum RequestAttribute: Sendable {
+    /// As priced, else as logged.
+    case model
+    case session, workflow, project, serviceTier
+    /// The log format.
+    case source
+}
+
+/// One group of `UsageStorage.requestSums`.
+struct GroupSums {
+    /// The start of the group's time bucket, milliseconds since 1970 UTC; nil without buckets.
+    var bucketStart: Int64?
+    /// One value per attribute asked for; nil where the requests have none.
+    var attributes: [String?]
+    var sums: RequestSums
+}
+
+/// An amount a cost report billed.
+struct BilledAmount {
+    /// The start of its bucket, milliseconds since 1970 UTC.
+    var startingAt: Int64
+    /// As priced, else as logged, else its cost type in parentheses (`(web_search)`).
+    var model: String
+    var amount: USD
 }

@@ -59,7 +59,8 @@ public struct UsageStore: Sendable {
     {
         try database.read { db in
             try UsageReport.fetch(
-                db, filter: filter, by: dimensions, zone: zone, priceTableVersion: try PriceTable.effective(db).version)
+                SQLiteStorage(db), filter: filter, by: dimensions, zone: zone,
+                priceTableVersion: try PriceTable.effective(db).version)
         }
     }
 
