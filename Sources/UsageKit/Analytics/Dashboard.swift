@@ -47,7 +47,7 @@ public struct Dashboard: Sendable {
         return Dashboard(
             daily: try report([.day, .model]), byModel: try report([.model]), byWorkflow: try report([.workflow]),
             bySession: try report([.session]), byProject: try report([.project]),
-            cache: try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), now: generatedAt),
+            cache: try CacheStats.compute(SQLiteStorage(db), filter: filter, table: try PriceTable.effective(db), now: generatedAt),
             truncatedByModel: try counts("COALESCE(priced_as, model)"), truncatedByWorkflow: try counts("workflow"),
             thinkingByWorkflow: thinking, generatedAt: generatedAt)
     }

@@ -31,6 +31,11 @@ protocol UsageStorage {
 
     /// Of the requests `filter` selects, how many are headless runs' results.
     func headlessRowCount(_ filter: RequestFilter) throws -> Int64
+
+    // MARK: Cache stats
+
+    /// Hands `body` the requests `filter` selects one by one, in time order.
+    func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws
 }
 
 /// A request attribute the store groups by.
@@ -58,4 +63,14 @@ struct BilledAmount {
     /// As priced, else as logged, else its cost type in parentheses (`(web_search)`).
     var model: String
     var amount: USD
+}
+
+/// A stored request as the cache analysis reads it.
+struct CacheRequestRow {
+    /// With its session, workflow, project and context window.
+    var record: UsageRecord
+    /// As priced, else as logged.
+    var modelKey: String
+    /// The stored cost, nanodollars; nil when unpriced.
+    var cost: Int64?
 }

@@ -88,7 +88,8 @@ public struct UsageStore: Sendable {
     /// Is caching paying off: hit rates, savings and, unless `waste` is false, waste and recommendations.
     public func cacheStats(_ filter: RequestFilter, waste: Bool = true, now: Date = Date()) throws -> CacheStats {
         try database.read { db in
-            try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), now: now, waste: waste)
+            try CacheStats.compute(
+                SQLiteStorage(db), filter: filter, table: try PriceTable.effective(db), now: now, waste: waste)
         }
     }
 
