@@ -59,7 +59,7 @@ import Testing
     @Test func repricingAppliesImportsToStoredRequests() throws {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("messages")])
-        try database.write { db in try litellm().store(db) }
+        try database.write { db in try SQLiteStorage(db).addPriceImport(litellm(), at: 0) }
         let summary = try database.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
         // claude-nova-7 (2026-11-04): 4,000 × 2 + 500 × 10 = 13,000 µ$. The Bedrock Sonnet 4.5 request of 2026-11-03
         // (210,000 prompt tokens, long context, us. profile at 1.1x): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 =
@@ -200,8 +200,8 @@ import Testing
     @Test func aStoredImportReadsBackAsImported() throws {
         let database = try AppDatabase.inMemory()
         let imported = try real(from: "2026-11-03")
-        try database.write { db in try imported.store(db) }
-        let stored = try database.read { db in try PriceImport.stored(db) }
+        try database.write { db in try SQLiteStorage(db).addPriceImport(imported, at: 0) }
+        let stored = try database.read { db in try SQLiteStorage(db).priceImports() }
         guard case .statements(let read) = stored[0].content, case .statements(let original) = imported.content else {
             Issue.record("not stored as statements")
             return

@@ -36,6 +36,14 @@ protocol UsageStorage {
 
     /// Hands `body` the requests `filter` selects one by one, in time order.
     func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws
+
+    // MARK: Prices
+
+    /// Every stored price import, oldest first.
+    func priceImports() throws -> [PriceImport]
+
+    /// Stores a price import (in a write transaction).
+    func addPriceImport(_ imported: PriceImport, at importedAt: Int64) throws
 }
 
 /// A request attribute the store groups by.

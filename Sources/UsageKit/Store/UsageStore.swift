@@ -49,7 +49,7 @@ public struct UsageStore: Sendable {
 
     /// The prices in force: the built-in table with the imports stored here.
     public func priceTable() throws -> PriceTable {
-        try database.read { db in try PriceTable.effective(db) }
+        try database.reading { storage in try PriceTable.effective(storage) }
     }
 
     /// Totals of the period's requests in scope, with a row per group of `dimensions` (days, weeks and months
@@ -119,7 +119,9 @@ public struct UsageStore: Sendable {
 
     /// Stores imported prices; they are preferred from their effective date on.
     public func importPrices(_ imported: PriceImport) throws {
-        try database.write { db in try imported.store(db) }
+        try database.writing { storage in
+            try storage.addPriceImport(imported, at: Int64(Date().timeIntervalSince1970 * 1000))
+        }
     }
 
     /// Prices every stored request again with the prices in force, and says how totals moved.
