@@ -32,6 +32,22 @@ protocol UsageStorage {
     /// Of the requests `filter` selects, how many are headless runs' results.
     func headlessRowCount(_ filter: RequestFilter) throws -> Int64
 
+    // MARK: Dashboard
+
+    /// Per group of `attribute` (`(none)` for none), requests known one by one and those stopped by
+    /// `max_tokens`: the groups with any, most first.
+    func truncatedRequests(_ filter: RequestFilter, by attribute: RequestAttribute) throws
+        -> [(key: String, truncated: Int64, requests: Int64)]
+
+    /// Per workflow (`(none)` for none), thinking and output tokens of the requests that log thinking, most
+    /// thinking first.
+    func thinkingTokens(_ filter: RequestFilter) throws -> [(key: String, thinking: Int64, output: Int64)]
+
+    // MARK: Budgets
+
+    /// What the requests `filter` selects cost, how many are unpriced, and how many there are.
+    func spending(_ filter: RequestFilter) throws -> Spending
+
     // MARK: Cache stats
 
     /// Hands `body` the requests `filter` selects one by one, in time order.
@@ -81,4 +97,12 @@ struct CacheRequestRow {
     var modelKey: String
     /// The stored cost, nanodollars; nil when unpriced.
     var cost: Int64?
+}
+
+/// The cost of a set of requests.
+struct Spending: Equatable {
+    /// Of the priced requests.
+    var cost: USD
+    var unpriced: Int64
+    var requests: Int64
 }

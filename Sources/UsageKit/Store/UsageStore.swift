@@ -68,9 +68,9 @@ public struct UsageStore: Sendable {
     public func dashboard(_ filter: RequestFilter, zone: TimeZoneRule, generatedAt: Date = Date()) throws
         -> Dashboard
     {
-        try database.read { db in
+        try database.reading { storage in
             try Dashboard.fetch(
-                db, filter: filter, zone: zone, priceTableVersion: try PriceTable.effective(db).version,
+                storage, filter: filter, zone: zone, priceTableVersion: try PriceTable.effective(storage).version,
                 generatedAt: generatedAt)
         }
     }
@@ -95,7 +95,7 @@ public struct UsageStore: Sendable {
 
     /// Spend against each budget of `config`, as of `now`.
     public func checkBudgets(_ config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws -> BudgetCheck {
-        try database.read { db in try BudgetCheck.evaluate(db, config: config, zone: zone, now: now) }
+        try database.reading { storage in try BudgetCheck.evaluate(storage, config: config, zone: zone, now: now) }
     }
 
     /// What the period's requests would have cost on each of `targets` (ids in any spelling).
