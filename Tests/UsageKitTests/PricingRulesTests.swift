@@ -379,7 +379,7 @@ enum Rules {
             #expect(row.totals.iterations.advisorCost == Rules.usd("0.1828") && row.totals.cost == Rules.usd("0.799915"))
         }
         // Repricing prices the iterations again, at their own models: nothing moves.
-        let summary = try database.write { db in try Repricer.reprice(db, table: .builtIn) }
+        let summary = try database.write { db in try Repricer.reprice(SQLiteStorage(db), table: .builtIn) }
         #expect(summary.changed == 0 && summary.after == Rules.usd("0.895965"))
         // After a rebuild the rollup still agrees with the requests.
         try database.write { db in try HourlyRollup.rebuild(db) }

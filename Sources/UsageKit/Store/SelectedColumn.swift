@@ -18,16 +18,19 @@ extension SelectedColumn {
 /// A row read by the columns of `Column`: `row[.ts]`.
 struct ColumnReader<Column: SelectedColumn> {
     let row: Row
+    /// Where the first column is: other columns may come before them.
+    let offset: Int
 
-    init(_ row: Row) {
+    init(_ row: Row, from offset: Int = 0) {
         self.row = row
+        self.offset = offset
     }
 
     /// The value of `column`, read at its position.
     subscript<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ column: Column) -> Value {
-        row[column.rawValue]
+        row[offset + column.rawValue]
     }
 
     /// A column selected with `wholeText`, read as its bytes.
-    func wholeString(_ column: Column) -> String? { row.wholeString(column.rawValue) }
+    func wholeString(_ column: Column) -> String? { row.wholeString(offset + column.rawValue) }
 }

@@ -53,6 +53,33 @@ protocol UsageStorage {
     /// Hands `body` the requests `filter` selects one by one, in time order.
     func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws
 
+    // MARK: Pricing analyses
+
+    /// Hands `body` the requests `filter` selects one by one, each with its model as priced (else as logged) and
+    /// its stored cost.
+    func pricedRequests(_ filter: RequestFilter, _ body: (UsageRecord, String, USD?) throws -> Void) throws
+
+    /// What cost reports billed from `since` until `until` (bucket starts), per UTC day (days since 1970), model
+    /// (as priced, else as logged, else `(web search)`) and token type (else cost type, else `other`).
+    func billedByType(since: Int64?, until: Int64?) throws -> [(day: Int64, model: String, type: String, amount: USD)]
+
+    /// The priced requests of one UTC day (days since 1970).
+    func pricedRecords(day: Int64) throws -> [UsageRecord]
+
+    // MARK: Re-pricing (in a write transaction)
+
+    /// Hands `body` every stored request with its id and stored price.
+    func storedPrices(_ body: (Int64, UsageRecord, StoredPrice) throws -> Void) throws
+
+    /// Stores new prices by request id, and then recomputes what is derived from them.
+    func updatePrices(_ changes: [(id: Int64, price: StoredPrice)]) throws
+
+    /// The models cost reports name, as logged.
+    func billedModels() throws -> [String]
+
+    /// Sets the model cost report rows of `model` are priced as.
+    func setBilledPricedAs(_ pricedAs: String?, forModel model: String) throws
+
     // MARK: Prices
 
     /// Every stored price import, oldest first.

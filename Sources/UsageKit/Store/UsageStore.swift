@@ -57,10 +57,10 @@ public struct UsageStore: Sendable {
     public func report(_ filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule) throws
         -> UsageReport
     {
-        try database.read { db in
+        try database.reading { storage in
             try UsageReport.fetch(
-                SQLiteStorage(db), filter: filter, by: dimensions, zone: zone,
-                priceTableVersion: try PriceTable.effective(db).version)
+                storage, filter: filter, by: dimensions, zone: zone,
+                priceTableVersion: try PriceTable.effective(storage).version)
         }
     }
 
@@ -87,9 +87,9 @@ public struct UsageStore: Sendable {
 
     /// Is caching paying off: hit rates, savings and, unless `waste` is false, waste and recommendations.
     public func cacheStats(_ filter: RequestFilter, waste: Bool = true, now: Date = Date()) throws -> CacheStats {
-        try database.read { db in
+        try database.reading { storage in
             try CacheStats.compute(
-                SQLiteStorage(db), filter: filter, table: try PriceTable.effective(db), now: now, waste: waste)
+                storage, filter: filter, table: try PriceTable.effective(storage), now: now, waste: waste)
         }
     }
 
@@ -100,19 +100,21 @@ public struct UsageStore: Sendable {
 
     /// What the period's requests would have cost on each of `targets` (ids in any spelling).
     public func compare(_ filter: RequestFilter, to targets: [String]) throws -> Comparison {
-        try database.read { db in
-            let table = try PriceTable.effective(db)
+        try database.reading { storage in
+            let table = try PriceTable.effective(storage)
             let prices = try targets.map { id -> ModelPrice in
                 guard let price = table.lookup(id) else { throw UsageError.invalidArgument("\(id) is not in the price table") }
                 return price
             }
-            return try Comparison.compute(db, filter: filter, targets: prices, table: table)
+            return try Comparison.compute(storage, filter: filter, targets: prices, table: table)
         }
     }
 
     /// Computed cost beside what Admin API cost reports billed, per day and model.
     public func reconcile(_ filter: RequestFilter) throws -> Reconciliation {
-        try database.read { db in try Reconciliation.compute(db, filter: filter, table: try PriceTable.effective(db)) }
+        try database.reading { storage in
+            try Reconciliation.compute(storage, filter: filter, table: try PriceTable.effective(storage))
+        }
     }
 
     // MARK: Prices
@@ -126,6 +128,6 @@ public struct UsageStore: Sendable {
 
     /// Prices every stored request again with the prices in force, and says how totals moved.
     public func reprice() throws -> RepriceSummary {
-        try database.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+        try database.writing { storage in try Repricer.reprice(storage, table: try PriceTable.effective(storage)) }
     }
 }
