@@ -24,12 +24,14 @@ public struct Dashboard: Sendable {
         generatedAt: Date = Date()
     ) throws -> Dashboard {
         func report(_ dimensions: [ReportDimension]) throws -> UsageReport {
-            try UsageReport.fetch(storage, filter: filter, by: dimensions, zone: zone, priceTableVersion: priceTableVersion)
+            try UsageReport.fetch(
+                storage, filter: filter, by: dimensions, zone: zone, priceTableVersion: priceTableVersion)
         }
         return Dashboard(
             daily: try report([.day, .model]), byModel: try report([.model]), byWorkflow: try report([.workflow]),
             bySession: try report([.session]), byProject: try report([.project]),
-            cache: try CacheStats.compute(storage, filter: filter, table: try PriceTable.effective(storage), now: generatedAt),
+            cache: try CacheStats.compute(
+                storage, filter: filter, table: try PriceTable.effective(storage), now: generatedAt),
             truncatedByModel: try storage.truncatedRequests(filter, by: .model),
             truncatedByWorkflow: try storage.truncatedRequests(filter, by: .workflow),
             thinkingByWorkflow: try storage.thinkingTokens(filter), generatedAt: generatedAt)

@@ -183,7 +183,9 @@ public struct UsageReport: Sendable, Equatable {
         var report = fold(groups, dimensions: dimensions, zone: zone, filter: filter)
         report.priceTableVersion = priceTableVersion
         report.unpriced = try storage.unpricedModels(filter)
-        if report.totals.iterations.advisorCalls > 0 { report.advisors = advisorsAsPriced(try storage.advisorUsage(filter)) }
+        if report.totals.iterations.advisorCalls > 0 {
+            report.advisors = advisorsAsPriced(try storage.advisorUsage(filter))
+        }
         if report.billable { report.addBilled(try storage.billedAmounts(since: filter.since, until: filter.until)) }
         if report.totals.aggregatedRows > 0 { report.headlessRows = try storage.headlessRowCount(filter) }
         return report

@@ -228,7 +228,8 @@ public struct Reconciliation: Sendable {
                     units: Int128(part.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
                 func add(_ into: inout [String: [String: ExactAmount]]) {
                     for k in tokenTypes.indices {
-                        into[id, default: [:]][tokenTypes[k], default: .zero] += terms.amount(counts[k], at: perToken[k])
+                        let amount = terms.amount(counts[k], at: perToken[k])
+                        into[id, default: [:]][tokenTypes[k], default: .zero] += amount
                     }
                     into["(web search)", default: [:]]["web_search", default: .zero] += search
                 }

@@ -2,10 +2,9 @@ import GRDB
 
 extension SQLiteStorage {
     func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws {
-        let (text, arguments) = try SQL(
-            "SELECT \(sql: CacheColumn.selection) FROM requests WHERE \(filter.sql) ORDER BY ts, id"
-        ).build(db)
-        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
+        let request = SQLRequest<Row>(
+            literal: "SELECT \(sql: CacheColumn.selection) FROM requests WHERE \(filter.sql) ORDER BY ts, id")
+        let cursor = try Row.fetchCursor(db, request)
         while let row = try cursor.next() { try body(CacheRequestRow(row: row)) }
     }
 }

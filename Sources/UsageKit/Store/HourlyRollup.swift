@@ -90,9 +90,9 @@ struct RollupEntry {
         timestamp = int(.ts)
         // By length, not as a C string: a model name may hold a NUL.
         let model = offset + Int32(Column.modelKey.rawValue)
-        modelKey = String(
-            decoding: UnsafeBufferPointer(start: sqlite3_column_text(s, model), count: Int(sqlite3_column_bytes(s, model))),
-            as: UTF8.self)
+        let bytes = UnsafeBufferPointer(
+            start: sqlite3_column_text(s, model), count: Int(sqlite3_column_bytes(s, model)))
+        modelKey = String(decoding: bytes, as: UTF8.self)
         aggregated = int(.aggregated) != 0
         tokens = TokenCounts(
             input: int(.input), cacheWrite5m: int(.cacheWrite5m), cacheWrite1h: int(.cacheWrite1h),
@@ -129,7 +129,8 @@ struct HourlyRollup {
 
     /// Adds (`sign` 1) or takes back (`sign` -1) one request.
     mutating func add(_ e: RollupEntry, sign: Int64 = 1) {
-        sums[Key(hour: Self.floorDiv(e.timestamp, 3_600_000), model: e.modelKey), default: RequestSums()].add(e, sign: sign)
+        let key = Key(hour: Self.floorDiv(e.timestamp, 3_600_000), model: e.modelKey)
+        sums[key, default: RequestSums()].add(e, sign: sign)
     }
 
     /// Adds these sums to the stored rollup.
@@ -145,7 +146,8 @@ struct HourlyRollup {
         for (key, s) in sums {
             // The model as bytes, made TEXT by SQLite: GRDB binds a String as a C string, which a NUL in a model
             // name would cut.
-            let values: [any DatabaseValueConvertible] = [key.hour, Data(key.model.utf8)] + figures.map { s.value(of: $0) }
+            let values: [any DatabaseValueConvertible] =
+                [key.hour, Data(key.model.utf8)] + figures.map { s.value(of: $0) }
             try statement.execute(arguments: StatementArguments(values))
         }
     }

@@ -14,9 +14,12 @@ extension SQLiteStorage {
 
     func events(_ filter: RequestFilter, limit: Int?) throws -> [RequestEvent] {
         typealias C = EventColumn
-        var sql: SQL = "SELECT \(sql: C.selection) FROM requests r LEFT JOIN files f ON f.id = r.file_id WHERE \(filter.sql)"
+        var sql: SQL =
+            "SELECT \(sql: C.selection) FROM requests r LEFT JOIN files f ON f.id = r.file_id WHERE \(filter.sql)"
         if let limit {
-            sql = "SELECT * FROM (\(sql) ORDER BY r.ts DESC, r.id DESC LIMIT \(limit)) ORDER BY \(sql: "\(C.ts.rawValue + 1), \(C.id.rawValue + 1)")"
+            // The newest, then put back in time order by their positions in the SELECT list.
+            let order = "\(C.ts.rawValue + 1), \(C.id.rawValue + 1)"
+            sql = "SELECT * FROM (\(sql) ORDER BY r.ts DESC, r.id DESC LIMIT \(limit)) ORDER BY \(sql: order)"
         } else {
             sql.append(literal: " ORDER BY r.ts, r.id")
         }
@@ -102,12 +105,15 @@ private struct EventRow: FetchableRecord {
         // Text read as its bytes (`wholeText`): whole past a NUL, and a leading byte order mark kept.
         let model = r.wholeString(.model) ?? ""
         func tokens(_ input: C, _ write5m: C, _ write1h: C, _ read: C, _ output: C) -> TokenCounts {
-            TokenCounts(input: r[input], cacheWrite5m: r[write5m], cacheWrite1h: r[write1h], cacheRead: r[read], output: r[output])
+            TokenCounts(
+                input: r[input], cacheWrite5m: r[write5m], cacheWrite1h: r[write1h], cacheRead: r[read],
+                output: r[output])
         }
         func part(_ count: C, _ tokens: TokenCounts, _ cost: C, model name: String?) -> RequestEvent.IterationPart? {
             let n: Int64 = r[count]
             guard n > 0 else { return nil }
-            return RequestEvent.IterationPart(model: name ?? model, count: n, tokens: tokens, cost: (r[cost] as Int64?).map(USD.init(nanos:)))
+            return RequestEvent.IterationPart(
+                model: name ?? model, count: n, tokens: tokens, cost: (r[cost] as Int64?).map(USD.init(nanos:)))
         }
         let line: Int64 = r[.line]
         event = RequestEvent(

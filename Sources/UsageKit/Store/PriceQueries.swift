@@ -3,7 +3,8 @@ import GRDB
 
 extension SQLiteStorage {
     func priceImports() throws -> [PriceImport] {
-        try StoredImport.fetchAll(db, sql: "SELECT effective_from, source, document FROM price_imports ORDER BY id").map {
+        let sql = "SELECT effective_from, source, document FROM price_imports ORDER BY id"
+        return try StoredImport.fetchAll(db, sql: sql).map {
             try PriceImport.parse(Data($0.document.utf8), source: $0.source, effectiveFrom: $0.effectiveFrom)
         }
     }

@@ -3,10 +3,9 @@ import GRDB
 extension SQLiteStorage {
     func pricedRequests(_ filter: RequestFilter, _ body: (UsageRecord, String, USD?) throws -> Void) throws {
         typealias C = ComparedColumn
-        let (text, arguments) = try SQL(
-            "SELECT \(sql: StoredRequest.columns), \(sql: C.selection) FROM requests WHERE \(filter.sql)"
-        ).build(db)
-        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
+        let request = SQLRequest<Row>(
+            literal: "SELECT \(sql: StoredRequest.columns), \(sql: C.selection) FROM requests WHERE \(filter.sql)")
+        let cursor = try Row.fetchCursor(db, request)
         while let row = try cursor.next() {
             let r = ColumnReader<C>(row, from: StoredRequest.count)
             try body(StoredRequest.record(row, at: 0), r[.source], (r[.cost] as Int64?).map(USD.init(nanos:)))
@@ -25,7 +24,8 @@ extension SQLiteStorage {
 
     func pricedRecords(day: Int64) throws -> [UsageRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT \(StoredRequest.columns) FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL",
+            db,
+            sql: "SELECT \(StoredRequest.columns) FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL",
             arguments: [day * 86_400_000, (day + 1) * 86_400_000]
         ).map { StoredRequest.record($0, at: 0) }
     }
@@ -46,7 +46,10 @@ extension SQLiteStorage {
 
     func updatePrices(_ changes: [(id: Int64, price: StoredPrice)]) throws {
         let update = try db.makeStatement(
-            sql: "UPDATE requests SET priced_as = ?, cost_nanos = ?, advisor_cost_nanos = ?, compaction_cost_nanos = ? WHERE id = ?")
+            sql: """
+                UPDATE requests SET priced_as = ?, cost_nanos = ?, advisor_cost_nanos = ?, compaction_cost_nanos = ?
+                WHERE id = ?
+                """)
         for (id, p) in changes {
             try update.execute(arguments: [p.pricedAs, p.cost, p.advisorCost, p.compactionCost, id])
         }
@@ -117,7 +120,9 @@ extension Comparison {
 
 extension Reconciliation {
     /// The cost of the requests in `storage` beside what its cost reports billed, per UTC day and model.
-    static func compute(_ storage: some UsageStorage, filter: RequestFilter, table: PriceTable) throws -> Reconciliation {
+    static func compute(_ storage: some UsageStorage, filter: RequestFilter, table: PriceTable) throws
+        -> Reconciliation
+    {
         let billed = billedByDay(try storage.billedByType(since: filter.since, until: filter.until))
         var rows: [Row] = []
         for (day, models) in billed.sorted(by: { $0.key < $1.key }) {

@@ -8,10 +8,13 @@ extension SQLiteStorage {
         precondition(!rollup || (bucket ?? hour) == hour && attributes.allSatisfy { $0 == .model })
         // The sums first, at the positions their columns give; the group's keys after them.
         var keys: [String] = []
-        if let bucket { keys.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)") }
+        if let bucket {
+            keys.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)")
+        }
         for a in attributes { keys.append(wholeText(rollup ? "model_key" : a.column)) }
         let first = RequestSums.Column.allCases.count
-        let groupBy = keys.isEmpty ? "" : " GROUP BY " + keys.indices.map { String(first + $0 + 1) }.joined(separator: ", ")
+        let positions = keys.indices.map { String(first + $0 + 1) }
+        let groupBy = keys.isEmpty ? "" : " GROUP BY " + positions.joined(separator: ", ")
         let selection = ([rollup ? RequestSums.Column.rollupSelection : RequestSums.Column.selection] + keys)
             .joined(separator: ", ")
         let sql: SQL
@@ -24,8 +27,7 @@ extension SQLiteStorage {
             sql = "SELECT \(sql: selection) FROM requests WHERE \(filter.sql)\(sql: groupBy)"
         }
         var groups: [GroupSums] = []
-        let (text, arguments) = try sql.build(db)
-        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
+        let cursor = try Row.fetchCursor(db, SQLRequest(literal: sql))
         while let r = try cursor.next() {
             var column = first
             var start: Int64?
