@@ -26,7 +26,7 @@ import Testing
     func check(_ database: AppDatabase, _ budgets: [Budget], zone: TimeZoneRule = .utc, now: String) throws -> BudgetCheck {
         let date = Date(timeIntervalSince1970: Double(Timestamp.parse(now, defaultOffset: 0)!) / 1000)
         return try database.read { db in
-            try BudgetCheck.evaluate(db, config: BudgetConfig(budgets: budgets), zone: zone, now: date)
+            try BudgetCheck.evaluate(SQLiteStorage(db), config: BudgetConfig(budgets: budgets), zone: zone, now: date)
         }
     }
 

@@ -11,7 +11,7 @@ import Testing
     func stats(_ filter: RequestFilter = RequestFilter(since: day, until: day + 86_400_000)) throws -> CacheStats {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("cache")])
-        return try database.read { db in try CacheStats.compute(db, filter: filter) }
+        return try database.read { db in try CacheStats.compute(SQLiteStorage(db), filter: filter) }
     }
 
     func usd(_ text: String) -> USD { USD(text)! }
@@ -95,7 +95,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         let s = try database.read { db in
-            try CacheStats.compute(db, filter: RequestFilter(since: Self.day, until: Self.day + 86_400_000))
+            try CacheStats.compute(SQLiteStorage(db), filter: RequestFilter(since: Self.day, until: Self.day + 86_400_000))
         }
         let kinds = s.recommendations.map(\.kind)
         #expect(kinds.contains(.lowHitRate) && kinds.contains(.writesExceedReads))
@@ -132,7 +132,7 @@ import Testing
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         let filter = RequestFilter(since: Timestamp.parse("2026-11-10", defaultOffset: 0), until: until.flatMap { Timestamp.parse($0, defaultOffset: 0) })
         return try database.read { db in
-            try CacheStats.compute(db, filter: filter, now: Date(timeIntervalSince1970: 1_794_355_200))  // 2026-11-11
+            try CacheStats.compute(SQLiteStorage(db), filter: filter, now: Date(timeIntervalSince1970: 1_794_355_200))  // 2026-11-11
         }
     }
 

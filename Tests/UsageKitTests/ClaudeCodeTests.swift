@@ -33,7 +33,7 @@ import Testing
         throws -> UsageReport
     {
         try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), by: by, zone: .utc, priceTableVersion: "t", source: source)
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), by: by, zone: .utc, priceTableVersion: "t", source: source)
         }
     }
 

@@ -80,7 +80,7 @@ import Testing
         let diagnostics = try ingest()
         try append(line(5) + line(6) + "\n")
         _ = try ingest()
-        let events = try database.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         let lines = Dictionary(uniqueKeysWithValues: events.map { ($0.tokens.input, $0.source.split(separator: ":").last.map(String.init) ?? "") })
         #expect(lines == [1: "1", 2: "2", 3: "3", 4: "4", 5: "6", 6: "6"])
         #expect(diagnostics.contains { $0.hasSuffix("grow.jsonl:5: invalid JSON at column 9: unexpected end of JSON") }, "\(diagnostics)")

@@ -59,15 +59,15 @@ import Testing
     @Test func repricingAppliesImportsToStoredRequests() throws {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("messages")])
-        try database.write { db in try litellm().store(db) }
-        let summary = try database.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+        try database.write { db in try SQLiteStorage(db).addPriceImport(litellm(), at: 0) }
+        let summary = try database.write { db in try Repricer.reprice(SQLiteStorage(db), table: try PriceTable.effective(db)) }
         // claude-nova-7 (2026-11-04): 4,000 × 2 + 500 × 10 = 13,000 µ$. The Bedrock Sonnet 4.5 request of 2026-11-03
         // (210,000 prompt tokens, long context, us. profile at 1.1x): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 =
         // 1,079,100 µ$ × 1.1 = 1,187,010 µ$, was 981,000 × 1.1 = 1,079,100.
         #expect(summary.changed == 2 && summary.newlyPriced == 1)
         #expect(summary.before == USD("1.6472176") && summary.after == USD("1.7681276"))
-        let report = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
         #expect(report.totals.cost == USD("1.7681276") && report == raw && report.unpriced.isEmpty)
     }
 }
@@ -200,8 +200,8 @@ import Testing
     @Test func aStoredImportReadsBackAsImported() throws {
         let database = try AppDatabase.inMemory()
         let imported = try real(from: "2026-11-03")
-        try database.write { db in try imported.store(db) }
-        let stored = try database.read { db in try PriceImport.stored(db) }
+        try database.write { db in try SQLiteStorage(db).addPriceImport(imported, at: 0) }
+        let stored = try database.read { db in try SQLiteStorage(db).priceImports() }
         guard case .statements(let read) = stored[0].content, case .statements(let original) = imported.content else {
             Issue.record("not stored as statements")
             return
@@ -264,7 +264,7 @@ import Testing
         // 10,000 input, 4,000 5m writes, 20,000 reads, 1,000 output, on Claude 3 Haiku: $0.00555.
         let c = try database.read { db in
             try Comparison.compute(
-                db, filter: RequestFilter(), targets: [PriceTable.builtIn.lookup("claude-sonnet-4-5")!, PriceTable.builtIn.lookup("claude-haiku-4-5")!],
+                SQLiteStorage(db), filter: RequestFilter(), targets: [PriceTable.builtIn.lookup("claude-sonnet-4-5")!, PriceTable.builtIn.lookup("claude-haiku-4-5")!],
                 table: .builtIn)
         }
         #expect(c.actual == USD("0.00555"))
@@ -287,7 +287,7 @@ import Testing
         // claude-nova-7 is priced only from 2026-11-03 on: the 2026-11-02 request cannot be compared with it.
         let table = PriceTable.builtIn.merging([try PriceImportTests().litellm()])
         let c = try database.read { db in
-            try Comparison.compute(db, filter: RequestFilter(), targets: [table.lookup("claude-haiku-4-5")!, table.lookup("claude-nova-7")!], table: table)
+            try Comparison.compute(SQLiteStorage(db), filter: RequestFilter(), targets: [table.lookup("claude-haiku-4-5")!, table.lookup("claude-nova-7")!], table: table)
         }
         // Two priced requests of 1M input at $0.25; the unknown model's request is in neither side.
         #expect(c.requests == 3 && c.unpricedRequests == 1 && c.actual == USD("0.5"))
@@ -309,7 +309,7 @@ import Testing
     @Test func reconciliationOfTheAdminFixturePair() throws {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("admin")])
-        let r = try database.read { db in try Reconciliation.compute(db, filter: RequestFilter(), table: .builtIn) }
+        let r = try database.read { db in try Reconciliation.compute(SQLiteStorage(db), filter: RequestFilter(), table: .builtIn) }
         #expect(r.computed == USD("27.84525") && r.billed == USD("27.85709625"))
         // Only 2026-11-01 Sonnet 4.5 differs: billed 0.5% above the computed $2.36925.
         let differing = r.rows.filter { $0.difference != .zero }

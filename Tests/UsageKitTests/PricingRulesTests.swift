@@ -349,7 +349,7 @@ enum Rules {
 
     @Test func theBreakdownIsStoredAndReported() throws {
         let database = try ingest([fixture("pricing-rules/iterations.jsonl")])
-        let events = try database.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.count == 2)
         let first = events[0]
         #expect(first.messageID == "msg_01PrIter01" && first.project == "iterations" && first.cost == Rules.usd("0.799915"))
@@ -363,7 +363,7 @@ enum Rules {
 
         for source in [UsageReport.Source.automatic, .requests] {
             let report = try database.read { db in
-                try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
+                try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
             }
             let it = report.totals.iterations
             #expect(report.totals.cost == Rules.usd("0.895965"))
@@ -379,19 +379,19 @@ enum Rules {
             #expect(row.totals.iterations.advisorCost == Rules.usd("0.1828") && row.totals.cost == Rules.usd("0.799915"))
         }
         // Repricing prices the iterations again, at their own models: nothing moves.
-        let summary = try database.write { db in try Repricer.reprice(db, table: .builtIn) }
+        let summary = try database.write { db in try Repricer.reprice(SQLiteStorage(db), table: .builtIn) }
         #expect(summary.changed == 0 && summary.after == Rules.usd("0.895965"))
         // After a rebuild the rollup still agrees with the requests.
         try database.write { db in try HourlyRollup.rebuild(db) }
         let rebuilt = try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
         }
         #expect(rebuilt.totals.iterations.advisorCost == Rules.usd("0.2743") && rebuilt.totals.cost == Rules.usd("0.895965"))
     }
 
     @Test func eventsCarryTheIdsThatFindARowInItsLog() throws {
         let database = try ingest([fixture("batches"), fixture("claude-code")])
-        let events = try database.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         let batch = try #require(events.first { $0.customID == "doc-0003" })
         #expect(batch.messageID != nil && batch.serviceTier == "batch")
         let claudeCode = try #require(events.first { $0.messageID == "msg_01Ske89ivtV4FQkiiYifwb5f" })
@@ -410,7 +410,7 @@ enum Rules {
                 """)
         }
         try AppDatabase.migrator.migrate(queue)
-        let events = try queue.read { db in try RequestEvent.fetch(db, filter: RequestFilter(), limit: nil) }
+        let events = try queue.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.map(\.messageID) == ["msg_old", nil])
         #expect(events.allSatisfy { $0.advisor == nil && $0.compaction == nil })
         let zero = try queue.read { db in try Int64.fetchOne(db, sql: "SELECT advisor_calls + compactions FROM requests LIMIT 1") }

@@ -36,14 +36,14 @@ import Testing
     func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter()) throws -> UsageReport {
         let (database, _) = try Self.database()
         return try database.read { db in
-            try UsageReport.fetch(db, filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
+            try UsageReport.fetch(SQLiteStorage(db), filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
         }
     }
 
     func dashboard() throws -> Dashboard {
         let (database, _) = try Self.database()
         return try database.read { db in
-            try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version, generatedAt: Self.fixedDate)
+            try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version, generatedAt: Self.fixedDate)
         }
     }
 
@@ -133,7 +133,7 @@ import Testing
     func page() throws -> String {
         let (database, _) = try ReportFormatTests.database()
         return try database.read { db in
-            HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+            HTMLRenderer().render(try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
     }
 
@@ -153,7 +153,7 @@ import Testing
         let (database, _) = try ReportFormatTests.database()
         let html = try database.read { db in
             HTMLRenderer().render(
-                try Dashboard.fetch(db, filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)), zone: .utc, priceTableVersion: "t"))
+                try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)), zone: .utc, priceTableVersion: "t"))
         }
         #expect(html.contains(#"Cost</div><div class="value">-<"#))
     }
@@ -181,7 +181,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         let html = try database.read { db in
-            HTMLRenderer().render(try Dashboard.fetch(db, filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+            HTMLRenderer().render(try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
         #expect(!html.contains(hostile) && !html.contains("<b>model</b>") && !html.contains("<img"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -221,7 +221,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])
         let report = try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
         }
         let csv = CSVRenderer().render(report)
         #expect(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""))

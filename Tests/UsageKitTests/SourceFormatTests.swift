@@ -8,7 +8,7 @@ import Testing
 @Suite struct SourceFormatTests: StoreQueries {
     func report(_ database: AppDatabase, source: UsageReport.Source = .automatic) throws -> UsageReport {
         try database.read { db in
-            try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
         }
     }
 
@@ -370,8 +370,8 @@ import Testing
         }
         #expect(input == 120_000 + 84_000 + 95_500 + 46_000 + 380_000)
         #expect(billed == 27_857_096_250 + 300_000_000)
-        let report = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.read { db in try UsageReport.fetch(db, filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
+        let raw = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
         #expect(report == raw)
     }
 }

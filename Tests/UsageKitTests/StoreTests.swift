@@ -26,7 +26,7 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         source: UsageReport.Source = .automatic) throws -> UsageReport
     {
         try database.read { db in
-            try UsageReport.fetch(db, filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
+            try UsageReport.fetch(SQLiteStorage(db), filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
         }
     }
 
@@ -179,8 +179,8 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     /// The rollup-based total must equal the sum over the requests.
     func total(_ database: AppDatabase) throws -> USD {
         try database.read { db in
-            let rollup = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
-            let raw = try UsageReport.fetch(db, filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
+            let rollup = try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
+            let raw = try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
             #expect(rollup == raw)
             #expect(rollup.rows.map(\.key) == ["2026-03-10"])
             return rollup.totals.cost

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TOMLKit
 
 /// A spending limit over a period, optionally for part of the usage.
@@ -283,17 +282,35 @@ public struct BudgetCheck: Sendable, Equatable {
     public static let forecastMethod =
         "spent so far + (spend of the last 7 days / 7) x days left in the period"
 
-    /// Checks `config` against the store at `now`.
-    static func evaluate(_ db: Database, config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws
-        -> BudgetCheck
+    /// Checks `config` against the store at `now`: the sums from `storage`, the rules here.
+    static func evaluate(_ storage: some UsageStorage, config: BudgetConfig, zone: TimeZoneRule, now: Date = Date())
+        throws -> BudgetCheck
     {
-        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
-        let todayStart = zone.startOfDay(today)
-        let day: Int64 = 86_400_000
-        var results: [BudgetResult] = []
-        for budget in config.budgets {
-            let (start, end): (Int64, Int64)
+        let sums = try config.budgets.map { budget in
+            try Spans(budget, zone: zone, now: now).sums { try storage.spending($0) }
+        }
+        return evaluate(config: config, zone: zone, now: now, sums: sums)
+    }
+
+    /// The periods a budget's check sums, as of a moment.
+    struct Spans {
+        /// The period in force: [start, end).
+        var start: Int64
+        var end: Int64
+        /// The budget's scope up to now, in each of: the period in force, the last 7 days, the 7 days before
+        /// today, and today. Days are those of the zone.
+        var spent: RequestFilter
+        var lastWeek: RequestFilter
+        var beforeToday: RequestFilter
+        var today: RequestFilter
+        /// The period in force up to now, any scope: no usage at all means no data, not no spending.
+        var anyUsage: RequestFilter
+
+        init(_ budget: Budget, zone: TimeZoneRule, now: Date) {
+            let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+            let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
+            let todayStart = zone.startOfDay(today)
+            let day: Int64 = 86_400_000
             switch budget.period {
             case .day: (start, end) = (todayStart, zone.startOfDay(today + 1))
             case .week:
@@ -307,24 +324,53 @@ public struct BudgetCheck: Sendable, Equatable {
             case .rolling(let days): (start, end) = (nowMs - Int64(days) * day, nowMs + 1)
             }
             let scope = budget.scope
-            func spend(_ from: Int64, _ to: Int64) throws -> (cost: USD, unpriced: Int64, requests: Int64) {
+            func scoped(_ from: Int64, _ to: Int64) -> RequestFilter {
                 var filter = RequestFilter(
                     since: from, until: to, models: scope.model.map { [$0] } ?? [], workflow: scope.workflow,
                     session: scope.session, project: scope.project)
                 filter.apiKey = scope.apiKey
                 filter.workspace = scope.workspace
-                let (text, arguments) = try SQL(
-                    "SELECT COALESCE(SUM(cost_nanos), 0), COUNT(*) - COUNT(cost_nanos), COUNT(*) FROM requests WHERE \(filter.sql)"
-                ).build(db)
-                let row = try Row.fetchOne(db, sql: text, arguments: arguments)!
-                return (USD(nanos: row[0]), row[1], row[2])
+                return filter
             }
-            let spent = try spend(start, min(end, nowMs + 1))
-            let anyUsage = try Int64.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM requests WHERE ts >= ? AND ts < ?", arguments: [start, min(end, nowMs + 1)])!
-            let lastWeek = try spend(nowMs - 7 * day, nowMs + 1).cost
-            let beforeToday = try spend(zone.startOfDay(today - 7), todayStart).cost
-            let todaySpend = try spend(todayStart, nowMs + 1).cost
+            spent = scoped(start, min(end, nowMs + 1))
+            anyUsage = RequestFilter(since: start, until: min(end, nowMs + 1))
+            lastWeek = scoped(nowMs - 7 * day, nowMs + 1)
+            beforeToday = scoped(zone.startOfDay(today - 7), todayStart)
+            self.today = scoped(todayStart, nowMs + 1)
+        }
+
+        /// The sums of each span, by `spending`.
+        func sums(_ spending: (RequestFilter) throws -> Spending) rethrows -> Sums {
+            Sums(
+                start: start, end: end, spent: try spending(spent), anyUsage: try spending(anyUsage).requests,
+                lastWeek: try spending(lastWeek).cost, beforeToday: try spending(beforeToday).cost,
+                today: try spending(today).cost)
+        }
+    }
+
+    /// What one budget's spans sum to.
+    struct Sums {
+        var start: Int64
+        var end: Int64
+        var spent: Spending
+        var anyUsage: Int64
+        var lastWeek: USD
+        var beforeToday: USD
+        var today: USD
+    }
+
+    /// Checks each budget of `config` against the sums of its spans (`sums`, in the same order) at `now`.
+    static func evaluate(config: BudgetConfig, zone: TimeZoneRule, now: Date, sums: [Sums]) -> BudgetCheck {
+        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        var results: [BudgetResult] = []
+        for (budget, sum) in zip(config.budgets, sums) {
+            let (start, end) = (sum.start, sum.end)
+            let spent = sum.spent
+            let anyUsage = sum.anyUsage
+            let lastWeek = sum.lastWeek
+            let beforeToday = sum.beforeToday
+            let todaySpend = sum.today
             var result = BudgetResult(
                 budget: budget, start: start, end: end, spent: spent.cost, forecast: nil, todaySpend: todaySpend,
                 trailingDailyAverage: USD(nanos: beforeToday.nanos / 7), anomaly: false, unpricedRequests: spent.unpriced,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Prompt-caching figures over a set of requests. Money is exact (see `ExactAmount`) until it is shown.
 public struct CacheFigures: Sendable, Equatable {
@@ -61,19 +60,15 @@ public struct CacheFigures: Sendable, Equatable {
         unpricedRequests += o.unpricedRequests
         pricedRows += o.pricedRows
         aggregatedRows += o.aggregatedRows
-        tokens.input += o.tokens.input
-        tokens.cacheWrite5m += o.tokens.cacheWrite5m
-        tokens.cacheWrite1h += o.tokens.cacheWrite1h
-        tokens.cacheRead += o.tokens.cacheRead
-        tokens.output += o.tokens.output
-        cost = cost + o.cost
-        promptCost = promptCost + o.promptCost
-        promptCostWithoutCache = promptCostWithoutCache + o.promptCostWithoutCache
-        grossSavings = grossSavings + o.grossSavings
-        writePremium = writePremium + o.writePremium
-        batchCost = batchCost + o.batchCost
-        batchCostAtStandardRates = batchCostAtStandardRates + o.batchCostAtStandardRates
-        waste = waste + o.waste
+        tokens += o.tokens
+        cost += o.cost
+        promptCost += o.promptCost
+        promptCostWithoutCache += o.promptCostWithoutCache
+        grossSavings += o.grossSavings
+        writePremium += o.writePremium
+        batchCost += o.batchCost
+        batchCostAtStandardRates += o.batchCostAtStandardRates
+        waste += o.waste
     }
 }
 
@@ -172,44 +167,38 @@ extension CacheStats {
     /// Computes every figure for the requests `filter` selects. `now` bounds an open period for monthly estimates.
     /// Without `waste`, only the money figures (what `usage sessions` needs).
     static func compute(
-        _ db: Database, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(), waste: Bool = true
+        _ storage: some UsageStorage, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(),
+        waste: Bool = true
     ) throws -> CacheStats {
-        var stats = CacheStats(filter: filter)
         // An hour past the period is read too: a write near its end may be read just after it.
         var lookahead = filter
         if let until = filter.until, waste { lookahead.until = until + oneHour }
-        let (text, arguments) = try SQL(
-            """
-            SELECT ts, \(sql: wholeText("COALESCE(priced_as, model)")), \(sql: wholeText("model")), service_tier, inference_geo, speed, context_window,
-              input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-              web_search_requests, cost_nanos, \(sql: wholeText("session")), \(sql: wholeText("workflow")),
-              \(sql: wholeText("project")), aggregated
-            FROM requests WHERE \(lookahead.sql) ORDER BY ts, id
-            """
-        ).build(db)
         var requests: [Request] = []
         var models: [String: ModelPrice?] = [:]
-        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
-        while let r = try cursor.next() {
-            var record = UsageRecord(
-                timestamp: r[0], model: r.wholeString(2) ?? "", serviceTier: r[3], inferenceGeo: r[4], speed: r[5],
-                tokens: TokenCounts(input: r[7], cacheWrite5m: r[8], cacheWrite1h: r[9], cacheRead: r[10], output: r[11]),
-                webSearchRequests: r[12])
-            record.contextWindow = r[6]
-            record.aggregated = (r[17] as Int64) != 0
-            let cost: Int64? = r[13]
-            let key = r.wholeString(1) ?? ""
-            if models[key] == nil { models[key] = table.lookup(key) }
-            let model = cost != nil ? models[key]! : nil
-            let terms = model.flatMap { PricingTerms(record, model: $0) }
-            var request = Request(
-                timestamp: record.timestamp, model: key, tokens: record.tokens, terms: terms,
-                minCacheable: model?.minCacheableTokens, session: r.wholeString(14), workflow: r.wholeString(15), project: r.wholeString(16),
-                aggregated: record.aggregated, inPeriod: filter.until.map { record.timestamp < $0 } ?? true,
-                figures: CacheFigures())
-            request.figures = figures(of: record, terms: terms, storedCost: cost)
-            requests.append(request)
+        try storage.cacheRequests(lookahead) { row in
+            if models[row.modelKey] == nil { models[row.modelKey] = table.lookup(row.modelKey) }
+            requests.append(request(row, model: row.cost != nil ? models[row.modelKey]! : nil, filter: filter))
         }
+        return compute(requests, filter: filter, now: now, waste: waste)
+    }
+
+    /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced.
+    static func request(_ row: CacheRequestRow, model: ModelPrice?, filter: RequestFilter) -> Request {
+        let record = row.record
+        let terms = model.flatMap { PricingTerms(record, model: $0) }
+        var request = Request(
+            timestamp: record.timestamp, model: row.modelKey, tokens: record.tokens, terms: terms,
+            minCacheable: model?.minCacheableTokens, session: record.session, workflow: record.workflow,
+            project: record.project, aggregated: record.aggregated,
+            inPeriod: filter.until.map { record.timestamp < $0 } ?? true, figures: CacheFigures())
+        request.figures = figures(of: record, terms: terms, storedCost: row.cost)
+        return request
+    }
+
+    /// Every figure of `requests` (in time order, with those of the hour past the period), by group and day.
+    static func compute(_ requests: [Request], filter: RequestFilter, now: Date, waste: Bool) -> CacheStats {
+        var stats = CacheStats(filter: filter)
+        var requests = requests
         if waste { markWaste(&requests, stats: &stats) }
         requests.removeAll { !$0.inPeriod }
         var byModel: [String: CacheFigures] = [:]

@@ -1,5 +1,3 @@
-import GRDB
-
 /// Token, request and cost sums over a set of requests.
 public struct UsageTotals: Sendable, Equatable {
     /// Requests known one by one; Admin API report rows are sums and count in `aggregatedRows` instead.
@@ -27,6 +25,21 @@ public struct UsageTotals: Sendable, Equatable {
 
     public init() {}
 
+    /// The totals of the store's sums.
+    init(_ s: RequestSums) {
+        requests = s.requests
+        aggregatedRows = s.aggregatedRows
+        tokens = s.tokens
+        webSearchRequests = s.webSearchRequests
+        cost = s.cost
+        unpricedRequests = s.unpricedRequests
+        priorityRequests = s.priorityRequests
+        loggedRequests = s.loggedRequests
+        loggedCost = s.loggedCost
+        loggedComputedCost = s.loggedComputedCost
+        iterations = s.iterations
+    }
+
     /// Share of prompt tokens served from cache: cache reads / (input + cache writes + cache reads); nil when the
     /// set has no prompt tokens.
     public var cacheHitRate: Double? {
@@ -47,70 +60,15 @@ public struct UsageTotals: Sendable, Equatable {
         requests += other.requests
         aggregatedRows += other.aggregatedRows
         loggedRequests += other.loggedRequests
-        loggedCost = loggedCost + other.loggedCost
-        loggedComputedCost = loggedComputedCost + other.loggedComputedCost
-        tokens.input += other.tokens.input
-        tokens.cacheWrite5m += other.tokens.cacheWrite5m
-        tokens.cacheWrite1h += other.tokens.cacheWrite1h
-        tokens.cacheRead += other.tokens.cacheRead
-        tokens.output += other.tokens.output
+        loggedCost += other.loggedCost
+        loggedComputedCost += other.loggedComputedCost
+        tokens += other.tokens
         webSearchRequests += other.webSearchRequests
-        cost = cost + other.cost
+        cost += other.cost
         unpricedRequests += other.unpricedRequests
         priorityRequests += other.priorityRequests
         iterations.add(other.iterations)
     }
-}
-
-/// What `usage.iterations` added to a set of requests: advisor calls (at the advisor model's rates) and
-/// compactions (at the request's model's rates), billed beside the responses' own tokens.
-public struct IterationTotals: Sendable, Equatable, Hashable {
-    public var advisorCalls: Int64 = 0
-    /// Uncached input, cache writes and cache reads of the advisor calls.
-    public var advisorPromptTokens: Int64 = 0
-    public var advisorOutputTokens: Int64 = 0
-    /// The advisor calls' part of the cost.
-    public var advisorCost: USD = .zero
-    public var compactions: Int64 = 0
-    public var compactionPromptTokens: Int64 = 0
-    public var compactionOutputTokens: Int64 = 0
-    /// The compactions' part of the cost.
-    public var compactionCost: USD = .zero
-
-    public init() {}
-
-    /// Neither advisor calls nor compactions.
-    public var isEmpty: Bool { advisorCalls == 0 && compactions == 0 }
-
-    mutating func add(_ o: IterationTotals, sign: Int64 = 1) {
-        advisorCalls += sign * o.advisorCalls
-        advisorPromptTokens += sign * o.advisorPromptTokens
-        advisorOutputTokens += sign * o.advisorOutputTokens
-        advisorCost.nanos += sign * o.advisorCost.nanos
-        compactions += sign * o.compactions
-        compactionPromptTokens += sign * o.compactionPromptTokens
-        compactionOutputTokens += sign * o.compactionOutputTokens
-        compactionCost.nanos += sign * o.compactionCost.nanos
-    }
-}
-
-/// An advisor model the responses consulted, with what its calls used and cost.
-public struct AdvisorUsage: Sendable, Equatable {
-    /// The advisor model as priced (else as logged).
-    public var model: String
-    /// Requests that consulted it.
-    public var requests: Int64
-    public var calls: Int64
-    public var tokens: TokenCounts
-    /// Nil when none of its calls could be priced.
-    public var cost: USD?
-}
-
-/// A model the price table does not know, with the volume it left unpriced.
-public struct UnpricedModel: Sendable, Equatable {
-    public var model: String
-    public var requests: Int64
-    public var tokens: TokenCounts
 }
 
 /// How `usage report --by` splits its rows (the one-dimension form of `ReportDimension`).
@@ -133,16 +91,16 @@ public enum ReportDimension: String, Sendable, CaseIterable {
     /// The JSON and CSV key of this dimension.
     public var key: String { self == .serviceTier ? "service_tier" : rawValue }
 
-    /// The `requests` column an attribute dimension reads.
-    var column: String {
+    /// The request attribute an attribute dimension groups by; nil for time.
+    var attribute: RequestAttribute? {
         switch self {
-        case .model: return "COALESCE(priced_as, model)"
-        case .session: return "session"
-        case .workflow: return "workflow"
-        case .project: return "project"
-        case .serviceTier: return "service_tier"
-        case .source: return "source_format"
-        default: return "NULL"
+        case .day, .week, .month: return nil
+        case .model: return .model
+        case .session: return .session
+        case .workflow: return .workflow
+        case .project: return .project
+        case .serviceTier: return .serviceTier
+        case .source: return .source
         }
     }
 }
@@ -195,21 +153,23 @@ public struct UsageReport: Sendable, Equatable {
 
     /// Runs a one-dimension report, days in UTC.
     static func fetch(
-        _ db: Database, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String,
+        _ storage: some UsageStorage, filter: RequestFilter, grouping: ReportGrouping, priceTableVersion: String,
         source: Source = .automatic
     ) throws -> UsageReport {
-        try fetch(db, filter: filter, by: [grouping.dimension], zone: .utc, priceTableVersion: priceTableVersion, source: source)
+        try fetch(
+            storage, filter: filter, by: [grouping.dimension], zone: .utc, priceTableVersion: priceTableVersion,
+            source: source)
     }
 
-    /// Runs the report query, grouped by one or two dimensions, days in `zone`.
+    /// Runs the report, grouped by one or two dimensions, days in `zone`: the sums from the store, folded here.
     static func fetch(
-        _ db: Database, filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule,
+        _ storage: some UsageStorage, filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule,
         priceTableVersion: String, source: Source = .automatic
     ) throws -> UsageReport {
         precondition((1...2).contains(dimensions.count), "a report has one or two dimensions")
         let hour: Int64 = 3_600_000
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
-        let attributes = dimensions.filter { !$0.isTime }
+        let attributes = dimensions.compactMap(\.attribute)
         let hasTime = dimensions.contains { $0.isTime }
         // The rollup holds hours and models: it answers when nothing else is asked for and local days are made of
         // whole UTC hours.
@@ -218,84 +178,57 @@ public struct UsageReport: Sendable, Equatable {
             && (!hasTime || zone.hasWholeHourOffsets)
         // Time is fetched in buckets (hours from the rollup, quarter hours otherwise: every zone's offset is a
         // multiple of 15 minutes) and folded into local days, weeks or months here.
-        let bucket: Int64 = rollup ? hour : 900_000
-        var select: [String] = []
-        if hasTime { select.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)") }
-        for a in attributes { select.append(wholeText(rollup ? "model_key" : a.column)) }
-        let groupBy = select.isEmpty ? "" : " GROUP BY " + (1...select.count).map(String.init).joined(separator: ", ")
-        let sql: SQL
-        if rollup {
-            var condition: SQL = "1"
-            if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
-            if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
-            sql = """
-                SELECT \(sql: (select + [RequestSums.rollupColumns, "MIN(first_ts)", "MAX(last_ts)", RequestSums.iterationRollupColumns]).joined(separator: ", "))
-                FROM usage_hourly WHERE \(condition)\(sql: groupBy)
-                """
-        } else {
-            sql = """
-                SELECT \(sql: (select + [RequestSums.columns, "MIN(ts)", "MAX(ts)", RequestSums.iterationColumns]).joined(separator: ", "))
-                FROM requests WHERE \(filter.sql)\(sql: groupBy)
-                """
+        let bucket: Int64? = hasTime ? (rollup ? hour : 900_000) : nil
+        let groups = try storage.requestSums(filter, bucket: bucket, by: attributes, rollup: rollup)
+        var report = fold(groups, dimensions: dimensions, zone: zone, filter: filter)
+        report.priceTableVersion = priceTableVersion
+        report.unpriced = try storage.unpricedModels(filter)
+        if report.totals.iterations.advisorCalls > 0 {
+            report.advisors = advisorsAsPriced(try storage.advisorUsage(filter))
         }
-        var groups: [[String]: UsageTotals] = [:]
+        if report.billable { report.addBilled(try storage.billedAmounts(since: filter.since, until: filter.until)) }
+        if report.totals.aggregatedRows > 0 { report.headlessRows = try storage.headlessRowCount(filter) }
+        return report
+    }
+
+    /// The report of the store's groups: their sums under the dimensions' keys (local days, weeks and months of
+    /// the buckets), and the totals.
+    static func fold(_ groups: [GroupSums], dimensions: [ReportDimension], zone: TimeZoneRule, filter: RequestFilter)
+        -> UsageReport
+    {
         var totals = UsageTotals()
+        var byKeys: [[String]: UsageTotals] = [:]
         var first: Int64?
         var last: Int64?
         var labels: [Int64: [ReportDimension: String]] = [:]
-        let (text, arguments) = try sql.build(db)
-        let cursor = try GRDB.Row.fetchCursor(db, sql: text, arguments: arguments)
-        while let r = try cursor.next() {
-            let offset = select.count
-            var t = RequestSums.totals(r, offset: offset)
-            t.iterations = RequestSums.iterations(r, offset: offset + 16)
+        for group in groups {
+            let t = UsageTotals(group.sums)
             var keys: [String] = []
-            var column = 0
-            var bucketStart: Int64?
-            if hasTime {
-                bucketStart = (r[0] as Int64) * bucket
-                column = 1
-            }
+            var attribute = group.attributes.makeIterator()
             for d in dimensions {
-                if d.isTime {
-                    let start = bucketStart!
+                if d.isTime, let start = group.bucketStart {
                     if labels[start] == nil { labels[start] = zone.labels(forBucketStartingAt: start) }
                     keys.append(labels[start]![d]!)
                 } else {
-                    keys.append(r.wholeString(column) ?? "(none)")
-                    column += 1
+                    keys.append((attribute.next() ?? nil) ?? "(none)")
                 }
             }
-            groups[keys, default: UsageTotals()].add(t)
+            byKeys[keys, default: UsageTotals()].add(t)
             totals.add(t)
-            let lo: Int64 = r[offset + 14]
-            let hi: Int64 = r[offset + 15]
-            first = min(first ?? lo, lo)
-            last = max(last ?? hi, hi)
+            first = min(first ?? group.sums.first, group.sums.first)
+            last = max(last ?? group.sums.last, group.sums.last)
         }
-        var rows = groups.map { Row(keys: $0.key, totals: $0.value) }
+        var rows = byKeys.map { Row(keys: $0.key, totals: $0.value) }
         sortRows(&rows, dimensions)
-        let unpriced = try fetchUnpriced(db, filter: filter)
-        var report = UsageReport(
-            dimensions: dimensions, zone: zone, filter: filter, totals: totals, rows: rows, unpriced: unpriced,
-            first: first, last: last, priceTableVersion: priceTableVersion)
-        if totals.iterations.advisorCalls > 0 { report.advisors = try fetchAdvisors(db, filter: filter) }
-        try report.addBilled(db)
-        if totals.aggregatedRows > 0 {
-            let headless: SQL = """
-                SELECT COUNT(*) FROM requests
-                WHERE id IN (SELECT request_row FROM headless_results WHERE request_row IS NOT NULL) AND \(filter.sql)
-                """
-            let (text, arguments) = try headless.build(db)
-            report.headlessRows = try Int64.fetchOne(db, sql: text, arguments: arguments) ?? 0
-        }
-        return report
+        return UsageReport(
+            dimensions: dimensions, zone: zone, filter: filter, totals: totals, rows: rows, unpriced: [], first: first,
+            last: last, priceTableVersion: "")
     }
 
     /// Time in order; other groups by cost, largest first; a second dimension sorted within the first.
     static func sortRows(_ rows: inout [Row], _ dimensions: [ReportDimension]) {
         var groupCost: [String: USD] = [:]
-        for row in rows { groupCost[row.keys[0], default: .zero] = groupCost[row.keys[0], default: .zero] + row.totals.cost }
+        for row in rows { groupCost[row.keys[0], default: .zero] += row.totals.cost }
         func before(_ a: Row, _ b: Row, _ i: Int) -> Bool? {
             guard a.keys[i] != b.keys[i] else { return nil }
             if dimensions[i].isTime { return a.keys[i] < b.keys[i] }
@@ -310,26 +243,19 @@ public struct UsageReport: Sendable, Equatable {
         }
     }
 
+    /// Whether cost reports can be set beside the rows: only in reports by model and time, the dimensions a cost
+    /// report has.
+    var billable: Bool { !filter.selectsByAttribute && dimensions.allSatisfy { $0.isTime || $0 == .model } }
+
     /// Sets what cost reports billed beside each row; groups billed without usage (web search) get rows of their
-    /// own. Only for reports by model and time, the dimensions a cost report has.
-    private mutating func addBilled(_ db: Database) throws {
-        guard !filter.selectsByAttribute, dimensions.allSatisfy({ $0.isTime || $0 == .model }) else { return }
-        var condition: SQL = "1"
-        if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
-        if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }
-        let (text, arguments) = try SQL(
-            """
-            SELECT starting_at, COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')'), SUM(amount_nanos)
-            FROM billed_costs WHERE \(condition) GROUP BY 1, 2
-            """
-        ).build(db)
+    /// own.
+    mutating func addBilled(_ billedAmounts: [BilledAmount]) {
         var amounts: [[String]: USD] = [:]
-        for r in try GRDB.Row.fetchAll(db, sql: text, arguments: arguments) {
-            let labels = zone.labels(forBucketStartingAt: r[0])
-            let keys = dimensions.map { $0 == .model ? (r[1] as String) : labels[$0]! }
-            let amount = USD(nanos: r[2])
-            amounts[keys, default: .zero] = amounts[keys, default: .zero] + amount
-            billed = (billed ?? .zero) + amount
+        for b in billedAmounts {
+            let labels = zone.labels(forBucketStartingAt: b.startingAt)
+            let keys = dimensions.map { $0 == .model ? b.model : labels[$0]! }
+            amounts[keys, default: .zero] += b.amount
+            billed = (billed ?? .zero) + b.amount
         }
         for (keys, amount) in amounts {
             if let i = rows.firstIndex(where: { $0.keys == keys }) {
@@ -341,42 +267,17 @@ public struct UsageReport: Sendable, Equatable {
         Self.sortRows(&rows, dimensions)
     }
 
-    static func fetchUnpriced(_ db: Database, filter: RequestFilter) throws -> [UnpricedModel] {
-        // A request whose own model is priced but whose cost is unknown consulted an advisor the table lacks.
-        let sql: SQL = """
-            SELECT COALESCE(CASE WHEN priced_as IS NOT NULL THEN advisor_model || ' (advisor)' END, model), COUNT(*),
-              SUM(input_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
-              SUM(cache_read_tokens), SUM(output_tokens)
-            FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY 1 ORDER BY COUNT(*) DESC, 1
-            """
-        let (text, arguments) = try sql.build(db)
-        return try GRDB.Row.fetchAll(db, sql: text, arguments: arguments).map { r in
-            UnpricedModel(
-                model: r[0], requests: r[1],
-                tokens: TokenCounts(input: r[2], cacheWrite5m: r[3], cacheWrite1h: r[4], cacheRead: r[5], output: r[6]))
-        }
-    }
-
-    /// The advisor models of the requests `filter` selects, with their calls, tokens and cost.
-    static func fetchAdvisors(_ db: Database, filter: RequestFilter) throws -> [AdvisorUsage] {
-        let sql: SQL = """
-            SELECT advisor_model, COUNT(*), SUM(advisor_calls), SUM(advisor_input_tokens), SUM(advisor_cache_write_5m_tokens),
-              SUM(advisor_cache_write_1h_tokens), SUM(advisor_cache_read_tokens), SUM(advisor_output_tokens),
-              SUM(advisor_cost_nanos)
-            FROM requests WHERE advisor_calls > 0 AND \(filter.sql) GROUP BY 1
-            """
-        let (text, arguments) = try sql.build(db)
+    /// One entry per advisor as priced: `claude-opus-4-8` and a dated spelling of it are one model. Costliest
+    /// first.
+    static func advisorsAsPriced(_ logged: [AdvisorUsage]) -> [AdvisorUsage] {
         var byModel: [String: AdvisorUsage] = [:]
-        for r in try GRDB.Row.fetchAll(db, sql: text, arguments: arguments) {
-            let logged: String = r[0]
-            // One entry per advisor as priced: `claude-opus-4-8` and a dated spelling of it are one model.
-            let model = PriceTable.builtIn.lookup(logged)?.id ?? logged
-            let cost = (r[8] as Int64?).map(USD.init(nanos:))
+        for usage in logged {
+            let model = PriceTable.builtIn.lookup(usage.model)?.id ?? usage.model
             var entry = byModel[model] ?? AdvisorUsage(model: model, requests: 0, calls: 0, tokens: TokenCounts(), cost: nil)
-            entry.requests += r[1]
-            entry.calls += r[2]
-            entry.tokens.add(TokenCounts(input: r[3], cacheWrite5m: r[4], cacheWrite1h: r[5], cacheRead: r[6], output: r[7]))
-            if let cost { entry.cost = (entry.cost ?? .zero) + cost }
+            entry.requests += usage.requests
+            entry.calls += usage.calls
+            entry.tokens += usage.tokens
+            if let cost = usage.cost { entry.cost = (entry.cost ?? .zero) + cost }
             byModel[model] = entry
         }
         return byModel.values.sorted { ($0.cost ?? .zero, $1.model) > ($1.cost ?? .zero, $0.model) }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Prices a user imported, in force from a date, preferred over the built-in table from then on.
 ///
@@ -385,11 +384,6 @@ extension PriceTable {
         return result
     }
 
-    /// The table in force for `db`: the built-in one with the stored imports, oldest first.
-    static func effective(_ db: Database) throws -> PriceTable {
-        builtIn.merging(try PriceImport.stored(db))
-    }
-
     /// The table in the tool's own JSON format (the shape of the built-in `prices.json`).
     public func exportJSON() -> String {
         var w = JSONWriter()
@@ -571,21 +565,11 @@ extension PriceImport {
         }
     }
 
-    /// Stores the import.
-    func store(_ db: Database) throws {
-        // Only what reads back is stored: a price the table would refuse must not make the database unusable.
+    /// The document to store: only what reads back is stored, so a price the table would refuse cannot make the
+    /// database unusable.
+    func checkedDocument() throws -> String {
         let text = document
         _ = try PriceImport.parse(Data(text.utf8), source: source, effectiveFrom: effectiveFrom)
-        try db.execute(
-            sql: "INSERT INTO price_imports (effective_from, source, imported_at, document) VALUES (?, ?, ?, ?)",
-            arguments: [effectiveFrom, source, Int64(Date().timeIntervalSince1970 * 1000), text])
-    }
-
-    /// Every stored import, oldest first.
-    static func stored(_ db: Database) throws -> [PriceImport] {
-        try Row.fetchAll(db, sql: "SELECT effective_from, source, document FROM price_imports ORDER BY id").map { r in
-            let document: String = r[2]
-            return try PriceImport.parse(Data(document.utf8), source: r[1], effectiveFrom: r[0])
-        }
+        return text
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The cost of a planned request, line by line.
 public struct Estimate: Sendable {
@@ -116,26 +115,30 @@ public struct Comparison: Sendable {
     public var unpricedRequests: Int64
     public var targets: [Target]
 
-    static func compute(_ db: Database, filter: RequestFilter, targets: [ModelPrice], table: PriceTable) throws -> Comparison {
-        let (text, arguments) = try SQL(
-            "SELECT \(sql: StoredRequest.columns), COALESCE(priced_as, model), cost_nanos FROM requests WHERE \(filter.sql)"
-        ).build(db)
-        var comparison = Comparison(
-            actual: .zero, actualBySource: [:], requests: 0, unpricedRequests: 0,
-            targets: targets.map { Target(model: $0.id, cost: .zero, bySource: [:]) })
-        let cursor = try Row.fetchCursor(db, sql: text, arguments: arguments)
-        var advisors: [String: ModelPrice?] = [:]
-        while let r = try cursor.next() {
-            let record = StoredRequest.record(r, at: 0)
-            let source: String = r[StoredRequest.count]
+    /// Adds up, request by request, what the targets would have cost.
+    struct Builder {
+        private(set) var comparison: Comparison
+        let targets: [ModelPrice]
+        let table: PriceTable
+        private var advisors: [String: ModelPrice?] = [:]
+
+        init(targets: [ModelPrice], table: PriceTable) {
+            self.targets = targets
+            self.table = table
+            comparison = Comparison(
+                actual: .zero, actualBySource: [:], requests: 0, unpricedRequests: 0,
+                targets: targets.map { Target(model: $0.id, cost: .zero, bySource: [:]) })
+        }
+
+        /// Adds one stored request: `source` its model as priced (else as logged), `actual` its stored cost.
+        mutating func add(_ record: UsageRecord, source: String, actual: USD?) {
             comparison.requests += 1
-            guard let actualNanos = r[StoredRequest.count + 1] as Int64? else {
+            guard let actual else {
                 comparison.unpricedRequests += 1
-                continue
+                return
             }
-            let actual = USD(nanos: actualNanos)
-            comparison.actual = comparison.actual + actual
-            comparison.actualBySource[source, default: .zero] = comparison.actualBySource[source, default: .zero] + actual
+            comparison.actual += actual
+            comparison.actualBySource[source, default: .zero] += actual
             // On the target, compactions are the target's own; advisor calls stay on their advisor model.
             let advisor = record.iterations?.advisorModel.flatMap { name in
                 if let known = advisors[name] { return known }
@@ -148,12 +151,11 @@ public struct Comparison: Sendable {
                     comparison.targets[i].unavailable += 1
                     continue
                 }
-                comparison.targets[i].cost = comparison.targets[i].cost + cost
-                comparison.targets[i].actualCompared = comparison.targets[i].actualCompared + actual
-                comparison.targets[i].bySource[source, default: .zero] = comparison.targets[i].bySource[source, default: .zero] + cost
+                comparison.targets[i].cost += cost
+                comparison.targets[i].actualCompared += actual
+                comparison.targets[i].bySource[source, default: .zero] += cost
             }
         }
-        return comparison
     }
 }
 
@@ -189,73 +191,65 @@ public struct Reconciliation: Sendable {
         "cache_read_input_tokens", "output_tokens",
     ]
 
-    /// Days are UTC, as the Admin API's buckets are.
-    static func compute(_ db: Database, filter: RequestFilter, table: PriceTable) throws -> Reconciliation {
-        var condition: SQL = "1"
-        if let since = filter.since { condition.append(literal: " AND starting_at >= \(since)") }
-        if let until = filter.until { condition.append(literal: " AND starting_at < \(until)") }
-        let (billedText, billedArguments) = try SQL(
-            """
-            SELECT starting_at / 86400000, COALESCE(priced_as, model, '(web search)'),
-              COALESCE(token_type, cost_type, 'other'), SUM(amount_nanos)
-            FROM billed_costs WHERE \(condition) GROUP BY 1, 2, 3
-            """
-        ).build(db)
+    /// What cost reports billed per UTC day (days since 1970, as the Admin API's buckets are), model and token
+    /// type, from the store's amounts.
+    static func billedByDay(_ amounts: [(day: Int64, model: String, type: String, amount: USD)])
+        -> [Int64: [String: [String: USD]]]
+    {
         var billed: [Int64: [String: [String: USD]]] = [:]
-        for r in try GRDB.Row.fetchAll(db, sql: billedText, arguments: billedArguments) {
-            billed[r[0], default: [:]][r[1], default: [:]][r[2]] = USD(nanos: r[3])
+        for a in amounts { billed[a.day, default: [:]][a.model, default: [:]][a.type] = a.amount }
+        return billed
+    }
+
+    /// The rows of one day: `billed` per model and token type, beside the cost of `requests` (the day's priced
+    /// requests) split by token type with each request's own rates and modifiers.
+    static func rows(day: Int64, billed models: [String: [String: USD]], requests: [UsageRecord], table: PriceTable)
+        -> [Row]
+    {
+        // Admin API usage rows and request logs of the same day can cover the same traffic: where a model has
+        // usage rows, they alone are compared (they are what the cost report bills).
+        var computed: [String: [String: ExactAmount]] = [:]
+        var fromLogs: [String: [String: ExactAmount]] = [:]
+        for record in requests {
+            guard let model = table.lookup(record.model) else { continue }
+            // A compaction is billed as the request's model's tokens, an advisor call as the advisor model's.
+            let steps = Pricer.steps(of: record)
+            var parts: [(UsageRecord, ModelPrice)] = [(record, model)]
+            if let step = steps.compaction { parts.append((step, model)) }
+            if let step = steps.advisor, let advisor = table.lookup(step.model) { parts.append((step, advisor)) }
+            for (part, partModel) in parts {
+                let id = partModel.id
+                guard let terms = PricingTerms(part, model: partModel) else { continue }
+                let t = part.tokens
+                let rates = terms.rates
+                let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
+                let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
+                let search = ExactAmount(
+                    units: Int128(part.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
+                func add(_ into: inout [String: [String: ExactAmount]]) {
+                    for k in tokenTypes.indices {
+                        let amount = terms.amount(counts[k], at: perToken[k])
+                        into[id, default: [:]][tokenTypes[k], default: .zero] += amount
+                    }
+                    into["(web search)", default: [:]]["web_search", default: .zero] += search
+                }
+                if record.aggregated { add(&computed) } else { add(&fromLogs) }
+            }
         }
         var rows: [Row] = []
-        for (day, models) in billed.sorted(by: { $0.key < $1.key }) {
-            // The day's usage, split by token type with each request's own rates and modifiers.
-            // Admin API usage rows and request logs of the same day can cover the same traffic: where a model has
-            // usage rows, they alone are compared (they are what the cost report bills).
-            var computed: [String: [String: ExactAmount]] = [:]
-            var fromLogs: [String: [String: ExactAmount]] = [:]
-            let requests = try GRDB.Row.fetchAll(
-                db, sql: "SELECT \(StoredRequest.columns) FROM requests WHERE ts >= ? AND ts < ? AND cost_nanos IS NOT NULL",
-                arguments: [day * 86_400_000, (day + 1) * 86_400_000])
-            for r in requests {
-                let record = StoredRequest.record(r, at: 0)
-                guard let model = table.lookup(record.model) else { continue }
-                // A compaction is billed as the request's model's tokens, an advisor call as the advisor model's.
-                let steps = Pricer.steps(of: record)
-                var parts: [(UsageRecord, ModelPrice)] = [(record, model)]
-                if let step = steps.compaction { parts.append((step, model)) }
-                if let step = steps.advisor, let advisor = table.lookup(step.model) { parts.append((step, advisor)) }
-                for (part, partModel) in parts {
-                    let id = partModel.id
-                    guard let terms = PricingTerms(part, model: partModel) else { continue }
-                    let t = part.tokens
-                    let rates = terms.rates
-                    let counts = [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]
-                    let perToken = [rates.input, rates.cacheWrite5m, rates.cacheWrite1h, rates.cacheRead, rates.output]
-                    let search = ExactAmount(units: Int128(part.webSearchRequests) * Int128(rates.webSearch) * ExactAmount.unitsPerFemto)
-                    func add(_ into: inout [String: [String: ExactAmount]]) {
-                        for k in tokenTypes.indices {
-                            into[id, default: [:]][tokenTypes[k], default: .zero] =
-                                into[id, default: [:]][tokenTypes[k], default: .zero] + terms.amount(counts[k], at: perToken[k])
-                        }
-                        into["(web search)", default: [:]]["web_search", default: .zero] =
-                            into["(web search)", default: [:]]["web_search", default: .zero] + search
-                    }
-                    if record.aggregated { add(&computed) } else { add(&fromLogs) }
-                }
+        for (model, types) in models.sorted(by: { $0.key < $1.key }) {
+            let basis = computed[model] != nil ? "usage report rows" : "request logs"
+            guard let usage = computed[model] ?? fromLogs[model] else { continue }
+            var byType: [String: (computed: USD, billed: USD)] = [:]
+            for type in Set(types.keys).union(usage.keys) {
+                byType[type] = ((usage[type] ?? .zero).usd, types[type] ?? .zero)
             }
-            for (model, types) in models.sorted(by: { $0.key < $1.key }) {
-                let basis = computed[model] != nil ? "usage report rows" : "request logs"
-                guard let usage = computed[model] ?? fromLogs[model] else { continue }
-                var byType: [String: (computed: USD, billed: USD)] = [:]
-                for type in Set(types.keys).union(usage.keys) {
-                    byType[type] = ((usage[type] ?? .zero).usd, types[type] ?? .zero)
-                }
-                rows.append(
-                    Row(
-                        day: Timestamp.dayString(days: Int(day)), model: model, basis: basis,
-                        computed: byType.values.reduce(.zero) { $0 + $1.computed }, billed: byType.values.reduce(.zero) { $0 + $1.billed },
-                        byType: byType))
-            }
+            rows.append(
+                Row(
+                    day: Timestamp.dayString(days: Int(day)), model: model, basis: basis,
+                    computed: byType.values.reduce(.zero) { $0 + $1.computed },
+                    billed: byType.values.reduce(.zero) { $0 + $1.billed }, byType: byType))
         }
-        return Reconciliation(rows: rows)
+        return rows
     }
 }

@@ -22,12 +22,25 @@ public struct TokenCounts: Sendable, Equatable, Hashable {
     public var prompt: Int64 { input + cacheWrite5m + cacheWrite1h + cacheRead }
 
     /// Adds `other` category by category.
-    public mutating func add(_ other: TokenCounts) {
-        input += other.input
-        cacheWrite5m += other.cacheWrite5m
-        cacheWrite1h += other.cacheWrite1h
-        cacheRead += other.cacheRead
-        output += other.output
+    public mutating func add(_ other: TokenCounts) { self += other }
+
+    /// The sum, category by category.
+    public static func + (a: TokenCounts, b: TokenCounts) -> TokenCounts {
+        TokenCounts(
+            input: a.input + b.input, cacheWrite5m: a.cacheWrite5m + b.cacheWrite5m,
+            cacheWrite1h: a.cacheWrite1h + b.cacheWrite1h, cacheRead: a.cacheRead + b.cacheRead,
+            output: a.output + b.output)
+    }
+
+    /// Adds `b` to `a`, category by category.
+    public static func += (a: inout TokenCounts, b: TokenCounts) { a = a + b }
+
+    /// Every category times `factor`: -1 takes the counts back from a sum.
+    static func * (counts: TokenCounts, factor: Int64) -> TokenCounts {
+        TokenCounts(
+            input: counts.input * factor, cacheWrite5m: counts.cacheWrite5m * factor,
+            cacheWrite1h: counts.cacheWrite1h * factor, cacheRead: counts.cacheRead * factor,
+            output: counts.output * factor)
     }
 }
 

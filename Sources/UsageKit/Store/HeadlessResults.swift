@@ -168,45 +168,37 @@ struct HeadlessResults {
             let carried = Set(
                 try String.fetchAll(
                     db, sql: "SELECT model_key FROM session_models WHERE session = ? AND requests > 0", arguments: [session]))
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, model_key, request_row, dedupe_key, ts, ts_from_file, model, project, input_tokens,
-                      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests,
-                      service_tier, inference_geo, speed, logged_cost_nanos, file_id, line
-                    FROM headless_results WHERE session = ?
-                    """,
-                arguments: [session])
+            let rows = try HeadlessResultRow.fetchAll(
+                db, sql: "SELECT * FROM headless_results WHERE session = ?", arguments: [session])
             for r in rows {
-                let id: Int64 = r[0]
-                let counts = !carried.contains(r[1])
-                let row: Int64? = r[2]
-                if counts, row == nil {
+                let counts = !carried.contains(r.modelKey)
+                if counts, r.requestRow == nil {
                     var record = UsageRecord(
-                        timestamp: r[4], timestampFromFile: r[5], model: r[6], serviceTier: r[14], inferenceGeo: r[15],
-                        speed: r[16],
-                        tokens: TokenCounts(input: r[8], cacheWrite5m: r[9], cacheWrite1h: r[10], cacheRead: r[11], output: r[12]),
-                        webSearchRequests: r[13], session: session, project: r[7], line: r[19])
+                        timestamp: r.timestamp, timestampFromFile: r.timestampFromFile, model: r.model,
+                        serviceTier: r.serviceTier, inferenceGeo: r.inferenceGeo, speed: r.speed, tokens: r.tokens,
+                        webSearchRequests: r.webSearchRequests, session: session, project: r.project, line: r.line)
                     record.aggregated = true
-                    record.loggedCost = (r[17] as Int64?).map(USD.init(nanos:))
+                    record.loggedCost = r.loggedCost.map(USD.init(nanos:))
                     let price = pricer.price(record)
                     let (requestRow, inserted) = try insert(
-                        record, price, key: "h:" + (r[3] as String), fileID: r[18], db: db)
-                    try db.execute(sql: "UPDATE headless_results SET request_row = ? WHERE id = ?", arguments: [requestRow, id])
+                        record, price, key: "h:" + r.dedupeKey, fileID: r.fileID, db: db)
+                    try db.execute(
+                        sql: "UPDATE headless_results SET request_row = ? WHERE id = ?", arguments: [requestRow, r.id])
                     if inserted {
                         rollup.add(RollupEntry(record, price))
                         summary.newRequests += 1
                         if price.cost == nil { summary.unpricedRequests += 1 }
                         if record.timestampFromFile { summary.undatedRequests += 1 }
                     }
-                    counted.insert(id)
-                } else if !counts, let row {
+                    counted.insert(r.id)
+                } else if !counts, let row = r.requestRow {
                     if let entry = try Self.rollupEntry(of: row, db: db) {
                         rollup.add(entry, sign: -1)
                         try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [row])
                         tookBack = true
                     }
-                    try db.execute(sql: "UPDATE headless_results SET request_row = NULL WHERE id = ?", arguments: [id])
+                    try db.execute(
+                        sql: "UPDATE headless_results SET request_row = NULL WHERE id = ?", arguments: [r.id])
                 }
             }
         }
@@ -239,9 +231,9 @@ struct HeadlessResults {
                 ])
             if db.changesCount > 0 { return (db.lastInsertedRowID, true) }
             if let stored = try Row.fetchOne(db, sql: "SELECT id, dedupe_key FROM requests WHERE key_hash = ?", arguments: [hash]),
-                (stored[1] as String) == key
+                (stored["dedupe_key"] as String) == key
             {
-                return (stored[0], false)
+                return (stored["id"], false)
             }
             hash &+= 1
         }
@@ -255,5 +247,48 @@ struct HeadlessResults {
         defer { sqlite3_reset(s) }
         guard sqlite3_step(s) == SQLITE_ROW else { return nil }
         return RollupEntry(statement: s, offset: 0)
+    }
+}
+
+/// A row of `headless_results`: one model's usage in a headless run's result.
+private struct HeadlessResultRow: FetchableRecord {
+    var id: Int64
+    var modelKey: String
+    /// The row in `requests` that counts it, while it counts.
+    var requestRow: Int64?
+    var dedupeKey: String
+    var timestamp: Int64
+    var timestampFromFile: Bool
+    var model: String
+    var project: String?
+    var tokens: TokenCounts
+    var webSearchRequests: Int64
+    var serviceTier: String?
+    var inferenceGeo: String?
+    var speed: String?
+    var loggedCost: Int64?
+    var fileID: Int64?
+    var line: Int
+
+    init(row: Row) {
+        id = row["id"]
+        modelKey = row["model_key"]
+        requestRow = row["request_row"]
+        dedupeKey = row["dedupe_key"]
+        timestamp = row["ts"]
+        timestampFromFile = row["ts_from_file"]
+        model = row["model"]
+        project = row["project"]
+        tokens = TokenCounts(
+            input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+            cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
+            output: row["output_tokens"])
+        webSearchRequests = row["web_search_requests"]
+        serviceTier = row["service_tier"]
+        inferenceGeo = row["inference_geo"]
+        speed = row["speed"]
+        loggedCost = row["logged_cost_nanos"]
+        fileID = row["file_id"]
+        line = row["line"]
     }
 }

@@ -49,7 +49,7 @@ public struct UsageStore: Sendable {
 
     /// The prices in force: the built-in table with the imports stored here.
     public func priceTable() throws -> PriceTable {
-        try database.read { db in try PriceTable.effective(db) }
+        try database.reading { storage in try PriceTable.effective(storage) }
     }
 
     /// Totals of the period's requests in scope, with a row per group of `dimensions` (days, weeks and months
@@ -57,9 +57,10 @@ public struct UsageStore: Sendable {
     public func report(_ filter: RequestFilter, by dimensions: [ReportDimension], zone: TimeZoneRule) throws
         -> UsageReport
     {
-        try database.read { db in
+        try database.reading { storage in
             try UsageReport.fetch(
-                db, filter: filter, by: dimensions, zone: zone, priceTableVersion: try PriceTable.effective(db).version)
+                storage, filter: filter, by: dimensions, zone: zone,
+                priceTableVersion: try PriceTable.effective(storage).version)
         }
     }
 
@@ -67,61 +68,66 @@ public struct UsageStore: Sendable {
     public func dashboard(_ filter: RequestFilter, zone: TimeZoneRule, generatedAt: Date = Date()) throws
         -> Dashboard
     {
-        try database.read { db in
+        try database.reading { storage in
             try Dashboard.fetch(
-                db, filter: filter, zone: zone, priceTableVersion: try PriceTable.effective(db).version,
+                storage, filter: filter, zone: zone, priceTableVersion: try PriceTable.effective(storage).version,
                 generatedAt: generatedAt)
         }
     }
 
     /// The period's requests one by one, the most recent `limit` of them when given.
     public func events(_ filter: RequestFilter, limit: Int? = nil) throws -> [RequestEvent] {
-        try database.read { db in try RequestEvent.fetch(db, filter: filter, limit: limit) }
+        try database.reading { storage in try storage.events(filter, limit: limit) }
     }
 
     /// The ingest ledger: every file read.
     public func sources() throws -> [SourceFile] {
-        try database.read { db in try SourceFile.fetchAll(db) }
+        try database.reading { storage in try storage.sourceFiles() }
     }
 
     /// Is caching paying off: hit rates, savings and, unless `waste` is false, waste and recommendations.
     public func cacheStats(_ filter: RequestFilter, waste: Bool = true, now: Date = Date()) throws -> CacheStats {
-        try database.read { db in
-            try CacheStats.compute(db, filter: filter, table: try PriceTable.effective(db), now: now, waste: waste)
+        try database.reading { storage in
+            try CacheStats.compute(
+                storage, filter: filter, table: try PriceTable.effective(storage), now: now, waste: waste)
         }
     }
 
     /// Spend against each budget of `config`, as of `now`.
     public func checkBudgets(_ config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws -> BudgetCheck {
-        try database.read { db in try BudgetCheck.evaluate(db, config: config, zone: zone, now: now) }
+        try database.reading { storage in try BudgetCheck.evaluate(storage, config: config, zone: zone, now: now) }
     }
 
     /// What the period's requests would have cost on each of `targets` (ids in any spelling).
     public func compare(_ filter: RequestFilter, to targets: [String]) throws -> Comparison {
-        try database.read { db in
-            let table = try PriceTable.effective(db)
+        try database.reading { storage in
+            let table = try PriceTable.effective(storage)
             let prices = try targets.map { id -> ModelPrice in
                 guard let price = table.lookup(id) else { throw UsageError.invalidArgument("\(id) is not in the price table") }
                 return price
             }
-            return try Comparison.compute(db, filter: filter, targets: prices, table: table)
+            return try Comparison.compute(storage, filter: filter, targets: prices, table: table)
         }
     }
 
     /// Computed cost beside what Admin API cost reports billed, per day and model.
     public func reconcile(_ filter: RequestFilter) throws -> Reconciliation {
-        try database.read { db in try Reconciliation.compute(db, filter: filter, table: try PriceTable.effective(db)) }
+        try database.reading { storage in
+            try Reconciliation.compute(storage, filter: filter, table: try PriceTable.effective(storage))
+        }
     }
 
     // MARK: Prices
 
     /// Stores imported prices; they are preferred from their effective date on.
     public func importPrices(_ imported: PriceImport) throws {
-        try database.write { db in try imported.store(db) }
+        try database.writing { storage in
+            try storage.addPriceImport(imported, at: Int64(Date().timeIntervalSince1970 * 1000))
+        }
     }
 
     /// Prices every stored request again with the prices in force, and says how totals moved.
     public func reprice() throws -> RepriceSummary {
-        try database.write { db in try Repricer.reprice(db, table: try PriceTable.effective(db)) }
+        try database.writing { storage in try Repricer.reprice(storage, table: try PriceTable.effective(storage)) }
     }
 }

@@ -1,5 +1,3 @@
-import GRDB
-
 /// Which requests a query looks at.
 public struct RequestFilter: Sendable, Equatable {
     /// Inclusive lower bound, milliseconds since 1970 UTC.
@@ -29,23 +27,5 @@ public struct RequestFilter: Sendable, Equatable {
     /// Whether the filter selects by more than time, so the hourly rollup cannot answer it.
     var selectsByAttribute: Bool {
         !models.isEmpty || workflow != nil || session != nil || project != nil || apiKey != nil || workspace != nil
-    }
-
-    /// The SQL condition and its arguments, for `WHERE`.
-    var sql: SQL {
-        var condition: SQL = "1"
-        if let since { condition.append(literal: " AND ts >= \(since)") }
-        if let until { condition.append(literal: " AND ts < \(until)") }
-        if !models.isEmpty {
-            // Any spelling: as given, normalized, and the price table's id it maps to.
-            let names = models + models.map(ModelID.normalize) + models.compactMap { PriceTable.builtIn.lookup($0)?.id }
-            condition.append(literal: " AND (priced_as IN \(names) OR model IN \(names))")
-        }
-        if let workflow { condition.append(literal: " AND workflow = \(workflow)") }
-        if let session { condition.append(literal: " AND session = \(session)") }
-        if let project { condition.append(literal: " AND project = \(project)") }
-        if let apiKey { condition.append(literal: " AND api_key_id = \(apiKey)") }
-        if let workspace { condition.append(literal: " AND workspace_id = \(workspace)") }
-        return condition
     }
 }

@@ -1,0 +1,144 @@
+import GRDB
+
+extension SQLiteStorage {
+    func requestSums(_ filter: RequestFilter, bucket: Int64?, by attributes: [RequestAttribute], rollup: Bool) throws
+        -> [GroupSums]
+    {
+        let hour: Int64 = 3_600_000
+        precondition(!rollup || (bucket ?? hour) == hour && attributes.allSatisfy { $0 == .model })
+        // The sums first, at the positions their columns give; the group's keys after them.
+        var keys: [String] = []
+        if let bucket {
+            keys.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)")
+        }
+        for a in attributes { keys.append(wholeText(rollup ? "model_key" : a.column)) }
+        let first = RequestSums.Column.allCases.count
+        let positions = keys.indices.map { String(first + $0 + 1) }
+        let groupBy = keys.isEmpty ? "" : " GROUP BY " + positions.joined(separator: ", ")
+        let selection = ([rollup ? RequestSums.Column.rollupSelection : RequestSums.Column.selection] + keys)
+            .joined(separator: ", ")
+        let sql: SQL
+        if rollup {
+            var condition: SQL = "1"
+            if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
+            if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
+            sql = "SELECT \(sql: selection) FROM usage_hourly WHERE \(condition)\(sql: groupBy)"
+        } else {
+            sql = "SELECT \(sql: selection) FROM requests WHERE \(filter.sql)\(sql: groupBy)"
+        }
+        var groups: [GroupSums] = []
+        let cursor = try Row.fetchCursor(db, SQLRequest(literal: sql))
+        while let r = try cursor.next() {
+            var column = first
+            var start: Int64?
+            if let bucket {
+                start = (r[column] as Int64) * bucket
+                column += 1
+            }
+            groups.append(
+                GroupSums(
+                    bucketStart: start, attributes: attributes.indices.map { r.wholeString(column + $0) },
+                    sums: RequestSums(row: r)))
+        }
+        return groups
+    }
+
+    func unpricedModels(_ filter: RequestFilter) throws -> [UnpricedModel] {
+        // A request whose own model is priced but whose cost is unknown consulted an advisor the table lacks.
+        try SQLRequest<UnpricedRow>(
+            literal: """
+                SELECT COALESCE(CASE WHEN priced_as IS NOT NULL THEN advisor_model || ' (advisor)' END, model) AS model,
+                  COUNT(*) AS requests, \(sql: TokenColumns.sums())
+                FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY 1 ORDER BY COUNT(*) DESC, 1
+                """
+        ).fetchAll(db).map(\.model)
+    }
+
+    func advisorUsage(_ filter: RequestFilter) throws -> [AdvisorUsage] {
+        try SQLRequest<AdvisorRow>(
+            literal: """
+                SELECT advisor_model AS model, COUNT(*) AS requests, SUM(advisor_calls) AS calls,
+                  \(sql: TokenColumns.sums(prefix: "advisor_")), SUM(advisor_cost_nanos) AS cost
+                FROM requests WHERE advisor_calls > 0 AND \(filter.sql) GROUP BY 1
+                """
+        ).fetchAll(db).map(\.usage)
+    }
+
+    func billedAmounts(since: Int64?, until: Int64?) throws -> [BilledAmount] {
+        try SQLRequest<BilledAmount>(
+            literal: """
+                SELECT starting_at, COALESCE(priced_as, model, '(' || COALESCE(cost_type, 'other') || ')') AS model,
+                  SUM(amount_nanos) AS amount
+                FROM billed_costs WHERE \(RequestFilter.billedPeriod(since: since, until: until)) GROUP BY 1, 2
+                """
+        ).fetchAll(db)
+    }
+
+    func headlessRowCount(_ filter: RequestFilter) throws -> Int64 {
+        try SQLRequest<Int64>(
+            literal: """
+                SELECT COUNT(*) FROM requests
+                WHERE id IN (SELECT request_row FROM headless_results WHERE request_row IS NOT NULL) AND \(filter.sql)
+                """
+        ).fetchOne(db) ?? 0
+    }
+}
+
+extension RequestAttribute {
+    /// The `requests` column it reads.
+    var column: String {
+        switch self {
+        case .model: return "COALESCE(priced_as, model)"
+        case .session: return "session"
+        case .workflow: return "workflow"
+        case .project: return "project"
+        case .serviceTier: return "service_tier"
+        case .source: return "source_format"
+        }
+    }
+}
+
+/// Token sums selected under the names `TokenCounts(sums:)` reads.
+enum TokenColumns {
+    /// `SUM(<prefix>input_tokens) AS input, ...`.
+    static func sums(prefix: String = "") -> String {
+        """
+        SUM(\(prefix)input_tokens) AS input, SUM(\(prefix)cache_write_5m_tokens) AS cache_write_5m, \
+        SUM(\(prefix)cache_write_1h_tokens) AS cache_write_1h, SUM(\(prefix)cache_read_tokens) AS cache_read, \
+        SUM(\(prefix)output_tokens) AS output
+        """
+    }
+}
+
+extension TokenCounts {
+    /// The sums `TokenColumns.sums` selects.
+    init(sums row: Row) {
+        self.init(
+            input: row["input"], cacheWrite5m: row["cache_write_5m"], cacheWrite1h: row["cache_write_1h"],
+            cacheRead: row["cache_read"], output: row["output"])
+    }
+}
+
+private struct UnpricedRow: FetchableRecord {
+    var model: UnpricedModel
+
+    init(row: Row) {
+        model = UnpricedModel(model: row["model"], requests: row["requests"], tokens: TokenCounts(sums: row))
+    }
+}
+
+private struct AdvisorRow: FetchableRecord {
+    var usage: AdvisorUsage
+
+    init(row: Row) {
+        usage = AdvisorUsage(
+            model: row["model"], requests: row["requests"], calls: row["calls"], tokens: TokenCounts(sums: row),
+            cost: (row["cost"] as Int64?).map(USD.init(nanos:)))
+    }
+}
+
+extension BilledAmount: FetchableRecord {
+    init(row: Row) {
+        self.init(startingAt: row["starting_at"], model: row["model"], amount: USD(nanos: row["amount"]))
+    }
+}
