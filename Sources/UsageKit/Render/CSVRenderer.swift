@@ -22,7 +22,7 @@ public struct CSVRenderer: Renderer {
             let t = row.totals
             lines.append(
                 row.keys + [String(t.requests)] + Self.tokens(t.tokens) + [
-                    String(t.webSearchRequests), ratioText(t.cacheHitRate) ?? "",
+                    String(t.webSearchRequests), JSONWriter.sixDecimals(t.cacheHitRate) ?? "",
                     t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests), String(t.aggregatedRows),
                     row.billed?.exact ?? "",
                 ] + [
@@ -83,7 +83,7 @@ public struct CSVRenderer: Renderer {
             let f = g.figures
             lines.append([
                 g.key, String(f.requests), String(f.requestsWithHits), String(f.tokens.input), String(f.tokens.cacheWrite5m),
-                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), ratioText(f.hitRate) ?? "", f.costUSD.exact,
+                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact,
                 f.costWithoutCacheUSD.exact, f.grossSavingsUSD.exact, f.writePremiumUSD.exact, f.netSavingsUSD.exact,
                 f.batchSavingsUSD.exact, f.wasteUSD.exact,
             ])
@@ -97,7 +97,7 @@ public struct CSVRenderer: Renderer {
             let f = g.figures
             lines.append([
                 g.key, String(f.requests), String(f.tokens.prompt + f.tokens.output), String(f.tokens.cacheRead),
-                ratioText(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
+                JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
             ])
         }
         return Self.encode(lines)
@@ -108,7 +108,7 @@ public struct CSVRenderer: Renderer {
         for r in check.results {
             lines.append([
                 r.budget.name, r.budget.period.description, Timestamp.iso(r.start), Timestamp.iso(r.end),
-                r.budget.scope.description, r.spent.exact, r.budget.limit.exact, ratioText(r.share) ?? "",
+                r.budget.scope.description, r.spent.exact, r.budget.limit.exact, JSONWriter.sixDecimals(r.share) ?? "",
                 r.forecast?.exact ?? "", r.status.name, r.reasons.joined(separator: "; "),
             ])
         }

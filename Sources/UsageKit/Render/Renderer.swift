@@ -140,14 +140,6 @@ func iterationCostText(_ cost: USD, count: Int64, of t: UsageTotals, money show:
     return t.nothingPriced ? "unpriced" : show(cost)
 }
 
-/// A ratio with six decimals, e.g. `0.871234`; nil stays nil.
-func ratioText(_ value: Double?) -> String? {
-    guard let value else { return nil }
-    let micros = Int64((value * 1_000_000).rounded())
-    let fraction = String(micros % 1_000_000)
-    return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
-}
-
 /// Money for people when amounts are often small: cents from a dollar up, four decimals below.
 func money(_ amount: USD) -> String {
     if amount.nanos.magnitude >= 1_000_000_000 { return amount.display }
