@@ -105,8 +105,6 @@ struct ScopeOptions: ParsableArguments {
     }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-extension ReportFormat: ExpressibleByArgument {}
 extension ReportGrouping: ExpressibleByArgument {}
 
 /// Standard error, for diagnostics; data goes to standard output.

@@ -1,12 +1,16 @@
+import Foundation
+
 /// Builds JSON text by hand so money keeps its nine exact decimals (no binary floating point on the way out).
 struct JSONWriter {
     private(set) var text = ""
-    private var needsComma: [Bool] = [false]
+    /// The open containers, outermost first: whether each has members yet, and whether it is written on one line.
+    private var levels: [(hasMembers: Bool, inline: Bool)] = [(false, false)]
     private let indentUnit = "  "
 
-    mutating func beginObject(_ key: String? = nil) { open(key, "{") }
+    /// Opens an object; an `inline` one, and everything in it, is written on one line.
+    mutating func beginObject(_ key: String? = nil, inline: Bool = false) { open(key, "{", inline: inline) }
     mutating func endObject() { close("}") }
-    mutating func beginArray(_ key: String? = nil) { open(key, "[") }
+    mutating func beginArray(_ key: String? = nil) { open(key, "[", inline: false) }
     mutating func endArray() { close("]") }
 
     mutating func string(_ key: String?, _ value: String?) { raw(key, value.map(Self.quote) ?? "null") }
@@ -15,11 +19,16 @@ struct JSONWriter {
     mutating func usd(_ key: String?, _ value: USD?) { raw(key, value?.exact ?? "null") }
     /// A ratio with six decimals, e.g. 0.871234.
     mutating func ratio(_ key: String?, _ value: Double?) { raw(key, Self.sixDecimals(value) ?? "null") }
+    /// A number with `decimals` decimals, rounded as `printf` rounds.
+    mutating func fixed(_ key: String?, _ value: Double?, decimals: Int) {
+        raw(key, value.map { String(format: "%.\(decimals)f", $0) } ?? "null")
+    }
 
     private mutating func prefix(_ key: String?) {
-        if needsComma[needsComma.count - 1] { text += "," }
-        needsComma[needsComma.count - 1] = true
-        if needsComma.count > 1 { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
+        let level = levels[levels.count - 1]
+        if level.hasMembers { text += level.inline ? ", " : "," }
+        levels[levels.count - 1].hasMembers = true
+        if levels.count > 1 && !level.inline { text += "\n" + String(repeating: indentUnit, count: levels.count - 1) }
         if let key { text += Self.quote(key) + ": " }
     }
 
@@ -28,15 +37,17 @@ struct JSONWriter {
         text += value
     }
 
-    private mutating func open(_ key: String?, _ bracket: String) {
+    private mutating func open(_ key: String?, _ bracket: String, inline: Bool) {
         prefix(key)
         text += bracket
-        needsComma.append(false)
+        levels.append((false, inline || levels[levels.count - 1].inline))
     }
 
     private mutating func close(_ bracket: String) {
-        let hadItems = needsComma.removeLast()
-        if hadItems { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
+        let level = levels.removeLast()
+        if level.hasMembers && !level.inline {
+            text += "\n" + String(repeating: indentUnit, count: levels.count - 1)
+        }
         text += bracket
     }
 

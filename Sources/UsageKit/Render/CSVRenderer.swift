@@ -4,13 +4,28 @@
 /// carriage return as a formula (`=HYPERLINK(...)` as a workflow name). Such a text cell gets a leading `'` inside
 /// its quotes, as OWASP recommends, so it opens as the text it is; numbers (`-0.25`) stay numbers.
 public struct CSVRenderer: Renderer {
+    /// The CSV renderer.
     public init() {}
+
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .events(let events): return render(events)
+        case .sources(let sources): return render(sources)
+        case .cacheStats(let stats, _): return render(stats)
+        case .sessions(let sessions): return render(sessions: sessions)
+        case .budgetCheck(let check): return render(check)
+        case .dashboard, .priceTable, .priceExplanation, .estimate, .comparison, .reconciliation, .reprice,
+            .priceImport:
+            return nil
+        }
+    }
 
     static let tokenColumns = [
         "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
     ]
 
-    public func render(_ report: UsageReport) -> String {
+    func render(_ report: UsageReport) -> String {
         var lines = [
             report.dimensions.map(\.key) + ["requests"] + Self.tokenColumns + [
                 "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows", "billed_usd",
@@ -35,7 +50,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(_ events: [RequestEvent]) -> String {
+    func render(_ events: [RequestEvent]) -> String {
         var lines = [
             ["id", "request_id", "message_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
                 "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "project", "custom_id",
@@ -61,7 +76,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(_ sources: [SourceFile]) -> String {
+    func render(_ sources: [SourceFile]) -> String {
         var lines = [["file", "format", "requests", "rejected_lines", "size_bytes", "read_bytes", "last_ingest", "unbilled_batch_requests"]]
         for f in sources {
             lines.append([
@@ -73,7 +88,7 @@ public struct CSVRenderer: Renderer {
     }
 
     /// The per-model table of the cache figures.
-    public func render(_ stats: CacheStats, top: Int) -> String {
+    func render(_ stats: CacheStats) -> String {
         var lines = [[
             "model", "requests", "requests_with_hits", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
             "cache_read_tokens", "hit_rate", "cost_usd", "cost_without_cache_usd", "gross_savings_usd",
@@ -91,7 +106,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(sessions: [CacheStats.Group]) -> String {
+    func render(sessions: [CacheStats.Group]) -> String {
         var lines = [["session", "requests", "total_tokens", "cached_tokens", "hit_rate", "cost_usd", "net_savings_usd"]]
         for g in sessions {
             let f = g.figures
@@ -103,7 +118,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(_ check: BudgetCheck) -> String {
+    func render(_ check: BudgetCheck) -> String {
         var lines = [["name", "period", "period_start", "period_end", "scope", "spent_usd", "limit_usd", "share", "forecast_usd", "status", "reasons"]]
         for r in check.results {
             lines.append([

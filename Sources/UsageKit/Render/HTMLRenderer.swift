@@ -2,10 +2,20 @@ import Foundation
 
 /// One self-contained HTML page: inline CSS and SVG, no script, no font or image from elsewhere. Everything that
 /// came from a log is escaped.
-public struct HTMLRenderer {
+public struct HTMLRenderer: Renderer {
+    /// The HTML renderer.
     public init() {}
 
-    public func render(_ d: Dashboard) -> String {
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .dashboard(let dashboard): return render(dashboard)
+        case .report, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
+            .estimate, .comparison, .reconciliation, .reprice, .priceImport:
+            return nil
+        }
+    }
+
+    func render(_ d: Dashboard) -> String {
         let r = d.byModel
         let t = r.totals
         var html = """

@@ -1,8 +1,24 @@
 /// JSON for scripts: documented keys, exact money.
 public struct JSONRenderer: Renderer {
+    /// The JSON renderer.
     public init() {}
 
-    public func render(_ report: UsageReport) -> String {
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .events(let events): return render(events)
+        case .sources(let sources): return render(sources)
+        case .cacheStats(let stats, let top): return render(stats, top: top)
+        case .sessions(let sessions): return render(sessions: sessions)
+        case .budgetCheck(let check): return render(check)
+        case .priceTable(let table): return table.exportJSON()
+        case .comparison(let comparison): return render(comparison)
+        case .reconciliation(let reconciliation): return render(reconciliation)
+        case .dashboard, .priceExplanation, .estimate, .reprice, .priceImport: return nil
+        }
+    }
+
+    func render(_ report: UsageReport) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.beginArray("group_by")
@@ -138,7 +154,7 @@ public struct JSONRenderer: Renderer {
         w.endArray()
     }
 
-    public func render(_ stats: CacheStats, top: Int) -> String {
+    func render(_ stats: CacheStats, top: Int) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.beginObject("period")
@@ -192,7 +208,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(_ check: BudgetCheck) -> String {
+    func render(_ check: BudgetCheck) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.string("status", check.status.name)
@@ -236,7 +252,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(sessions: [CacheStats.Group]) -> String {
+    func render(sessions: [CacheStats.Group]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for g in sessions {
@@ -255,7 +271,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(_ sources: [SourceFile]) -> String {
+    func render(_ sources: [SourceFile]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for f in sources {
@@ -274,7 +290,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(_ events: [RequestEvent]) -> String {
+    func render(_ events: [RequestEvent]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for e in events {
@@ -303,6 +319,55 @@ public struct JSONRenderer: Renderer {
             w.endObject()
         }
         w.endArray()
+        return w.text + "\n"
+    }
+
+    /// Each target on one line, as `compare` has always written them.
+    func render(_ c: Comparison) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.int("requests", c.requests)
+        w.int("unpriced_requests", c.unpricedRequests)
+        w.usd("actual_cost_usd", c.actual)
+        w.beginArray("targets")
+        for t in c.targets {
+            w.beginObject(inline: true)
+            w.string("model", t.model)
+            w.usd("cost_usd", t.cost)
+            w.usd("actual_compared_usd", t.actualCompared)
+            w.usd("difference_usd", t.cost - t.actualCompared)
+            w.int("unavailable_requests", t.unavailable)
+            w.beginObject("by_source")
+            for (source, cost) in t.bySource.sorted(by: { $0.key < $1.key }) { w.usd(source, cost) }
+            w.endObject()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    /// Each row on one line, as `reconcile` has always written them.
+    func render(_ r: Reconciliation) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.usd("computed_usd", r.computed)
+        w.usd("billed_usd", r.billed)
+        w.fixed("error", r.error, decimals: 6)
+        w.beginArray("rows")
+        for row in r.rows {
+            w.beginObject(inline: true)
+            w.string("day", row.day)
+            w.string("model", row.model)
+            w.usd("computed_usd", row.computed)
+            w.usd("billed_usd", row.billed)
+            w.usd("difference_usd", row.difference)
+            w.string("basis", row.basis)
+            w.string("largest_gap_token_type", row.largestGap?.type)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
         return w.text + "\n"
     }
 }

@@ -1,8 +1,18 @@
 /// GitHub-flavoured Markdown: a heading, the totals, one table, the notes. For pull requests, wikis and chat.
-public struct MarkdownRenderer {
+public struct MarkdownRenderer: Renderer {
+    /// The Markdown renderer.
     public init() {}
 
-    public func render(_ report: UsageReport) -> String {
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .dashboard, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
+            .estimate, .comparison, .reconciliation, .reprice, .priceImport:
+            return nil
+        }
+    }
+
+    func render(_ report: UsageReport) -> String {
         let t = report.totals
         guard let period = periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
         var out = "# Usage \(period)\n\n"

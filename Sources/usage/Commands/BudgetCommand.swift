@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import UsageKit
 
-struct BudgetCommand: ParsableCommand {
+struct BudgetCommand: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv]
+    static let formatHelp = "table or json (csv also works)."
+
     static let configuration = CommandConfiguration(
         commandName: "budget",
         abstract: "Check spend against budgets; the exit status tells monitoring what to do.",
@@ -40,20 +43,20 @@ struct BudgetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Check as of this time (ISO 8601; default now): to replay a past day's check.", valueName: "time"))
     var at: String?
 
-    @Option(help: "table or json (csv also works).")
-    var format: OutputFormat = .table
+    @OptionGroup var output: FormatOption<BudgetCommand>
 
     func run() throws {
         do {
             let check = try evaluate()
-            emit(format.renderer.render(check))
+            emit(try output.render(.budgetCheck(check)))
             throw ExitCode(Int32(check.status.rawValue))
         } catch let exit as ExitCode {
             throw exit
         } catch {
             // Whatever went wrong, monitoring gets its status line and UNKNOWN.
             let message = (error as? UsageError)?.description ?? "\(error)"
-            emit(format.renderer.render(BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: message)))
+            let check = BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: message)
+            emit(try output.render(.budgetCheck(check)))
             Diagnostics.print("usage: error: \(message)")
             throw ExitCode(3)
         }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import UsageKit
 
-struct CacheStatsCommand: ParsableCommand {
+struct CacheStatsCommand: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv]
+    static let formatHelp = "table or json (csv gives the per-model table)."
+
     static let configuration = CommandConfiguration(
         commandName: "cache-stats",
         abstract: "Is prompt caching paying off? Hit rate, savings, waste and recommendations.",
@@ -21,8 +24,7 @@ struct CacheStatsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many workflows, sessions and projects the top lists show.", valueName: "n"))
     var top = 5
 
-    @Option(help: "table or json (csv gives the per-model table).")
-    var format: OutputFormat = .table
+    @OptionGroup var output: FormatOption<CacheStatsCommand>
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1.") }
@@ -33,12 +35,15 @@ struct CacheStatsCommand: ParsableCommand {
             let db = try database.openForReading()
             let filter = try scope.filter(period)
             let stats = try db.cacheStats(filter)
-            emit(format.renderer.render(stats, top: top))
+            emit(try output.render(.cacheStats(stats, top: top)))
         }
     }
 }
 
-struct SessionsCommand: ParsableCommand {
+struct SessionsCommand: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv]
+    static let formatHelp = "table or json (csv also works)."
+
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "Sessions by cost: requests, total and cached tokens, hit rate, cost and what caching saved.")
@@ -49,8 +54,7 @@ struct SessionsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("At most N sessions, the most expensive ones.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: "table or json (csv also works).")
-    var format: OutputFormat = .table
+    @OptionGroup var output: FormatOption<SessionsCommand>
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
@@ -63,7 +67,7 @@ struct SessionsCommand: ParsableCommand {
             let stats = try db.cacheStats(filter, waste: false)
             var sessions = stats.bySession.filter { $0.key != "(none)" }
             if let limit { sessions = Array(sessions.prefix(limit)) }
-            emit(format.renderer.render(sessions: sessions))
+            emit(try output.render(.sessions(sessions)))
         }
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import UsageKit
 
-struct Events: ParsableCommand {
+struct Events: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv]
+
     static let configuration = CommandConfiguration(
         abstract: "One row per request: the drill-down behind a report.",
         discussion: """
@@ -21,8 +23,7 @@ struct Events: ParsableCommand {
     @Option(help: ArgumentHelp("At most N requests, the most recent ones.", valueName: "n"))
     var limit: Int?
 
-    @Option(help: "table, json or csv.")
-    var format: OutputFormat = .table
+    @OptionGroup var output: FormatOption<Events>
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
@@ -33,7 +34,7 @@ struct Events: ParsableCommand {
             let db = try database.openForReading()
             let filter = try period.filter(models: model)
             let events = try db.events(filter, limit: limit)
-            emit(format.renderer.render(events))
+            emit(try output.render(.events(events)))
         }
     }
 }

@@ -8,7 +8,9 @@ import UsageKit
     import Darwin
 #endif
 
-struct Report: ParsableCommand {
+struct Report: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv, .markdown, .html]
+
     static let configuration = CommandConfiguration(
         abstract: "Totals, then one row per group: requests, tokens, cache hit rate, cost.",
         discussion: """
@@ -34,8 +36,7 @@ struct Report: ParsableCommand {
 
     @OptionGroup var scope: ScopeOptions
 
-    @Option(help: "table, json, csv, markdown or html.")
-    var format: ReportFormat = .table
+    @OptionGroup var output: FormatOption<Report>
 
     @Option(help: ArgumentHelp("Budgets file whose status the report shows (default: the budgets file, when it exists).", valueName: "path"))
     var budgets: String?
@@ -43,8 +44,10 @@ struct Report: ParsableCommand {
     @Flag(help: "Write a self-contained HTML report (to reports/usage-YYYYMMDD-HHMMSS.html unless --output says) and print its path.")
     var html = false
 
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
-    var output: String?
+    @Option(
+        name: .customLong("output"),
+        help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+    var outputFile: String?
 
     var dimensions: [ReportDimension] {
         if let groupBy { return groupBy.split(separator: ",").compactMap { ReportDimension(rawValue: $0.trimmingCharacters(in: .whitespaces)) } }
@@ -72,12 +75,12 @@ struct Report: ParsableCommand {
             let db = try database.openForReading()
             let filter = try scope.filter(period, zone: zone)
             let budgetCheck = try checkBudgets(db)
-            if html || format == .html {
+            if html || output.selected == .html {
                 var dashboard = try db.dashboard(filter, zone: zone)
                 dashboard.budgets = budgetCheck
-                let page = HTMLRenderer().render(dashboard)
+                let page = try OutputFormat.html.render(.dashboard(dashboard))
                 if html {
-                    let path = output ?? Self.defaultHTMLPath()
+                    let path = outputFile ?? Self.defaultHTMLPath()
                     try write(page, to: path)
                     emit(path + "\n")
                 } else {
@@ -86,18 +89,10 @@ struct Report: ParsableCommand {
                 return
             }
             let report = try db.report(filter, by: dimensions, zone: zone)
-            let text: String
-            switch format {
-            case .json: text = JSONRenderer().render(report)
-            case .csv: text = CSVRenderer().render(report)
-            case .markdown: text = MarkdownRenderer().render(report)
-            default:
-                let terminal = output == nil && isatty(STDOUT_FILENO) != 0
-                let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-                let table = TableRenderer(width: terminal ? Self.terminalWidth() : nil, color: terminal && !noColor)
-                text = table.render(report) + (budgetCheck.map { "\nBudgets\n" + table.render($0) } ?? "")
-            }
-            try deliver(text)
+            let terminal = outputFile == nil && isatty(STDOUT_FILENO) != 0
+            let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+            let options = RenderOptions(width: terminal ? Self.terminalWidth() : nil, color: terminal && !noColor)
+            try deliver(try output.render(.report(report, budgets: budgetCheck), options: options))
         }
     }
 
@@ -115,8 +110,8 @@ struct Report: ParsableCommand {
     }
 
     private func deliver(_ text: String) throws {
-        if let output {
-            try write(text, to: output)
+        if let outputFile {
+            try write(text, to: outputFile)
         } else {
             emit(text)
         }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import UsageKit
 
-struct Sources: ParsableCommand {
+struct Sources: ParsableCommand, FormatDeclaring {
+    static let formats: [OutputFormat] = [.table, .json, .csv]
+
     static let configuration = CommandConfiguration(
         abstract: "List the ingest ledger: every file read, its format, requests, rejected lines and last ingest.",
         discussion: """
@@ -12,14 +14,13 @@ struct Sources: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "table, json or csv.")
-    var format: OutputFormat = .table
+    @OptionGroup var output: FormatOption<Sources>
 
     func run() throws {
         try Diagnostics.run {
             let db = try database.openForReading()
             let sources = try db.sources()
-            emit(format.renderer.render(sources))
+            emit(try output.render(.sources(sources)))
         }
     }
 }
