@@ -16,7 +16,7 @@ struct Pricing: ParsableCommand {
 }
 
 struct PricingList: ParsableCommand, FormatDeclaring {
-    static let formats: [OutputFormat] = [.table, .json, .csv]
+    static let formats: [OutputFormat] = [.table, .json]
     static let formatHelp = "table or json (json is the tool's own price format, as `pricing export` writes it)."
 
     static let configuration = CommandConfiguration(
@@ -28,9 +28,7 @@ struct PricingList: ParsableCommand, FormatDeclaring {
 
     func run() throws {
         try Diagnostics.run {
-            // csv has always printed the table.
-            let format = output.selected == .csv ? .table : output.selected
-            emit(try format.render(.priceTable(try effectivePrices(database))))
+            emit(try output.render(.priceTable(try effectivePrices(database))))
         }
     }
 }
@@ -216,8 +214,7 @@ struct EstimateCommand: ParsableCommand {
 }
 
 struct CompareCommand: ParsableCommand, FormatDeclaring {
-    static let formats: [OutputFormat] = [.table, .json, .csv]
-    static let formatHelp = "table or json."
+    static let formats: [OutputFormat] = [.table, .json]
 
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -235,16 +232,13 @@ struct CompareCommand: ParsableCommand, FormatDeclaring {
             let db = try database.openForReading()
             let targets = to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let comparison = try db.compare(try period.filter(), to: targets)
-            // csv has always printed the table.
-            let format = output.selected == .csv ? .table : output.selected
-            emit(try format.render(.comparison(comparison)))
+            emit(try output.render(.comparison(comparison)))
         }
     }
 }
 
 struct ReconcileCommand: ParsableCommand, FormatDeclaring {
-    static let formats: [OutputFormat] = [.table, .json, .csv]
-    static let formatHelp = "table or json."
+    static let formats: [OutputFormat] = [.table, .json]
 
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
@@ -259,9 +253,7 @@ struct ReconcileCommand: ParsableCommand, FormatDeclaring {
         try Diagnostics.run {
             let db = try database.openForReading()
             let reconciliation = try db.reconcile(try period.filter())
-            // csv has always printed the table.
-            let format = output.selected == .csv ? .table : output.selected
-            emit(try format.render(.reconciliation(reconciliation)))
+            emit(try output.render(.reconciliation(reconciliation)))
         }
     }
 }
