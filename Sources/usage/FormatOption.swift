@@ -5,12 +5,15 @@ import UsageKit
 protocol FormatDeclaring {
     /// The formats the command writes, in the order its help lists them; the first is the default.
     static var formats: [OutputFormat] { get }
-    /// What the `--format` help says; by default the declared formats, as a sentence.
-    static var formatHelp: String { get }
+    /// What the `--format` help adds after the formats, e.g. what one of them holds.
+    static var formatRemark: String? { get }
 }
 
 extension FormatDeclaring {
-    static var formatHelp: String { OutputFormat.names(formats) + "." }
+    static var formatRemark: String? { nil }
+
+    /// The `--format` help: the declared formats, as a sentence, and the remark.
+    static var formatHelp: String { OutputFormat.names(formats) + (formatRemark.map { " (\($0))" } ?? "") + "." }
 }
 
 /// `--format`: one of the formats `Command` declares. Its help and completions list them; any other format is an

@@ -4,7 +4,6 @@ import UsageKit
 
 struct BudgetCommand: ParsableCommand, FormatDeclaring {
     static let formats: [OutputFormat] = [.table, .json, .csv]
-    static let formatHelp = "table or json (csv also works)."
 
     static let configuration = CommandConfiguration(
         commandName: "budget",

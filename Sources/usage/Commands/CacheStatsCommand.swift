@@ -3,7 +3,7 @@ import UsageKit
 
 struct CacheStatsCommand: ParsableCommand, FormatDeclaring {
     static let formats: [OutputFormat] = [.table, .json, .csv]
-    static let formatHelp = "table or json (csv gives the per-model table)."
+    static let formatRemark: String? = "csv gives the per-model table"
 
     static let configuration = CommandConfiguration(
         commandName: "cache-stats",
@@ -42,7 +42,6 @@ struct CacheStatsCommand: ParsableCommand, FormatDeclaring {
 
 struct SessionsCommand: ParsableCommand, FormatDeclaring {
     static let formats: [OutputFormat] = [.table, .json, .csv]
-    static let formatHelp = "table or json (csv also works)."
 
     static let configuration = CommandConfiguration(
         commandName: "sessions",

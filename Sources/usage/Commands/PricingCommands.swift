@@ -17,7 +17,7 @@ struct Pricing: ParsableCommand {
 
 struct PricingList: ParsableCommand, FormatDeclaring {
     static let formats: [OutputFormat] = [.table, .json]
-    static let formatHelp = "table or json (json is the tool's own price format, as `pricing export` writes it)."
+    static let formatRemark: String? = "json is the tool's own price format, as `pricing export` writes it"
 
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "Every model with its rates (USD per million tokens) and effective dates.")
