@@ -160,6 +160,6 @@ import Testing
 
     @Test func logTextCannotDriveTheTerminal() {
         #expect(TableRenderer.printable("\u{1B}[31mred\nx") == "\\x1B[31mred\\x0Ax")
-        #expect(escape("a\u{1B}b") == "a\u{FFFD}b")
+        #expect(HTMLRenderer.escape("a\u{1B}b") == "a\u{FFFD}b")
     }
 }

@@ -402,7 +402,7 @@ extension CacheStats {
         func monthly(_ amount: ExactAmount) -> USD {
             USD(nanos: Int64((Double(max(0, amount.usd.nanos)) * month).rounded()))
         }
-        func count(_ n: Int64, _ one: String, _ many: String) -> String { "\(groupThousands(String(n))) \(n == 1 ? one : many)" }
+        func count(_ n: Int64, _ one: String, _ many: String) -> String { "\(Decimal9.groupThousands(String(n))) \(n == 1 ? one : many)" }
         let writes = t.tokens.cacheWrite5m + t.tokens.cacheWrite1h
         let pricedPrompt = requests.filter { $0.terms != nil }.reduce(Int64(0)) { $0 + $1.tokens.prompt }
 
@@ -414,7 +414,7 @@ extension CacheStats {
                 CacheRecommendation(
                     kind: .lowHitRate,
                     message: "The cache hit rate is under 30%: put stable content (system prompt, tools, documents) first and mark it with cache_control.",
-                    evidence: "hit rate \(percent(rate)) of \(count(t.tokens.prompt, "prompt token", "prompt tokens"))",
+                    evidence: "hit rate \(Wording.percent(rate)) of \(count(t.tokens.prompt, "prompt token", "prompt tokens"))",
                     monthlySavings: USD(nanos: Int64((Double(max(0, missing)) * perToken * month).rounded()))))
         }
         if writes > t.tokens.cacheRead {
@@ -422,7 +422,7 @@ extension CacheStats {
                 CacheRecommendation(
                     kind: .writesExceedReads,
                     message: "More tokens are written to the cache than read from it: cache only prefixes that repeat within their lifetime.",
-                    evidence: "\(count(writes, "token", "tokens")) written, \(groupThousands(String(t.tokens.cacheRead))) read; "
+                    evidence: "\(count(writes, "token", "tokens")) written, \(Decimal9.groupThousands(String(t.tokens.cacheRead))) read; "
                         + "\(count(stats.unreadWrites.requests, "write", "writes")) never read (\(count(stats.unreadWrites.tokens, "token", "tokens")))",
                     monthlySavings: monthly(stats.unreadWaste)))
         }
@@ -496,7 +496,7 @@ extension CacheStats {
                 CacheRecommendation(
                     kind: .promptsBelowMinimum,
                     message: "Many prompts are shorter than their model's minimum cacheable length: cache_control on them does nothing, and caching cannot save on them (merge context into longer prompts, or leave them).",
-                    evidence: "\(below.count) of \(groupThousands(String(t.requests))) requests below the minimum (e.g. \(groupThousands(String(below[0].minCacheable!))) tokens for \(below[0].model))",
+                    evidence: "\(below.count) of \(Decimal9.groupThousands(String(t.requests))) requests below the minimum (e.g. \(Decimal9.groupThousands(String(below[0].minCacheable!))) tokens for \(below[0].model))",
                     monthlySavings: .zero))
         }
         return result

@@ -66,7 +66,7 @@ public struct JSONRenderer: Renderer {
         }
         w.endArray()
         w.beginArray("notes")
-        for note in reportNotes(report) { w.string(nil, note) }
+        for note in Wording.reportNotes(report) { w.string(nil, note) }
         w.endArray()
         w.endObject()
         return w.text + "\n"
@@ -202,7 +202,7 @@ public struct JSONRenderer: Renderer {
         }
         w.endArray()
         w.beginArray("legend")
-        for line in cacheLegend { w.string(nil, line) }
+        for line in Wording.cacheLegend { w.string(nil, line) }
         w.endArray()
         w.endObject()
         return w.text + "\n"

@@ -77,7 +77,7 @@ extension PriceImport {
         if let tier = s.longContext {
             let old = under?.longContext.flatMap { $0.threshold == tier.threshold ? $0.rates : nil }
             let was = under == nil || old != nil ? "" : " (was none)"
-            took.append("long-context tier over \(groupThousands(String(tier.threshold))) tokens\(was): " + rates(tier.rates, was: old).joined(separator: ", "))
+            took.append("long-context tier over \(Decimal9.groupThousands(String(tier.threshold))) tokens\(was): " + rates(tier.rates, was: old).joined(separator: ", "))
         }
         if let batch = s.batch {
             let old = under.map { u in
@@ -150,7 +150,7 @@ extension PriceImport {
                 if !unstated.isEmpty { kept.append(unstated.joined(separator: ", ")) }
             }
             if s.longContext == nil, let text = when({ $0.longContext != nil }) {
-                let thresholds = Set(affected.compactMap { $0.longContext?.threshold }).sorted().map { groupThousands(String($0)) }
+                let thresholds = Set(affected.compactMap { $0.longContext?.threshold }).sorted().map { Decimal9.groupThousands(String($0)) }
                 kept.append("long-context tier over \(thresholds.joined(separator: "/")) tokens\(text)")
             }
             if s.fastMultiplier == nil, let text = when({ $0.fast != nil }), let fast = affected.compactMap(\.fast).first {

@@ -37,10 +37,11 @@ public struct TableRenderer: Renderer {
 
     func render(_ report: UsageReport) -> String {
         let t = report.totals
-        guard let period = periodText(report) else { return "No requests in this period.\n" }
+        guard let period = Wording.periodText(report) else { return "No requests in this period.\n" }
         var out = "Usage " + period
         if report.dimensions.contains(where: \.isTime) && report.zone != .utc { out += " (days in \(report.zone.name))" }
-        out += ": \(number(t.requests)) requests, \(costText(t)) (cache hit rate \(percent(t.cacheHitRate)))\n\n"
+        out += ": \(number(t.requests)) requests, \(Wording.costText(t))"
+        out += " (cache hit rate \(Wording.percent(t.cacheHitRate)))\n\n"
         let names = report.dimensions.map(Self.title)
         let showAdvisor = t.iterations.advisorCalls > 0
         let showCompaction = t.iterations.compactions > 0
@@ -53,18 +54,18 @@ public struct TableRenderer: Renderer {
         func cells(_ t: UsageTotals) -> [String] {
             var cells = [
                 number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
-                number(t.tokens.output), percent(t.cacheHitRate),
+                number(t.tokens.output), Wording.percent(t.cacheHitRate),
             ]
-            if showAdvisor { cells.append(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)) }
-            if showCompaction { cells.append(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)) }
-            return cells + [costText(t)]
+            if showAdvisor { cells.append(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)) }
+            if showCompaction { cells.append(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)) }
+            return cells + [Wording.costText(t)]
         }
         var rows = report.rows.map { row in
             row.keys.map(Self.printable) + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
         }
         rows.append(["Total"] + Array(repeating: "", count: names.count - 1) + cells(t) + (showBilled ? [report.billed!.display] : []))
         out += fitted(header: header, rows: rows, keys: names.count)
-        let notes = reportNotes(report)
+        let notes = Wording.reportNotes(report)
         if !notes.isEmpty {
             out += "\n" + notes.map { "Note: " + Self.printable($0) }.joined(separator: "\n") + "\n"
         }
@@ -187,20 +188,23 @@ public struct TableRenderer: Renderer {
             out += t.requests > 0 ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
         }
         out += "\n"
-        out += "Hit rate            \(percent(t.hitRate)) of prompt tokens read from cache\n"
-        out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(percent(t.hitRequestShare)))\n"
+        out += "Hit rate            \(Wording.percent(t.hitRate)) of prompt tokens read from cache\n"
+        out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(Wording.percent(t.hitRequestShare)))\n"
         out += "Tokens              \(number(t.tokens.cacheRead)) read, \(number(t.tokens.cacheWrite5m)) written 5m, "
         out += "\(number(t.tokens.cacheWrite1h)) written 1h, \(number(t.tokens.input)) uncached input\n\n"
         let moneyRows = [
-            ["Cost", t.costUSD.exact, money(t.costUSD)],
-            ["Cost without caching", t.costWithoutCacheUSD.exact, money(t.costWithoutCacheUSD)],
-            ["  prompts cost", t.promptCostUSD.exact, money(t.promptCostUSD)],
-            ["  prompts without caching", t.promptCostWithoutCacheUSD.exact, money(t.promptCostWithoutCacheUSD)],
-            ["Gross saving (reads)", t.grossSavingsUSD.exact, money(t.grossSavingsUSD)],
-            ["Write premium", t.writePremiumUSD.exact, money(t.writePremiumUSD)],
-            ["Net saving", t.netSavingsUSD.exact, money(t.netSavingsUSD)],
-            ["Batch saving", t.batchSavingsUSD.exact, money(t.batchSavingsUSD)],
-            ["Waste", t.wasteUSD.exact, money(t.wasteUSD)],
+            ["Cost", t.costUSD.exact, Wording.money(t.costUSD)],
+            ["Cost without caching", t.costWithoutCacheUSD.exact, Wording.money(t.costWithoutCacheUSD)],
+            ["  prompts cost", t.promptCostUSD.exact, Wording.money(t.promptCostUSD)],
+            [
+                "  prompts without caching", t.promptCostWithoutCacheUSD.exact,
+                Wording.money(t.promptCostWithoutCacheUSD),
+            ],
+            ["Gross saving (reads)", t.grossSavingsUSD.exact, Wording.money(t.grossSavingsUSD)],
+            ["Write premium", t.writePremiumUSD.exact, Wording.money(t.writePremiumUSD)],
+            ["Net saving", t.netSavingsUSD.exact, Wording.money(t.netSavingsUSD)],
+            ["Batch saving", t.batchSavingsUSD.exact, Wording.money(t.batchSavingsUSD)],
+            ["Waste", t.wasteUSD.exact, Wording.money(t.wasteUSD)],
         ]
         out += Self.table(header: ["Money", "USD", ""], rows: moneyRows, rightAligned: [1, 2], totalsRow: false)
         out += "\nBy model\n" + groupTable(stats.byModel, title: "Model")
@@ -214,7 +218,7 @@ public struct TableRenderer: Renderer {
         out += "\nDaily hit rate\n"
         out += Self.table(
             header: ["Day", "Requests", "Prompt tokens", "Hit rate"],
-            rows: stats.daily.map { [$0.day, number($0.figures.requests), number($0.figures.tokens.prompt), percent($0.figures.hitRate)] },
+            rows: stats.daily.map { [$0.day, number($0.figures.requests), number($0.figures.tokens.prompt), Wording.percent($0.figures.hitRate)] },
             rightAligned: [1, 2, 3], totalsRow: false)
         func counted(_ figure: (requests: Int64, tokens: Int64)) -> String {
             "\(number(figure.requests)) \(figure.requests == 1 ? "request" : "requests"), \(number(figure.tokens)) tokens"
@@ -226,10 +230,10 @@ public struct TableRenderer: Renderer {
         out += "\nRecommendations\n"
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {
-            let saving = r.kind == .promptsBelowMinimum ? "no saving possible" : "estimated saving \(money(r.monthlySavings)) a month"
+            let saving = r.kind == .promptsBelowMinimum ? "no saving possible" : "estimated saving \(Wording.money(r.monthlySavings)) a month"
             out += "  - \(Self.printable(r.message))\n    evidence: \(Self.printable(r.evidence)); \(saving)\n"
         }
-        out += "\n" + cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
+        out += "\n" + Wording.cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
         return out
     }
 
@@ -239,7 +243,7 @@ public struct TableRenderer: Renderer {
         out += "\n"
         let rows = check.results.map { r in
             [
-                r.budget.name, r.budget.period.description + " " + window(r, zone: check.zone), r.budget.scope.description,
+                r.budget.name, r.budget.period.description + " " + Wording.window(r, zone: check.zone), r.budget.scope.description,
                 r.spent.display, r.budget.limit.display, "\(Int((r.share * 100).rounded()))%", r.remaining.display,
                 r.forecast?.display ?? "-", r.status.name,
             ]
@@ -261,9 +265,13 @@ public struct TableRenderer: Renderer {
             header: [title, "Requests", "Hit rate", "Cost", "Net saving", "Waste"],
             rows: groups.map { g in
                 let f = g.figures
-                if f.nothingPriced { return [g.key, number(f.requests), percent(f.hitRate), "unpriced", "-", "-"] }
+                let rate = Wording.percent(f.hitRate)
+                if f.nothingPriced { return [g.key, number(f.requests), rate, "unpriced", "-", "-"] }
                 let partial = f.unpricedRequests > 0 ? " + unpriced" : ""
-                return [g.key, number(f.requests), percent(f.hitRate), money(f.costUSD) + partial, money(f.netSavingsUSD), money(f.wasteUSD)]
+                return [
+                    g.key, number(f.requests), rate, Wording.money(f.costUSD) + partial, Wording.money(f.netSavingsUSD),
+                    Wording.money(f.wasteUSD),
+                ]
             }, rightAligned: [1, 2, 3, 4, 5], totalsRow: false)
     }
 
@@ -276,8 +284,8 @@ public struct TableRenderer: Renderer {
                 let partial = f.unpricedRequests > 0 ? " + unpriced" : ""
                 return [
                     g.key, number(f.requests), number(f.tokens.prompt + f.tokens.output), number(f.tokens.cacheRead),
-                    percent(f.hitRate), f.nothingPriced ? "unpriced" : money(f.costUSD) + partial,
-                    f.nothingPriced ? "-" : money(f.netSavingsUSD),
+                    Wording.percent(f.hitRate), f.nothingPriced ? "unpriced" : Wording.money(f.costUSD) + partial,
+                    f.nothingPriced ? "-" : Wording.money(f.netSavingsUSD),
                 ]
             }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
     }
@@ -402,7 +410,7 @@ public struct TableRenderer: Renderer {
     func render(_ c: Comparison) -> String {
         func change(_ t: Comparison.Target) -> String {
             guard t.actualCompared.nanos > 0 else { return "-" }
-            return percent(Double((t.cost - t.actualCompared).nanos) / Double(t.actualCompared.nanos))
+            return Wording.percent(Double((t.cost - t.actualCompared).nanos) / Double(t.actualCompared.nanos))
         }
         var rows = [["(actual)", c.actual.display, "", ""]]
         rows += c.targets.map { [$0.model, $0.cost.display, ($0.cost - $0.actualCompared).display, change($0)] }
@@ -437,12 +445,13 @@ public struct TableRenderer: Renderer {
             let gap = row.largestGap.map { $0.difference.nanos == 0 ? "-" : "\($0.type) \($0.difference.display)" }
             return [
                 row.day, row.model, row.computed.display, row.billed.display, row.difference.display,
-                percent(row.share), gap ?? "-", row.basis,
+                Wording.percent(row.share), gap ?? "-", row.basis,
             ]
         }
         let header = ["Day", "Model", "Computed", "Billed", "Difference", "%", "Largest gap", "Computed from"]
         var out = Self.table(header: header, rows: rows)
-        out += "\nOverall: computed \(r.computed.exact) USD, billed \(r.billed.exact) USD, error \(percent(r.error))"
+        out += "\nOverall: computed \(r.computed.exact) USD, billed \(r.billed.exact) USD, "
+        out += "error \(Wording.percent(r.error))"
         out += (r.error ?? 1) < 0.01 ? " (under the 1% target)\n" : " (over the 1% target: see the largest gaps)\n"
         return out
     }
@@ -475,7 +484,7 @@ public struct TableRenderer: Renderer {
         return head + "\n" + imported.describe(over: base)
     }
 
-    private func number(_ v: Int64) -> String { groupThousands(String(v)) }
+    private func number(_ v: Int64) -> String { Decimal9.groupThousands(String(v)) }
 
     /// A plain table: the first column left-aligned, the others right-aligned.
     static func table(header: [String], rows: [[String]]) -> String {
