@@ -124,7 +124,7 @@ public struct CSVRenderer: Renderer {
             lines.append([
                 r.budget.name, r.budget.period.description, Timestamp.iso(r.start), Timestamp.iso(r.end),
                 r.budget.scope.description, r.spent.exact, r.budget.limit.exact, JSONWriter.sixDecimals(r.share) ?? "",
-                r.forecast?.exact ?? "", r.status.name, r.reasons.joined(separator: "; "),
+                r.forecast?.exact ?? "", r.status.name, Wording.reasons(r),
             ])
         }
         return Self.encode(lines)

@@ -129,7 +129,8 @@ public struct HTMLRenderer: Renderer {
     }
 
     private func budgets(_ check: BudgetCheck) -> String {
-        var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(Self.escape(check.summary))</strong></p>\n"
+        let summary = Self.escape(Wording.summary(check))
+        var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(summary)</strong></p>\n"
         guard check.problem == nil else { return out }
         out += "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
         out += "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
@@ -142,9 +143,10 @@ public struct HTMLRenderer: Renderer {
         out += "</tbody>\n</table>\n"
         let reasons = check.results.filter { !$0.reasons.isEmpty }
         if !reasons.isEmpty {
-            out += "<ul>\n" + reasons.map { "<li>\(Self.escape($0.budget.name)): \(Self.escape($0.reasons.joined(separator: "; ")))</li>" }.joined(separator: "\n") + "\n</ul>\n"
+            let items = reasons.map { "<li>\(Self.escape($0.budget.name)): \(Self.escape(Wording.reasons($0)))</li>" }
+            out += "<ul>\n" + items.joined(separator: "\n") + "\n</ul>\n"
         }
-        return out + "<p>Forecast = \(Self.escape(BudgetCheck.forecastMethod)).</p>\n"
+        return out + "<p>Forecast = \(Self.escape(Wording.forecastMethod)).</p>\n"
     }
 
     private func truncation(_ d: Dashboard) -> String {

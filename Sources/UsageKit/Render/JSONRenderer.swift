@@ -195,8 +195,8 @@ public struct JSONRenderer: Renderer {
         for r in stats.recommendations {
             w.beginObject()
             w.string("kind", r.kind.rawValue)
-            w.string("message", r.message)
-            w.string("evidence", r.evidence)
+            w.string("message", Wording.message(r))
+            w.string("evidence", Wording.evidence(r))
             w.usd("monthly_savings_usd", r.monthlySavings)
             w.endObject()
         }
@@ -213,11 +213,11 @@ public struct JSONRenderer: Renderer {
         w.beginObject()
         w.string("status", check.status.name)
         w.int("exit_code", Int64(check.status.rawValue))
-        w.string("summary", check.summary)
-        w.string("problem", check.problem)
+        w.string("summary", Wording.summary(check))
+        w.string("problem", check.problem?.description)
         w.string("time_zone", check.zone.name)
         w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
-        w.string("forecast_method", BudgetCheck.forecastMethod)
+        w.string("forecast_method", Wording.forecastMethod)
         w.beginArray("budgets")
         for r in check.results {
             w.beginObject()
@@ -243,7 +243,7 @@ public struct JSONRenderer: Renderer {
             w.int("unpriced_requests", r.unpricedRequests)
             w.string("status", r.status.name)
             w.beginArray("reasons")
-            for reason in r.reasons { w.string(nil, reason) }
+            for reason in r.reasons { w.string(nil, Wording.reason(reason)) }
             w.endArray()
             w.endObject()
         }

@@ -230,15 +230,18 @@ public struct TableRenderer: Renderer {
         out += "\nRecommendations\n"
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {
-            let saving = r.kind == .promptsBelowMinimum ? "no saving possible" : "estimated saving \(Wording.money(r.monthlySavings)) a month"
-            out += "  - \(Self.printable(r.message))\n    evidence: \(Self.printable(r.evidence)); \(saving)\n"
+            let saving =
+                r.kind == .promptsBelowMinimum
+                ? "no saving possible" : "estimated saving \(Wording.money(r.monthlySavings)) a month"
+            out += "  - \(Self.printable(Wording.message(r)))\n"
+            out += "    evidence: \(Self.printable(Wording.evidence(r))); \(saving)\n"
         }
         out += "\n" + Wording.cacheLegend.map { "Note: " + $0 + "." }.joined(separator: "\n") + "\n"
         return out
     }
 
     func render(_ check: BudgetCheck) -> String {
-        var out = Self.printable(check.summary) + "\n"
+        var out = Self.printable(Wording.summary(check)) + "\n"
         guard check.problem == nil else { return out }
         out += "\n"
         let rows = check.results.map { r in
@@ -253,10 +256,10 @@ public struct TableRenderer: Renderer {
             rightAligned: [3, 4, 5, 6, 7], totalsRow: false)
         let reasons = check.results.filter { !$0.reasons.isEmpty }
         if !reasons.isEmpty {
-            out += "\n" + reasons.map { Self.printable("\($0.budget.name): " + $0.reasons.joined(separator: "; ")) }
+            out += "\n" + reasons.map { Self.printable("\($0.budget.name): " + Wording.reasons($0)) }
                 .joined(separator: "\n") + "\n"
         }
-        out += "\nForecast = \(BudgetCheck.forecastMethod). Days in \(check.zone.name).\n"
+        out += "\nForecast = \(Wording.forecastMethod). Days in \(check.zone.name).\n"
         return out
     }
 

@@ -124,4 +124,99 @@ enum Wording {
         guard let first = r.first, let last = r.last else { return nil }
         return r.zone.labels(forBucketStartingAt: first)[.day]! + " to " + r.zone.labels(forBucketStartingAt: last)[.day]!
     }
+
+    // MARK: Cache recommendations
+
+    /// `1,234 tokens`, `1 token`.
+    private static func count(_ n: Int64, _ one: String, _ many: String) -> String {
+        "\(Decimal9.groupThousands(String(n))) \(n == 1 ? one : many)"
+    }
+
+    /// What to do about what a recommendation found.
+    static func message(_ r: CacheRecommendation) -> String {
+        switch r.kind {
+        case .lowHitRate:
+            return "The cache hit rate is under 30%: put stable content (system prompt, tools, documents) first and "
+                + "mark it with cache_control."
+        case .writesExceedReads:
+            return "More tokens are written to the cache than read from it: cache only prefixes that repeat within "
+                + "their lifetime."
+        case .oneHourWhereFiveMinutesWould:
+            return "Some 1-hour cache writes were always used again within 5 minutes: the default 5-minute lifetime "
+                + "would do, at a lower write price."
+        case .fiveMinutesWhereGapsSuggestOneHour:
+            return "Sessions pause for 5 to 60 minutes and then write the cache again: a 1-hour lifetime (ttl: 1h) "
+                + "would turn those rewrites into reads."
+        case .repeatedPromptsUncached:
+            return "Large prompts are sent again within minutes in the same session or workflow without prompt "
+                + "caching: mark their stable prefix with cache_control."
+        case .promptsBelowMinimum:
+            return "Many prompts are shorter than their model's minimum cacheable length: cache_control on them does "
+                + "nothing, and caching cannot save on them (merge context into longer prompts, or leave them)."
+        }
+    }
+
+    /// The figures behind a recommendation.
+    static func evidence(_ r: CacheRecommendation) -> String {
+        switch r.evidence {
+        case .lowHitRate(let rate, let prompt):
+            return "hit rate \(percent(rate)) of \(count(prompt, "prompt token", "prompt tokens"))"
+        case .writesExceedReads(let written, let read, let unreadWrites, let unreadTokens):
+            return "\(count(written, "token", "tokens")) written, \(Decimal9.groupThousands(String(read))) read; "
+                + "\(count(unreadWrites, "write", "writes")) never read (\(count(unreadTokens, "token", "tokens")))"
+        case .oneHourWhereFiveMinutesWould(let writes, let tokens):
+            return "\(count(writes, "1-hour write", "1-hour writes")) (\(count(tokens, "token", "tokens")))"
+        case .fiveMinutesWhereGapsSuggestOneHour(let rewrites, let tokens):
+            return "\(count(rewrites, "rewrite", "rewrites")) after a pause of 5 to 60 minutes "
+                + "(\(count(tokens, "token", "tokens")))"
+        case .repeatedPromptsUncached(let requests):
+            return "\(count(requests, "uncached request", "uncached requests")) over the cacheable minimum, each "
+                + "within 5 minutes of the last"
+        case .promptsBelowMinimum(let below, let all, let minimum, let model):
+            return "\(below) of \(Decimal9.groupThousands(String(all))) requests below the minimum "
+                + "(e.g. \(Decimal9.groupThousands(String(minimum))) tokens for \(model))"
+        }
+    }
+
+    // MARK: Budgets
+
+    /// How a forecast is made, as every budget output states it.
+    static let forecastMethod = "spent so far + (spend of the last 7 days / 7) x days left in the period"
+
+    /// `monthly: $412.30 of $400.00 (103%)`.
+    static func line(_ r: BudgetResult) -> String {
+        "\(r.budget.name): \(r.spent.display) of \(r.budget.limit.display) (\(Int((r.share * 100).rounded()))%)"
+    }
+
+    /// The one line alerting tools show, e.g. `BUDGET CRITICAL - monthly: $412.30 of $400.00 (103%)`: the budgets
+    /// of the worst status first.
+    static func summary(_ check: BudgetCheck) -> String {
+        if let problem = check.problem { return "BUDGET UNKNOWN - \(problem.description)" }
+        let worst = check.results.filter { $0.status == check.status }
+        let others = check.results.filter { $0.status != check.status }
+        return "BUDGET \(check.status.name) - " + (worst + others).map(line).joined(separator: "; ")
+    }
+
+    /// Why a budget is not OK, in words.
+    static func reason(_ reason: BudgetReason) -> String {
+        switch reason {
+        case .noUsage:
+            return "no usage recorded in this period: is ingestion running?"
+        case .limitExceeded(let excess):
+            return "limit exceeded by \(excess.display)"
+        case .warningThreshold(let percent):
+            return "over the \(percent)% warning threshold"
+        case .forecastOverLimit(let forecast, let period):
+            return "forecast \(forecast.display) by the end of the \(period.description) is over the limit"
+        case .anomaly(let today, let average):
+            return "today's \(today.display) is over 3x the trailing 7-day daily average of \(average.display)"
+        case .unpricedRequests(let count):
+            return "\(count) unpriced requests in scope: spend may be higher than shown"
+        }
+    }
+
+    /// A budget's reasons on one line: `limit exceeded by $5.00; 2 unpriced requests in scope: ...`.
+    static func reasons(_ r: BudgetResult) -> String {
+        r.reasons.map(reason).joined(separator: "; ")
+    }
 }

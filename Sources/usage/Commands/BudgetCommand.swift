@@ -53,10 +53,11 @@ struct BudgetCommand: ParsableCommand, FormatDeclaring {
             throw exit
         } catch {
             // Whatever went wrong, monitoring gets its status line and UNKNOWN.
-            let message = (error as? UsageError)?.description ?? "\(error)"
-            let check = BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: message)
+            // The store maps every failure to a UsageError; anything else is reported as it would be.
+            let problem = error as? UsageError ?? UsageError.database(path: database.path, reason: "\(error)")
+            let check = BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: problem)
             emit(try output.render(.budgetCheck(check)))
-            Diagnostics.print("usage: error: \(message)")
+            Diagnostics.print("usage: error: \(problem.description)")
             throw ExitCode(3)
         }
     }

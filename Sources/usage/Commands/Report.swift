@@ -105,7 +105,7 @@ struct Report: ParsableCommand, FormatDeclaring {
             let zone = config.timeZone.flatMap(TimeZoneRule.init(identifier:)) ?? self.zone
             return try db.checkBudgets(config, zone: zone)
         } catch let error as UsageError {
-            return BudgetCheck(results: [], zone: zone, checkedAt: Date(), problem: error.description)
+            return BudgetCheck(results: [], zone: zone, checkedAt: Date(), problem: error)
         }
     }
 
