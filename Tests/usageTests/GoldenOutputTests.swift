@@ -65,6 +65,8 @@ import Testing
         .init("budget-unknown", "budget --db {db} --daily 5 --at 2026-12-25T12:00:00Z --tz UTC"),
         .init("budget-none", "budget --db {db} --config {sandbox}/missing.toml"),
         .init("budget-bad-limit", "budget --db {db} --daily lots --at 2026-11-10T18:00:00Z --tz UTC"),
+        .init("budget-bad-warn-at", "budget --db {db} --daily 5 --warn-at 0 --tz UTC"),
+        .init("budget-bad-time-zone", "budget --db {db} --daily 5 --tz Mars/Olympus"),
         .init("estimate-plain", "estimate --model claude-sonnet-4-5 --input 12000 --output 800 --at 2026-11-01"),
         .init(
             "estimate-modifiers",
