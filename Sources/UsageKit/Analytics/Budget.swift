@@ -285,6 +285,9 @@ public struct BudgetCheck: Sendable, Equatable {
 
     public var status: BudgetStatus { problem != nil ? .unknown : results.map(\.status).max() ?? .unknown }
 
+    public static let forecastMethod =
+        "spent so far + (spend of the last 7 days / 7) x days left in the period"
+
     /// Checks `config` against the store at `now`.
     static func evaluate(_ db: Database, config: BudgetConfig, zone: TimeZoneRule, now: Date = Date()) throws
         -> BudgetCheck

@@ -146,7 +146,7 @@ public struct HTMLRenderer: Renderer {
             let items = reasons.map { "<li>\(Self.escape($0.budget.name)): \(Self.escape(Wording.reasons($0)))</li>" }
             out += "<ul>\n" + items.joined(separator: "\n") + "\n</ul>\n"
         }
-        return out + "<p>Forecast = \(Self.escape(Wording.forecastMethod)).</p>\n"
+        return out + "<p>Forecast = \(Self.escape(BudgetCheck.forecastMethod)).</p>\n"
     }
 
     private func truncation(_ d: Dashboard) -> String {

@@ -217,7 +217,7 @@ public struct JSONRenderer: Renderer {
         w.string("problem", check.problem?.description)
         w.string("time_zone", check.zone.name)
         w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
-        w.string("forecast_method", Wording.forecastMethod)
+        w.string("forecast_method", BudgetCheck.forecastMethod)
         w.beginArray("budgets")
         for r in check.results {
             w.beginObject()

@@ -259,7 +259,7 @@ public struct TableRenderer: Renderer {
             out += "\n" + reasons.map { Self.printable("\($0.budget.name): " + Wording.reasons($0)) }
                 .joined(separator: "\n") + "\n"
         }
-        out += "\nForecast = \(Wording.forecastMethod). Days in \(check.zone.name).\n"
+        out += "\nForecast = \(BudgetCheck.forecastMethod). Days in \(check.zone.name).\n"
         return out
     }
 

@@ -180,9 +180,6 @@ enum Wording {
 
     // MARK: Budgets
 
-    /// How a forecast is made, as every budget output states it.
-    static let forecastMethod = "spent so far + (spend of the last 7 days / 7) x days left in the period"
-
     /// `monthly: $412.30 of $400.00 (103%)`.
     static func line(_ r: BudgetResult) -> String {
         "\(r.budget.name): \(r.spent.display) of \(r.budget.limit.display) (\(Int((r.share * 100).rounded()))%)"
