@@ -104,10 +104,12 @@ public struct CacheRecommendation: Sendable, Equatable {
         case promptsBelowMinimum(requests: Int, of: Int64, minimum: Int, model: String)
     }
 
+    /// What the figures show.
     public var evidence: Evidence
     /// Estimated saving over 30 days at the period's pace.
     public var monthlySavings: USD
 
+    /// The kind of recommendation, as its evidence tells.
     public var kind: Kind {
         switch evidence {
         case .lowHitRate: return .lowHitRate

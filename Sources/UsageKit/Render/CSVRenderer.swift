@@ -7,6 +7,7 @@ public struct CSVRenderer: Renderer {
     /// The CSV renderer.
     public init() {}
 
+    /// `output` in this format; nil for a value it has no form of.
     public func render(_ output: Output) -> String? {
         switch output {
         case .report(let report, _): return render(report)

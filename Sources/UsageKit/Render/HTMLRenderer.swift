@@ -6,6 +6,7 @@ public struct HTMLRenderer: Renderer {
     /// The HTML renderer.
     public init() {}
 
+    /// `output` in this format; nil for a value it has no form of.
     public func render(_ output: Output) -> String? {
         switch output {
         case .dashboard(let dashboard): return render(dashboard)

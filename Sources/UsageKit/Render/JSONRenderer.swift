@@ -3,6 +3,7 @@ public struct JSONRenderer: Renderer {
     /// The JSON renderer.
     public init() {}
 
+    /// `output` in this format; nil for a value it has no form of.
     public func render(_ output: Output) -> String? {
         switch output {
         case .report(let report, _): return render(report)

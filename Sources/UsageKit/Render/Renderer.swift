@@ -2,10 +2,15 @@
 ///
 /// A new format is one case here, one line in `renderer(_:)` and one file with its `Renderer`.
 public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Aligned text tables and prose, for terminals.
     case table
+    /// JSON with documented keys and exact money, for scripts.
     case json
+    /// Comma-separated values, for spreadsheets.
     case csv
+    /// GitHub-flavoured Markdown, for pull requests, wikis and chat.
     case markdown
+    /// One self-contained HTML page.
     case html
 
     /// The renderer of this format: the one place where a format meets its renderer.

@@ -13,6 +13,7 @@ public struct TableRenderer: Renderer {
         self.color = color
     }
 
+    /// `output` in this format; nil for a value it has no form of.
     public func render(_ output: Output) -> String? {
         switch output {
         case .report(let report, let budgets):
