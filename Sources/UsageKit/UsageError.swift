@@ -4,6 +4,8 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
     case database(path: String, reason: String)
     case priceTable(String)
     case invalidArgument(String)
+    /// A value asked for in a format that has no form of it; `formats` are those that have one.
+    case formatUnavailable(OutputFormat, output: String, formats: [OutputFormat])
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum UsageError: Error, CustomStringConvertible, Equatable {
             return "price table: \(reason)"
         case .invalidArgument(let reason):
             return reason
+        case .formatUnavailable(let format, let output, let formats):
+            return "\(format.rawValue) has no form of \(output): choose \(OutputFormat.names(formats))"
         }
     }
 }

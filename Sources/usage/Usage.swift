@@ -14,10 +14,19 @@ struct Usage: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Ingest.self, Report.self, Events.self, CacheStatsCommand.self, SessionsCommand.self, BudgetCommand.self,
-            Pricing.self, Reprice.self, EstimateCommand.self, CompareCommand.self, ReconcileCommand.self, Sources.self,
+            Ingest.self, Report.self, Events.self, CacheStats.self, Sessions.self, Budget.self, Pricing.self,
+            Reprice.self, Estimate.self, Compare.self, Reconcile.self, Sources.self,
         ]
     )
+}
+
+extension Usage {
+    /// Refuses a `--tz` that is not an IANA time zone name, as an argument error.
+    static func validateTimeZone(_ tz: String?) throws {
+        if let tz, TimeZoneRule(identifier: tz) == nil {
+            throw ValidationError("Unknown time zone '\(tz)'; use an IANA name such as Europe/Paris.")
+        }
+    }
 }
 
 /// The `--db` option every subcommand takes.
@@ -44,9 +53,17 @@ struct DatabaseOptions: ParsableArguments {
         let database = try UsageStore.openForReading(path: path)
         if let newer = database.newerSchema {
             Diagnostics.print(
-                "usage: warning: \(path) was written by a newer version of usage (schema \(newer)); reading it may miss what this version does not know")
+                "usage: warning: \(path) was written by a newer version of usage (schema \(newer)); reading it may "
+                    + "miss what this version does not know")
         }
         return database
+    }
+
+    /// The price table in force: the built-in one with the database's imports (the built-in one alone without a
+    /// database).
+    func prices() throws -> PriceTable {
+        guard FileManager.default.fileExists(atPath: path) else { return .builtIn }
+        return try openForReading().priceTable()
     }
 
     private func requireExisting() throws {
@@ -64,7 +81,9 @@ struct PeriodOptions: ParsableArguments {
     @Option(help: ArgumentHelp("End, inclusive: a date (its whole day) or an ISO 8601 timestamp.", valueName: "date"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only the last N days, today included (days of --tz where a command has it, else UTC).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Only the last N days, today included (days of --tz where a command has it, else UTC).", valueName: "n"))
     var days: Int?
 
     func validate() throws {
@@ -105,8 +124,6 @@ struct ScopeOptions: ParsableArguments {
     }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-extension ReportFormat: ExpressibleByArgument {}
 extension ReportGrouping: ExpressibleByArgument {}
 
 /// Standard error, for diagnostics; data goes to standard output.

@@ -40,17 +40,19 @@ import Testing
         let ok = try check(database, [Budget(name: "monthly", period: .month, limit: usd(1000))], now: now)
         #expect(ok.status == .ok && ok.status.rawValue == 0)
         #expect(ok.results[0].spent == usd(80) && ok.results[0].forecast == usd(200) && !ok.results[0].anomaly)
-        #expect(ok.summary == "BUDGET OK - monthly: $80.00 of $1,000.00 (8%)")
+        #expect(Wording.summary(ok) == "BUDGET OK - monthly: $80.00 of $1,000.00 (8%)")
         // Over 80% of $95.
         let warning = try check(database, [Budget(name: "monthly", period: .month, limit: usd(95))], now: now)
         #expect(warning.status == .warning && warning.status.rawValue == 1)
         // Under 80% of $150, but the forecast of $200 crosses it.
         let forecast = try check(database, [Budget(name: "monthly", period: .month, limit: usd(150))], now: now)
-        #expect(forecast.status == .warning && forecast.results[0].reasons.contains { $0.contains("forecast") })
+        #expect(forecast.status == .warning)
+        #expect(forecast.results[0].reasons == [.forecastOverLimit(forecast: usd(200), period: .month)])
+        #expect(Wording.reasons(forecast.results[0]) == "forecast $200.00 by the end of the month is over the limit")
         // Over $75.
         let critical = try check(database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: now)
         #expect(critical.status == .critical && critical.status.rawValue == 2)
-        #expect(critical.summary == "BUDGET CRITICAL - monthly: $80.00 of $75.00 (107%)")
+        #expect(Wording.summary(critical) == "BUDGET CRITICAL - monthly: $80.00 of $75.00 (107%)")
         // No usage at all in December.
         let unknown = try check(database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: "2026-12-05T12:00:00Z")
         #expect(unknown.status == .unknown && unknown.status.rawValue == 3)
@@ -58,7 +60,7 @@ import Testing
         let both = try check(
             database, [Budget(name: "daily", period: .day, limit: usd(1000)), Budget(name: "monthly", period: .month, limit: usd(75))],
             now: now)
-        #expect(both.status == .critical && both.summary.hasPrefix("BUDGET CRITICAL - monthly:"))
+        #expect(both.status == .critical && Wording.summary(both).hasPrefix("BUDGET CRITICAL - monthly:"))
     }
 
     @Test func anAnomalousDayWarns() throws {
@@ -160,6 +162,6 @@ import Testing
 
     @Test func logTextCannotDriveTheTerminal() {
         #expect(TableRenderer.printable("\u{1B}[31mred\nx") == "\\x1B[31mred\\x0Ax")
-        #expect(escape("a\u{1B}b") == "a\u{FFFD}b")
+        #expect(HTMLRenderer.escape("a\u{1B}b") == "a\u{FFFD}b")
     }
 }

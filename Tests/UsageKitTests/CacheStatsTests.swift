@@ -49,7 +49,9 @@ import Testing
             .oneHourWhereFiveMinutesWould: usd("0.135"), .fiveMinutesWhereGapsSuggestOneHour: usd("0.36"),
             .repeatedPromptsUncached: usd("0.0975"), .promptsBelowMinimum: .zero,
         ])
-        #expect(s.recommendations.first { $0.kind == .fiveMinutesWhereGapsSuggestOneHour }?.evidence.contains("10,000 tokens") == true)
+        let gaps = try #require(s.recommendations.first { $0.kind == .fiveMinutesWhereGapsSuggestOneHour })
+        #expect(gaps.evidence == .fiveMinutesWhereGapsSuggestOneHour(rewrites: 1, tokens: 10_000))
+        #expect(Wording.evidence(gaps) == "1 rewrite after a pause of 5 to 60 minutes (10,000 tokens)")
     }
 
     @Test func breakdownsPerModelSessionWorkflowAndDay() throws {

@@ -139,8 +139,8 @@ import Testing
         #expect(try value(database, "SELECT format FROM files") == "claude-code")
         let r = try report(database)
         #expect(r.totals.requests == 2 && r.totals.aggregatedRows == 1 && r.headlessRows == 1)
-        #expect(reportNotes(r).contains { $0.hasPrefix("1 headless Claude Code run total") })
-        #expect(!reportNotes(r).contains { $0.contains("Admin API") })
+        #expect(Wording.reportNotes(r).contains { $0.hasPrefix("1 headless Claude Code run total") })
+        #expect(!Wording.reportNotes(r).contains { $0.contains("Admin API") })
         try expectConsistentRollup(database)
     }
 

@@ -247,12 +247,24 @@ public struct BudgetResult: Sendable, Equatable {
     /// Requests of any scope in the period: none means no data, not no spending.
     public var requestsInPeriod: Int64
     public var status: BudgetStatus
-    public var reasons: [String]
+    /// Why the status is not OK, in the order the rules found them.
+    public var reasons: [BudgetReason]
+}
 
-    /// `monthly: $412.30 of $400.00 (103%)`.
-    public var line: String {
-        "\(budget.name): \(spent.display) of \(budget.limit.display) (\(Int((share * 100).rounded()))%)"
-    }
+/// Why a budget is not OK, with the figures that show it.
+public enum BudgetReason: Sendable, Equatable {
+    /// No request at all in the budget's period: no data, not no spending.
+    case noUsage
+    /// Spent over the limit, by `excess`.
+    case limitExceeded(excess: USD)
+    /// Spent at least `percent`% of the limit.
+    case warningThreshold(percent: Int)
+    /// The forecast for the end of `period` is over the limit.
+    case forecastOverLimit(forecast: USD, period: Budget.Period)
+    /// Today's spend is over 3x the average day of the 7 before.
+    case anomaly(today: USD, trailingDailyAverage: USD)
+    /// Requests in scope whose model is unpriced: spend may be higher.
+    case unpricedRequests(Int64)
 }
 
 /// Every budget checked at one moment, with the overall status and its exit code.
@@ -260,9 +272,10 @@ public struct BudgetCheck: Sendable, Equatable {
     public var results: [BudgetResult]
     public var zone: TimeZoneRule
     public var checkedAt: Date
-    public var problem: String?
+    /// Why the budgets could not be checked (no budget, an unreadable file, a database error): status UNKNOWN.
+    public var problem: UsageError?
 
-    public init(results: [BudgetResult], zone: TimeZoneRule, checkedAt: Date, problem: String?) {
+    public init(results: [BudgetResult], zone: TimeZoneRule, checkedAt: Date, problem: UsageError?) {
         self.results = results
         self.zone = zone
         self.checkedAt = checkedAt
@@ -270,14 +283,6 @@ public struct BudgetCheck: Sendable, Equatable {
     }
 
     public var status: BudgetStatus { problem != nil ? .unknown : results.map(\.status).max() ?? .unknown }
-
-    /// The one line alerting tools show, e.g. `BUDGET CRITICAL - monthly: $412.30 of $400.00 (103%)`.
-    public var summary: String {
-        if let problem { return "BUDGET UNKNOWN - \(problem)" }
-        let worst = results.filter { $0.status == status }
-        let others = results.filter { $0.status != status }
-        return "BUDGET \(status.name) - " + (worst + others).map(\.line).joined(separator: "; ")
-    }
 
     public static let forecastMethod =
         "spent so far + (spend of the last 7 days / 7) x days left in the period"
@@ -383,27 +388,26 @@ public struct BudgetCheck: Sendable, Equatable {
             var status = BudgetStatus.ok
             if anyUsage == 0 {
                 status = .unknown
-                result.reasons.append("no usage recorded in this period: is ingestion running?")
+                result.reasons.append(.noUsage)
             }
             if result.spent > budget.limit {
                 status = max(status, .critical)
-                result.reasons.append("limit exceeded by \(USD(nanos: -result.remaining.nanos).display)")
+                result.reasons.append(.limitExceeded(excess: USD(nanos: -result.remaining.nanos)))
             } else if Int64(budget.warnAt) * budget.limit.nanos <= 100 * result.spent.nanos {
                 status = max(status, .warning)
-                result.reasons.append("over the \(budget.warnAt)% warning threshold")
+                result.reasons.append(.warningThreshold(percent: budget.warnAt))
             }
             if let forecast = result.forecast, forecast > budget.limit, result.spent <= budget.limit {
                 status = max(status, .warning)
-                result.reasons.append("forecast \(forecast.display) by the end of the \(budget.period.description) is over the limit")
+                result.reasons.append(.forecastOverLimit(forecast: forecast, period: budget.period))
             }
             if result.anomaly {
                 status = max(status, .warning)
-                result.reasons.append(
-                    "today's \(todaySpend.display) is over 3x the trailing 7-day daily average of \(result.trailingDailyAverage.display)")
+                result.reasons.append(.anomaly(today: todaySpend, trailingDailyAverage: result.trailingDailyAverage))
             }
             if spent.unpriced > 0 {
                 status = max(status, .warning)
-                result.reasons.append("\(spent.unpriced) unpriced requests in scope: spend may be higher than shown")
+                result.reasons.append(.unpricedRequests(spent.unpriced))
             }
             result.status = status
             results.append(result)

@@ -72,7 +72,7 @@ public struct CacheFigures: Sendable, Equatable {
     }
 }
 
-/// A caching recommendation, with the figure that supports it and what it would save in a month.
+/// A caching recommendation, with the figures that support it and what it would save in a month.
 public struct CacheRecommendation: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case lowHitRate = "low-hit-rate"
@@ -83,11 +83,38 @@ public struct CacheRecommendation: Sendable, Equatable {
         case promptsBelowMinimum = "prompts-below-minimum"
     }
 
-    public var kind: Kind
-    public var message: String
-    public var evidence: String
+    /// What the figures show, one case per kind, with the numbers that show it.
+    public enum Evidence: Sendable, Equatable {
+        /// The hit rate is under 30% of the prompt tokens.
+        case lowHitRate(hitRate: Double, promptTokens: Int64)
+        /// More tokens written to the cache than read from it; some writes never read.
+        case writesExceedReads(written: Int64, read: Int64, unreadWrites: Int64, unreadTokens: Int64)
+        /// 1-hour writes always used again within 5 minutes.
+        case oneHourWhereFiveMinutesWould(writes: Int64, tokens: Int64)
+        /// Caches written again after a pause of 5 to 60 minutes.
+        case fiveMinutesWhereGapsSuggestOneHour(rewrites: Int64, tokens: Int64)
+        /// Large uncached prompts, each within 5 minutes of the last in their session or workflow.
+        case repeatedPromptsUncached(requests: Int64)
+        /// `requests` of `of` requests below their model's minimum cacheable length (e.g. `minimum` for `model`).
+        case promptsBelowMinimum(requests: Int, of: Int64, minimum: Int, model: String)
+    }
+
+    /// What the figures show.
+    public var evidence: Evidence
     /// Estimated saving over 30 days at the period's pace.
     public var monthlySavings: USD
+
+    /// The kind of recommendation, as its evidence tells.
+    public var kind: Kind {
+        switch evidence {
+        case .lowHitRate: return .lowHitRate
+        case .writesExceedReads: return .writesExceedReads
+        case .oneHourWhereFiveMinutesWould: return .oneHourWhereFiveMinutesWould
+        case .fiveMinutesWhereGapsSuggestOneHour: return .fiveMinutesWhereGapsSuggestOneHour
+        case .repeatedPromptsUncached: return .repeatedPromptsUncached
+        case .promptsBelowMinimum: return .promptsBelowMinimum
+        }
+    }
 }
 
 /// The answer to "is prompt caching paying off, and where is money left on the table".
@@ -391,7 +418,6 @@ extension CacheStats {
         func monthly(_ amount: ExactAmount) -> USD {
             USD(nanos: Int64((Double(max(0, amount.usd.nanos)) * month).rounded()))
         }
-        func count(_ n: Int64, _ one: String, _ many: String) -> String { "\(groupThousands(String(n))) \(n == 1 ? one : many)" }
         let writes = t.tokens.cacheWrite5m + t.tokens.cacheWrite1h
         let pricedPrompt = requests.filter { $0.terms != nil }.reduce(Int64(0)) { $0 + $1.tokens.prompt }
 
@@ -401,36 +427,29 @@ extension CacheStats {
             let perToken = Double(t.promptCostWithoutCache.usd.nanos) / Double(pricedPrompt) * 0.9
             result.append(
                 CacheRecommendation(
-                    kind: .lowHitRate,
-                    message: "The cache hit rate is under 30%: put stable content (system prompt, tools, documents) first and mark it with cache_control.",
-                    evidence: "hit rate \(percent(rate)) of \(count(t.tokens.prompt, "prompt token", "prompt tokens"))",
+                    evidence: .lowHitRate(hitRate: rate, promptTokens: t.tokens.prompt),
                     monthlySavings: USD(nanos: Int64((Double(max(0, missing)) * perToken * month).rounded()))))
         }
         if writes > t.tokens.cacheRead {
             result.append(
                 CacheRecommendation(
-                    kind: .writesExceedReads,
-                    message: "More tokens are written to the cache than read from it: cache only prefixes that repeat within their lifetime.",
-                    evidence: "\(count(writes, "token", "tokens")) written, \(groupThousands(String(t.tokens.cacheRead))) read; "
-                        + "\(count(stats.unreadWrites.requests, "write", "writes")) never read (\(count(stats.unreadWrites.tokens, "token", "tokens")))",
+                    evidence: .writesExceedReads(
+                        written: writes, read: t.tokens.cacheRead, unreadWrites: stats.unreadWrites.requests,
+                        unreadTokens: stats.unreadWrites.tokens),
                     monthlySavings: monthly(stats.unreadWaste)))
         }
         let oneHour = stats.oneHourWritesFiveMinutesWouldServe
         if oneHour.requests > 0 {
             result.append(
                 CacheRecommendation(
-                    kind: .oneHourWhereFiveMinutesWould,
-                    message: "Some 1-hour cache writes were always used again within 5 minutes: the default 5-minute lifetime would do, at a lower write price.",
-                    evidence: "\(count(oneHour.requests, "1-hour write", "1-hour writes")) (\(count(oneHour.tokens, "token", "tokens")))",
+                    evidence: .oneHourWhereFiveMinutesWould(writes: oneHour.requests, tokens: oneHour.tokens),
                     monthlySavings: monthly(stats.oneHourExtra)))
         }
         let gaps = stats.expiredCacheGapsWithinHour
         if stats.gapSavings.units > 0 {
             result.append(
                 CacheRecommendation(
-                    kind: .fiveMinutesWhereGapsSuggestOneHour,
-                    message: "Sessions pause for 5 to 60 minutes and then write the cache again: a 1-hour lifetime (ttl: 1h) would turn those rewrites into reads.",
-                    evidence: "\(count(gaps.requests, "rewrite", "rewrites")) after a pause of 5 to 60 minutes (\(count(gaps.tokens, "token", "tokens")))",
+                    evidence: .fiveMinutesWhereGapsSuggestOneHour(rewrites: gaps.requests, tokens: gaps.tokens),
                     monthlySavings: monthly(stats.gapSavings)))
         }
         // Large prompts sent again within minutes in one session (or workflow) and model, without any caching.
@@ -471,9 +490,7 @@ extension CacheStats {
         if uncachedRequests > 0 {
             result.append(
                 CacheRecommendation(
-                    kind: .repeatedPromptsUncached,
-                    message: "Large prompts are sent again within minutes in the same session or workflow without prompt caching: mark their stable prefix with cache_control.",
-                    evidence: "\(count(uncachedRequests, "uncached request", "uncached requests")) over the cacheable minimum, each within 5 minutes of the last",
+                    evidence: .repeatedPromptsUncached(requests: uncachedRequests),
                     monthlySavings: monthly(uncachedSaving)))
         }
         let below = requests.filter { r in
@@ -483,9 +500,9 @@ extension CacheStats {
         if !below.isEmpty && t.requests > 0 && below.count * 10 >= Int(t.requests) {
             result.append(
                 CacheRecommendation(
-                    kind: .promptsBelowMinimum,
-                    message: "Many prompts are shorter than their model's minimum cacheable length: cache_control on them does nothing, and caching cannot save on them (merge context into longer prompts, or leave them).",
-                    evidence: "\(below.count) of \(groupThousands(String(t.requests))) requests below the minimum (e.g. \(groupThousands(String(below[0].minCacheable!))) tokens for \(below[0].model))",
+                    evidence: .promptsBelowMinimum(
+                        requests: below.count, of: t.requests, minimum: below[0].minCacheable ?? 0,
+                        model: below[0].model),
                     monthlySavings: .zero))
         }
         return result

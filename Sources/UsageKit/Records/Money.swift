@@ -42,28 +42,29 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
         let cents = (nanos.magnitude + 5_000_000) / 10_000_000
         let sign = nanos < 0 ? "-" : ""
         let centsText = String(cents % 100)
-        return sign + "$" + groupThousands(String(cents / 100)) + "." + (centsText.count == 1 ? "0" : "") + centsText
+        let dollars = Decimal9.groupThousands(String(cents / 100))
+        return sign + "$" + dollars + "." + (centsText.count == 1 ? "0" : "") + centsText
     }
 }
 
-/// Inserts thousands separators into a string of digits.
-public func groupThousands(_ digits: String) -> String {
-    var negative = false
-    var body = Substring(digits)
-    if body.first == "-" {
-        negative = true
-        body = body.dropFirst()
-    }
-    var out = ""
-    for (i, c) in body.enumerated() {
-        if i > 0 && (body.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (negative ? "-" : "") + out
-}
-
-/// Exact parsing of decimal strings into scaled integers.
+/// Decimal strings: exact parsing into scaled integers, and digit grouping for people.
 enum Decimal9 {
+    /// Inserts thousands separators into a string of digits: `1234567` is `1,234,567`.
+    static func groupThousands(_ digits: String) -> String {
+        var negative = false
+        var body = Substring(digits)
+        if body.first == "-" {
+            negative = true
+            body = body.dropFirst()
+        }
+        var out = ""
+        for (i, c) in body.enumerated() {
+            if i > 0 && (body.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (negative ? "-" : "") + out
+    }
+
     /// `parse("1.25", scale: 3)` is 1250. Nil when the text has more decimals than `scale`, or is not a decimal.
     static func parse(_ text: String, scale: Int) -> Int64? {
         var whole: Int64 = 0

@@ -4,13 +4,29 @@
 /// carriage return as a formula (`=HYPERLINK(...)` as a workflow name). Such a text cell gets a leading `'` inside
 /// its quotes, as OWASP recommends, so it opens as the text it is; numbers (`-0.25`) stay numbers.
 public struct CSVRenderer: Renderer {
+    /// The CSV renderer.
     public init() {}
+
+    /// `output` in this format; nil for a value it has no form of.
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .events(let events): return render(events)
+        case .sources(let sources): return render(sources)
+        case .cacheStats(let stats, _): return render(stats)
+        case .sessions(let sessions): return render(sessions: sessions)
+        case .budgetCheck(let check): return render(check)
+        case .dashboard, .priceTable, .priceExplanation, .estimate, .comparison, .reconciliation, .reprice,
+            .priceImport:
+            return nil
+        }
+    }
 
     static let tokenColumns = [
         "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
     ]
 
-    public func render(_ report: UsageReport) -> String {
+    func render(_ report: UsageReport) -> String {
         var lines = [
             report.dimensions.map(\.key) + ["requests"] + Self.tokenColumns + [
                 "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows", "billed_usd",
@@ -22,7 +38,7 @@ public struct CSVRenderer: Renderer {
             let t = row.totals
             lines.append(
                 row.keys + [String(t.requests)] + Self.tokens(t.tokens) + [
-                    String(t.webSearchRequests), ratioText(t.cacheHitRate) ?? "",
+                    String(t.webSearchRequests), JSONWriter.sixDecimals(t.cacheHitRate) ?? "",
                     t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests), String(t.aggregatedRows),
                     row.billed?.exact ?? "",
                 ] + [
@@ -35,7 +51,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(_ events: [RequestEvent]) -> String {
+    func render(_ events: [RequestEvent]) -> String {
         var lines = [
             ["id", "request_id", "message_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
                 "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "project", "custom_id",
@@ -61,7 +77,7 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(_ sources: [SourceFile]) -> String {
+    func render(_ sources: [SourceFile]) -> String {
         var lines = [["file", "format", "requests", "rejected_lines", "size_bytes", "read_bytes", "last_ingest", "unbilled_batch_requests"]]
         for f in sources {
             lines.append([
@@ -73,7 +89,7 @@ public struct CSVRenderer: Renderer {
     }
 
     /// The per-model table of the cache figures.
-    public func render(_ stats: CacheStats, top: Int) -> String {
+    func render(_ stats: CacheStats) -> String {
         var lines = [[
             "model", "requests", "requests_with_hits", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
             "cache_read_tokens", "hit_rate", "cost_usd", "cost_without_cache_usd", "gross_savings_usd",
@@ -83,7 +99,7 @@ public struct CSVRenderer: Renderer {
             let f = g.figures
             lines.append([
                 g.key, String(f.requests), String(f.requestsWithHits), String(f.tokens.input), String(f.tokens.cacheWrite5m),
-                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), ratioText(f.hitRate) ?? "", f.costUSD.exact,
+                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact,
                 f.costWithoutCacheUSD.exact, f.grossSavingsUSD.exact, f.writePremiumUSD.exact, f.netSavingsUSD.exact,
                 f.batchSavingsUSD.exact, f.wasteUSD.exact,
             ])
@@ -91,25 +107,25 @@ public struct CSVRenderer: Renderer {
         return Self.encode(lines)
     }
 
-    public func render(sessions: [CacheStats.Group]) -> String {
+    func render(sessions: [CacheStats.Group]) -> String {
         var lines = [["session", "requests", "total_tokens", "cached_tokens", "hit_rate", "cost_usd", "net_savings_usd"]]
         for g in sessions {
             let f = g.figures
             lines.append([
                 g.key, String(f.requests), String(f.tokens.prompt + f.tokens.output), String(f.tokens.cacheRead),
-                ratioText(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
+                JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
             ])
         }
         return Self.encode(lines)
     }
 
-    public func render(_ check: BudgetCheck) -> String {
+    func render(_ check: BudgetCheck) -> String {
         var lines = [["name", "period", "period_start", "period_end", "scope", "spent_usd", "limit_usd", "share", "forecast_usd", "status", "reasons"]]
         for r in check.results {
             lines.append([
                 r.budget.name, r.budget.period.description, Timestamp.iso(r.start), Timestamp.iso(r.end),
-                r.budget.scope.description, r.spent.exact, r.budget.limit.exact, ratioText(r.share) ?? "",
-                r.forecast?.exact ?? "", r.status.name, r.reasons.joined(separator: "; "),
+                r.budget.scope.description, r.spent.exact, r.budget.limit.exact, JSONWriter.sixDecimals(r.share) ?? "",
+                r.forecast?.exact ?? "", r.status.name, Wording.reasons(r),
             ])
         }
         return Self.encode(lines)

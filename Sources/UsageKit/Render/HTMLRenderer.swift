@@ -2,10 +2,21 @@ import Foundation
 
 /// One self-contained HTML page: inline CSS and SVG, no script, no font or image from elsewhere. Everything that
 /// came from a log is escaped.
-public struct HTMLRenderer {
+public struct HTMLRenderer: Renderer {
+    /// The HTML renderer.
     public init() {}
 
-    public func render(_ d: Dashboard) -> String {
+    /// `output` in this format; nil for a value it has no form of.
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .dashboard(let dashboard): return render(dashboard)
+        case .report, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
+            .estimate, .comparison, .reconciliation, .reprice, .priceImport:
+            return nil
+        }
+    }
+
+    func render(_ d: Dashboard) -> String {
         let r = d.byModel
         let t = r.totals
         var html = """
@@ -14,13 +25,13 @@ public struct HTMLRenderer {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Anthropic API usage \(escape(period(r)))</title>
+            <title>Anthropic API usage \(Self.escape(period(r)))</title>
             <style>\(Self.css)</style>
             </head>
             <body>
             <header>
             <h1>Anthropic API usage</h1>
-            <p class="meta">\(escape(period(r))) &middot; days in \(escape(r.zone.name)) &middot; generated \(escape(Timestamp.iso(Int64(d.generatedAt.timeIntervalSince1970 * 1000)).prefix(16).replacingOccurrences(of: "T", with: " "))) UTC &middot; price table \(escape(r.priceTableVersion))</p>
+            <p class="meta">\(Self.escape(period(r))) &middot; days in \(Self.escape(r.zone.name)) &middot; generated \(Self.escape(Timestamp.iso(Int64(d.generatedAt.timeIntervalSince1970 * 1000)).prefix(16).replacingOccurrences(of: "T", with: " "))) UTC &middot; price table \(Self.escape(r.priceTableVersion))</p>
             </header>
             <main>
 
@@ -28,22 +39,24 @@ public struct HTMLRenderer {
         // Headline figures.
         let cache = d.cache.totals
         html += "<section class=\"cards\" aria-label=\"Totals\">\n"
-        html += card("Cost", costText(t))
+        html += card("Cost", Wording.costText(t))
         html += card("Requests", number(t.requests) + (t.aggregatedRows > 0 ? " + \(number(t.aggregatedRows)) aggregated rows" : ""))
         html += card("Tokens", number(t.tokens.prompt + t.tokens.output))
-        html += card("Cache hit rate", percent(t.cacheHitRate))
-        html += card("Net cache saving", money(cache.netSavingsUSD))
-        html += card("Batch saving", money(cache.batchSavingsUSD))
+        html += card("Cache hit rate", Wording.percent(t.cacheHitRate))
+        html += card("Net cache saving", Wording.money(cache.netSavingsUSD))
+        html += card("Batch saving", Wording.money(cache.batchSavingsUSD))
         if t.iterations.advisorCalls > 0 {
             html += card(
                 "Advisor calls",
-                iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t, money: money)
+                Wording.iterationCostText(
+                    t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t, money: Wording.money)
                     + " (\(number(t.iterations.advisorCalls)))")
         }
         if t.iterations.compactions > 0 {
             html += card(
                 "Compactions",
-                iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t, money: money)
+                Wording.iterationCostText(
+                    t.iterations.compactionCost, count: t.iterations.compactions, of: t, money: Wording.money)
                     + " (\(number(t.iterations.compactions)))")
         }
         html += "</section>\n"
@@ -58,14 +71,14 @@ public struct HTMLRenderer {
         html += section("Requests stopped by max_tokens", truncation(d))
         html += section("Thinking share per workflow", thinking(d))
         html += section("Unpriced models", unpriced(r))
-        let notes = reportNotes(r)
+        let notes = Wording.reportNotes(r)
         if !notes.isEmpty {
-            html += section("Notes", "<ul>\n" + notes.map { "<li>\(escape($0))</li>" }.joined(separator: "\n") + "\n</ul>\n")
+            html += section("Notes", "<ul>\n" + notes.map { "<li>\(Self.escape($0))</li>" }.joined(separator: "\n") + "\n</ul>\n")
         }
         html += """
             </main>
             <footer><p>Cache hit rate = cache reads / (uncached input + cache writes + cache reads). Costs are exact to the \
-            nanodollar, from the built-in price table \(escape(r.priceTableVersion)).</p></footer>
+            nanodollar, from the built-in price table \(Self.escape(r.priceTableVersion)).</p></footer>
             </body>
             </html>
 
@@ -75,20 +88,20 @@ public struct HTMLRenderer {
 
     // MARK: Pieces
 
-    private func period(_ r: UsageReport) -> String { periodText(r) ?? "no requests" }
+    private func period(_ r: UsageReport) -> String { Wording.periodText(r) ?? "no requests" }
 
     private func card(_ label: String, _ value: String) -> String {
-        "<div class=\"card\"><div class=\"label\">\(escape(label))</div><div class=\"value\">\(escape(value))</div></div>\n"
+        "<div class=\"card\"><div class=\"label\">\(Self.escape(label))</div><div class=\"value\">\(Self.escape(value))</div></div>\n"
     }
 
     private func section(_ title: String, _ body: String) -> String {
-        "<section>\n<h2>\(escape(title))</h2>\n\(body)</section>\n"
+        "<section>\n<h2>\(Self.escape(title))</h2>\n\(body)</section>\n"
     }
 
     private func costTable(_ r: UsageReport, label: String, limit: Int? = nil) -> String {
         let rows = limit.map { Array(r.rows.prefix($0)) } ?? r.rows
         guard !rows.isEmpty else { return "<p>No requests.</p>\n" }
-        var out = "<table>\n<thead><tr><th scope=\"col\">\(escape(label))</th><th scope=\"col\">Requests</th>"
+        var out = "<table>\n<thead><tr><th scope=\"col\">\(Self.escape(label))</th><th scope=\"col\">Requests</th>"
         out += "<th scope=\"col\">Input</th><th scope=\"col\">Cache write</th><th scope=\"col\">Cache read</th>"
         out += "<th scope=\"col\">Output</th><th scope=\"col\">Hit rate</th>"
         let showAdvisor = r.totals.iterations.advisorCalls > 0
@@ -100,13 +113,13 @@ public struct HTMLRenderer {
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
             let t = row.totals
-            out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
+            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
             out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
-            out += "<td>\(percent(t.cacheHitRate))</td>"
-            if showAdvisor { out += "<td>\(escape(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>" }
-            if showCompaction { out += "<td>\(escape(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>" }
-            out += "<td>\(escape(costText(t)))</td>"
-            if r.billed != nil { out += "<td>\(escape(row.billed?.display ?? "-"))</td>" }
+            out += "<td>\(Wording.percent(t.cacheHitRate))</td>"
+            if showAdvisor { out += "<td>\(Self.escape(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>" }
+            if showCompaction { out += "<td>\(Self.escape(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>" }
+            out += "<td>\(Self.escape(Wording.costText(t)))</td>"
+            if r.billed != nil { out += "<td>\(Self.escape(row.billed?.display ?? "-"))</td>" }
             out += "</tr>\n"
         }
         if let limit, r.rows.count > limit {
@@ -117,22 +130,24 @@ public struct HTMLRenderer {
     }
 
     private func budgets(_ check: BudgetCheck) -> String {
-        var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(escape(check.summary))</strong></p>\n"
+        let summary = Self.escape(Wording.summary(check))
+        var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(summary)</strong></p>\n"
         guard check.problem == nil else { return out }
         out += "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
         out += "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
         out += "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n"
         for r in check.results {
-            out += "<tr><th scope=\"row\">\(escape(r.budget.name))</th><td>\(escape(r.budget.period.description + " " + window(r, zone: check.zone)))</td>"
-            out += "<td>\(escape(r.budget.scope.description))</td><td>\(escape(r.spent.display))</td><td>\(escape(r.budget.limit.display))</td>"
-            out += "<td>\(Int((r.share * 100).rounded()))%</td><td>\(escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
+            out += "<tr><th scope=\"row\">\(Self.escape(r.budget.name))</th><td>\(Self.escape(r.budget.period.description + " " + Wording.window(r, zone: check.zone)))</td>"
+            out += "<td>\(Self.escape(r.budget.scope.description))</td><td>\(Self.escape(r.spent.display))</td><td>\(Self.escape(r.budget.limit.display))</td>"
+            out += "<td>\(Int((r.share * 100).rounded()))%</td><td>\(Self.escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
         let reasons = check.results.filter { !$0.reasons.isEmpty }
         if !reasons.isEmpty {
-            out += "<ul>\n" + reasons.map { "<li>\(escape($0.budget.name)): \(escape($0.reasons.joined(separator: "; ")))</li>" }.joined(separator: "\n") + "\n</ul>\n"
+            let items = reasons.map { "<li>\(Self.escape($0.budget.name)): \(Self.escape(Wording.reasons($0)))</li>" }
+            out += "<ul>\n" + items.joined(separator: "\n") + "\n</ul>\n"
         }
-        return out + "<p>Forecast = \(escape(BudgetCheck.forecastMethod)).</p>\n"
+        return out + "<p>Forecast = \(Self.escape(BudgetCheck.forecastMethod)).</p>\n"
     }
 
     private func truncation(_ d: Dashboard) -> String {
@@ -142,8 +157,8 @@ public struct HTMLRenderer {
             out += "<table>\n<thead><tr><th scope=\"col\">\(title)</th><th scope=\"col\">Stopped by max_tokens</th>"
             out += "<th scope=\"col\">Requests</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n"
             for row in list {
-                out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
-                out += "<td>\(percent(Double(row.truncated) / Double(max(1, row.requests))))</td></tr>\n"
+                out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
+                out += "<td>\(Wording.percent(Double(row.truncated) / Double(max(1, row.requests))))</td></tr>\n"
             }
             out += "</tbody>\n</table>\n"
         }
@@ -155,8 +170,9 @@ public struct HTMLRenderer {
         var out = "<table>\n<thead><tr><th scope=\"col\">Workflow</th><th scope=\"col\">Thinking tokens</th>"
         out += "<th scope=\"col\">Output tokens</th><th scope=\"col\">Thinking share</th></tr></thead>\n<tbody>\n"
         for row in d.thinkingByWorkflow {
-            out += "<tr><th scope=\"row\">\(escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
-            out += "<td>\(percent(row.output > 0 ? Double(row.thinking) / Double(row.output) : nil))</td></tr>\n"
+            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
+            let share = row.output > 0 ? Double(row.thinking) / Double(row.output) : nil
+            out += "<td>\(Wording.percent(share))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n<p>Thinking tokens are billed as output; the share is of the output of requests that logged them.</p>\n"
     }
@@ -169,7 +185,7 @@ public struct HTMLRenderer {
         out += "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
         out += "<th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
         for m in r.unpriced {
-            out += "<tr><th scope=\"row\">\(escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
+            out += "<tr><th scope=\"row\">\(Self.escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
             out += "<td>\(number(m.tokens.output))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"
@@ -206,19 +222,19 @@ public struct HTMLRenderer {
                 let h = frame.plotHeight * Double(value) / Double(maxDay)
                 y -= h
                 svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(y))\" width=\"\(f(frame.barWidth))\" height=\"\(f(h))\" "
-                svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(escape(day)) \(escape(name)): \(escape(USD(nanos: value).display))</title></rect>\n"
+                svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(Self.escape(day)) \(Self.escape(name)): \(Self.escape(USD(nanos: value).display))</title></rect>\n"
             }
         }
         svg += frame.labels(days)
         svg += "</svg>\n<figcaption class=\"legend\">"
-        svg += series.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(escape($0.element))</span>" }
+        svg += series.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(Self.escape($0.element))</span>" }
             .joined(separator: " ")
         svg += "</figcaption>\n</figure>\n"
         // The text alternative: the same figures as a table.
         svg += "<details open><summary>Daily cost as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
-        svg += series.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
+        svg += series.map { "<th scope=\"col\">\(Self.escape($0))</th>" }.joined() + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
         for day in days {
-            svg += "<tr><th scope=\"row\">\(escape(day))</th>"
+            svg += "<tr><th scope=\"row\">\(Self.escape(day))</th>"
             svg += series.map { "<td>\(USD(nanos: cost[day]?[$0] ?? 0).display)</td>" }.joined()
             svg += "<td>\(USD(nanos: cost[day]?.values.reduce(0, +) ?? 0).display)</td></tr>\n"
         }
@@ -244,21 +260,40 @@ public struct HTMLRenderer {
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : 0
             let h = frame.plotHeight * rate
             svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(frame.baseline - h))\" width=\"\(f(frame.barWidth))\" "
-            svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(escape(day)): \(percent(rate))</title></rect>\n"
+            svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(Self.escape(day)): \(Wording.percent(rate))</title></rect>\n"
         }
         svg += frame.labels(days)
         svg += "</svg>\n</figure>\n"
         svg += "<details open><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
         svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
         for day in days {
-            svg += "<tr><th scope=\"row\">\(escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
-            svg += "<td>\(percent(prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil))</td></tr>\n"
+            svg += "<tr><th scope=\"row\">\(Self.escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
+            let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil
+            svg += "<td>\(Wording.percent(rate))</td></tr>\n"
         }
         return svg + "</tbody>\n</table>\n</details>\n"
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
-    private func number(_ v: Int64) -> String { groupThousands(String(v)) }
+    private func number(_ v: Int64) -> String { Decimal9.groupThousands(String(v)) }
+
+    /// Escapes text for HTML content and attribute values.
+    static func escape<S: StringProtocol>(_ text: S) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for c in text.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case _ where (c.value < 0x20 && c != "\n" && c != "\t") || c.value == 0x7F: out += "\u{FFFD}"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
 
     static let css = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;padding:1.5rem;color:#1d1d1f;background:#fff}
@@ -277,24 +312,6 @@ public struct HTMLRenderer {
         @media print{body{max-width:none;padding:0}details{display:block}details>*{display:block}summary{display:none}
         section{break-inside:avoid}.card{border-color:#999}}
         """
-}
-
-/// Escapes text for HTML content and attribute values.
-public func escape<S: StringProtocol>(_ text: S) -> String {
-    var out = ""
-    out.reserveCapacity(text.count)
-    for c in text.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        case _ where (c.value < 0x20 && c != "\n" && c != "\t") || c.value == 0x7F: out += "\u{FFFD}"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
 }
 
 /// The geometry the daily bar charts share: a 720-wide plot, the value axis on the left, day labels underneath.
@@ -319,11 +336,11 @@ private struct BarFrame {
     /// The figure's opening: the SVG with its accessible title and description, and the axes up to `top`.
     func open(id: String, title: String, description: String, top: String) -> String {
         var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">\n"
-        svg += "<title id=\"\(id)-title\">\(escape(title))</title>\n"
-        svg += "<desc id=\"\(id)-desc\">\(escape(description))</desc>\n"
+        svg += "<title id=\"\(id)-title\">\(HTMLRenderer.escape(title))</title>\n"
+        svg += "<desc id=\"\(id)-desc\">\(HTMLRenderer.escape(description))</desc>\n"
         svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
         svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
-        svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(escape(top))</text>\n"
+        svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(HTMLRenderer.escape(top))</text>\n"
         svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
         return svg
     }
@@ -332,7 +349,7 @@ private struct BarFrame {
     func labels(_ days: [String]) -> String {
         let every = max(1, Int((60 / step).rounded(.up)))
         return days.enumerated().filter { $0.offset % every == 0 }.map { i, day in
-            "<text x=\"\(String(format: "%.1f", x(i)))\" y=\"\(height - 10)\">\(escape(String(day.dropFirst(5))))</text>\n"
+            "<text x=\"\(String(format: "%.1f", x(i)))\" y=\"\(height - 10)\">\(HTMLRenderer.escape(String(day.dropFirst(5))))</text>\n"
         }.joined()
     }
 }

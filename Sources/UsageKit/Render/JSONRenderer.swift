@@ -1,69 +1,25 @@
-/// Builds JSON text by hand so money keeps its nine exact decimals (no binary floating point on the way out).
-struct JSONWriter {
-    private(set) var text = ""
-    private var needsComma: [Bool] = [false]
-    private let indentUnit = "  "
-
-    mutating func beginObject(_ key: String? = nil) { open(key, "{") }
-    mutating func endObject() { close("}") }
-    mutating func beginArray(_ key: String? = nil) { open(key, "[") }
-    mutating func endArray() { close("]") }
-
-    mutating func string(_ key: String?, _ value: String?) { raw(key, value.map(Self.quote) ?? "null") }
-    mutating func int(_ key: String?, _ value: Int64?) { raw(key, value.map { String($0) } ?? "null") }
-    mutating func bool(_ key: String?, _ value: Bool) { raw(key, value ? "true" : "false") }
-    mutating func usd(_ key: String?, _ value: USD?) { raw(key, value?.exact ?? "null") }
-    /// A ratio with six decimals, e.g. 0.871234.
-    mutating func ratio(_ key: String?, _ value: Double?) { raw(key, ratioText(value) ?? "null") }
-
-    private mutating func prefix(_ key: String?) {
-        if needsComma[needsComma.count - 1] { text += "," }
-        needsComma[needsComma.count - 1] = true
-        if needsComma.count > 1 { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
-        if let key { text += Self.quote(key) + ": " }
-    }
-
-    private mutating func raw(_ key: String?, _ value: String) {
-        prefix(key)
-        text += value
-    }
-
-    private mutating func open(_ key: String?, _ bracket: String) {
-        prefix(key)
-        text += bracket
-        needsComma.append(false)
-    }
-
-    private mutating func close(_ bracket: String) {
-        let hadItems = needsComma.removeLast()
-        if hadItems { text += "\n" + String(repeating: indentUnit, count: needsComma.count - 1) }
-        text += bracket
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-}
-
 /// JSON for scripts: documented keys, exact money.
 public struct JSONRenderer: Renderer {
+    /// The JSON renderer.
     public init() {}
 
-    public func render(_ report: UsageReport) -> String {
+    /// `output` in this format; nil for a value it has no form of.
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .events(let events): return render(events)
+        case .sources(let sources): return render(sources)
+        case .cacheStats(let stats, let top): return render(stats, top: top)
+        case .sessions(let sessions): return render(sessions: sessions)
+        case .budgetCheck(let check): return render(check)
+        case .priceTable(let table): return table.exportJSON()
+        case .comparison(let comparison): return render(comparison)
+        case .reconciliation(let reconciliation): return render(reconciliation)
+        case .dashboard, .priceExplanation, .estimate, .reprice, .priceImport: return nil
+        }
+    }
+
+    func render(_ report: UsageReport) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.beginArray("group_by")
@@ -111,7 +67,7 @@ public struct JSONRenderer: Renderer {
         }
         w.endArray()
         w.beginArray("notes")
-        for note in reportNotes(report) { w.string(nil, note) }
+        for note in Wording.reportNotes(report) { w.string(nil, note) }
         w.endArray()
         w.endObject()
         return w.text + "\n"
@@ -199,7 +155,7 @@ public struct JSONRenderer: Renderer {
         w.endArray()
     }
 
-    public func render(_ stats: CacheStats, top: Int) -> String {
+    func render(_ stats: CacheStats, top: Int) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.beginObject("period")
@@ -240,26 +196,26 @@ public struct JSONRenderer: Renderer {
         for r in stats.recommendations {
             w.beginObject()
             w.string("kind", r.kind.rawValue)
-            w.string("message", r.message)
-            w.string("evidence", r.evidence)
+            w.string("message", Wording.message(r))
+            w.string("evidence", Wording.evidence(r))
             w.usd("monthly_savings_usd", r.monthlySavings)
             w.endObject()
         }
         w.endArray()
         w.beginArray("legend")
-        for line in cacheLegend { w.string(nil, line) }
+        for line in Wording.cacheLegend { w.string(nil, line) }
         w.endArray()
         w.endObject()
         return w.text + "\n"
     }
 
-    public func render(_ check: BudgetCheck) -> String {
+    func render(_ check: BudgetCheck) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.string("status", check.status.name)
         w.int("exit_code", Int64(check.status.rawValue))
-        w.string("summary", check.summary)
-        w.string("problem", check.problem)
+        w.string("summary", Wording.summary(check))
+        w.string("problem", check.problem?.description)
         w.string("time_zone", check.zone.name)
         w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
         w.string("forecast_method", BudgetCheck.forecastMethod)
@@ -288,7 +244,7 @@ public struct JSONRenderer: Renderer {
             w.int("unpriced_requests", r.unpricedRequests)
             w.string("status", r.status.name)
             w.beginArray("reasons")
-            for reason in r.reasons { w.string(nil, reason) }
+            for reason in r.reasons { w.string(nil, Wording.reason(reason)) }
             w.endArray()
             w.endObject()
         }
@@ -297,7 +253,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(sessions: [CacheStats.Group]) -> String {
+    func render(sessions: [CacheStats.Group]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for g in sessions {
@@ -316,7 +272,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(_ sources: [SourceFile]) -> String {
+    func render(_ sources: [SourceFile]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for f in sources {
@@ -335,7 +291,7 @@ public struct JSONRenderer: Renderer {
         return w.text + "\n"
     }
 
-    public func render(_ events: [RequestEvent]) -> String {
+    func render(_ events: [RequestEvent]) -> String {
         var w = JSONWriter()
         w.beginArray()
         for e in events {
@@ -364,6 +320,55 @@ public struct JSONRenderer: Renderer {
             w.endObject()
         }
         w.endArray()
+        return w.text + "\n"
+    }
+
+    /// Each target on one line, as `compare` has always written them.
+    func render(_ c: Comparison) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.int("requests", c.requests)
+        w.int("unpriced_requests", c.unpricedRequests)
+        w.usd("actual_cost_usd", c.actual)
+        w.beginArray("targets")
+        for t in c.targets {
+            w.beginObject(inline: true)
+            w.string("model", t.model)
+            w.usd("cost_usd", t.cost)
+            w.usd("actual_compared_usd", t.actualCompared)
+            w.usd("difference_usd", t.cost - t.actualCompared)
+            w.int("unavailable_requests", t.unavailable)
+            w.beginObject("by_source")
+            for (source, cost) in t.bySource.sorted(by: { $0.key < $1.key }) { w.usd(source, cost) }
+            w.endObject()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    /// Each row on one line, as `reconcile` has always written them.
+    func render(_ r: Reconciliation) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.usd("computed_usd", r.computed)
+        w.usd("billed_usd", r.billed)
+        w.fixed("error", r.error, decimals: 6)
+        w.beginArray("rows")
+        for row in r.rows {
+            w.beginObject(inline: true)
+            w.string("day", row.day)
+            w.string("model", row.model)
+            w.usd("computed_usd", row.computed)
+            w.usd("billed_usd", row.billed)
+            w.usd("difference_usd", row.difference)
+            w.string("basis", row.basis)
+            w.string("largest_gap_token_type", row.largestGap?.type)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
         return w.text + "\n"
     }
 }

@@ -1,12 +1,23 @@
 /// GitHub-flavoured Markdown: a heading, the totals, one table, the notes. For pull requests, wikis and chat.
-public struct MarkdownRenderer {
+public struct MarkdownRenderer: Renderer {
+    /// The Markdown renderer.
     public init() {}
 
-    public func render(_ report: UsageReport) -> String {
+    /// `output` in this format; nil for a value it has no form of.
+    public func render(_ output: Output) -> String? {
+        switch output {
+        case .report(let report, _): return render(report)
+        case .dashboard, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
+            .estimate, .comparison, .reconciliation, .reprice, .priceImport:
+            return nil
+        }
+    }
+
+    func render(_ report: UsageReport) -> String {
         let t = report.totals
-        guard let period = periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
+        guard let period = Wording.periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
         var out = "# Usage \(period)\n\n"
-        out += "**\(groupThousands(String(t.requests))) requests**, **\(cell(costText(t)))**, cache hit rate \(percent(t.cacheHitRate))"
+        out += "**\(Decimal9.groupThousands(String(t.requests))) requests**, **\(cell(Wording.costText(t)))**, cache hit rate \(Wording.percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
         let showAdvisor = t.iterations.advisorCalls > 0
@@ -20,16 +31,16 @@ public struct MarkdownRenderer {
         out += "|" + header.indices.map { $0 < report.dimensions.count ? " --- |" : " ---: |" }.joined() + "\n"
         func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
             var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
-                .map { groupThousands(String($0)) } + [percent(t.cacheHitRate)]
-            if showAdvisor { cells.append(cell(iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t))) }
-            if showCompaction { cells.append(cell(iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))) }
-            cells.append(cell(costText(t)))
+                .map { Decimal9.groupThousands(String($0)) } + [Wording.percent(t.cacheHitRate)]
+            if showAdvisor { cells.append(cell(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t))) }
+            if showCompaction { cells.append(cell(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))) }
+            cells.append(cell(Wording.costText(t)))
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"
         }
         for row in report.rows { out += line(row.keys, row.totals, row.billed) }
         out += line(Array(repeating: "", count: report.dimensions.count), t, report.billed, total: true)
-        let notes = reportNotes(report)
+        let notes = Wording.reportNotes(report)
         if !notes.isEmpty { out += "\n" + notes.map { "- " + cell($0) }.joined(separator: "\n") + "\n" }
         out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out

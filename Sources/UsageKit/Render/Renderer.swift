@@ -1,165 +1,116 @@
 /// The output formats of the tool's commands.
+///
+/// A new format is one case here, one line in `renderer(_:)` and one file with its `Renderer`.
 public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Aligned text tables and prose, for terminals.
     case table
+    /// JSON with documented keys and exact money, for scripts.
     case json
+    /// Comma-separated values, for spreadsheets.
     case csv
+    /// GitHub-flavoured Markdown, for pull requests, wikis and chat.
+    case markdown
+    /// One self-contained HTML page.
+    case html
 
-    /// The renderer for this format.
-    public var renderer: any Renderer {
+    /// The renderer of this format: the one place where a format meets its renderer.
+    func renderer(_ options: RenderOptions) -> any Renderer {
         switch self {
-        case .table: return TableRenderer()
+        case .table: return TableRenderer(width: options.width, color: options.color)
         case .json: return JSONRenderer()
         case .csv: return CSVRenderer()
+        case .markdown: return MarkdownRenderer()
+        case .html: return HTMLRenderer()
         }
+    }
+
+    /// `output` as text in this format; `UsageError.formatUnavailable` when this format has no form of it.
+    public func render(_ output: Output, options: RenderOptions = RenderOptions()) throws -> String {
+        if let text = renderer(options).render(output) { return text }
+        throw UsageError.formatUnavailable(self, output: output.name, formats: Self.formats(for: output))
+    }
+
+    /// The formats that have a form of `output`.
+    public static func formats(for output: Output) -> [OutputFormat] {
+        allCases.filter { $0.renderer(RenderOptions()).render(output) != nil }
+    }
+
+    /// Formats as a sentence lists them: `table, json or csv`.
+    public static func names(_ formats: [OutputFormat]) -> String {
+        let names = formats.map(\.rawValue)
+        guard let last = names.last else { return "" }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
     }
 }
 
-/// The formats of `usage report`.
-public enum ReportFormat: String, Sendable, CaseIterable {
-    case table, json, csv, markdown, html
+/// How the table renderer fits a terminal; the other formats ignore it.
+public struct RenderOptions: Sendable {
+    /// The terminal's width: a report wider than this drops its less important columns. Nil: no limit.
+    public var width: Int?
+    /// ANSI colour (bold headers and totals, dimmed rules, unpriced in yellow).
+    public var color: Bool
+
+    /// Options for a terminal of `width` columns, coloured or not; by default, neither.
+    public init(width: Int? = nil, color: Bool = false) {
+        self.width = width
+        self.color = color
+    }
+}
+
+/// Every value the tool writes out: the one input of every renderer.
+public enum Output: Sendable {
+    /// `usage report`: totals and a row per group; the table adds the budgets' status when there is one.
+    case report(UsageReport, budgets: BudgetCheck?)
+    /// Everything the HTML report shows.
+    case dashboard(Dashboard)
+    /// Requests one by one.
+    case events([RequestEvent])
+    /// The ingest ledger.
+    case sources([SourceFile])
+    /// Prompt-caching analytics; `top` bounds the per-workflow, session and project lists.
+    case cacheStats(CacheStats, top: Int)
+    /// Sessions, as session trackers list them.
+    case sessions([CacheStats.Group])
+    /// Budgets: the status line first, for alerting tools.
+    case budgetCheck(BudgetCheck)
+    /// The prices in force; JSON is the tool's own price format.
+    case priceTable(PriceTable)
+    /// How a model id (as given) normalizes, and the rates that price it at `at` (milliseconds since 1970 UTC).
+    case priceExplanation(model: String, table: PriceTable, at: Int64)
+    /// The cost of a planned request, priced at `at`, with its web searches and images.
+    case estimate(Estimate, at: Int64, webSearches: Int64, images: Int)
+    /// The period's usage priced on other models.
+    case comparison(Comparison)
+    /// Computed cost beside billed cost.
+    case reconciliation(Reconciliation)
+    /// What re-pricing changed.
+    case reprice(RepriceSummary)
+    /// What a price import takes, keeps and skips over `base`; `stored` is false for a dry run.
+    case priceImport(PriceImport, over: PriceTable, file: String, stored: Bool)
+
+    /// What the value is, for messages.
+    var name: String {
+        switch self {
+        case .report: return "a usage report"
+        case .dashboard: return "the HTML report"
+        case .events: return "request events"
+        case .sources: return "the ingest ledger"
+        case .cacheStats: return "cache statistics"
+        case .sessions: return "sessions"
+        case .budgetCheck: return "a budget check"
+        case .priceTable: return "the price table"
+        case .priceExplanation: return "a price explanation"
+        case .estimate: return "an estimate"
+        case .comparison: return "a model comparison"
+        case .reconciliation: return "a reconciliation"
+        case .reprice: return "a reprice summary"
+        case .priceImport: return "a price import report"
+        }
+    }
 }
 
 /// Turns report values into text. One type per output format; none knows about SQL or arguments.
-public protocol Renderer {
-    func render(_ report: UsageReport) -> String
-    func render(_ events: [RequestEvent]) -> String
-    func render(_ sources: [SourceFile]) -> String
-    /// Prompt-caching analytics; `top` bounds the per-workflow, session and project lists.
-    func render(_ stats: CacheStats, top: Int) -> String
-    /// Sessions, as session trackers list them.
-    func render(sessions: [CacheStats.Group]) -> String
-    /// Budgets: the status line first, for alerting tools.
-    func render(_ check: BudgetCheck) -> String
-}
-
-/// The window of a budget's period, for people: `2026-11-16 to 2026-11-22`.
-func window(_ r: BudgetResult, zone: TimeZoneRule) -> String {
-    func day(_ ms: Int64) -> String {
-        Timestamp.dayString(days: Int(HourlyRollup.floorDiv(ms + Int64(zone.offset(utcMillis: ms)) * 1000, 86_400_000)))
-    }
-    return day(r.start) + " to " + day(r.end - 1)
-}
-
-/// What each cache figure means, for every output that shows them.
-public let cacheLegend = [
-    "hit rate = cache read tokens / prompt tokens, where prompt tokens = uncached input + cache writes + cache reads",
-    "cost without cache = the same requests with every cache-written or cache-read token at the base input rate of its model, tier and modifiers",
-    "gross saving = cache reads x (input rate - read rate); write premium = cache writes x (write rate - input rate); net saving = gross saving - write premium",
-    "batch saving = what the batch requests would have cost at standard rates, minus what they cost",
-    "waste = the premium of writes never read within their lifetime (same session or workflow and model), plus the extra of 1-hour writes whose every use came within 5 minutes",
-]
-
-/// A ratio as a percentage with one decimal, or `-` when there is none.
-public func percent(_ rate: Double?) -> String {
-    guard let rate else { return "-" }
-    let tenths = Int((rate * 1000).rounded())
-    let sign = tenths < 0 ? "-" : ""
-    return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)%"
-}
-
-/// A set's cost in the readable formats: `-` when empty, `unpriced` when nothing in it is priced, and a mark when
-/// part of it is.
-func costText(_ t: UsageTotals) -> String {
-    if t.rows == 0 { return "-" }
-    if t.nothingPriced { return "unpriced" }
-    return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
-}
-
-/// The notes every report carries about what its cost leaves out or assumes.
-func reportNotes(_ report: UsageReport) -> [String] {
-    var notes: [String] = []
-    for model in report.unpriced {
-        notes.append(
-            "\(model.model): \(model.requests) \(model.requests == 1 ? "request" : "requests") UNPRICED "
-                + "(\(groupThousands(String(model.tokens.prompt))) prompt and \(groupThousands(String(model.tokens.output))) "
-                + "output tokens); cost unknown and not in the totals. Price it with `usage pricing import FILE`, then "
-                + "`usage reprice`.")
-    }
-    let t = report.totals
-    let adminRows = t.aggregatedRows - report.headlessRows
-    if report.headlessRows > 0 {
-        let n = report.headlessRows
-        notes.append(
-            "\(n) headless Claude Code run \(n == 1 ? "total" : "totals") (a `result`'s usage of a model its session's "
-                + "responses do not carry) counted in tokens and cost but not in requests.")
-    }
-    if adminRows > 0 {
-        notes.append(
-            "\(adminRows) Admin API usage report \(adminRows == 1 ? "row" : "rows") (sums over a time bucket) "
-                + "counted in tokens and cost but not in requests.")
-        if t.requests > 0 {
-            notes.append(
-                "This period holds both Admin API usage report rows and request logs: where they cover the same traffic, "
-                    + "its tokens and cost are counted twice.")
-        }
-    }
-    if t.loggedRequests > 0 {
-        let difference = t.loggedCost - t.loggedComputedCost
-        let share = t.loggedComputedCost.nanos == 0 ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
-        notes.append(
-            "\(t.loggedRequests) \(t.loggedRequests == 1 ? "request carries its" : "requests carry their") own logged cost: "
-                + "\(t.loggedCost.exact) USD logged against "
-                + "\(t.loggedComputedCost.exact) USD computed, a difference of \(difference.exact) USD\(share).")
-    }
-    if let billed = report.billed {
-        let difference = t.cost - billed
-        notes.append(
-            "Admin API cost reports billed \(billed.exact) USD in this period; the computed cost differs by "
-                + "\(difference.exact) USD (usage and cost reports only agree where both cover the same traffic).")
-    }
-    let it = report.totals.iterations
-    for advisor in report.advisors {
-        notes.append(
-            "Advisor calls (usage.iterations): \(advisor.model) consulted \(advisor.calls) \(advisor.calls == 1 ? "time" : "times") "
-                + "in \(advisor.requests) \(advisor.requests == 1 ? "request" : "requests"), \(groupThousands(String(advisor.tokens.prompt))) "
-                + "prompt and \(groupThousands(String(advisor.tokens.output))) output tokens, "
-                + (advisor.cost.map { "\($0.exact) USD at its own rates" } ?? "cost unknown (its model is unpriced)")
-                + "; in the cost, not in the token columns.")
-    }
-    if it.compactions > 0 {
-        notes.append(
-            "Compactions (usage.iterations): \(it.compactions), \(groupThousands(String(it.compactionPromptTokens))) prompt and "
-                + "\(groupThousands(String(it.compactionOutputTokens))) output tokens, \(it.compactionCost.exact) USD at the "
-                + "requests' own models' rates; in the cost, not in the token columns.")
-    }
-    if report.totals.priorityRequests > 0 {
-        notes.append(
-            "\(report.totals.priorityRequests) priority-tier \(report.totals.priorityRequests == 1 ? "request" : "requests") "
-                + "priced at standard rates (priority has no public per-token price).")
-    }
-    return notes
-}
-
-/// A group's advisor or compaction cost in the readable formats: `-` when it has none.
-///
-/// An advisor call or compaction of an unpriced request (an advisor model the table does not know) has no known
-/// cost: unknown is not zero, so a group with nothing priced says "unpriced"; where only some requests are, the
-/// known part is shown and the group's cost says "+ unpriced".
-func iterationCostText(_ cost: USD, count: Int64, of t: UsageTotals, money show: (USD) -> String = { $0.display }) -> String {
-    guard count > 0 else { return "-" }
-    return t.nothingPriced ? "unpriced" : show(cost)
-}
-
-/// A ratio with six decimals, e.g. `0.871234`; nil stays nil.
-func ratioText(_ value: Double?) -> String? {
-    guard let value else { return nil }
-    let micros = Int64((value * 1_000_000).rounded())
-    let fraction = String(micros % 1_000_000)
-    return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
-}
-
-/// Money for people when amounts are often small: cents from a dollar up, four decimals below.
-func money(_ amount: USD) -> String {
-    if amount.nanos.magnitude >= 1_000_000_000 { return amount.display }
-    let tenThousandths = (Double(amount.nanos) / 100_000).rounded()
-    let sign = tenThousandths < 0 ? "-" : ""
-    let v = Int64(abs(tenThousandths))
-    let fraction = String(v % 10_000)
-    return sign + "$0." + String(repeating: "0", count: 4 - fraction.count) + fraction
-}
-
-/// The report's first and last days, in its time zone: `2026-11-01 to 2026-11-22`.
-func periodText(_ r: UsageReport) -> String? {
-    guard let first = r.first, let last = r.last else { return nil }
-    return r.zone.labels(forBucketStartingAt: first)[.day]! + " to " + r.zone.labels(forBucketStartingAt: last)[.day]!
+public protocol Renderer: Sendable {
+    /// `output` in this renderer's format; nil when the format has no form of it.
+    func render(_ output: Output) -> String?
 }

@@ -1,39 +1,45 @@
 import ArgumentParser
 import UsageKit
 
-struct Events: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "One row per request: the drill-down behind a report.",
-        discussion: """
-            JSON is an array of objects with the keys id, request_id, message_id, timestamp, model, priced_as, \
-            service_tier, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, \
-            output_tokens, thinking_tokens, web_search_requests, stop_reason, session, workflow, project, custom_id, \
-            git_branch, cost_usd (null when unpriced; advisor calls and compactions included), priced, advisor and \
-            compaction (null, or their count, tokens and cost_usd) and source (path:line).
-            """)
+extension Usage {
+    struct Events: ParsableCommand, FormatDeclaring {
+        static let formats: [OutputFormat] = [.table, .json, .csv]
 
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var period: PeriodOptions
+        static let configuration = CommandConfiguration(
+            abstract: "One row per request: the drill-down behind a report.",
+            discussion: """
+                JSON is an array of objects with the keys id, request_id, message_id, timestamp, model, priced_as, \
+                service_tier, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, \
+                output_tokens, thinking_tokens, web_search_requests, stop_reason, session, workflow, project, \
+                custom_id, \
+                git_branch, cost_usd (null when unpriced; advisor calls and compactions included), priced, advisor and \
+                compaction (null, or their count, tokens and cost_usd) and source (path:line).
+                """)
 
-    @Option(help: ArgumentHelp("Only this model (any spelling: dated, alias, Bedrock, Vertex); repeatable.", valueName: "id"))
-    var model: [String] = []
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var period: PeriodOptions
 
-    @Option(help: ArgumentHelp("At most N requests, the most recent ones.", valueName: "n"))
-    var limit: Int?
+        @Option(
+            help: ArgumentHelp(
+                "Only this model (any spelling: dated, alias, Bedrock, Vertex); repeatable.", valueName: "id"))
+        var model: [String] = []
 
-    @Option(help: "table, json or csv.")
-    var format: OutputFormat = .table
+        @Option(help: ArgumentHelp("At most N requests, the most recent ones.", valueName: "n"))
+        var limit: Int?
 
-    func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-    }
+        @OptionGroup var output: FormatOption<Events>
 
-    func run() throws {
-        try Diagnostics.run {
-            let db = try database.openForReading()
-            let filter = try period.filter(models: model)
-            let events = try db.events(filter, limit: limit)
-            emit(format.renderer.render(events))
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+        }
+
+        func run() throws {
+            try Diagnostics.run {
+                let db = try database.openForReading()
+                let filter = try period.filter(models: model)
+                let events = try db.events(filter, limit: limit)
+                emit(try output.render(.events(events)))
+            }
         }
     }
 }

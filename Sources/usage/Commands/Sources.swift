@@ -1,25 +1,30 @@
 import ArgumentParser
 import UsageKit
 
-struct Sources: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List the ingest ledger: every file read, its format, requests, rejected lines and last ingest.",
-        discussion: """
-            The ledger is what makes a re-run cheap: unchanged files are skipped without being read, and JSON Lines \
-            files that grew are read from where the last run stopped. "Read" shows how much of a file was consumed; \
-            a last line still being written is left for the next run.
-            """)
+extension Usage {
+    struct Sources: ParsableCommand, FormatDeclaring {
+        static let formats: [OutputFormat] = [.table, .json, .csv]
 
-    @OptionGroup var database: DatabaseOptions
+        static let configuration = CommandConfiguration(
+            abstract: "List the ingest ledger: every file read, its format, requests, rejected lines and last ingest.",
+            discussion: """
+                The ledger is what makes a re-run cheap: unchanged files are skipped without being read, and JSON \
+                Lines \
+                files that grew are read from where the last run stopped. "Read" shows how much of a file was \
+                consumed; \
+                a last line still being written is left for the next run.
+                """)
 
-    @Option(help: "table, json or csv.")
-    var format: OutputFormat = .table
+        @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-        try Diagnostics.run {
-            let db = try database.openForReading()
-            let sources = try db.sources()
-            emit(format.renderer.render(sources))
+        @OptionGroup var output: FormatOption<Sources>
+
+        func run() throws {
+            try Diagnostics.run {
+                let db = try database.openForReading()
+                let sources = try db.sources()
+                emit(try output.render(.sources(sources)))
+            }
         }
     }
 }
