@@ -17,7 +17,7 @@ extension Usage {
                 Exit status (monitoring-plugin convention): 0 OK; 1 WARNING (a warning threshold crossed, a forecast \
                 over its limit, an anomaly, or unpriced usage in scope); 2 CRITICAL (a limit exceeded); 3 UNKNOWN (no \
                 usage recorded in a budget's period, no budget configured, an unreadable budgets file, a database \
-                error).
+                error, an option value that cannot be read).
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -51,29 +51,43 @@ extension Usage {
 
         @OptionGroup var output: FormatOption<Budget>
 
+        /// An option value that cannot be read is UNKNOWN with its status line, as monitoring plugins report
+        /// invalid arguments, not the usual exit status 64.
         func validate() throws {
-            if let warnAt, !(1...1000).contains(warnAt) {
-                throw ValidationError("--warn-at must be a percentage from 1 to 1000, e.g. 80.")
+            for (name, value) in [("daily", daily), ("weekly", weekly), ("monthly", monthly)] {
+                if let value, Self.limit(value) == nil {
+                    try unknown(.invalidArgument("--\(name) '\(value)' is not a positive amount of USD"))
+                }
             }
-            try Usage.validateTimeZone(tz)
+            if let warnAt, !(1...1000).contains(warnAt) {
+                try unknown(.invalidArgument("--warn-at must be a percentage, e.g. 80"))
+            }
+            if let tz, TimeZoneRule(identifier: tz) == nil {
+                try unknown(.invalidArgument("unknown time zone '\(tz)'"))
+            }
+            if let at, Timestamp.parse(at, defaultOffset: 0) == nil {
+                try unknown(.invalidArgument("--at '\(at)' is not an ISO 8601 time (2026-11-22T12:00:00Z)"))
+            }
         }
 
         func run() throws {
+            let check: BudgetCheck
             do {
-                let check = try evaluate()
-                emit(try output.render(.budgetCheck(check)))
-                throw ExitCode(Int32(check.status.rawValue))
-            } catch let exit as ExitCode {
-                throw exit
+                check = try evaluate()
             } catch {
-                // Whatever went wrong, monitoring gets its status line and UNKNOWN.
                 // The store maps every failure to a UsageError; anything else is reported as it would be.
-                let problem = error as? UsageError ?? UsageError.database(path: database.path, reason: "\(error)")
-                let check = BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: problem)
-                emit(try output.render(.budgetCheck(check)))
-                Diagnostics.print("usage: error: \(problem.description)")
-                throw ExitCode(3)
+                try unknown(error as? UsageError ?? UsageError.database(path: database.path, reason: "\(error)"))
             }
+            emit(try output.render(.budgetCheck(check)))
+            throw ExitCode(Int32(check.status.rawValue))
+        }
+
+        /// Whatever went wrong, monitoring gets its status line and UNKNOWN.
+        private func unknown(_ problem: UsageError) throws -> Never {
+            let check = BudgetCheck(results: [], zone: .utc, checkedAt: Date(), problem: problem)
+            emit(try output.render(.budgetCheck(check)))
+            Diagnostics.print("usage: error: \(problem.description)")
+            throw ExitCode(3)
         }
 
         private func evaluate() throws -> BudgetCheck {
@@ -84,10 +98,8 @@ extension Usage {
                     ("daily", daily, .day), ("weekly", weekly, .week), ("monthly", monthly, .month),
                 ]
                 for (name, value, period) in limits {
-                    guard let value else { continue }
-                    guard let limit = USD(value), limit.nanos > 0 else {
-                        throw UsageError.invalidArgument("--\(name) '\(value)' is not a positive amount of USD")
-                    }
+                    // validate() has read every limit given.
+                    guard let value, let limit = Self.limit(value) else { continue }
                     budgets.append(UsageKit.Budget(name: name, period: period, limit: limit, warnAt: warnAt ?? 80))
                 }
                 budgetConfig = BudgetConfig(budgets: budgets)
@@ -107,14 +119,15 @@ extension Usage {
             return try check(budgetConfig, zone: zone)
         }
 
+        /// A limit given on the command line: a positive amount of USD.
+        static func limit(_ text: String) -> USD? {
+            USD(text).flatMap { $0.nanos > 0 ? $0 : nil }
+        }
+
         private func check(_ budgetConfig: BudgetConfig, zone: TimeZoneRule) throws -> BudgetCheck {
-            var now = Date()
-            if let at {
-                guard let ms = Timestamp.parse(at, defaultOffset: 0) else {
-                    throw UsageError.invalidArgument("--at '\(at)' is not an ISO 8601 time (2026-11-22T12:00:00Z)")
-                }
-                now = Date(timeIntervalSince1970: Double(ms) / 1000)
-            }
+            // validate() has read --at.
+            let now = at.flatMap { Timestamp.parse($0, defaultOffset: 0) }
+                .map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
             return try database.openForReading().checkBudgets(budgetConfig, zone: zone, now: now)
         }
     }
