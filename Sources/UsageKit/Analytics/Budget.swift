@@ -391,7 +391,10 @@ extension BudgetCheck.Spans<RequestFilter> {
         case .month:
             let (y, m, _) = Timestamp.civil(fromDays: today)
             let first = Timestamp.daysFromCivil(year: y, month: m, day: 1)
-            let next = m == 12 ? Timestamp.daysFromCivil(year: y + 1, month: 1, day: 1) : Timestamp.daysFromCivil(year: y, month: m + 1, day: 1)
+            let next =
+                m == 12
+                ? Timestamp.daysFromCivil(year: y + 1, month: 1, day: 1)
+                : Timestamp.daysFromCivil(year: y, month: m + 1, day: 1)
             (start, end) = (zone.startOfDay(first), zone.startOfDay(next))
         case .rolling(let days): (start, end) = (nowMs - Int64(days) * day, nowMs + 1)
         }

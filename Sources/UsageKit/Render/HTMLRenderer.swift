@@ -46,10 +46,12 @@ public struct HTMLRenderer: Renderer {
         html += card("Net cache saving", Wording.money(cache.netSavingsUSD))
         html += card("Batch saving", Wording.money(cache.batchSavingsUSD))
         let it = t.iterations
-        let parts = [("Advisor calls", it.advisorCalls, it.advisorCost), ("Compactions", it.compactions, it.compactionCost)]
+        let parts = [
+            ("Advisor calls", it.advisorCalls, it.advisorCost), ("Compactions", it.compactions, it.compactionCost),
+        ]
         for (title, count, cost) in parts where count > 0 {
-            html += card(
-                title, Wording.iterationCostText(cost, count: count, of: t, money: Wording.money) + " (\(number(count)))")
+            let text = Wording.iterationCostText(cost, count: count, of: t, money: Wording.money)
+            html += card(title, text + " (\(number(count)))")
         }
         html += "</section>\n"
 

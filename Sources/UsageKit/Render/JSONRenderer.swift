@@ -148,7 +148,9 @@ public struct JSONRenderer: Renderer {
                 groups(&w, "by_workflow", "workflow", stats.byWorkflow)
                 groups(&w, "by_session", "session", stats.bySession)
                 groups(&w, "by_project", "project", stats.byProject)
-                let ranked = [("workflow", stats.byWorkflow), ("session", stats.bySession), ("project", stats.byProject)]
+                let ranked = [
+                    ("workflow", stats.byWorkflow), ("session", stats.bySession), ("project", stats.byProject),
+                ]
                 for (name, list) in ranked {
                     groups(&w, "top_\(name)s_by_net_savings", name, CacheStats.topBySavings(list, top))
                     groups(&w, "top_\(name)s_by_waste", name, CacheStats.topByWaste(list, top))

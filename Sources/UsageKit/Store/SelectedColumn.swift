@@ -39,7 +39,8 @@ struct ColumnReader<Column: SelectedColumn> {
     func tokens(from first: Column) -> TokenCounts {
         let i = offset + first.rawValue
         return TokenCounts(
-            input: row[i], cacheWrite5m: row[i + 1], cacheWrite1h: row[i + 2], cacheRead: row[i + 3], output: row[i + 4])
+            input: row[i], cacheWrite5m: row[i + 1], cacheWrite1h: row[i + 2], cacheRead: row[i + 3],
+            output: row[i + 4])
     }
 
     /// A column selected with `wholeText`, read as its bytes.
