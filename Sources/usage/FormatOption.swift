@@ -53,4 +53,10 @@ struct FormatOption<Command: FormatDeclaring>: ParsableArguments {
     func render(_ output: Output, options: RenderOptions = RenderOptions()) throws -> String {
         try format.format.render(output, options: options)
     }
+
+    /// Writes what `value` reads from the store of `database`, in the format asked for; an error is reported as
+    /// `Diagnostics.run` reports it.
+    func write(from database: DatabaseOptions, _ value: (UsageStore) throws -> Output) throws {
+        try Diagnostics.run { emit(try render(value(try database.openForReading()))) }
+    }
 }

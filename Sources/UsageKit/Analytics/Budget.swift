@@ -292,77 +292,37 @@ public struct BudgetCheck: Sendable, Equatable {
         throws -> BudgetCheck
     {
         let sums = try config.budgets.map { budget in
-            try Spans(budget, zone: zone, now: now).sums { try storage.spending($0) }
+            try Spans(budget, zone: zone, now: now).map { try storage.spending($0) }
         }
         return evaluate(config: config, zone: zone, now: now, sums: sums)
     }
 
-    /// The periods a budget's check sums, as of a moment.
-    struct Spans {
+    /// The periods a budget's check sums, as of a moment: each as the filter that selects it
+    /// (`Spans<RequestFilter>`), then as what it sums to (`Sums`).
+    struct Spans<Span> {
         /// The period in force: [start, end).
         var start: Int64
         var end: Int64
         /// The budget's scope up to now, in each of: the period in force, the last 7 days, the 7 days before
         /// today, and today. Days are those of the zone.
-        var spent: RequestFilter
-        var lastWeek: RequestFilter
-        var beforeToday: RequestFilter
-        var today: RequestFilter
+        var spent: Span
+        var lastWeek: Span
+        var beforeToday: Span
+        var today: Span
         /// The period in force up to now, any scope: no usage at all means no data, not no spending.
-        var anyUsage: RequestFilter
+        var anyUsage: Span
 
-        init(_ budget: Budget, zone: TimeZoneRule, now: Date) {
-            let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-            let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
-            let todayStart = zone.startOfDay(today)
-            let day: Int64 = 86_400_000
-            switch budget.period {
-            case .day: (start, end) = (todayStart, zone.startOfDay(today + 1))
-            case .week:
-                let monday = today - ((today + 3) % 7 + 7) % 7
-                (start, end) = (zone.startOfDay(monday), zone.startOfDay(monday + 7))
-            case .month:
-                let (y, m, _) = Timestamp.civil(fromDays: today)
-                let first = Timestamp.daysFromCivil(year: y, month: m, day: 1)
-                let next = m == 12 ? Timestamp.daysFromCivil(year: y + 1, month: 1, day: 1) : Timestamp.daysFromCivil(year: y, month: m + 1, day: 1)
-                (start, end) = (zone.startOfDay(first), zone.startOfDay(next))
-            case .rolling(let days): (start, end) = (nowMs - Int64(days) * day, nowMs + 1)
-            }
-            let scope = budget.scope
-            func scoped(_ from: Int64, _ to: Int64) -> RequestFilter {
-                var filter = RequestFilter(
-                    since: from, until: to, models: scope.model.map { [$0] } ?? [], workflow: scope.workflow,
-                    session: scope.session, project: scope.project)
-                filter.apiKey = scope.apiKey
-                filter.workspace = scope.workspace
-                return filter
-            }
-            spent = scoped(start, min(end, nowMs + 1))
-            anyUsage = RequestFilter(since: start, until: min(end, nowMs + 1))
-            lastWeek = scoped(nowMs - 7 * day, nowMs + 1)
-            beforeToday = scoped(zone.startOfDay(today - 7), todayStart)
-            self.today = scoped(todayStart, nowMs + 1)
-        }
-
-        /// The sums of each span, by `spending`.
-        func sums(_ spending: (RequestFilter) throws -> Spending) rethrows -> Sums {
-            Sums(
-                start: start, end: end, spent: try spending(spent), anyUsage: try spending(anyUsage).requests,
-                lastWeek: try spending(lastWeek).cost, beforeToday: try spending(beforeToday).cost,
-                today: try spending(today).cost)
+        /// Each span by `transform`: the filters by what they sum to, for one.
+        func map<T>(_ transform: (Span) throws -> T) rethrows -> Spans<T> {
+            Spans<T>(
+                start: start, end: end, spent: try transform(spent), lastWeek: try transform(lastWeek),
+                beforeToday: try transform(beforeToday), today: try transform(today),
+                anyUsage: try transform(anyUsage))
         }
     }
 
     /// What one budget's spans sum to.
-    struct Sums {
-        var start: Int64
-        var end: Int64
-        var spent: Spending
-        var anyUsage: Int64
-        var lastWeek: USD
-        var beforeToday: USD
-        var today: USD
-    }
+    typealias Sums = Spans<Spending>
 
     /// Checks each budget of `config` against the sums of its spans (`sums`, in the same order) at `now`.
     static func evaluate(config: BudgetConfig, zone: TimeZoneRule, now: Date, sums: [Sums]) -> BudgetCheck {
@@ -372,10 +332,10 @@ public struct BudgetCheck: Sendable, Equatable {
         for (budget, sum) in zip(config.budgets, sums) {
             let (start, end) = (sum.start, sum.end)
             let spent = sum.spent
-            let anyUsage = sum.anyUsage
-            let lastWeek = sum.lastWeek
-            let beforeToday = sum.beforeToday
-            let todaySpend = sum.today
+            let anyUsage = sum.anyUsage.requests
+            let lastWeek = sum.lastWeek.cost
+            let beforeToday = sum.beforeToday.cost
+            let todaySpend = sum.today.cost
             var result = BudgetResult(
                 budget: budget, start: start, end: end, spent: spent.cost, forecast: nil, todaySpend: todaySpend,
                 trailingDailyAverage: USD(nanos: beforeToday.nanos / 7), anomaly: false, unpricedRequests: spent.unpriced,
@@ -413,5 +373,44 @@ public struct BudgetCheck: Sendable, Equatable {
             results.append(result)
         }
         return BudgetCheck(results: results, zone: zone, checkedAt: now, problem: nil)
+    }
+}
+
+extension BudgetCheck.Spans<RequestFilter> {
+    /// The filters of `budget`'s spans at `now`.
+    init(_ budget: Budget, zone: TimeZoneRule, now: Date) {
+        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
+        let todayStart = zone.startOfDay(today)
+        let day: Int64 = 86_400_000
+        switch budget.period {
+        case .day: (start, end) = (todayStart, zone.startOfDay(today + 1))
+        case .week:
+            let monday = today - ((today + 3) % 7 + 7) % 7
+            (start, end) = (zone.startOfDay(monday), zone.startOfDay(monday + 7))
+        case .month:
+            let (y, m, _) = Timestamp.civil(fromDays: today)
+            let first = Timestamp.daysFromCivil(year: y, month: m, day: 1)
+            let next =
+                m == 12
+                ? Timestamp.daysFromCivil(year: y + 1, month: 1, day: 1)
+                : Timestamp.daysFromCivil(year: y, month: m + 1, day: 1)
+            (start, end) = (zone.startOfDay(first), zone.startOfDay(next))
+        case .rolling(let days): (start, end) = (nowMs - Int64(days) * day, nowMs + 1)
+        }
+        let scope = budget.scope
+        func scoped(_ from: Int64, _ to: Int64) -> RequestFilter {
+            var filter = RequestFilter(
+                since: from, until: to, models: scope.model.map { [$0] } ?? [], workflow: scope.workflow,
+                session: scope.session, project: scope.project)
+            filter.apiKey = scope.apiKey
+            filter.workspace = scope.workspace
+            return filter
+        }
+        spent = scoped(start, min(end, nowMs + 1))
+        anyUsage = RequestFilter(since: start, until: min(end, nowMs + 1))
+        lastWeek = scoped(nowMs - 7 * day, nowMs + 1)
+        beforeToday = scoped(zone.startOfDay(today - 7), todayStart)
+        self.today = scoped(todayStart, nowMs + 1)
     }
 }

@@ -386,20 +386,10 @@ extension PriceTable {
 
     /// The table in the tool's own JSON format (the shape of the built-in `prices.json`).
     public func exportJSON() -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("version", version)
-        w.string("unit", "USD per million tokens; web search per 1,000 searches")
-        w.beginArray("models")
-        for m in models {
-            w.beginObject()
+        PriceText.document(version: version, unit: "", "models", models) { w, m in
             w.string("id", m.id)
             w.string("name", m.name)
-            if !m.aliases.isEmpty {
-                w.beginArray("aliases")
-                for a in m.aliases { w.string(nil, a) }
-                w.endArray()
-            }
+            if !m.aliases.isEmpty { w.strings("aliases", m.aliases) }
             if let r = m.usResidency {
                 w.string("us_data_residency_multiplier", Multiplier(r.numerator, r.denominator).text)
             }
@@ -407,28 +397,20 @@ extension PriceTable {
                 w.string("bedrock_regional_multiplier", Multiplier(r.numerator, r.denominator).text)
             }
             if let minimum = m.minCacheableTokens { w.int("min_cacheable_tokens", Int64(minimum)) }
-            w.beginArray("periods")
-            for p in m.periods {
-                w.beginObject()
+            w.objects("periods", m.periods) { w, p in
                 if let from = p.from { w.string("from", Timestamp.iso(from)) }
                 PriceText.write(&w, "rates", StatedRates.all(p.standard))
                 if let tier = p.longContext {
-                    w.beginObject("long_context")
-                    w.int("threshold", tier.threshold)
-                    PriceText.write(&w, "rates", StatedRates.all(tier.rates))
-                    if let fast = p.fastLongContext { PriceText.write(&w, "fast", StatedRates.all(fast)) }
-                    w.endObject()
+                    w.object("long_context") { w in
+                        w.int("threshold", tier.threshold)
+                        PriceText.write(&w, "rates", StatedRates.all(tier.rates))
+                        if let fast = p.fastLongContext { PriceText.write(&w, "fast", StatedRates.all(fast)) }
+                    }
                 }
                 if let fast = p.fast { PriceText.write(&w, "fast", StatedRates.all(fast)) }
                 if let batch = p.batch { PriceText.write(&w, "batch", StatedRates.all(batch)) }
-                w.endObject()
             }
-            w.endArray()
-            w.endObject()
         }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 }
 
@@ -452,45 +434,50 @@ enum PriceText {
     static func dollars(_ femto: Int64) -> String { "$" + amount(femto) }
 
     static func write(_ w: inout JSONWriter, _ key: String, _ r: StatedRates) {
-        w.beginObject(key)
-        if let v = r.input { w.string("input", amount(v)) }
-        if let v = r.cacheWrite5m { w.string("cache_write_5m", amount(v)) }
-        if let v = r.cacheWrite1h { w.string("cache_write_1h", amount(v)) }
-        if let v = r.cacheRead { w.string("cache_read", amount(v)) }
-        if let v = r.output { w.string("output", amount(v)) }
-        if let v = r.webSearch { w.string("web_search_per_1k", amount(v / 1_000)) }
-        w.endObject()
+        w.object(key) { w in
+            if let v = r.input { w.string("input", amount(v)) }
+            if let v = r.cacheWrite5m { w.string("cache_write_5m", amount(v)) }
+            if let v = r.cacheWrite1h { w.string("cache_write_1h", amount(v)) }
+            if let v = r.cacheRead { w.string("cache_read", amount(v)) }
+            if let v = r.output { w.string("output", amount(v)) }
+            if let v = r.webSearch { w.string("web_search_per_1k", amount(v / 1_000)) }
+        }
+    }
+
+    /// A document of the tool's price formats: its version, the unit of its amounts (the standard one and then
+    /// `unitNote`), and one object per item under `key`.
+    static func document<Item>(
+        version: String, unit unitNote: String, _ key: String, _ items: [Item], _ body: (inout JSONWriter, Item) -> Void
+    ) -> String {
+        JSONWriter.document { w in
+            w.object { w in
+                w.string("version", version)
+                w.string("unit", "USD per million tokens; web search per 1,000 searches" + unitNote)
+                w.objects(key, items, body)
+            }
+        }
     }
 }
 
 extension ModelStatement {
     /// The statements in the form they are stored in: only what the price list stated, as decimal strings.
     static func document(_ statements: [ModelStatement], version: String) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("version", version)
-        w.string("unit", "USD per million tokens; web search per 1,000 searches; only what the price list states")
-        w.beginArray("statements")
-        for s in statements {
-            w.beginObject()
+        PriceText.document(version: version, unit: "; only what the price list states", "statements", statements) {
+            w, s in
             w.string("id", s.id)
             w.string("name", s.name)
             w.string("entry", s.entry)
             PriceText.write(&w, "rates", s.standard)
             if let batch = s.batch { PriceText.write(&w, "batch", batch) }
             if let tier = s.longContext {
-                w.beginObject("long_context")
-                w.int("threshold", tier.threshold)
-                PriceText.write(&w, "rates", tier.rates)
-                w.endObject()
+                w.object("long_context") { w in
+                    w.int("threshold", tier.threshold)
+                    PriceText.write(&w, "rates", tier.rates)
+                }
             }
             if let m = s.fastMultiplier { w.string("fast_multiplier", m.text) }
             if let m = s.usResidency { w.string("us_data_residency_multiplier", m.text) }
-            w.endObject()
         }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 
     /// Reads statements stored by `document`.

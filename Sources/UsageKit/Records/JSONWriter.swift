@@ -13,6 +13,37 @@ struct JSONWriter {
     mutating func beginArray(_ key: String? = nil) { open(key, "[", inline: false) }
     mutating func endArray() { close("]") }
 
+    /// A whole document, its text ended by a newline: `body` writes its one value.
+    static func document(_ body: (inout JSONWriter) -> Void) -> String {
+        var w = JSONWriter()
+        body(&w)
+        return w.text + "\n"
+    }
+
+    /// An object whose members `body` writes.
+    mutating func object(_ key: String? = nil, inline: Bool = false, _ body: (inout JSONWriter) -> Void) {
+        beginObject(key, inline: inline)
+        body(&self)
+        endObject()
+    }
+
+    /// An array of one object per item, whose members `body` writes.
+    mutating func objects<Item>(
+        _ key: String? = nil, _ items: some Sequence<Item>, inline: Bool = false,
+        _ body: (inout JSONWriter, Item) -> Void
+    ) {
+        beginArray(key)
+        for item in items { object(inline: inline) { body(&$0, item) } }
+        endArray()
+    }
+
+    /// An array of strings.
+    mutating func strings(_ key: String?, _ values: some Sequence<String>) {
+        beginArray(key)
+        for value in values { string(nil, value) }
+        endArray()
+    }
+
     mutating func string(_ key: String?, _ value: String?) { raw(key, value.map(Self.quote) ?? "null") }
     mutating func int(_ key: String?, _ value: Int64?) { raw(key, value.map { String($0) } ?? "null") }
     mutating func bool(_ key: String?, _ value: Bool) { raw(key, value ? "true" : "false") }

@@ -45,19 +45,13 @@ public struct HTMLRenderer: Renderer {
         html += card("Cache hit rate", Wording.percent(t.cacheHitRate))
         html += card("Net cache saving", Wording.money(cache.netSavingsUSD))
         html += card("Batch saving", Wording.money(cache.batchSavingsUSD))
-        if t.iterations.advisorCalls > 0 {
-            html += card(
-                "Advisor calls",
-                Wording.iterationCostText(
-                    t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t, money: Wording.money)
-                    + " (\(number(t.iterations.advisorCalls)))")
-        }
-        if t.iterations.compactions > 0 {
-            html += card(
-                "Compactions",
-                Wording.iterationCostText(
-                    t.iterations.compactionCost, count: t.iterations.compactions, of: t, money: Wording.money)
-                    + " (\(number(t.iterations.compactions)))")
+        let it = t.iterations
+        let parts = [
+            ("Advisor calls", it.advisorCalls, it.advisorCost), ("Compactions", it.compactions, it.compactionCost),
+        ]
+        for (title, count, cost) in parts where count > 0 {
+            let text = Wording.iterationCostText(cost, count: count, of: t, money: Wording.money)
+            html += card(title, text + " (\(number(count)))")
         }
         html += "</section>\n"
 

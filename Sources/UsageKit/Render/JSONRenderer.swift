@@ -20,57 +20,41 @@ public struct JSONRenderer: Renderer {
     }
 
     func render(_ report: UsageReport) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.beginArray("group_by")
-        for d in report.dimensions { w.string(nil, d.rawValue) }
-        w.endArray()
-        w.string("time_zone", report.zone.name)
-        w.beginObject("period")
-        w.string("since", report.filter.since.map(Timestamp.iso))
-        w.string("until", report.filter.until.map(Timestamp.iso))
-        w.string("first_request", report.first.map(Timestamp.iso))
-        w.string("last_request", report.last.map(Timestamp.iso))
-        w.endObject()
-        w.string("price_table", report.priceTableVersion)
-        w.beginObject("totals")
-        totals(&w, report.totals)
-        w.usd("billed_usd", report.billed)
-        w.endObject()
-        w.beginArray("rows")
-        for row in report.rows {
-            w.beginObject()
-            for (d, key) in zip(report.dimensions, row.keys) { w.string(d.key, key) }
-            totals(&w, row.totals)
-            w.usd("billed_usd", row.billed)
-            w.endObject()
+        JSONWriter.document { w in
+            w.object { w in
+                w.strings("group_by", report.dimensions.map(\.rawValue))
+                w.string("time_zone", report.zone.name)
+                w.object("period") { w in
+                    w.string("since", report.filter.since.map(Timestamp.iso))
+                    w.string("until", report.filter.until.map(Timestamp.iso))
+                    w.string("first_request", report.first.map(Timestamp.iso))
+                    w.string("last_request", report.last.map(Timestamp.iso))
+                }
+                w.string("price_table", report.priceTableVersion)
+                w.object("totals") { w in
+                    totals(&w, report.totals)
+                    w.usd("billed_usd", report.billed)
+                }
+                w.objects("rows", report.rows) { w, row in
+                    for (d, key) in zip(report.dimensions, row.keys) { w.string(d.key, key) }
+                    totals(&w, row.totals)
+                    w.usd("billed_usd", row.billed)
+                }
+                w.objects("unpriced_models", report.unpriced) { w, model in
+                    w.string("model", model.model)
+                    w.int("requests", model.requests)
+                    tokens(&w, model.tokens)
+                }
+                w.objects("advisor_models", report.advisors) { w, advisor in
+                    w.string("model", advisor.model)
+                    w.int("requests", advisor.requests)
+                    w.int("calls", advisor.calls)
+                    tokens(&w, advisor.tokens)
+                    w.usd("cost_usd", advisor.cost)
+                }
+                w.strings("notes", Wording.reportNotes(report))
+            }
         }
-        w.endArray()
-        w.beginArray("unpriced_models")
-        for model in report.unpriced {
-            w.beginObject()
-            w.string("model", model.model)
-            w.int("requests", model.requests)
-            tokens(&w, model.tokens)
-            w.endObject()
-        }
-        w.endArray()
-        w.beginArray("advisor_models")
-        for advisor in report.advisors {
-            w.beginObject()
-            w.string("model", advisor.model)
-            w.int("requests", advisor.requests)
-            w.int("calls", advisor.calls)
-            tokens(&w, advisor.tokens)
-            w.usd("cost_usd", advisor.cost)
-            w.endObject()
-        }
-        w.endArray()
-        w.beginArray("notes")
-        for note in Wording.reportNotes(report) { w.string(nil, note) }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 
     private func tokens(_ w: inout JSONWriter, _ t: TokenCounts) {
@@ -87,12 +71,12 @@ public struct JSONRenderer: Renderer {
             w.string(key, nil)
             return
         }
-        w.beginObject(key)
-        if model { w.string("model", part.model) }
-        w.int(countKey, part.count)
-        tokens(&w, part.tokens)
-        w.usd("cost_usd", part.cost)
-        w.endObject()
+        w.object(key) { w in
+            if model { w.string("model", part.model) }
+            w.int(countKey, part.count)
+            tokens(&w, part.tokens)
+            w.usd("cost_usd", part.cost)
+        }
     }
 
     private func totals(_ w: inout JSONWriter, _ t: UsageTotals) {
@@ -145,230 +129,196 @@ public struct JSONRenderer: Renderer {
     }
 
     private func groups(_ w: inout JSONWriter, _ key: String, _ name: String, _ groups: [CacheStats.Group]) {
-        w.beginArray(key)
-        for g in groups {
-            w.beginObject()
+        w.objects(key, groups) { w, g in
             w.string(name, g.key)
             cacheFigures(&w, g.figures)
-            w.endObject()
         }
-        w.endArray()
     }
 
     func render(_ stats: CacheStats, top: Int) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.beginObject("period")
-        w.string("since", stats.filter.since.map(Timestamp.iso))
-        w.string("until", stats.filter.until.map(Timestamp.iso))
-        w.ratio("days", stats.days)
-        w.endObject()
-        cacheFigures(&w, stats.totals)
-        groups(&w, "by_model", "model", stats.byModel)
-        groups(&w, "by_workflow", "workflow", stats.byWorkflow)
-        groups(&w, "by_session", "session", stats.bySession)
-        groups(&w, "by_project", "project", stats.byProject)
-        for (name, list) in [("workflow", stats.byWorkflow), ("session", stats.bySession), ("project", stats.byProject)] {
-            groups(&w, "top_\(name)s_by_net_savings", name, CacheStats.topBySavings(list, top))
-            groups(&w, "top_\(name)s_by_waste", name, CacheStats.topByWaste(list, top))
+        JSONWriter.document { w in
+            w.object { w in
+                w.object("period") { w in
+                    w.string("since", stats.filter.since.map(Timestamp.iso))
+                    w.string("until", stats.filter.until.map(Timestamp.iso))
+                    w.ratio("days", stats.days)
+                }
+                cacheFigures(&w, stats.totals)
+                groups(&w, "by_model", "model", stats.byModel)
+                groups(&w, "by_workflow", "workflow", stats.byWorkflow)
+                groups(&w, "by_session", "session", stats.bySession)
+                groups(&w, "by_project", "project", stats.byProject)
+                let ranked = [
+                    ("workflow", stats.byWorkflow), ("session", stats.bySession), ("project", stats.byProject),
+                ]
+                for (name, list) in ranked {
+                    groups(&w, "top_\(name)s_by_net_savings", name, CacheStats.topBySavings(list, top))
+                    groups(&w, "top_\(name)s_by_waste", name, CacheStats.topByWaste(list, top))
+                }
+                w.objects("daily", stats.daily) { w, d in
+                    w.string("day", d.day)
+                    w.int("requests", d.figures.requests)
+                    w.int("prompt_tokens", d.figures.tokens.prompt)
+                    w.int("cache_read_tokens", d.figures.tokens.cacheRead)
+                    w.ratio("hit_rate", d.figures.hitRate)
+                }
+                w.object("waste") { w in
+                    w.int("unread_write_requests", stats.unreadWrites.requests)
+                    w.int("unread_write_tokens", stats.unreadWrites.tokens)
+                    let fiveMinutes = stats.oneHourWritesFiveMinutesWouldServe
+                    w.int("one_hour_writes_five_minutes_would_serve", fiveMinutes.requests)
+                    w.int("one_hour_write_tokens_five_minutes_would_serve", fiveMinutes.tokens)
+                    w.int("expired_cache_gaps", stats.expiredCacheGaps.requests)
+                    w.int("expired_cache_rewritten_tokens", stats.expiredCacheGaps.tokens)
+                    w.int("expired_cache_gaps_within_hour", stats.expiredCacheGapsWithinHour.requests)
+                }
+                w.objects("recommendations", stats.recommendations) { w, r in
+                    w.string("kind", r.kind.rawValue)
+                    w.string("message", Wording.message(r))
+                    w.string("evidence", Wording.evidence(r))
+                    w.usd("monthly_savings_usd", r.monthlySavings)
+                }
+                w.strings("legend", Wording.cacheLegend)
+            }
         }
-        w.beginArray("daily")
-        for d in stats.daily {
-            w.beginObject()
-            w.string("day", d.day)
-            w.int("requests", d.figures.requests)
-            w.int("prompt_tokens", d.figures.tokens.prompt)
-            w.int("cache_read_tokens", d.figures.tokens.cacheRead)
-            w.ratio("hit_rate", d.figures.hitRate)
-            w.endObject()
-        }
-        w.endArray()
-        w.beginObject("waste")
-        w.int("unread_write_requests", stats.unreadWrites.requests)
-        w.int("unread_write_tokens", stats.unreadWrites.tokens)
-        w.int("one_hour_writes_five_minutes_would_serve", stats.oneHourWritesFiveMinutesWouldServe.requests)
-        w.int("one_hour_write_tokens_five_minutes_would_serve", stats.oneHourWritesFiveMinutesWouldServe.tokens)
-        w.int("expired_cache_gaps", stats.expiredCacheGaps.requests)
-        w.int("expired_cache_rewritten_tokens", stats.expiredCacheGaps.tokens)
-        w.int("expired_cache_gaps_within_hour", stats.expiredCacheGapsWithinHour.requests)
-        w.endObject()
-        w.beginArray("recommendations")
-        for r in stats.recommendations {
-            w.beginObject()
-            w.string("kind", r.kind.rawValue)
-            w.string("message", Wording.message(r))
-            w.string("evidence", Wording.evidence(r))
-            w.usd("monthly_savings_usd", r.monthlySavings)
-            w.endObject()
-        }
-        w.endArray()
-        w.beginArray("legend")
-        for line in Wording.cacheLegend { w.string(nil, line) }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 
     func render(_ check: BudgetCheck) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("status", check.status.name)
-        w.int("exit_code", Int64(check.status.rawValue))
-        w.string("summary", Wording.summary(check))
-        w.string("problem", check.problem?.description)
-        w.string("time_zone", check.zone.name)
-        w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
-        w.string("forecast_method", BudgetCheck.forecastMethod)
-        w.beginArray("budgets")
-        for r in check.results {
-            w.beginObject()
-            w.string("name", r.budget.name)
-            w.string("period", r.budget.period.description)
-            w.string("period_start", Timestamp.iso(r.start))
-            w.string("period_end", Timestamp.iso(r.end))
-            w.beginObject("scope")
-            let s = r.budget.scope
-            for (key, value) in [("model", s.model), ("workflow", s.workflow), ("project", s.project), ("session", s.session), ("api_key", s.apiKey), ("workspace", s.workspace)] where value != nil {
-                w.string(key, value)
+        JSONWriter.document { w in
+            w.object { w in
+                w.string("status", check.status.name)
+                w.int("exit_code", Int64(check.status.rawValue))
+                w.string("summary", Wording.summary(check))
+                w.string("problem", check.problem?.description)
+                w.string("time_zone", check.zone.name)
+                w.string("checked_at", Timestamp.iso(Int64(check.checkedAt.timeIntervalSince1970 * 1000)))
+                w.string("forecast_method", BudgetCheck.forecastMethod)
+                w.objects("budgets", check.results) { w, r in
+                    w.string("name", r.budget.name)
+                    w.string("period", r.budget.period.description)
+                    w.string("period_start", Timestamp.iso(r.start))
+                    w.string("period_end", Timestamp.iso(r.end))
+                    w.object("scope") { w in
+                        let s = r.budget.scope
+                        let fields = [
+                            ("model", s.model), ("workflow", s.workflow), ("project", s.project),
+                            ("session", s.session), ("api_key", s.apiKey), ("workspace", s.workspace),
+                        ]
+                        for (key, value) in fields where value != nil { w.string(key, value) }
+                    }
+                    w.usd("spent_usd", r.spent)
+                    w.usd("limit_usd", r.budget.limit)
+                    w.ratio("share", r.share)
+                    w.usd("remaining_usd", r.remaining)
+                    w.int("warn_at_percent", Int64(r.budget.warnAt))
+                    w.usd("forecast_usd", r.forecast)
+                    w.usd("today_usd", r.todaySpend)
+                    w.usd("trailing_daily_average_usd", r.trailingDailyAverage)
+                    w.bool("anomaly", r.anomaly)
+                    w.int("unpriced_requests", r.unpricedRequests)
+                    w.string("status", r.status.name)
+                    w.strings("reasons", r.reasons.map(Wording.reason))
+                }
             }
-            w.endObject()
-            w.usd("spent_usd", r.spent)
-            w.usd("limit_usd", r.budget.limit)
-            w.ratio("share", r.share)
-            w.usd("remaining_usd", r.remaining)
-            w.int("warn_at_percent", Int64(r.budget.warnAt))
-            w.usd("forecast_usd", r.forecast)
-            w.usd("today_usd", r.todaySpend)
-            w.usd("trailing_daily_average_usd", r.trailingDailyAverage)
-            w.bool("anomaly", r.anomaly)
-            w.int("unpriced_requests", r.unpricedRequests)
-            w.string("status", r.status.name)
-            w.beginArray("reasons")
-            for reason in r.reasons { w.string(nil, Wording.reason(reason)) }
-            w.endArray()
-            w.endObject()
         }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 
     func render(sessions: [CacheStats.Group]) -> String {
-        var w = JSONWriter()
-        w.beginArray()
-        for g in sessions {
-            let f = g.figures
-            w.beginObject()
-            w.string("session", g.key)
-            w.int("requests", f.requests)
-            w.int("total_tokens", f.tokens.prompt + f.tokens.output)
-            w.int("cached_tokens", f.tokens.cacheRead)
-            w.ratio("hit_rate", f.hitRate)
-            w.usd("cost_usd", f.nothingPriced ? nil : f.costUSD)
-            w.usd("net_savings_usd", f.nothingPriced ? nil : f.netSavingsUSD)
-            w.endObject()
+        JSONWriter.document { w in
+            w.objects(nil, sessions) { w, g in
+                let f = g.figures
+                w.string("session", g.key)
+                w.int("requests", f.requests)
+                w.int("total_tokens", f.tokens.prompt + f.tokens.output)
+                w.int("cached_tokens", f.tokens.cacheRead)
+                w.ratio("hit_rate", f.hitRate)
+                w.usd("cost_usd", f.nothingPriced ? nil : f.costUSD)
+                w.usd("net_savings_usd", f.nothingPriced ? nil : f.netSavingsUSD)
+            }
         }
-        w.endArray()
-        return w.text + "\n"
     }
 
     func render(_ sources: [SourceFile]) -> String {
-        var w = JSONWriter()
-        w.beginArray()
-        for f in sources {
-            w.beginObject()
-            w.string("file", f.path)
-            w.string("format", f.format)
-            w.int("requests", f.requests)
-            w.int("rejected_lines", f.rejected)
-            w.int("size_bytes", f.size)
-            w.int("read_bytes", f.consumed)
-            w.string("last_ingest", Timestamp.iso(f.lastIngest))
-            w.int("unbilled_batch_requests", f.unbilledBatchRequests)
-            w.endObject()
+        JSONWriter.document { w in
+            w.objects(nil, sources) { w, f in
+                w.string("file", f.path)
+                w.string("format", f.format)
+                w.int("requests", f.requests)
+                w.int("rejected_lines", f.rejected)
+                w.int("size_bytes", f.size)
+                w.int("read_bytes", f.consumed)
+                w.string("last_ingest", Timestamp.iso(f.lastIngest))
+                w.int("unbilled_batch_requests", f.unbilledBatchRequests)
+            }
         }
-        w.endArray()
-        return w.text + "\n"
     }
 
     func render(_ events: [RequestEvent]) -> String {
-        var w = JSONWriter()
-        w.beginArray()
-        for e in events {
-            w.beginObject()
-            w.int("id", e.id)
-            w.string("request_id", e.requestID)
-            w.string("message_id", e.messageID)
-            w.string("timestamp", Timestamp.iso(e.timestamp))
-            w.string("model", e.model)
-            w.string("priced_as", e.pricedAs)
-            w.string("service_tier", e.serviceTier)
-            tokens(&w, e.tokens)
-            w.int("thinking_tokens", e.thinkingTokens)
-            w.int("web_search_requests", e.webSearchRequests)
-            w.string("stop_reason", e.stopReason)
-            w.string("session", e.session)
-            w.string("workflow", e.workflow)
-            w.string("project", e.project)
-            w.string("custom_id", e.customID)
-            w.string("git_branch", e.gitBranch)
-            w.usd("cost_usd", e.cost)
-            w.bool("priced", e.priced)
-            iterationPart(&w, "advisor", e.advisor, countKey: "calls", model: true)
-            iterationPart(&w, "compaction", e.compaction, countKey: "count", model: false)
-            w.string("source", e.source)
-            w.endObject()
+        JSONWriter.document { w in
+            w.objects(nil, events) { w, e in
+                w.int("id", e.id)
+                w.string("request_id", e.requestID)
+                w.string("message_id", e.messageID)
+                w.string("timestamp", Timestamp.iso(e.timestamp))
+                w.string("model", e.model)
+                w.string("priced_as", e.pricedAs)
+                w.string("service_tier", e.serviceTier)
+                tokens(&w, e.tokens)
+                w.int("thinking_tokens", e.thinkingTokens)
+                w.int("web_search_requests", e.webSearchRequests)
+                w.string("stop_reason", e.stopReason)
+                w.string("session", e.session)
+                w.string("workflow", e.workflow)
+                w.string("project", e.project)
+                w.string("custom_id", e.customID)
+                w.string("git_branch", e.gitBranch)
+                w.usd("cost_usd", e.cost)
+                w.bool("priced", e.priced)
+                iterationPart(&w, "advisor", e.advisor, countKey: "calls", model: true)
+                iterationPart(&w, "compaction", e.compaction, countKey: "count", model: false)
+                w.string("source", e.source)
+            }
         }
-        w.endArray()
-        return w.text + "\n"
     }
 
     /// Each target on one line, as `compare` has always written them.
     func render(_ c: Comparison) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.int("requests", c.requests)
-        w.int("unpriced_requests", c.unpricedRequests)
-        w.usd("actual_cost_usd", c.actual)
-        w.beginArray("targets")
-        for t in c.targets {
-            w.beginObject(inline: true)
-            w.string("model", t.model)
-            w.usd("cost_usd", t.cost)
-            w.usd("actual_compared_usd", t.actualCompared)
-            w.usd("difference_usd", t.cost - t.actualCompared)
-            w.int("unavailable_requests", t.unavailable)
-            w.beginObject("by_source")
-            for (source, cost) in t.bySource.sorted(by: { $0.key < $1.key }) { w.usd(source, cost) }
-            w.endObject()
-            w.endObject()
+        JSONWriter.document { w in
+            w.object { w in
+                w.int("requests", c.requests)
+                w.int("unpriced_requests", c.unpricedRequests)
+                w.usd("actual_cost_usd", c.actual)
+                w.objects("targets", c.targets, inline: true) { w, t in
+                    w.string("model", t.model)
+                    w.usd("cost_usd", t.cost)
+                    w.usd("actual_compared_usd", t.actualCompared)
+                    w.usd("difference_usd", t.cost - t.actualCompared)
+                    w.int("unavailable_requests", t.unavailable)
+                    w.object("by_source") { w in
+                        for (source, cost) in t.bySource.sorted(by: { $0.key < $1.key }) { w.usd(source, cost) }
+                    }
+                }
+            }
         }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 
     /// Each row on one line, as `reconcile` has always written them.
     func render(_ r: Reconciliation) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.usd("computed_usd", r.computed)
-        w.usd("billed_usd", r.billed)
-        w.fixed("error", r.error, decimals: 6)
-        w.beginArray("rows")
-        for row in r.rows {
-            w.beginObject(inline: true)
-            w.string("day", row.day)
-            w.string("model", row.model)
-            w.usd("computed_usd", row.computed)
-            w.usd("billed_usd", row.billed)
-            w.usd("difference_usd", row.difference)
-            w.string("basis", row.basis)
-            w.string("largest_gap_token_type", row.largestGap?.type)
-            w.endObject()
+        JSONWriter.document { w in
+            w.object { w in
+                w.usd("computed_usd", r.computed)
+                w.usd("billed_usd", r.billed)
+                w.fixed("error", r.error, decimals: 6)
+                w.objects("rows", r.rows, inline: true) { w, row in
+                    w.string("day", row.day)
+                    w.string("model", row.model)
+                    w.usd("computed_usd", row.computed)
+                    w.usd("billed_usd", row.billed)
+                    w.usd("difference_usd", row.difference)
+                    w.string("basis", row.basis)
+                    w.string("largest_gap_token_type", row.largestGap?.type)
+                }
+            }
         }
-        w.endArray()
-        w.endObject()
-        return w.text + "\n"
     }
 }

@@ -16,7 +16,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     /// The renderer of this format: the one place where a format meets its renderer.
     func renderer(_ options: RenderOptions) -> any Renderer {
         switch self {
-        case .table: return TableRenderer(width: options.width, color: options.color)
+        case .table: return TableRenderer(options)
         case .json: return JSONRenderer()
         case .csv: return CSVRenderer()
         case .markdown: return MarkdownRenderer()

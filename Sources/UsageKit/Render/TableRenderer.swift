@@ -2,16 +2,17 @@ import Foundation
 
 /// Aligned text tables and plain prose for terminals: every value has this form.
 public struct TableRenderer: Renderer {
-    /// The terminal's width: a report wider than this drops its less important columns. Nil: no limit.
-    public var width: Int?
-    /// ANSI colour (bold headers and totals, dimmed rules, unpriced in yellow).
-    public var color: Bool
+    /// The terminal it fits: its width and whether it takes colour.
+    public var options: RenderOptions
+
+    /// A renderer for the terminal `options` describe.
+    public init(_ options: RenderOptions) { self.options = options }
 
     /// A renderer for a terminal of `width` columns, coloured or not; by default, neither.
-    public init(width: Int? = nil, color: Bool = false) {
-        self.width = width
-        self.color = color
-    }
+    public init(width: Int? = nil, color: Bool = false) { self.init(RenderOptions(width: width, color: color)) }
+
+    private var width: Int? { options.width }
+    private var color: Bool { options.color }
 
     /// `output` in this format; nil for a value it has no form of.
     public func render(_ output: Output) -> String? {

@@ -23,11 +23,7 @@ private enum CacheColumn: Int, SelectedColumn {
         case .inferenceGeo: return "inference_geo"
         case .speed: return "speed"
         case .contextWindow: return "context_window"
-        case .input: return "input_tokens"
-        case .cacheWrite5m: return "cache_write_5m_tokens"
-        case .cacheWrite1h: return "cache_write_1h_tokens"
-        case .cacheRead: return "cache_read_tokens"
-        case .output: return "output_tokens"
+        case .input, .cacheWrite5m, .cacheWrite1h, .cacheRead, .output: return tokenColumn(from: .input)
         case .webSearch: return "web_search_requests"
         case .cost: return "cost_nanos"
         case .session: return wholeText("session")
@@ -44,9 +40,7 @@ extension CacheRequestRow {
         record = UsageRecord(
             timestamp: r[.ts], model: r.wholeString(.model) ?? "", serviceTier: r[.serviceTier],
             inferenceGeo: r[.inferenceGeo], speed: r[.speed],
-            tokens: TokenCounts(
-                input: r[.input], cacheWrite5m: r[.cacheWrite5m], cacheWrite1h: r[.cacheWrite1h],
-                cacheRead: r[.cacheRead], output: r[.output]),
+            tokens: r.tokens(from: .input),
             webSearchRequests: r[.webSearch], session: r.wholeString(.session), workflow: r.wholeString(.workflow),
             project: r.wholeString(.project))
         record.contextWindow = r[.contextWindow]

@@ -34,17 +34,11 @@ extension SQLiteStorage {
     }
 }
 
-/// A group's key and two counts.
-private struct KeyedCounts: FetchableRecord {
+/// A group's key and two counts, decoded from the columns of the same names.
+private struct KeyedCounts: FetchableRecord, Decodable {
     var key: String
     var first: Int64
     var second: Int64
-
-    init(row: Row) {
-        key = row["key"]
-        first = row["first"]
-        second = row["second"]
-    }
 }
 
 extension Spending: FetchableRecord {

@@ -173,12 +173,8 @@ struct HeadlessResults {
             for r in rows {
                 let counts = !carried.contains(r.modelKey)
                 if counts, r.requestRow == nil {
-                    var record = UsageRecord(
-                        timestamp: r.timestamp, timestampFromFile: r.timestampFromFile, model: r.model,
-                        serviceTier: r.serviceTier, inferenceGeo: r.inferenceGeo, speed: r.speed, tokens: r.tokens,
-                        webSearchRequests: r.webSearchRequests, session: session, project: r.project, line: r.line)
-                    record.aggregated = true
-                    record.loggedCost = r.loggedCost.map(USD.init(nanos:))
+                    var record = r.record
+                    record.session = session
                     let price = pricer.price(record)
                     let (requestRow, inserted) = try insert(
                         record, price, key: "h:" + r.dedupeKey, fileID: r.fileID, db: db)
@@ -257,38 +253,25 @@ private struct HeadlessResultRow: FetchableRecord {
     /// The row in `requests` that counts it, while it counts.
     var requestRow: Int64?
     var dedupeKey: String
-    var timestamp: Int64
-    var timestampFromFile: Bool
-    var model: String
-    var project: String?
-    var tokens: TokenCounts
-    var webSearchRequests: Int64
-    var serviceTier: String?
-    var inferenceGeo: String?
-    var speed: String?
-    var loggedCost: Int64?
     var fileID: Int64?
-    var line: Int
+    /// The usage as the aggregated request it counts as; its session is the one the rows are read for.
+    var record: UsageRecord
 
     init(row: Row) {
         id = row["id"]
         modelKey = row["model_key"]
         requestRow = row["request_row"]
         dedupeKey = row["dedupe_key"]
-        timestamp = row["ts"]
-        timestampFromFile = row["ts_from_file"]
-        model = row["model"]
-        project = row["project"]
-        tokens = TokenCounts(
-            input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
-            cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
-            output: row["output_tokens"])
-        webSearchRequests = row["web_search_requests"]
-        serviceTier = row["service_tier"]
-        inferenceGeo = row["inference_geo"]
-        speed = row["speed"]
-        loggedCost = row["logged_cost_nanos"]
         fileID = row["file_id"]
-        line = row["line"]
+        record = UsageRecord(
+            timestamp: row["ts"], timestampFromFile: row["ts_from_file"], model: row["model"],
+            serviceTier: row["service_tier"], inferenceGeo: row["inference_geo"], speed: row["speed"],
+            tokens: TokenCounts(
+                input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+                cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
+                output: row["output_tokens"]),
+            webSearchRequests: row["web_search_requests"], project: row["project"], line: row["line"])
+        record.aggregated = true
+        record.loggedCost = (row["logged_cost_nanos"] as Int64?).map(USD.init(nanos:))
     }
 }

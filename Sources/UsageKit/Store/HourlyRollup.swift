@@ -31,11 +31,7 @@ struct RollupEntry {
             case .ts: return "ts"
             case .modelKey: return "COALESCE(priced_as, model)"
             case .aggregated: return "aggregated"
-            case .input: return "input_tokens"
-            case .cacheWrite5m: return "cache_write_5m_tokens"
-            case .cacheWrite1h: return "cache_write_1h_tokens"
-            case .cacheRead: return "cache_read_tokens"
-            case .output: return "output_tokens"
+            case .input, .cacheWrite5m, .cacheWrite1h, .cacheRead, .output: return tokenColumn(from: .input)
             case .webSearch: return "web_search_requests"
             case .cost: return "cost_nanos"
             case .priority: return "service_tier = 'priority'"

@@ -59,11 +59,7 @@ private enum EventColumn: Int, SelectedColumn {
         case .pricedAs: return "r.priced_as"
         case .serviceTier: return wholeText("r.service_tier")
         case .inferenceGeo: return wholeText("r.inference_geo")
-        case .input: return "r.input_tokens"
-        case .cacheWrite5m: return "r.cache_write_5m_tokens"
-        case .cacheWrite1h: return "r.cache_write_1h_tokens"
-        case .cacheRead: return "r.cache_read_tokens"
-        case .output: return "r.output_tokens"
+        case .input, .cacheWrite5m, .cacheWrite1h, .cacheRead, .output: return "r." + tokenColumn(from: .input)
         case .thinking: return "r.thinking_tokens"
         case .webSearch: return "r.web_search_requests"
         case .stopReason: return wholeText("r.stop_reason")
@@ -78,18 +74,13 @@ private enum EventColumn: Int, SelectedColumn {
         case .gitBranch: return wholeText("r.git_branch")
         case .advisorModel: return wholeText("r.advisor_model")
         case .advisorCalls: return "r.advisor_calls"
-        case .advisorInput: return "r.advisor_input_tokens"
-        case .advisorCacheWrite5m: return "r.advisor_cache_write_5m_tokens"
-        case .advisorCacheWrite1h: return "r.advisor_cache_write_1h_tokens"
-        case .advisorCacheRead: return "r.advisor_cache_read_tokens"
-        case .advisorOutput: return "r.advisor_output_tokens"
+        case .advisorInput, .advisorCacheWrite5m, .advisorCacheWrite1h, .advisorCacheRead, .advisorOutput:
+            return "r.advisor_" + tokenColumn(from: .advisorInput)
         case .advisorCost: return "r.advisor_cost_nanos"
         case .compactions: return "r.compactions"
-        case .compactionInput: return "r.compaction_input_tokens"
-        case .compactionCacheWrite5m: return "r.compaction_cache_write_5m_tokens"
-        case .compactionCacheWrite1h: return "r.compaction_cache_write_1h_tokens"
-        case .compactionCacheRead: return "r.compaction_cache_read_tokens"
-        case .compactionOutput: return "r.compaction_output_tokens"
+        case .compactionInput, .compactionCacheWrite5m, .compactionCacheWrite1h, .compactionCacheRead,
+            .compactionOutput:
+            return "r.compaction_" + tokenColumn(from: .compactionInput)
         case .compactionCost: return "r.compaction_cost_nanos"
         }
     }
@@ -104,11 +95,6 @@ private struct EventRow: FetchableRecord {
         let r = ColumnReader<C>(row)
         // Text read as its bytes (`wholeText`): whole past a NUL, and a leading byte order mark kept.
         let model = r.wholeString(.model) ?? ""
-        func tokens(_ input: C, _ write5m: C, _ write1h: C, _ read: C, _ output: C) -> TokenCounts {
-            TokenCounts(
-                input: r[input], cacheWrite5m: r[write5m], cacheWrite1h: r[write1h], cacheRead: r[read],
-                output: r[output])
-        }
         func part(_ count: C, _ tokens: TokenCounts, _ cost: C, model name: String?) -> RequestEvent.IterationPart? {
             let n: Int64 = r[count]
             guard n > 0 else { return nil }
@@ -120,20 +106,13 @@ private struct EventRow: FetchableRecord {
             id: r[.id], requestID: r.wholeString(.requestID), messageID: r.wholeString(.messageID), timestamp: r[.ts],
             model: model, pricedAs: r[.pricedAs], serviceTier: r.wholeString(.serviceTier),
             inferenceGeo: r.wholeString(.inferenceGeo),
-            tokens: tokens(.input, .cacheWrite5m, .cacheWrite1h, .cacheRead, .output), thinkingTokens: r[.thinking],
+            tokens: r.tokens(from: .input), thinkingTokens: r[.thinking],
             webSearchRequests: r[.webSearch], stopReason: r.wholeString(.stopReason), session: r.wholeString(.session),
             workflow: r.wholeString(.workflow), project: r.wholeString(.project), customID: r.wholeString(.customID),
             gitBranch: r.wholeString(.gitBranch), cost: (r[.cost] as Int64?).map(USD.init(nanos:)),
             advisor: part(
-                .advisorCalls,
-                tokens(.advisorInput, .advisorCacheWrite5m, .advisorCacheWrite1h, .advisorCacheRead, .advisorOutput),
-                .advisorCost, model: r.wholeString(.advisorModel)),
-            compaction: part(
-                .compactions,
-                tokens(
-                    .compactionInput, .compactionCacheWrite5m, .compactionCacheWrite1h, .compactionCacheRead,
-                    .compactionOutput),
-                .compactionCost, model: nil),
+                .advisorCalls, r.tokens(from: .advisorInput), .advisorCost, model: r.wholeString(.advisorModel)),
+            compaction: part(.compactions, r.tokens(from: .compactionInput), .compactionCost, model: nil),
             source: "\(r.wholeString(.path) ?? "?"):\(line)")
     }
 }

@@ -16,17 +16,13 @@ extension SQLiteStorage {
     }
 }
 
-/// A row of `price_imports`.
-private struct StoredImport: FetchableRecord {
+/// A row of `price_imports`, decoded from its columns by their names.
+private struct StoredImport: FetchableRecord, Decodable {
+    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+
     var effectiveFrom: Int64?
     var source: String
     var document: String
-
-    init(row: Row) {
-        effectiveFrom = row["effective_from"]
-        source = row["source"]
-        document = row["document"]
-    }
 }
 
 extension PriceTable {

@@ -19,7 +19,7 @@ extension SQLiteStorage {
                   COALESCE(token_type, cost_type, 'other') AS type, SUM(amount_nanos) AS amount
                 FROM billed_costs WHERE \(RequestFilter.billedPeriod(since: since, until: until)) GROUP BY 1, 2, 3
                 """
-        ).fetchAll(db).map { ($0.day, $0.model, $0.type, $0.amount) }
+        ).fetchAll(db).map { ($0.day, $0.model, $0.type, USD(nanos: $0.amount)) }
     }
 
     func pricedRecords(day: Int64) throws -> [UsageRecord] {
@@ -92,19 +92,13 @@ private enum StoredPriceColumn: Int, SelectedColumn {
     }
 }
 
-/// A cost report sum per day, model and token type.
-private struct BilledType: FetchableRecord {
+/// A cost report sum per day, model and token type, decoded from the columns of the same names.
+private struct BilledType: FetchableRecord, Decodable {
     var day: Int64
     var model: String
     var type: String
-    var amount: USD
-
-    init(row: Row) {
-        day = row["day"]
-        model = row["model"]
-        type = row["type"]
-        amount = USD(nanos: row["amount"])
-    }
+    /// Nanodollars.
+    var amount: Int64
 }
 
 extension Comparison {

@@ -98,15 +98,16 @@ extension RequestAttribute {
     }
 }
 
-/// Token sums selected under the names `TokenCounts(sums:)` reads.
+/// The columns of the token categories, and their sums under the names `TokenCounts(sums:)` reads.
 enum TokenColumns {
+    /// The columns of `requests` and `usage_hourly` that hold the categories, in the order of `TokenCounts`.
+    static let names = [
+        "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
+    ]
+
     /// `SUM(<prefix>input_tokens) AS input, ...`.
     static func sums(prefix: String = "") -> String {
-        """
-        SUM(\(prefix)input_tokens) AS input, SUM(\(prefix)cache_write_5m_tokens) AS cache_write_5m, \
-        SUM(\(prefix)cache_write_1h_tokens) AS cache_write_1h, SUM(\(prefix)cache_read_tokens) AS cache_read, \
-        SUM(\(prefix)output_tokens) AS output
-        """
+        names.map { "SUM(\(prefix)\($0)) AS \($0.dropLast("_tokens".count))" }.joined(separator: ", ")
     }
 }
 

@@ -78,9 +78,7 @@ struct RequestSums: Equatable {
         let r = ColumnReader<Column>(row)
         requests = r[.requests]
         aggregatedRows = r[.aggregatedRows]
-        tokens = TokenCounts(
-            input: r[.input], cacheWrite5m: r[.cacheWrite5m], cacheWrite1h: r[.cacheWrite1h], cacheRead: r[.cacheRead],
-            output: r[.output])
+        tokens = r.tokens(from: .input)
         webSearchRequests = r[.webSearch]
         cost = USD(nanos: r[.cost])
         unpricedRequests = r[.unpriced]
@@ -115,11 +113,7 @@ struct RequestSums: Equatable {
             switch self {
             case .requests: return "requests"
             case .aggregatedRows: return "aggregated_rows"
-            case .input: return "input_tokens"
-            case .cacheWrite5m: return "cache_write_5m_tokens"
-            case .cacheWrite1h: return "cache_write_1h_tokens"
-            case .cacheRead: return "cache_read_tokens"
-            case .output: return "output_tokens"
+            case .input, .cacheWrite5m, .cacheWrite1h, .cacheRead, .output: return tokenColumn(from: .input)
             case .webSearch: return "web_search_requests"
             case .cost: return "cost_nanos"
             case .unpriced: return "unpriced_requests"

@@ -13,6 +13,10 @@ protocol SelectedColumn: CaseIterable, RawRepresentable where RawValue == Int, A
 extension SelectedColumn {
     /// The SELECT list: every column's expression, in order.
     static var selection: String { allCases.map(\.expression).joined(separator: ", ") }
+
+    /// The column of the token category this is, of the five selected from `first` on in the order of
+    /// `TokenCounts` (as `ColumnReader.tokens(from:)` reads them).
+    func tokenColumn(from first: Self) -> String { TokenColumns.names[rawValue - first.rawValue] }
 }
 
 /// A row read by the columns of `Column`: `row[.ts]`.
@@ -29,6 +33,14 @@ struct ColumnReader<Column: SelectedColumn> {
     /// The value of `column`, read at its position.
     subscript<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ column: Column) -> Value {
         row[offset + column.rawValue]
+    }
+
+    /// The token counts of the five columns from `first` on, in the order of `TokenCounts`.
+    func tokens(from first: Column) -> TokenCounts {
+        let i = offset + first.rawValue
+        return TokenCounts(
+            input: row[i], cacheWrite5m: row[i + 1], cacheWrite1h: row[i + 2], cacheRead: row[i + 3],
+            output: row[i + 4])
     }
 
     /// A column selected with `wholeText`, read as its bytes.

@@ -34,11 +34,8 @@ extension Usage {
         }
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
-                let filter = try scope.filter(period)
-                let stats = try db.cacheStats(filter)
-                emit(try output.render(.cacheStats(stats, top: top)))
+            try output.write(from: database) { db in
+                .cacheStats(try db.cacheStats(try scope.filter(period)), top: top)
             }
         }
     }

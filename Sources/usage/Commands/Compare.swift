@@ -18,11 +18,9 @@ extension Usage {
         @OptionGroup var output: FormatOption<Compare>
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
+            try output.write(from: database) { db in
                 let targets = to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                let comparison = try db.compare(try period.filter(), to: targets)
-                emit(try output.render(.comparison(comparison)))
+                return .comparison(try db.compare(try period.filter(), to: targets))
             }
         }
     }

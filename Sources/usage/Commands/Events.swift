@@ -34,11 +34,8 @@ extension Usage {
         }
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
-                let filter = try period.filter(models: model)
-                let events = try db.events(filter, limit: limit)
-                emit(try output.render(.events(events)))
+            try output.write(from: database) { db in
+                .events(try db.events(try period.filter(models: model), limit: limit))
             }
         }
     }

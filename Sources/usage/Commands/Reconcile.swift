@@ -17,11 +17,7 @@ extension Usage {
         @OptionGroup var output: FormatOption<Reconcile>
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
-                let reconciliation = try db.reconcile(try period.filter())
-                emit(try output.render(.reconciliation(reconciliation)))
-            }
+            try output.write(from: database) { db in .reconciliation(try db.reconcile(try period.filter())) }
         }
     }
 }

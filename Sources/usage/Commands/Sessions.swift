@@ -22,13 +22,11 @@ extension Usage {
         }
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
-                let filter = try period.filter()
-                let stats = try db.cacheStats(filter, waste: false)
+            try output.write(from: database) { db in
+                let stats = try db.cacheStats(try period.filter(), waste: false)
                 var sessions = stats.bySession.filter { $0.key != "(none)" }
                 if let limit { sessions = Array(sessions.prefix(limit)) }
-                emit(try output.render(.sessions(sessions)))
+                return .sessions(sessions)
             }
         }
     }

@@ -20,11 +20,7 @@ extension Usage {
         @OptionGroup var output: FormatOption<Sources>
 
         func run() throws {
-            try Diagnostics.run {
-                let db = try database.openForReading()
-                let sources = try db.sources()
-                emit(try output.render(.sources(sources)))
-            }
+            try output.write(from: database) { db in .sources(try db.sources()) }
         }
     }
 }
