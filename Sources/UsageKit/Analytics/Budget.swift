@@ -288,7 +288,7 @@ public struct BudgetCheck: Sendable, Equatable {
         -> BudgetCheck
     {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
+        let today = zone.localDay(utcMillis: nowMs)
         let todayStart = zone.startOfDay(today)
         let day: Int64 = 86_400_000
         var results: [BudgetResult] = []

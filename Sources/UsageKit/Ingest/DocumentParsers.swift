@@ -101,8 +101,7 @@ enum AdminReportParser {
                 return
             }
             let amountText = tape.kind(amountIndex) == .string ? tape.string(amountIndex)! : tape.rawText(amountIndex)
-            // Cents to nanodollars: × 10⁷, read with two more decimals and rounded half to even.
-            guard let centsE9 = Decimal9.parse(amountText, scale: 9) else {
+            guard let amount = USD(cents: amountText) else {
                 sink.reject(line: line, reason: "amount '\(amountText)' is not a decimal number of cents")
                 return
             }
@@ -117,7 +116,7 @@ enum AdminReportParser {
                         tokenType: text("token_type"), serviceTier: text("service_tier"),
                         contextWindow: text("context_window"), inferenceGeo: text("inference_geo"),
                         workspaceID: text("workspace_id"), description: text("description"),
-                        amount: USD(nanos: Int64(Pricer.roundHalfEven(Int128(centsE9), 100))),
+                        amount: amount,
                         line: line)))
         }
     }

@@ -72,7 +72,7 @@ final class LineReader {
             if n <= 0 { break }
             filled += n
         }
-        return head[0..<filled].withUnsafeBufferPointer { RequestInserter.hash($0) }
+        return head[0..<filled].withUnsafeBufferPointer { FNV1a.hash($0) }
     }
 
     /// Moves the resume point back, to a line a later run must read again (a stream still open at the end).

@@ -23,51 +23,6 @@ enum SourceFact: Sendable {
     case headlessResult(HeadlessResult)
 }
 
-/// An amount the Admin API cost report says was billed: money, not a request.
-public struct BilledCost: Sendable, Equatable {
-    public var startingAt: Int64
-    public var endingAt: Int64
-    public var model: String?
-    public var costType: String?
-    public var tokenType: String?
-    public var serviceTier: String?
-    public var contextWindow: String?
-    public var inferenceGeo: String?
-    public var workspaceID: String?
-    public var description: String?
-    public var amount: USD
-    public var line: Int
-
-    /// One billed amount per bucket and grouping, whichever page states it.
-    var dedupeKey: String {
-        [
-            "c", String(startingAt), String(endingAt), model ?? "", costType ?? "", tokenType ?? "", serviceTier ?? "",
-            contextWindow ?? "", inferenceGeo ?? "", workspaceID ?? "", description ?? "",
-        ].joined(separator: "|")
-    }
-}
-
-/// A Message Batches batch object.
-public struct BatchObject: Sendable, Equatable {
-    public var id: String
-    public var status: String?
-    public var processing, succeeded, errored, canceled, expired: Int64
-    public var createdAt: Int64?
-    public var endedAt: Int64?
-}
-
-/// How the requests of a batch results file or batch summary ended.
-public struct BatchOutcomes: Sendable, Equatable {
-    public var batchID: String?
-    public var succeeded = 0
-    public var errored = 0
-    public var expired = 0
-    public var canceled = 0
-
-    /// Requests that were not billed.
-    public var unbilled: Int { errored + expired + canceled }
-}
-
 /// What a parser needs to know about the file it reads.
 struct ParseContext: Sendable {
     var path: String
@@ -117,78 +72,6 @@ struct ParseContext: Sendable {
         if let ms = try read(c) { return ms }
         if let ms = try read(d) { return ms }
         return nil
-    }
-}
-
-/// How zoneless timestamps are read: as UTC, or in a named time zone.
-public struct TimeZoneRule: Sendable, Equatable {
-    private let zone: TimeZone?
-
-    public static func == (a: TimeZoneRule, b: TimeZoneRule) -> Bool { a.name == b.name }
-
-    public static let utc = TimeZoneRule(zone: nil)
-
-    /// A rule for an IANA zone name such as `Europe/Paris`; nil when the name is unknown.
-    public init?(identifier: String) {
-        if identifier.uppercased() == "UTC" || identifier == "Z" {
-            zone = nil
-            return
-        }
-        guard let tz = TimeZone(identifier: identifier) else { return nil }
-        zone = tz
-    }
-
-    private init(zone: TimeZone?) { self.zone = zone }
-
-    /// Seconds east of UTC in force at a local wall-clock time given as milliseconds read as if UTC.
-    func offset(localMillis: Int64) -> Int {
-        guard let zone else { return 0 }
-        let guess = Date(timeIntervalSince1970: Double(localMillis) / 1000)
-        let first = zone.secondsFromGMT(for: guess)
-        // Re-evaluate at the corrected instant so times near a transition use the right offset.
-        return zone.secondsFromGMT(for: guess.addingTimeInterval(-Double(first)))
-    }
-
-    var offset: (Int64) -> Int { { self.offset(localMillis: $0) } }
-
-    /// The zone of this machine.
-    public static var local: TimeZoneRule { TimeZoneRule(zone: TimeZone.current) }
-
-    /// Seconds east of UTC at an instant (milliseconds since 1970 UTC).
-    public func offset(utcMillis: Int64) -> Int {
-        guard let zone else { return 0 }
-        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utcMillis) / 1000))
-    }
-
-    /// The zone's name, for reports.
-    public var name: String { zone?.identifier ?? "UTC" }
-
-    /// Whether local days are made of whole UTC hours (no half-hour or 45-minute offsets this year or the next).
-    var hasWholeHourOffsets: Bool {
-        guard let zone else { return true }
-        let now = Date()
-        return stride(from: -400, through: 400, by: 10).allSatisfy { day in
-            zone.secondsFromGMT(for: now.addingTimeInterval(Double(day) * 86_400)) % 3600 == 0
-        }
-    }
-
-    /// The local day, week (its Monday) and month of an instant.
-    func labels(forBucketStartingAt utcMillis: Int64) -> [ReportDimension: String] {
-        let local = utcMillis + Int64(offset(utcMillis: utcMillis)) * 1000
-        let days = Int(HourlyRollup.floorDiv(local, 86_400_000))
-        let monday = days - ((days + 3) % 7 + 7) % 7
-        let day = Timestamp.dayString(days: days)
-        return [.day: day, .week: Timestamp.dayString(days: monday), .month: String(day.prefix(7))]
-    }
-
-    /// Milliseconds since 1970 UTC of local midnight starting the day `days` (since 1970-01-01, local).
-    func startOfDay(_ days: Int) -> Int64 {
-        let local = Int64(days) * 86_400_000
-        let instant = local - Int64(offset(localMillis: local)) * 1000
-        if instant + Int64(offset(utcMillis: instant)) * 1000 == local { return instant }
-        // The clocks skip this midnight (Santiago, Havana): the day starts at the change, the instant the clock
-        // before it would have read midnight, which is the later of the two readings.
-        return max(instant, local - Int64(offset(utcMillis: instant)) * 1000)
     }
 }
 

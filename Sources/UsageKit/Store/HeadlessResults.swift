@@ -220,7 +220,7 @@ struct HeadlessResults {
     private func insert(_ record: UsageRecord, _ price: PriceResult, key: String, fileID: Int64?, db: Database) throws
         -> (Int64, Bool)
     {
-        var hash = Array(key.utf8).withUnsafeBufferPointer { RequestInserter.hash($0) }
+        var hash = Array(key.utf8).withUnsafeBufferPointer { FNV1a.hash($0) }
         let t = record.tokens
         while true {
             try db.execute(

@@ -36,12 +36,12 @@ enum Ledger {
     /// FNV-1a of the first `min(length, headLength)` bytes of the file.
     static func headHash(path: String, length: Int64) throws -> Int64 {
         let head = try FormatDetector.readHead(path: path, length: Int(min(length, headLength)))
-        return head.withUnsafeBufferPointer { RequestInserter.hash($0) }
+        return head.withUnsafeBufferPointer { FNV1a.hash($0) }
     }
 
     /// FNV-1a of the first `min(length, headLength)` bytes of `bytes`.
     static func headHash(_ bytes: UnsafeBufferPointer<UInt8>, length: Int64) -> Int64 {
-        RequestInserter.hash(UnsafeBufferPointer(rebasing: bytes.prefix(Int(min(length, headLength)))))
+        FNV1a.hash(UnsafeBufferPointer(rebasing: bytes.prefix(Int(min(length, headLength)))))
     }
 
     /// Records that `plan`'s file is being read; returns its id. A whole re-read of a known file forgets the

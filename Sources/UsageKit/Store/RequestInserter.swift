@@ -78,7 +78,7 @@ struct RecordBatch: Sendable {
         let keyStart = text.count
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
-        let hash = text.withUnsafeBufferPointer { RequestInserter.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
+        let hash = text.withUnsafeBufferPointer { FNV1a.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
         items.append(
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
@@ -315,16 +315,6 @@ final class RequestInserter {
             sqlite3_column_int64(l, 1), sqlite3_column_int64(l, 2) != 0, session, String(cString: sqlite3_column_text(l, 4)),
             RollupEntry(statement: l, offset: 5)
         )
-    }
-
-    /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: h)
     }
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
