@@ -27,9 +27,3 @@ enum TelemetryParser {
         return .record(record)
     }
 }
-
-/// A reason a value is rejected.
-struct ParseFailure: Error {
-    var reason: String
-    init(_ reason: String) { self.reason = reason }
-}
