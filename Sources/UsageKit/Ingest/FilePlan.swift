@@ -1,0 +1,125 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `path` made absolute against the working directory, with `.` and `..` segments and repeated slashes resolved
+/// (no link is followed): the ledger's key for a file, however it was spelled.
+func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    var parts: [Substring] = []
+    for part in full.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == "." { continue }
+        if part == ".." {
+            _ = parts.popLast()
+            continue
+        }
+        parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+}
+
+/// What to do with one file: read it in whole, from an offset, or (when `make` returns nil) not at all.
+struct FilePlan: Sendable {
+    var path: String
+    var absolutePath: String
+    var named: Bool
+    var layout: FileLayout
+    /// The file's label: the format forced, else the one its content tells (for a file of JSON values, its first
+    /// telling record's; each record is still read as the shape it has).
+    var format: SourceFormat?
+    /// The format the user forced (`--format`): every record is read as one of that format.
+    var forced: SourceFormat?
+    var size: Int64
+    var modifiedAt: Int64
+    var identity: String
+    /// Byte offset and line number to resume at; nil for a whole read.
+    var resumeAt: Int64?
+    var resumeLine = 1
+    /// Whether the ledger already knew the file (a whole re-read then replaces what it recorded).
+    var known: Bool
+    /// On a resumed read, the size the file had when the run before read it: what lies before was read then.
+    var readBefore: Int64 = 0
+    /// The head fingerprint the ledger recorded, which a resumed file must still show.
+    var expectedHeadHash: Int64? = nil
+
+    var bytesToRead: Int64 { size - (resumeAt ?? 0) }
+
+    /// How long a file must be left unchanged before its unfinished end counts as final: a writer that stopped
+    /// mid-line a day ago is not coming back.
+    static let settledAfter: Int64 = 86_400_000
+
+    /// Whether the file has not changed for `settledAfter`: a last line without its newline that is not valid
+    /// JSON is then rejected (once), not left for a next run that would never see it finished.
+    var isSettled: Bool { Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter }
+
+    static func make(path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]) throws -> FilePlan? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            // A FIFO or device would block or never end.
+            throw UsageError.unreadable(path: path, reason: "not a regular file")
+        }
+        let absolute = UsageKit.absolutePath(path)
+        let size = Int64(info.st_size)
+        let modified = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+        let identity = "\(info.st_dev):\(info.st_ino)"
+        var plan = FilePlan(
+            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, forced: forced, size: size,
+            modifiedAt: modified, identity: identity, known: false)
+        if let entry = ledger[absolute] {
+            plan.known = true
+            let sameFile = entry.identity == identity
+            if sameFile && entry.size == size && entry.modifiedAt == modified && (forced == nil || forced == entry.format) {
+                return nil
+            }
+            if sameFile, entry.resumable, entry.format.isLineFormat, forced == nil || forced == entry.format,
+                size >= entry.consumed, entry.consumed > 0,
+                try Ledger.headHash(path: path, length: entry.consumed) == entry.headHash
+            {
+                // The same file, grown (or touched): read only what was appended.
+                if size == entry.consumed && entry.size == size { return nil }
+                plan.layout = .jsonLines
+                plan.format = entry.format
+                plan.resumeAt = entry.consumed
+                plan.readBefore = entry.size
+                plan.resumeLine = entry.lines + 1
+                plan.expectedHeadHash = entry.headHash
+                return plan
+            }
+        }
+        let detected = try FormatDetector.detect(path: path)
+        plan.layout = detected.layout
+        if let forced {
+            plan.format = forced
+            if plan.layout != .empty {
+                plan.layout = forced.isLineFormat ? .jsonLines : forced == .sse ? .serverSentEvents : .jsonDocument
+                if forced == .claudeCode {
+                    // Transcripts come as JSON Lines, a headless run's `--output-format json` as one document.
+                    plan.layout = [.jsonDocument, .jsonValues, .jsonLines].contains(detected.layout) ? detected.layout : .jsonLines
+                } else if forced != .sse && detected.layout != .unknown && detected.layout != .serverSentEvents {
+                    // A document stays a document, values stay values: the forced format reads their records.
+                    plan.layout = detected.layout
+                }
+            }
+        } else {
+            plan.format = detected.format
+        }
+        return plan
+    }
+}
+
+extension SourceFormat {
+    /// Formats read line by line, which a later run can resume where the last one stopped.
+    var isLineFormat: Bool {
+        switch self {
+        case .messages, .batchResults, .telemetry, .claudeCode: return true
+        default: return false
+        }
+    }
+}
