@@ -56,6 +56,19 @@ struct FilePlan: Sendable {
     /// JSON is then rejected (once), not left for a next run that would never see it finished.
     var isSettled: Bool { Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter }
 
+    /// The layout a file is read with when a format is forced on it: as detected when it is JSON (a document stays
+    /// a document, values stay values, and the forced format reads their records), else the format's own.
+    static func layout(_ detected: FileLayout, readAs reading: LogReading) -> FileLayout {
+        switch reading {
+        case .events: return .serverSentEvents
+        case .records, .lines, .document:
+            switch detected {
+            case .jsonDocument, .jsonValues, .jsonLines: return detected
+            case .serverSentEvents, .empty, .unknown: return reading == .document ? .jsonDocument : .jsonLines
+            }
+        }
+    }
+
     static func make(path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]) throws -> FilePlan? {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -97,29 +110,10 @@ struct FilePlan: Sendable {
         plan.layout = detected.layout
         if let forced {
             plan.format = forced
-            if plan.layout != .empty {
-                plan.layout = forced.isLineFormat ? .jsonLines : forced == .sse ? .serverSentEvents : .jsonDocument
-                if forced == .claudeCode {
-                    // Transcripts come as JSON Lines, a headless run's `--output-format json` as one document.
-                    plan.layout = [.jsonDocument, .jsonValues, .jsonLines].contains(detected.layout) ? detected.layout : .jsonLines
-                } else if forced != .sse && detected.layout != .unknown && detected.layout != .serverSentEvents {
-                    // A document stays a document, values stay values: the forced format reads their records.
-                    plan.layout = detected.layout
-                }
-            }
+            if plan.layout != .empty { plan.layout = Self.layout(detected.layout, readAs: forced.parser.reading) }
         } else {
             plan.format = detected.format
         }
         return plan
-    }
-}
-
-extension SourceFormat {
-    /// Formats read line by line, which a later run can resume where the last one stopped.
-    var isLineFormat: Bool {
-        switch self {
-        case .messages, .batchResults, .telemetry, .claudeCode: return true
-        default: return false
-        }
     }
 }

@@ -134,11 +134,11 @@ final class Ingestor {
                 summary.skippedFiles += 1
             }
             return
-        default:
+        case .jsonLines, .jsonValues, .jsonDocument, .serverSentEvents:
             break
         }
         var context = ParseContext(path: path, fileTimestamp: plan.modifiedAt, zone: options.zone)
-        if plan.format == .batchResults || plan.format == .batchSummary {
+        if let format = plan.format, format.parser.namesItsBatch {
             context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
             if let id = context.batchID {
                 context.batchEndedAt = try database.read { db in
@@ -228,20 +228,12 @@ final class Ingestor {
                     // whole record after it still lands.
                     return false
                 }
-                let format = plan.forced ?? DocumentKind.classify(tape)
+                let format = plan.forced ?? FormatDetector.documentFormat(tape)
                 sink.format = format
                 var lines = LineCounter(buffer)
-                switch format {
-                case .batchObject: try BatchDocuments.parseBatchObject(tape, context: context, into: sink)
-                case .batchSummary: try BatchDocuments.parseSummary(tape, lines: &lines, context: context, into: sink)
-                case .sessionTracker: try SessionTrackerParser.parse(tape, lines: &lines, context: context, into: sink)
-                case .adminUsage: try AdminReportParser.parseUsage(tape, lines: &lines, context: context, into: sink)
-                case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
-                case .claudeCode: try ClaudeCodeParser(context: context).parseDocument(tape, lines: &lines, into: sink)
-                default:
-                    // Responses, batch results, events: each element (or the one object) read as the shape it has.
-                    try RecordParser(context: context, forced: plan.forced).parseDocument(tape, lines: &lines, into: sink)
-                }
+                var context = context
+                context.forced = plan.forced
+                try format.parser.parse(document: tape, lines: &lines, context: context, into: sink)
                 return true
             }
             if isDocument {
@@ -270,14 +262,11 @@ final class Ingestor {
             }
         }
         reader.onRead = { meter.read($0) }
-        switch plan.forced ?? plan.format ?? .messages {
-        case .sse: try StreamParser(context: context).parse(reader, into: sink)
-        case .claudeCode: try ClaudeCodeParser(context: context).parse(reader, into: sink)
-        default:
-            // Every other file of JSON values: each value read as the shape it has (or as the forced format).
-            try RecordParser(context: context, forced: plan.forced, readBefore: plan.resumeAt == nil ? 0 : plan.readBefore)
-                .parseValues(reader, into: sink)
-        }
+        var context = context
+        context.forced = plan.forced
+        context.readBefore = plan.resumeAt == nil ? 0 : plan.readBefore
+        let format = plan.forced ?? plan.format ?? MessagesParser.format
+        try format.parser.parse(values: reader, context: context, into: sink)
         return ReadOutcome(
             consumed: reader.consumed, lines: reader.consumedLines, headHash: try reader.headHash(length: reader.consumed),
             lineByLine: plan.layout == .jsonLines || plan.layout == .jsonValues, resumedFrom: plan.resumeAt)

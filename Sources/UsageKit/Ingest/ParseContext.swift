@@ -9,6 +9,10 @@ struct ParseContext: Sendable {
     var batchEndedAt: Int64? = nil
     /// For batch results: the batch id told by the file's name.
     var batchID: String? = nil
+    /// The format the user forced (`--format`), if any: only records of that format are read.
+    var forced: SourceFormat? = nil
+    /// On a read resumed at the start of a stream left open, where the run before stopped reading.
+    var readBefore: Int64 = 0
 
     /// The time for a record that logs none: the batch's end, else the file's modification time.
     var fallbackTimestamp: Int64 { batchEndedAt ?? fileTimestamp }
@@ -22,7 +26,7 @@ struct ParseContext: Sendable {
             if let ms = text.withUTF8({ Timestamp.parse($0, defaultOffset: zone.offset) }) { return ms }
             // Epoch seconds written as a string.
             return Double(text).flatMap(Timestamp.fromEpoch)
-        default:
+        case .object, .array, .bool, .null:
             return nil
         }
     }
