@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "usage",
+    // Synchronization's Mutex.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "UsageKit", targets: ["UsageKit"]),
         .executable(name: "usage", targets: ["usage"]),

@@ -339,19 +339,3 @@ struct ClaudeCodeParser: LogParser {
         }
     }
 }
-
-/// A headless Claude Code run's `result`: the run's usage, one aggregated record per model (`modelUsage`), and the
-/// cost Claude Code computed for the run (`total_cost_usd`), kept as logged costs beside the computed ones.
-struct HeadlessResult: Sendable, Equatable {
-    var session: String
-    /// The run's identity: session, durations, turns and cost, the same wherever the result is saved.
-    var key: String
-    var timestamp: Int64
-    var timestampFromFile: Bool
-    var project: String?
-    /// `total_cost_usd`.
-    var runCost: USD?
-    var line: Int
-    /// Per model: its tokens, and `costUSD` as the logged cost.
-    var models: [UsageRecord]
-}

@@ -56,6 +56,12 @@ struct FilePlan: Sendable {
     /// JSON is then rejected (once), not left for a next run that would never see it finished.
     var isSettled: Bool { Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter }
 
+    /// The fingerprint the ledger keeps of a file's first `length` bytes (at most `Ledger.headLength`).
+    static func headHash(path: String, length: Int64) throws -> Int64 {
+        let head = try FormatDetector.readHead(path: path, length: Int(min(length, Ledger.headLength)))
+        return head.withUnsafeBufferPointer { Ledger.headHash($0, length: length) }
+    }
+
     /// The layout a file is read with when a format is forced on it: as detected when it is JSON (a document stays
     /// a document, values stay values, and the forced format reads their records), else the format's own.
     static func layout(_ detected: FileLayout, readAs reading: LogReading) -> FileLayout {
@@ -93,7 +99,7 @@ struct FilePlan: Sendable {
             }
             if sameFile, entry.resumable, entry.format.isLineFormat, forced == nil || forced == entry.format,
                 size >= entry.consumed, entry.consumed > 0,
-                try Ledger.headHash(path: path, length: entry.consumed) == entry.headHash
+                try headHash(path: path, length: entry.consumed) == entry.headHash
             {
                 // The same file, grown (or touched): read only what was appended.
                 if size == entry.consumed && entry.size == size { return nil }

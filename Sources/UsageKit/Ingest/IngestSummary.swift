@@ -38,26 +38,8 @@ public struct IngestSummary: Sendable, Equatable {
     /// Whether some input was rejected or unreadable.
     public var hasRejections: Bool { rejectedLines > 0 || failedPaths > 0 }
 
-    /// The run's one-line summary.
-    public var line: String {
-        func plural(_ n: Int, _ one: String, _ many: String? = nil) -> String { "\(n) \(n == 1 ? one : many ?? one + "s")" }
-        var parts = [plural(files, "file")]
-        if unchangedFiles > 0 { parts[0] += " (\(unchangedFiles) unchanged skipped)" }
-        parts += [plural(newRequests, "new request"), plural(duplicates, "duplicate"), plural(rejectedLines, "rejected line")]
-        if failedPaths > 0 { parts.append("\(failedPaths) unreadable") }
-        if ignoredLines > 0 { parts.append("\(ignoredLines) without usage") }
-        if skippedFiles > 0 { parts.append("\(skippedFiles) non-log files skipped") }
-        if unpricedRequests > 0 { parts.append("\(unpricedRequests) unpriced") }
-        if undatedRequests > 0 { parts.append("\(undatedRequests) dated by file time") }
-        if redatedRequests > 0 {
-            parts.append(plural(redatedRequests, "request re-dated and re-priced by its batch", "requests re-dated and re-priced by their batch"))
-        }
-        if unbilledBatchRequests > 0 { parts.append("\(unbilledBatchRequests) batch requests not billed") }
-        if billedAmounts > 0 { parts.append(plural(billedAmounts, "billed amount")) }
-        return "ingested: " + parts.joined(separator: ", ")
-    }
-
-    mutating func add(_ other: IngestSummary) {
+    /// Adds what storing a file did.
+    mutating func add(_ other: StoreCounts) {
         newRequests += other.newRequests
         duplicates += other.duplicates
         unpricedRequests += other.unpricedRequests
@@ -65,5 +47,34 @@ public struct IngestSummary: Sendable, Equatable {
         redatedRequests += other.redatedRequests
         unbilledBatchRequests += other.unbilledBatchRequests
         billedAmounts += other.billedAmounts
+    }
+}
+
+/// A problem an ingest met with one path, handed to the caller as it is met; the run goes on with the rest.
+public struct IngestIssue: Sendable, Equatable {
+    /// What went wrong.
+    public enum Problem: Sendable, Equatable {
+        /// The path does not exist.
+        case notFound
+        /// The path could not be read; the reason is the system's.
+        case unreadable(reason: String)
+        /// A file named on its own that is in no format the tool reads.
+        case notAUsageLog
+        /// A malformed line or object, skipped; the rest of its file still lands. The reason names the field.
+        case rejected(reason: String)
+        /// Rejected lines of the file past the number reported one by one: counted, not shown.
+        case moreRejected(count: Int)
+    }
+
+    /// The path as it was given (or found in a directory given).
+    public var path: String
+    /// The 1-based line a rejected record starts on; nil for a problem with the whole path.
+    public var line: Int?
+    public var problem: Problem
+
+    public init(path: String, line: Int? = nil, problem: Problem) {
+        self.path = path
+        self.line = line
+        self.problem = problem
     }
 }

@@ -1,11 +1,4 @@
 import Foundation
-import GRDB
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Walks paths, tells each file's format, and stores what it holds: one transaction per file.
 ///
@@ -13,22 +6,21 @@ import GRDB
 /// and a fingerprint of the head. An unchanged file is skipped without being opened; a JSON Lines file that grew
 /// is read from where the last run stopped; a truncated or replaced file is read again in whole, and dedupe keeps
 /// its requests from counting twice.
-final class Ingestor {
+///
+/// Each run starts from the prices then in force, so a long-lived ingestor sees a later price import.
+struct Ingestor: Sendable {
     private let database: AppDatabase
-    private var pricer: Pricer?
     private let options: IngestOptions
-    private let diagnostic: @Sendable (String) -> Void
-    private var runFirstID: Int64 = 1
+    private let onIssue: @Sendable (IngestIssue) -> Void
 
-    /// `diagnostic` receives one message per problem (`path:line: reason`), meant for stderr.
+    /// `onIssue` receives each problem as it is met: a path that cannot be read, a rejected line.
     init(
-        database: AppDatabase, pricer: Pricer? = nil, options: IngestOptions = IngestOptions(),
-        diagnostic: @escaping @Sendable (String) -> Void
+        database: AppDatabase, options: IngestOptions = IngestOptions(),
+        onIssue: @escaping @Sendable (IngestIssue) -> Void
     ) {
         self.database = database
-        self.pricer = pricer
         self.options = options
-        self.diagnostic = diagnostic
+        self.onIssue = onIssue
     }
 
     /// Ingests files and directories (recursively), each told by content. Problems with one path never stop the
@@ -40,23 +32,11 @@ final class Ingestor {
     /// Ingests sources, some perhaps with a forced format.
     func ingest(sources: [IngestSource]) throws -> IngestSummary {
         var summary = IngestSummary()
-        if pricer == nil {
-            // The prices in force: the built-in table with the user's imports.
-            pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
-        }
-        var files: [(path: String, format: SourceFormat?, named: Bool)] = []
-        for source in sources {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
-                diagnostic("\(source.path): no such file or directory")
-                summary.failedPaths += 1
-                continue
-            }
-            if isDirectory.boolValue {
-                files += self.files(under: source.path, summary: &summary).map { ($0, source.format, false) }
-            } else {
-                files.append((source.path, source.format, true))
-            }
+        // The prices in force: the built-in table with the user's imports, as they are now.
+        var pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
+        let files = Scanner.files(of: sources) { issue in
+            summary.failedPaths += 1
+            onIssue(issue)
         }
         let ledger = try database.read { db in try Ledger.load(db) }
         var plans: [FilePlan] = []
@@ -67,60 +47,30 @@ final class Ingestor {
                 } else {
                     summary.unchangedFiles += 1
                 }
+            } catch UsageError.unreadable(let path, let reason) {
+                onIssue(IngestIssue(path: path, problem: .unreadable(reason: reason)))
+                summary.failedPaths += 1
+            } catch let error as UsageError {
+                throw error
             } catch {
-                diagnostic((error as? UsageError)?.description ?? "\(file.path): cannot read: \(error.localizedDescription)")
+                onIssue(IngestIssue(path: file.path, problem: .unreadable(reason: error.localizedDescription)))
                 summary.failedPaths += 1
             }
         }
         // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.
-        runFirstID = try database.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM requests") } ?? 1
+        let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
         let meter = ProgressMeter(
             filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
         for plan in plans {
-            try ingest(plan, summary: &summary, meter: meter)
+            try ingest(plan, pricer: &pricer, runFirstID: runFirstID, summary: &summary, meter: meter)
             meter.fileDone()
         }
         return summary
     }
 
-    /// Regular files under `directory`, sorted, hidden entries left out. Symbolic links to files are followed;
-    /// links to directories are not (they could loop). POSIX calls, not Foundation's URLs: a re-run over
-    /// thousands of unchanged files is mostly this walk.
-    private func files(under directory: String, summary: inout IngestSummary) -> [String] {
-        var result: [String] = []
-        var pending = [directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory]
-        while let current = pending.popLast() {
-            guard let dir = opendir(current) else {
-                diagnostic("\(current): cannot read: \(String(cString: strerror(errno)))")
-                summary.failedPaths += 1
-                continue
-            }
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-                }
-                if name.hasPrefix(".") { continue }
-                let path = current + "/" + name
-                switch Int32(entry.pointee.d_type) {
-                case Int32(DT_REG): result.append(path)
-                case Int32(DT_DIR): pending.append(path)
-                default:
-                    // A link or an unknown entry type: ask the file system, following links.
-                    var info = stat()
-                    guard stat(path, &info) == 0 else { continue }
-                    if (info.st_mode & S_IFMT) == S_IFREG {
-                        result.append(path)
-                    } else if (info.st_mode & S_IFMT) == S_IFDIR && Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
-                        pending.append(path)
-                    }
-                }
-            }
-            closedir(dir)
-        }
-        return result.sorted()
-    }
-
-    private func ingest(_ plan: FilePlan, summary: inout IngestSummary, meter: ProgressMeter) throws {
+    private func ingest(
+        _ plan: FilePlan, pricer: inout Pricer, runFirstID: Int64, summary: inout IngestSummary, meter: ProgressMeter
+    ) throws {
         let path = plan.path
         switch plan.layout {
         case .empty:
@@ -128,7 +78,7 @@ final class Ingestor {
             return
         case .unknown:
             if plan.named {
-                diagnostic("\(path): not a usage log (expected JSON, JSON Lines or server-sent events)")
+                onIssue(IngestIssue(path: path, problem: .notAUsageLog))
                 summary.failedPaths += 1
             } else {
                 summary.skippedFiles += 1
@@ -141,62 +91,88 @@ final class Ingestor {
         if let format = plan.format, format.parser.namesItsBatch {
             context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
             if let id = context.batchID {
-                context.batchEndedAt = try database.read { db in
-                    try Int64.fetchOne(db, sql: "SELECT ended_at FROM batches WHERE id = ?", arguments: [id])
-                }
+                context.batchEndedAt = try database.read { db in try FileStore.batchEndedAt(db, id: id) }
             }
         }
-        let parsing = PricingSink(
-            path: path, pricer: pricer!, format: plan.format ?? .messages, maxReported: options.maxReportedRejectsPerFile,
-            diagnostic: diagnostic)
-        var stored = IngestSummary()
-        var outcome = ReadOutcome(consumed: 0, lines: 0, headHash: nil, lineByLine: false, resumedFrom: nil)
+        var stored = StoreCounts()
+        let parsed: ParseOutcome
         do {
-            try database.write { db in
-                let fileID = try Ledger.begin(db, plan)
-                let store = try FileStore(db: db, fileID: fileID, pricer: pricer!, runFirstID: runFirstID)
-                let channel = BatchChannel()
-                parsing.channel = channel
-                let producer = Thread { [plan, context, parsing, meter] in
-                    do {
-                        parsing.outcome = try Self.parse(plan, context: context, into: parsing, meter: meter)
-                        try parsing.flush()
-                        channel.finish(failure: nil)
-                    } catch {
-                        channel.finish(failure: error)
-                    }
+            parsed = try database.write { db in
+                let fileID = try Ledger.begin(
+                    db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
+                    modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
+                let store = try FileStore(db: db, fileID: fileID, pricer: pricer, runFirstID: runFirstID)
+                let parsed = try parse(plan, context: context, pricer: pricer, meter: meter) { batch in
+                    try Self.write(batch, to: store, counts: &stored)
                 }
-                producer.stackSize = 8 << 20
-                producer.start()
-                do {
-                    while let batch = try channel.receive() { try store.write(batch, summary: &stored) }
-                } catch {
-                    channel.cancel()
-                    throw error
-                }
-                try store.finish(summary: &stored)
-                outcome = parsing.outcome!
+                try store.finish(counts: &stored)
+                let read = parsed.read
                 try Ledger.end(
-                    db, fileID: fileID, format: parsing.format, lineByLine: outcome.lineByLine, consumed: outcome.consumed,
-                    lines: outcome.lines, headHash: outcome.headHash, newRequests: stored.newRequests,
-                    rejected: parsing.rejected)
+                    db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine, consumed: read.consumed,
+                    lines: read.lines, headHash: read.headHash, newRequests: stored.newRequests,
+                    rejected: parsed.rejected)
+                return parsed
             }
-        } catch UsageError.database(let path, let reason) {
-            // The database failed, not the file: every later file would fail too.
-            throw UsageError.database(path: path, reason: reason)
-        } catch let error as UsageError {
-            diagnostic(error.description)
+        } catch UsageError.unreadable(let path, let reason) {
+            onIssue(IngestIssue(path: path, problem: .unreadable(reason: reason)))
             summary.failedPaths += 1
             return
         }
-        parsing.reportSuppressed()
-        pricer = parsing.pricer
+        // Database errors go up: the database failed, not the file, and every later file would fail too.
+        if parsed.unreported > 0 { onIssue(IngestIssue(path: path, problem: .moreRejected(count: parsed.unreported))) }
+        pricer = parsed.pricer
         summary.files += 1
-        if outcome.resumedFrom != nil { summary.resumedFiles += 1 }
-        summary.bytes += max(0, outcome.consumed - (outcome.resumedFrom ?? 0))
+        let read = parsed.read
+        if read.resumedFrom != nil { summary.resumedFiles += 1 }
+        summary.bytes += max(0, read.consumed - (read.resumedFrom ?? 0))
         summary.add(stored)
-        summary.rejectedLines += parsing.rejected
-        summary.ignoredLines += parsing.ignored
+        summary.rejectedLines += parsed.rejected
+        summary.ignoredLines += parsed.ignored
+    }
+
+    /// Parses the file of `plan` on a thread of its own (with a stack deep enough for deeply nested JSON), pricing
+    /// its records there, while this thread hands each batch to `write`. Returns what the parse came to.
+    private func parse(
+        _ plan: FilePlan, context: ParseContext, pricer: Pricer, meter: ProgressMeter,
+        write: (ParsedBatch) throws -> Void
+    ) throws -> ParseOutcome {
+        let channel = BatchChannel<ParseOutcome>()
+        let (limit, onIssue) = (options.maxReportedRejectsPerFile, self.onIssue)
+        let producer = Thread {
+            channel.finish(
+                Result {
+                    let sink = PricingSink(
+                        path: plan.path, pricer: pricer, format: plan.format ?? MessagesParser.format,
+                        maxReported: limit, channel: channel, onIssue: onIssue)
+                    return try sink.finish(Self.parse(plan, context: context, into: sink, meter: meter))
+                })
+        }
+        producer.stackSize = 8 << 20
+        producer.start()
+        do {
+            while true {
+                switch try channel.receive() {
+                case .batch(let batch): try write(batch)
+                case .end(let outcome): return outcome
+                }
+            }
+        } catch {
+            channel.cancel()
+            throw error
+        }
+    }
+
+    /// Stores one batch: its requests, then what the file stated besides them.
+    private static func write(_ batch: ParsedBatch, to store: FileStore, counts: inout StoreCounts) throws {
+        try store.write(batch.records, counts: &counts)
+        for fact in batch.facts {
+            switch fact {
+            case .billed(let billed): try store.store(billed, counts: &counts)
+            case .batch(let object): try store.store(object, counts: &counts)
+            case .batchOutcomes(let outcomes): try store.store(outcomes, counts: &counts)
+            case .headlessResult(let run): try store.store(run, counts: &counts)
+            }
+        }
     }
 
     /// Reads the file of `plan` on the calling (reading) thread.

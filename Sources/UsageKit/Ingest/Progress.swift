@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How far an ingest run is.
 public struct IngestProgress: Sendable {
@@ -10,16 +11,22 @@ public struct IngestProgress: Sendable {
 }
 
 /// Counts bytes and files done and calls the progress callback at most a few times a second.
-final class ProgressMeter: @unchecked Sendable {
+final class ProgressMeter: Sendable {
+    private struct State {
+        var progress: IngestProgress
+        var last = Date.distantPast
+    }
+
     private let report: (@Sendable (IngestProgress) -> Void)?
     private let start = Date()
-    private var last = Date.distantPast
-    private var progress: IngestProgress
-    private let lock = NSLock()
+    private let state: Mutex<State>
 
     init(filesTotal: Int, bytesTotal: Int64, report: (@Sendable (IngestProgress) -> Void)?) {
         self.report = report
-        progress = IngestProgress(filesDone: 0, filesTotal: filesTotal, bytesDone: 0, bytesTotal: bytesTotal, seconds: 0)
+        state = Mutex(
+            State(
+                progress: IngestProgress(
+                    filesDone: 0, filesTotal: filesTotal, bytesDone: 0, bytesTotal: bytesTotal, seconds: 0)))
     }
 
     func read(_ bytes: Int) { update { $0.bytesDone += Int64(bytes) } }
@@ -28,16 +35,16 @@ final class ProgressMeter: @unchecked Sendable {
 
     private func update(_ change: (inout IngestProgress) -> Void) {
         guard let report else { return }
-        lock.lock()
-        change(&progress)
-        let now = Date()
-        let due = now.timeIntervalSince(last) >= 0.2 || progress.filesDone == progress.filesTotal
-        if due {
-            last = now
-            progress.seconds = now.timeIntervalSince(start)
+        let due: IngestProgress? = state.withLock { state in
+            change(&state.progress)
+            let now = Date()
+            guard now.timeIntervalSince(state.last) >= 0.2 || state.progress.filesDone == state.progress.filesTotal
+            else { return nil }
+            state.last = now
+            state.progress.seconds = now.timeIntervalSince(start)
+            return state.progress
         }
-        let snapshot = progress
-        lock.unlock()
-        if due { report(snapshot) }
+        // Called outside the lock: the callback may take its time.
+        if let due { report(due) }
     }
 }

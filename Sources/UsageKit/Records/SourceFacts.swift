@@ -15,6 +15,8 @@ public struct BilledCost: Sendable, Equatable {
     public var description: String?
     public var amount: USD
     public var line: Int
+    /// The price table's id for `model`, told when the amount is priced (nil: not priced, or unknown to the table).
+    public var pricedAs: String? = nil
 
     /// One billed amount per bucket and grouping, whichever page states it.
     var dedupeKey: String {
@@ -44,4 +46,20 @@ public struct BatchOutcomes: Sendable, Equatable {
 
     /// Requests that were not billed.
     public var unbilled: Int { errored + expired + canceled }
+}
+
+/// A headless Claude Code run's `result`: the run's usage, one aggregated record per model (`modelUsage`), and the
+/// cost Claude Code computed for the run (`total_cost_usd`), kept as logged costs beside the computed ones.
+struct HeadlessResult: Sendable, Equatable {
+    var session: String
+    /// The run's identity: session, durations, turns and cost, the same wherever the result is saved.
+    var key: String
+    var timestamp: Int64
+    var timestampFromFile: Bool
+    var project: String?
+    /// `total_cost_usd`.
+    var runCost: USD?
+    var line: Int
+    /// Per model: its tokens, and `costUSD` as the logged cost.
+    var models: [UsageRecord]
 }

@@ -43,8 +43,6 @@ struct RecordBatch: Sendable {
     private(set) var text: [UInt8] = []
     /// The format of the file the requests come from (a request may name its own).
     var format: SourceFormat
-    /// What the file states besides requests, in the order read.
-    var facts: [SourceFact] = []
     /// Start and length of each item's fields in `text`; a length of -1 is NULL.
     private(set) var spans: [(start: Int32, length: Int32)] = []
 
