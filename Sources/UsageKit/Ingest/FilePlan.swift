@@ -41,6 +41,8 @@ struct FilePlan: Sendable {
     var resumeLine = 1
     /// Whether the ledger already knew the file (a whole re-read then replaces what it recorded).
     var known: Bool
+    /// The bytes to read when they are held in memory rather than in the file at `path`, which then only names them.
+    var content: [UInt8]? = nil
     /// On a resumed read, the size the file had when the run before read it: what lies before was read then.
     var readBefore: Int64 = 0
     /// The head fingerprint the ledger recorded, which a resumed file must still show.
@@ -54,7 +56,19 @@ struct FilePlan: Sendable {
 
     /// Whether the file has not changed for `settledAfter`: a last line without its newline that is not valid
     /// JSON is then rejected (once), not left for a next run that would never see it finished.
-    var isSettled: Bool { Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter }
+    /// Bytes held in memory are whole.
+    var isSettled: Bool {
+        content != nil || Int64(Date().timeIntervalSince1970 * 1000) - modifiedAt > Self.settledAfter
+    }
+
+    /// A plan to read `bytes` held in memory, named `name`, as a new file holding them would be read; `receivedAt`
+    /// stands in for its modification time.
+    static func inMemory(_ bytes: [UInt8], name: String, receivedAt: Int64) -> FilePlan {
+        let detected = FormatDetector.detect(head: Array(bytes.prefix(FormatDetector.headLength)))
+        return FilePlan(
+            path: name, absolutePath: name, named: true, layout: detected.layout, format: detected.format, forced: nil,
+            size: Int64(bytes.count), modifiedAt: receivedAt, identity: "", known: false, content: bytes)
+    }
 
     /// The fingerprint the ledger keeps of a file's first `length` bytes (at most `Ledger.headLength`).
     static func headHash(path: String, length: Int64) throws -> Int64 {

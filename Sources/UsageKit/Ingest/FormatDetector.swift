@@ -28,7 +28,11 @@ enum FormatDetector {
     /// is read as the shape it has; the label names the file in the ledger); a document's format is told once it
     /// is parsed.
     static func detect(path: String) throws -> (layout: FileLayout, format: SourceFormat?) {
-        let head = try readHead(path: path, length: headLength)
+        try detect(head: readHead(path: path, length: headLength))
+    }
+
+    /// The layout and label of a file from its first `headLength` bytes (all of them when it is shorter).
+    static func detect(head: [UInt8]) -> (layout: FileLayout, format: SourceFormat?) {
         let layout = detect(head: head, complete: head.count < headLength)
         if layout == .jsonDocument || layout == .jsonLines || layout == .jsonValues, isPriceList(head: head) {
             return (.unknown, nil)

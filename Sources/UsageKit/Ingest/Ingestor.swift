@@ -68,6 +68,20 @@ struct Ingestor: Sendable {
         return summary
     }
 
+    /// Stores `bytes` held in memory, named `name`, as a new file holding them would be stored: told by content,
+    /// read by the same parsers, priced and deduplicated alike, in one transaction, with no ledger entry.
+    /// `receivedAt` dates what states no time of its own.
+    func record(_ bytes: [UInt8], name: String, receivedAt: Int64) throws -> IngestSummary {
+        var summary = IngestSummary()
+        var pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
+        let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
+        let meter = ProgressMeter(filesTotal: 1, bytesTotal: Int64(bytes.count), report: options.progress)
+        try ingest(
+            FilePlan.inMemory(bytes, name: name, receivedAt: receivedAt), pricer: &pricer, runFirstID: runFirstID,
+            summary: &summary, meter: meter)
+        return summary
+    }
+
     private func ingest(
         _ plan: FilePlan, pricer: inout Pricer, runFirstID: Int64, summary: inout IngestSummary, meter: ProgressMeter
     ) throws {
@@ -98,19 +112,24 @@ struct Ingestor: Sendable {
         let parsed: ParseOutcome
         do {
             parsed = try database.write { db in
-                let fileID = try Ledger.begin(
-                    db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
-                    modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
+                // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
+                let fileID = try plan.content == nil
+                    ? Ledger.begin(
+                        db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
+                        modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
+                    : nil
                 let store = try FileStore(db: db, fileID: fileID, pricer: pricer, runFirstID: runFirstID)
                 let parsed = try parse(plan, context: context, pricer: pricer, meter: meter) { batch in
                     try Self.write(batch, to: store, counts: &stored)
                 }
                 try store.finish(counts: &stored)
-                let read = parsed.read
-                try Ledger.end(
-                    db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine, consumed: read.consumed,
-                    lines: read.lines, headHash: read.headHash, newRequests: stored.newRequests,
-                    rejected: parsed.rejected)
+                if let fileID {
+                    let read = parsed.read
+                    try Ledger.end(
+                        db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine,
+                        consumed: read.consumed, lines: read.lines, headHash: read.headHash,
+                        newRequests: stored.newRequests, rejected: parsed.rejected)
+                }
                 return parsed
             }
         } catch UsageError.unreadable(let path, let reason) {
@@ -182,7 +201,7 @@ struct Ingestor: Sendable {
         let path = plan.path
         var plan = plan
         if plan.layout == .jsonDocument {
-            let bytes = try LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
+            let bytes = try plan.content ?? LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
             meter.read(bytes.count)
             var complete = true
             let isDocument = try bytes.withUnsafeBufferPointer { whole -> Bool in
@@ -225,8 +244,9 @@ struct Ingestor: Sendable {
             plan.format = plan.forced ?? FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
             sink.format = plan.format!
         }
-        var reader = try LineReader(
-            path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine, lastLineIsFinal: plan.isSettled)
+        var reader = try plan.content.map { LineReader(bytes: $0, name: path, lastLineIsFinal: true) }
+            ?? LineReader(
+                path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine, lastLineIsFinal: plan.isSettled)
         if let offset = plan.resumeAt {
             // Check, on the file now open, that it is still the one planned and only grew: it may have been
             // rotated or rewritten since the plan was made.

@@ -21,7 +21,8 @@ struct StoreCounts: Sendable, Equatable {
 /// Writes one file's batches in its transaction: requests, the rollup, and the facts logs state besides requests.
 final class FileStore {
     private let db: Database
-    private let fileID: Int64
+    /// The ledger's id of the file; nil for bytes held in memory, which the ledger does not keep.
+    private let fileID: Int64?
     private let inserter: RequestInserter
     private var pricer: Pricer
     /// The first request id of this ingest run: rows from it on were stored, and counted, by this run.
@@ -30,7 +31,7 @@ final class FileStore {
     private var redated = false
     private var headless = HeadlessResults()
 
-    init(db: Database, fileID: Int64, pricer: Pricer, runFirstID: Int64 = Int64.max) throws {
+    init(db: Database, fileID: Int64?, pricer: Pricer, runFirstID: Int64 = Int64.max) throws {
         self.db = db
         self.fileID = fileID
         self.pricer = pricer
@@ -146,6 +147,9 @@ final class FileStore {
 
     /// Adds how the requests of a batch results file or summary ended to the file's counts.
     func store(_ o: BatchOutcomes, counts: inout StoreCounts) throws {
+        counts.unbilledBatchRequests += o.unbilled
+        // Outcomes are kept per file: bytes held in memory have none to keep them under.
+        guard let fileID else { return }
         try db.execute(
             sql: """
                 INSERT INTO batch_outcomes (file_id, batch_id, succeeded, errored, expired, canceled)
@@ -155,7 +159,6 @@ final class FileStore {
                   expired = expired + excluded.expired, canceled = canceled + excluded.canceled
                 """,
             arguments: [fileID, o.batchID, o.succeeded, o.errored, o.expired, o.canceled])
-        counts.unbilledBatchRequests += o.unbilled
     }
 
     /// Keeps a headless Claude Code run's result, settled when the file is finished.

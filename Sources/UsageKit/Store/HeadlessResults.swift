@@ -118,7 +118,7 @@ struct HeadlessResults {
     private var new: Set<Int64> = []
 
     /// Keeps a result's per-model rows; a result already kept (the same run saved twice) is a duplicate.
-    mutating func store(_ run: HeadlessResult, db: Database, fileID: Int64, counts summary: inout StoreCounts) throws {
+    mutating func store(_ run: HeadlessResult, db: Database, fileID: Int64?, counts summary: inout StoreCounts) throws {
         resultSessions.insert(run.session)
         for m in run.models {
             try db.execute(

@@ -128,7 +128,7 @@ final class RequestInserter {
     private let insert: Statement
     private let update: Statement
     private let lookup: Statement
-    private let fileID: Int64
+    private let fileID: Int64?
     /// The source format stored with the requests; bound once per statement, not per request.
     var format: String {
         didSet { if format != oldValue { formatBound = false } }
@@ -206,7 +206,7 @@ final class RequestInserter {
         }
     }
 
-    init(db: Database, fileID: Int64, format: String) throws {
+    init(db: Database, fileID: Int64?, format: String) throws {
         let columns = Column.allCases
         let names = columns.map(\.name).joined(separator: ",")
         let placeholders = columns.map { "?\($0.rawValue)" }.joined(separator: ",")
