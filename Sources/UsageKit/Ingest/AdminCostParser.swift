@@ -3,13 +3,7 @@ enum AdminCostParser: LogParser {
     static let format = SourceFormat.adminCost
     static let reading = LogReading.document
 
-    static func recognizes(_ sample: DetectionSample) -> Bool {
-        switch sample {
-        case .document(let tape, let index, _): return AdminReportPages.format(tape, index) == .adminCost
-        case .documentHead(let bytes): return AdminReportPages.opens(bytes)
-        case .line, .valuesHead: return false
-        }
-    }
+    static func recognizes(_ sample: DetectionSample) -> Bool { AdminReportPages.recognizes(sample, as: format) }
 
     static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
         throws

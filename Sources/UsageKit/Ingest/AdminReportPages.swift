@@ -1,6 +1,15 @@
 /// Admin API report pages: `{"data": [{"starting_at", "ending_at", "results": [...]}], "has_more", "next_page"}`,
 /// as the usage report and the cost report both page them.
 enum AdminReportPages {
+    /// Whether `sample` is a page of the report of `format` (`adminUsage` or `adminCost`).
+    static func recognizes(_ sample: DetectionSample, as format: SourceFormat) -> Bool {
+        switch sample {
+        case .document(let tape, let index, _): return self.format(tape, index) == format
+        case .documentHead(let bytes): return contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\"")
+        case .line, .valuesHead: return false
+        }
+    }
+
     /// The report a page belongs to, told by its first result that says: a cost report's results have an
     /// `amount`, a usage report's `uncached_input_tokens`.
     static func format(_ tape: JSONTape, _ index: Int) -> SourceFormat? {
@@ -15,11 +24,6 @@ enum AdminReportPages {
             }
         }
         return nil
-    }
-
-    /// Whether the head of a page too long for the head shows a page's opening keys.
-    static func opens(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\"")
     }
 
     static func forEachResult(

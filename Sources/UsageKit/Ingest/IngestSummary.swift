@@ -52,7 +52,7 @@ public struct IngestSummary: Sendable, Equatable {
 
 /// A problem an ingest met with one path, handed to the caller as it is met; the run goes on with the rest.
 public struct IngestIssue: Sendable, Equatable {
-    /// What went wrong.
+    /// The kinds of problem.
     public enum Problem: Sendable, Equatable {
         /// The path does not exist.
         case notFound
@@ -70,8 +70,10 @@ public struct IngestIssue: Sendable, Equatable {
     public var path: String
     /// The 1-based line a rejected record starts on; nil for a problem with the whole path.
     public var line: Int?
+    /// What went wrong.
     public var problem: Problem
 
+    /// An issue with `path`, or with the record starting on `line` of it.
     public init(path: String, line: Int? = nil, problem: Problem) {
         self.path = path
         self.line = line
