@@ -335,7 +335,7 @@ struct ClaudeCodeParser: LogParser {
         switch tape.kind(root) {
         case .object: return isHeadlessResult(tape, root)
         case .array: return tape.elements(root).last.map { isHeadlessResult(tape, $0) } ?? false
-        default: return false
+        case .string, .number, .bool, .null: return false
         }
     }
 }

@@ -117,7 +117,7 @@ struct MessageExtractor {
             case .value(let v) where v >= 0 && v <= MessageExtractor.maxTokens: return (v, nil)
             case .value(let v) where v > MessageExtractor.maxTokens:
                 return (nil, "usage.\(name) \(v) is beyond any real count")
-            default: return (nil, "usage.\(name) is not a non-negative whole number")
+            case .value, .notInteger: return (nil, "usage.\(name) is not a non-negative whole number")
             }
         }
         let input = count(tape.member(usage, "input_tokens"), "input_tokens")
