@@ -28,10 +28,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            resources: [.copy("Pricing/prices.json")],
-            // The parsers' hot loops mutate class state per byte; the exclusivity they would check dynamically is
-            // guaranteed by their single-threaded use (each file's parse runs on one thread).
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            resources: [.copy("Pricing/prices.json")]
         ),
         .executableTarget(
             name: "usage",
