@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
     ],
     targets: [
+        // A process-wide SQLite setting the executable makes (sqlite3_config is variadic, which Swift cannot call).
         .target(
             name: "SQLiteTuning",
             dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]
@@ -23,7 +24,6 @@ let package = Package(
         .target(
             name: "UsageKit",
             dependencies: [
-                "SQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -34,6 +34,7 @@ let package = Package(
             name: "usage",
             dependencies: [
                 "UsageKit",
+                "SQLiteTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SQLiteTuning
 import Synchronization
 import UsageKit
 
@@ -73,6 +74,9 @@ struct Ingest: ParsableCommand {
             Diagnostics.print(issue.description)
         }
         var summary = IngestSummary()
+        // Before the database opens, while SQLite can still be configured: an ingest allocates for every row it
+        // writes, and the statistics' lock on each allocation cost it about 4% (measured on 300,000 responses).
+        _ = usage_sqlite_disable_memory_statistics()
         try Diagnostics.run {
             let db = try database.open()
             summary = try db.ingest(sources, options: options, onIssue: report)
