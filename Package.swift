@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "usage",
+    // Synchronization's Mutex.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "UsageKit", targets: ["UsageKit"]),
         .executable(name: "usage", targets: ["usage"]),
@@ -14,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
     ],
     targets: [
+        // A process-wide SQLite setting the executable makes (sqlite3_config is variadic, which Swift cannot call).
         .target(
             name: "SQLiteTuning",
             dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]
@@ -21,20 +24,17 @@ let package = Package(
         .target(
             name: "UsageKit",
             dependencies: [
-                "SQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            resources: [.copy("Pricing/prices.json")],
-            // The parsers' hot loops mutate class state per byte; the exclusivity they would check dynamically is
-            // guaranteed by their single-threaded use (each file's parse runs on one thread).
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            resources: [.copy("Pricing/prices.json")]
         ),
         .executableTarget(
             name: "usage",
             dependencies: [
                 "UsageKit",
+                "SQLiteTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

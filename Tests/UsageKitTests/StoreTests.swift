@@ -1,15 +1,18 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import UsageKit
 
 /// Diagnostics collected from the ingest's threads.
-final class Messages: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ message: String) { lock.withLock { items.append(message) } }
-    var all: [String] { lock.withLock { items } }
+final class Messages: Sendable {
+    private let items = Mutex<[IngestIssue]>([])
+    func append(_ issue: IngestIssue) { items.withLock { $0.append(issue) } }
+    /// The issues reported, in order.
+    var issues: [IngestIssue] { items.withLock { $0 } }
+    /// The issues as the command prints them.
+    var all: [String] { issues.map(\.description) }
 }
 
 /// The Messages API fixtures: logged responses and saved streams, 12 requests in all.

@@ -380,7 +380,7 @@ extension BudgetCheck.Spans<RequestFilter> {
     /// The filters of `budget`'s spans at `now`.
     init(_ budget: Budget, zone: TimeZoneRule, now: Date) {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
+        let today = zone.localDay(utcMillis: nowMs)
         let todayStart = zone.startOfDay(today)
         let day: Int64 = 86_400_000
         switch budget.period {

@@ -32,7 +32,7 @@ public enum Period {
         if let days {
             guard days > 0 else { throw UsageError.invalidArgument("--days must be a positive number of days") }
             let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-            let today = Int(HourlyRollup.floorDiv(nowMs + Int64(zone.offset(utcMillis: nowMs)) * 1000, 86_400_000))
+            let today = zone.localDay(utcMillis: nowMs)
             let start = zone.startOfDay(today - days + 1)
             lower = max(lower ?? start, start)
         }

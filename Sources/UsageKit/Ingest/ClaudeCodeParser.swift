@@ -15,8 +15,34 @@
 /// A headless run ends with a `result` message: the run's per-model usage (`modelUsage`) and the cost Claude Code
 /// computed (`total_cost_usd`). It is passed on as a `HeadlessResult`, which the store counts only for the models no
 /// assistant message of its session carries, so the same tokens never count twice.
-struct ClaudeCodeParser {
+struct ClaudeCodeParser: LogParser {
+    static let format = SourceFormat.claudeCode
+    /// Transcripts come as JSON Lines; a headless run's `--output-format json` as one document.
+    static let reading = LogReading.lines
+
     let context: ParseContext
+
+    static func recognizes(_ sample: DetectionSample) -> Bool {
+        switch sample {
+        case .document(let tape, _, let isRoot): return isRoot && isHeadlessDocument(tape)
+        case .line(let tape):
+            // A batch result is never a transcript line, whatever its type says.
+            return tells(tape, tape.root) || (!RecordShape.isBatchEntry(tape, tape.root) && isTranscriptLine(tape))
+        case .valuesHead(let bytes):
+            return contains(bytes, "\"parentUuid\"") || contains(bytes, "\"file-history-snapshot\"")
+        case .documentHead: return false
+        }
+    }
+
+    static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
+        throws
+    {
+        try ClaudeCodeParser(context: context).parseDocument(tape, lines: &lines, into: sink)
+    }
+
+    static func parse(values reader: LineReader, context: ParseContext, into sink: ParseSink) throws {
+        try ClaudeCodeParser(context: context).parse(reader, into: sink)
+    }
 
     /// What a file has told so far.
     private final class State {
@@ -285,6 +311,17 @@ struct ClaudeCodeParser {
         }
     }
 
+    /// Whether a line has a transcript's own structure: a line type and uuids. A log envelope that merely carries
+    /// a `sessionId` beside a response is not one.
+    static func isTranscriptLine(_ tape: JSONTape) -> Bool {
+        let root = tape.root
+        guard let type = tape.member(root, "type").flatMap(tape.string),
+            ["user", "assistant", "system", "summary", "file-history-snapshot"].contains(type)
+        else { return false }
+        return tape.member(root, "uuid") != nil || tape.member(root, "parentUuid") != nil
+            || tape.member(root, "leafUuid") != nil || tape.member(root, "messageId") != nil
+    }
+
     /// A headless run's `result` message: `session_id` with `modelUsage` or `total_cost_usd`.
     static func isHeadlessResult(_ tape: JSONTape, _ index: Int) -> Bool {
         tape.kind(index) == .object && tape.member(index, "type").flatMap(tape.string) == "result"
@@ -298,23 +335,7 @@ struct ClaudeCodeParser {
         switch tape.kind(root) {
         case .object: return isHeadlessResult(tape, root)
         case .array: return tape.elements(root).last.map { isHeadlessResult(tape, $0) } ?? false
-        default: return false
+        case .string, .number, .bool, .null: return false
         }
     }
-}
-
-/// A headless Claude Code run's `result`: the run's usage, one aggregated record per model (`modelUsage`), and the
-/// cost Claude Code computed for the run (`total_cost_usd`), kept as logged costs beside the computed ones.
-struct HeadlessResult: Sendable, Equatable {
-    var session: String
-    /// The run's identity: session, durations, turns and cost, the same wherever the result is saved.
-    var key: String
-    var timestamp: Int64
-    var timestampFromFile: Bool
-    var project: String?
-    /// `total_cost_usd`.
-    var runCost: USD?
-    var line: Int
-    /// Per model: its tokens, and `costUSD` as the logged cost.
-    var models: [UsageRecord]
 }

@@ -28,7 +28,11 @@ enum FormatDetector {
     /// is read as the shape it has; the label names the file in the ledger); a document's format is told once it
     /// is parsed.
     static func detect(path: String) throws -> (layout: FileLayout, format: SourceFormat?) {
-        let head = try readHead(path: path, length: headLength)
+        try detect(head: readHead(path: path, length: headLength))
+    }
+
+    /// The layout and label of a file from its first `headLength` bytes (all of them when it is shorter).
+    static func detect(head: [UInt8]) -> (layout: FileLayout, format: SourceFormat?) {
         let layout = detect(head: head, complete: head.count < headLength)
         if layout == .jsonDocument || layout == .jsonLines || layout == .jsonValues, isPriceList(head: head) {
             return (.unknown, nil)
@@ -40,7 +44,7 @@ enum FormatDetector {
             if isOneLineDocument(head: head) { return (.jsonDocument, nil) }
             return (layout, lineFormat(head: head))
         case .jsonValues: return (layout, lineFormat(head: head))
-        default: return (layout, nil)
+        case .jsonDocument, .empty, .unknown: return (layout, nil)
         }
     }
 
@@ -90,11 +94,7 @@ enum FormatDetector {
             return nil
         }
         if let told { return told }
-        return head.withUnsafeBufferPointer { bytes in
-            if contains(bytes, "\"parentUuid\"") || contains(bytes, "\"file-history-snapshot\"") { return .claudeCode }
-            if contains(bytes, "\"custom_id\"") && contains(bytes, "\"result\"") { return .batchResults }
-            return .messages
-        }
+        return head.withUnsafeBufferPointer { LogFormats.recognizing(.valuesHead($0)) } ?? MessagesParser.format
     }
 
     /// A price list (LiteLLM's, or the tool's own export) is not a usage log: `usage pricing import` reads it.
@@ -149,33 +149,24 @@ enum FormatDetector {
         let end = head[start...].firstIndex(of: 0x0A) ?? head.count
         let tape = JSONTape()
         let parsed: Bool = head[start..<end].withUnsafeBufferPointer { (try? tape.parse($0)) != nil }
-        if parsed { return DocumentKind.classify(tape) != .messages }
+        if parsed { return documentFormat(tape) != MessagesParser.format }
         guard end == head.count else { return false }
         // A first line longer than the head: its opening keys tell.
-        return head.withUnsafeBufferPointer { bytes in
-            contains(bytes, "\"message_batch\"") || contains(bytes, "\"request_history\"")
-                || (contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\""))
-        }
+        return head.withUnsafeBufferPointer { LogFormats.recognizing(.documentHead($0)) } != nil
     }
 
-    /// The format one JSON line shows, or nil when it could belong to several.
+    /// The format of the JSON document at `index` (the root unless said): the first format whose parser
+    /// recognizes it, else `messages`, whose records tell their own shapes.
+    static func documentFormat(_ tape: JSONTape, _ index: Int? = nil) -> SourceFormat {
+        let sample = DetectionSample.document(tape, index: index ?? tape.root, isRoot: index == nil)
+        return LogFormats.recognizing(sample) ?? MessagesParser.format
+    }
+
+    /// The format one JSON line shows, or nil when it could belong to several: the first format whose parser
+    /// recognizes the line, else the shape of the record (a response, bare or in an envelope, whatever flat fields
+    /// sit beside it; a stream event; a batch result; a flat telemetry record; a document among values).
     static func lineFormat(_ tape: JSONTape) -> SourceFormat? {
-        let root = tape.root
-        if ClaudeCodeParser.tells(tape, root) { return .claudeCode }
-        if tape.member(root, "custom_id") != nil && tape.member(root, "result") != nil { return .batchResults }
-        // Claude Code lines have their own structure: a line type and uuids. A log envelope that merely carries a
-        // `sessionId` beside a response is not one.
-        let type = tape.member(root, "type").flatMap(tape.string)
-        let transcriptTypes: Set = ["user", "assistant", "system", "summary", "file-history-snapshot"]
-        if let type, transcriptTypes.contains(type),
-            tape.member(root, "uuid") != nil || tape.member(root, "parentUuid") != nil
-                || tape.member(root, "leafUuid") != nil || tape.member(root, "messageId") != nil
-        {
-            return .claudeCode
-        }
-        // Otherwise, the shape of the record: a response (bare or in an envelope, whatever flat fields sit
-        // beside it), a stream event, a batch result, a flat telemetry record, a document among values.
-        return RecordShape.classify(tape, root).format
+        LogFormats.recognizing(.line(tape)) ?? RecordShape.classify(tape, tape.root).format
     }
 
     /// `complete` says whether `head` is the whole file.

@@ -31,32 +31,52 @@ final class JSONTape {
         var next: Int32
     }
 
-    private(set) var nodes: [Node] = []
-    private(set) var bytes: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    /// What a parse leaves: its nodes, and the text they point into.
+    private struct Storage {
+        var nodes: [Node] = []
+        var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    }
+
+    /// The storage sits behind a pointer the tape owns, not in stored properties: each read of a class's stored
+    /// property is an access checked at run time, and the readers below run dozens of times per record. A tape
+    /// is used by one thread at a time (it is not `Sendable`), which is what those checks would guard.
+    private let storage: UnsafeMutablePointer<Storage>
+
+    /// The text of the last parse.
+    var bytes: UnsafeBufferPointer<UInt8> { storage.pointee.bytes }
+
+    @inline(__always) private func nodeAt(_ index: Int) -> Node { storage.pointee.nodes[index] }
 
     init() {
-        nodes.reserveCapacity(256)
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: Storage())
+        storage.pointee.nodes.reserveCapacity(256)
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
     }
 
     /// Parses one complete JSON text; trailing whitespace is allowed, anything else after the value is an error.
     func parse(_ text: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
-        bytes = text
+        storage.pointee.bytes = text
         // The parser works on a local struct: no dynamic exclusivity checks on the hot path.
         var parser = JSONParser(bytes: text, nodes: [])
-        swap(&parser.nodes, &nodes)
+        swap(&parser.nodes, &storage.pointee.nodes)
         parser.nodes.removeAll(keepingCapacity: true)
-        defer { swap(&parser.nodes, &nodes) }
+        defer { swap(&parser.nodes, &storage.pointee.nodes) }
         try parser.parseDocument()
     }
 
     /// Parses the first JSON value of `text`. Returns nil when nothing but whitespace follows it, else the offset
     /// where what follows begins (another value, written back to back). The tape then holds the first value.
     func parseFirst(_ text: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Int? {
-        bytes = text
+        storage.pointee.bytes = text
         var parser = JSONParser(bytes: text, nodes: [])
-        swap(&parser.nodes, &nodes)
+        swap(&parser.nodes, &storage.pointee.nodes)
         parser.nodes.removeAll(keepingCapacity: true)
-        defer { swap(&parser.nodes, &nodes) }
+        defer { swap(&parser.nodes, &storage.pointee.nodes) }
         return try parser.parseFirstValue()
     }
 
@@ -65,21 +85,22 @@ final class JSONTape {
     /// The root value's node index.
     var root: Int { 0 }
 
-    func kind(_ index: Int) -> Kind { nodes[index].kind }
+    func kind(_ index: Int) -> Kind { nodeAt(index).kind }
 
     /// The value of `key` in the object at `index`, or nil when absent or when `index` is not an object.
     ///
     /// A key given twice in one object takes its last value, as Python's `json` and jq read it. The parser marks the
     /// objects where that can happen, so only those are scanned to the end.
     func member(_ index: Int, _ key: StaticString) -> Int? {
-        let node = nodes[index]
+        let node = nodeAt(index)
         guard node.kind == .object else { return nil }
+        let bytes = self.bytes
         let keyLength = key.utf8CodeUnitCount
         var i = index + 1
         let end = Int(node.next)
         var found: Int?
         while i < end {
-            let keyNode = nodes[i]
+            let keyNode = nodeAt(i)
             let valueIndex = i + 1
             if keyNode.flag {
                 if decodedString(i) == key.description { found = valueIndex }
@@ -89,7 +110,7 @@ final class JSONTape {
                 found = valueIndex
             }
             if found != nil && !node.flag { return found }
-            i = Int(nodes[valueIndex].next)
+            i = Int(nodeAt(valueIndex).next)
         }
         return found
     }
@@ -106,13 +127,13 @@ final class JSONTape {
 
     /// The element indices of the array at `index`.
     func elements(_ index: Int) -> [Int] {
-        let node = nodes[index]
+        let node = nodeAt(index)
         guard node.kind == .array else { return [] }
         var result: [Int] = []
         var i = index + 1
         while i < Int(node.next) {
             result.append(i)
-            i = Int(nodes[i].next)
+            i = Int(nodeAt(i).next)
         }
         return result
     }
@@ -120,36 +141,36 @@ final class JSONTape {
     /// The key/value index pairs of the object at `index`, in order; a key given twice keeps its last value, at
     /// the place of its last occurrence.
     func members(_ index: Int) -> [(key: String, value: Int)] {
-        let node = nodes[index]
+        let node = nodeAt(index)
         guard node.kind == .object else { return [] }
         var result: [(key: String, value: Int)] = []
         var i = index + 1
         while i < Int(node.next) {
             result.append((decodedString(i), i + 1))
-            i = Int(nodes[i + 1].next)
+            i = Int(nodeAt(i + 1).next)
         }
         guard Set(result.map(\.key)).count < result.count else { return result }
         var seen = Set<String>()
         return result.reversed().filter { seen.insert($0.key).inserted }.reversed()
     }
 
-    func isNull(_ index: Int) -> Bool { nodes[index].kind == .null }
+    func isNull(_ index: Int) -> Bool { nodeAt(index).kind == .null }
 
     /// The string at `index`, or nil when the value is not a string.
     func string(_ index: Int) -> String? {
-        guard nodes[index].kind == .string else { return nil }
+        guard nodeAt(index).kind == .string else { return nil }
         return decodedString(index)
     }
 
     func bool(_ index: Int) -> Bool? {
-        let node = nodes[index]
+        let node = nodeAt(index)
         guard node.kind == .bool else { return nil }
         return bytes[Int(node.start)] == UInt8(ascii: "t")
     }
 
     /// The raw bytes of a number or string value, for callers that parse them further.
     func rawText(_ index: Int) -> String {
-        let node = nodes[index]
+        let node = nodeAt(index)
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]), as: UTF8.self)
     }
 
@@ -163,8 +184,9 @@ final class JSONTape {
     /// through a double: `0.99999999999999999999`, `12.000000000000000001` and `1e-400` are `.notInteger`, as are
     /// whole numbers beyond Int64.
     func integer(_ index: Int) -> IntegerResult {
-        let node = nodes[index]
+        let node = nodeAt(index)
         guard node.kind == .number else { return .notInteger }
+        let bytes = self.bytes
         var i = Int(node.start)
         let end = Int(node.end)
         var negative = false
@@ -242,18 +264,18 @@ final class JSONTape {
     }
 
     func double(_ index: Int) -> Double? {
-        guard nodes[index].kind == .number else { return nil }
+        guard nodeAt(index).kind == .number else { return nil }
         return Double(rawText(index))
     }
 
     /// The byte offset where the value at `index` starts (for line numbers inside multi-line documents).
     func offset(_ index: Int) -> Int {
-        let node = nodes[index]
+        let node = nodeAt(index)
         return node.kind == .string ? Int(node.start) - 1 : Int(node.start)
     }
 
     private func decodedString(_ index: Int) -> String {
-        let node = nodes[index]
+        let node = nodeAt(index)
         let raw = UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
         if !node.flag { return String(decoding: raw, as: UTF8.self) }
         return JSONTape.unescape(raw)

@@ -6,7 +6,8 @@ import Foundation
     import Darwin
 #endif
 
-/// Streams the lines of a file through one reusable buffer, so memory stays flat whatever the file's size.
+/// Streams the lines of a file through one reusable buffer, so memory stays flat whatever the file's size. (It
+/// reads bytes held in memory the same way, as a file that holds them.)
 ///
 /// Reading can start at a byte offset (where an earlier run stopped); `consumed` then tells how far the lines the
 /// caller accepted reach, so the next run resumes exactly there.
@@ -15,7 +16,11 @@ final class LineReader {
     static let defaultMaxLineLength = 64 << 20
 
     let path: String
+    /// The open file; -1 when the bytes are `content`.
     private let fd: Int32
+    /// Bytes held in memory, read instead of a file, and how far they are read.
+    private let content: [UInt8]?
+    private var contentRead = 0
     private let maxLineLength: Int
     private let startOffset: Int64
     private let firstLineNumber: Int
@@ -44,6 +49,7 @@ final class LineReader {
         firstLineNumber = firstLine
         consumed = offset
         consumedLines = firstLine - 1
+        content = nil
         fd = open(path, O_RDONLY)
         if fd < 0 { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         if offset > 0 && lseek(fd, off_t(offset), SEEK_SET) < 0 {
@@ -52,10 +58,34 @@ final class LineReader {
         }
     }
 
-    deinit { close(fd) }
+    /// Reads `bytes`, named `name` in what is reported, as the whole of a file that holds them.
+    init(bytes: [UInt8], name: String, lastLineIsFinal: Bool) {
+        path = name
+        self.lastLineIsFinal = lastLineIsFinal
+        maxLineLength = Self.defaultMaxLineLength
+        startOffset = 0
+        firstLineNumber = 1
+        consumed = 0
+        consumedLines = 0
+        content = bytes
+        fd = -1
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Reads up to `count` bytes into `buffer`, as `read(2)` does: 0 at the end, -1 (with `errno`) on failure.
+    private func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        guard let content else { return Foundation.read(fd, buffer, count) }
+        let n = min(count, content.count - contentRead)
+        guard n > 0 else { return 0 }
+        content.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + contentRead, count: n) }
+        contentRead += n
+        return n
+    }
 
     /// The open file's identity (`device:inode`) and size, as it is now.
     func status() throws -> (identity: String, size: Int64) {
+        if let content { return ("", Int64(content.count)) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         return ("\(info.st_dev):\(info.st_ino)", Int64(info.st_size))
@@ -64,6 +94,7 @@ final class LineReader {
     /// The fingerprint of the open file's first `length` bytes (at most `Ledger.headLength`).
     func headHash(length: Int64) throws -> Int64 {
         let count = Int(min(length, Ledger.headLength))
+        if let content { return content.withUnsafeBufferPointer { Ledger.headHash($0, length: Int64(count)) } }
         var head = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
@@ -72,7 +103,7 @@ final class LineReader {
             if n <= 0 { break }
             filled += n
         }
-        return head[0..<filled].withUnsafeBufferPointer { RequestInserter.hash($0) }
+        return head[0..<filled].withUnsafeBufferPointer { FNV1a.hash($0) }
     }
 
     /// Moves the resume point back, to a line a later run must read again (a stream still open at the end).
@@ -123,7 +154,7 @@ final class LineReader {
                     filled = 0
                 }
             }
-            let n = read(fd, buffer + filled, capacity - filled)
+            let n = read(into: buffer + filled, count: capacity - filled)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))

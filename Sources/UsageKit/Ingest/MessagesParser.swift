@@ -1,6 +1,12 @@
-/// What reading logged Messages API responses shares: limits, a byte order mark, positions. The records
-/// themselves are read by `RecordParser`, each as the shape it has.
-enum MessagesParser {
+/// Logged Messages API responses: bare, in log envelopes, as streamed events or in any mix with other records,
+/// each read by `RecordParser` as the shape it has. What no other parser recognizes is read this way.
+///
+/// Also what reading JSON files shares: limits, a byte order mark, positions.
+enum MessagesParser: LogParser {
+    static let format = SourceFormat.messages
+    static let reading = LogReading.records
+    static let recordName = "a Messages response"
+
     /// Largest single JSON document read whole: its parse needs several times its size in memory.
     static let documentLimit = 48 << 20
 

@@ -40,8 +40,9 @@ enum RecordShape: Equatable {
     static func classify(_ tape: JSONTape, _ index: Int, forced: SourceFormat? = nil) -> RecordShape {
         guard tape.kind(index) == .object else { return .nothing }
         guard let forced else { return classify(tape, index) }
-        switch forced {
-        case .messages, .telemetry, .batchResults:
+        let parser = forced.parser
+        switch parser.reading {
+        case .records:
             let shape = classify(tape, index)
             if shape.format == forced { return shape }
             switch shape {
@@ -51,11 +52,11 @@ enum RecordShape: Equatable {
                 // As the telemetry format always read: an object with a top-level model is a record, whose
                 // missing counts are then reported.
                 return forced == .telemetry && tape.member(index, "model") != nil ? .telemetry : .nothing
-            default:
+            case .response, .responseText, .streamEvent, .batchResult, .telemetry, .document:
                 guard shape.carriesUsage(tape) else { return .nothing }
-                return .unreadable("\(shape.name), not \(forced.recordName) (--format \(forced.rawValue))")
+                return .unreadable("\(shape.name), not \(parser.recordName) (--format \(forced.rawValue))")
             }
-        default:
+        case .document, .lines, .events:
             return .document(forced)
         }
     }
@@ -109,7 +110,7 @@ enum RecordShape: Equatable {
                 if let string = tape.string(candidate), string.contains("\"usage\"") {
                     return .responseText(text: candidate, envelope: index)
                 }
-            default:
+            case .string, .array, .number, .bool, .null:
                 break
             }
             return nil
@@ -127,7 +128,7 @@ enum RecordShape: Equatable {
         if model != nil && (tape.member(index, "input_tokens") != nil || tape.member(index, "output_tokens") != nil) {
             return .telemetry
         }
-        let document = DocumentKind.classify(tape, index)
+        let document = FormatDetector.documentFormat(tape, index)
         if document != .messages && (document != .sessionTracker || isTracker(tape, index)) { return .document(document) }
         if tape.member(index, "usage") != nil {
             // A Claude Code headless run's `result` message: its usage is the run's, read by the Claude Code parser.
@@ -222,18 +223,6 @@ struct RecordParser {
     }
 }
 
-extension SourceFormat {
-    /// One record of this format, as a diagnostic names it.
-    fileprivate var recordName: String {
-        switch self {
-        case .messages: return "a Messages response"
-        case .telemetry: return "a telemetry record"
-        case .batchResults: return "a batch result"
-        default: return "a \(rawValue) record"
-        }
-    }
-}
-
 /// The state of one file's read: the stream being assembled and the batch outcomes counted.
 final class RecordReader {
     let context: ParseContext
@@ -258,7 +247,7 @@ final class RecordReader {
 
     /// Each element of an array, as a record of its own. An empty array holds nothing usage-like.
     func readArray(_ tape: JSONTape, _ array: Int, lines: inout LineCounter) throws {
-        if array == tape.root, forced == nil, DocumentKind.classify(tape, array) == .batchSummary {
+        if array == tape.root, forced == nil, FormatDetector.documentFormat(tape, array) == .batchSummary {
             return try readDocument(.batchSummary, tape, lines: &lines)
         }
         let elements = tape.elements(array)
@@ -301,13 +290,10 @@ final class RecordReader {
     private func readDocument(_ kind: SourceFormat, _ tape: JSONTape, lines: inout LineCounter) throws {
         // Among other values, the document's requests are stored as its format, not the file's.
         let sink: ParseSink = forced == nil ? StampingSink(sink, format: kind) : self.sink
-        switch kind {
-        case .batchObject: try BatchDocuments.parseBatchObject(tape, context: context, into: sink)
-        case .batchSummary: try BatchDocuments.parseSummary(tape, lines: &lines, context: context, into: sink)
-        case .sessionTracker: try SessionTrackerParser.parse(tape, lines: &lines, context: context, into: sink)
-        case .adminUsage: try AdminReportParser.parseUsage(tape, lines: &lines, context: context, into: sink)
-        case .adminCost: try AdminReportParser.parseCost(tape, lines: &lines, context: context, into: sink)
-        default: sink.ignore(line: lines.line(at: tape.offset(tape.root)))
+        let parser = kind.parser
+        switch parser.reading {
+        case .document: try parser.parse(document: tape, lines: &lines, context: context, into: sink)
+        case .records, .lines, .events: sink.ignore(line: lines.line(at: tape.offset(tape.root)))
         }
     }
 

@@ -142,8 +142,15 @@ final class StreamAssembler {
 }
 
 /// Parses server-sent event streams (`event:` / `data:` lines) of the Messages API.
-struct StreamParser {
+struct StreamParser: LogParser {
+    static let format = SourceFormat.sse
+    static let reading = LogReading.events
+
     let context: ParseContext
+
+    static func parse(values reader: LineReader, context: ParseContext, into sink: ParseSink) throws {
+        try StreamParser(context: context).parse(reader, into: sink)
+    }
 
     func parse(_ reader: LineReader, into sink: ParseSink) throws {
         let tape = JSONTape()

@@ -2,7 +2,11 @@
 /// the model, token counts (input excluding cache), workflow, task type and the framework's own `cost`.
 ///
 /// That cost is kept beside the tool's, not trusted: reports show where the two differ.
-enum TelemetryParser {
+enum TelemetryParser: LogParser {
+    static let format = SourceFormat.telemetry
+    static let reading = LogReading.records
+    static let recordName = "a telemetry record"
+
     /// The flat record at `index`. `requireModel`: a model that is not a string is an error (a record told by its
     /// shape); otherwise (the format forced) a record without one carries no usage.
     static func read(_ tape: JSONTape, _ index: Int, extractor: MessageExtractor, line: Int, requireModel: Bool) -> Extraction {
@@ -26,10 +30,4 @@ enum TelemetryParser {
         if let tier = tape.member(index, "service_tier").flatMap(tape.string) { record.serviceTier = tier }
         return .record(record)
     }
-}
-
-/// A reason a value is rejected.
-struct ParseFailure: Error {
-    var reason: String
-    init(_ reason: String) { self.reason = reason }
 }

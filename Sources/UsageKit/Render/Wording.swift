@@ -4,7 +4,7 @@ enum Wording {
     /// The window of a budget's period, for people: `2026-11-16 to 2026-11-22`.
     static func window(_ r: BudgetResult, zone: TimeZoneRule) -> String {
         func day(_ ms: Int64) -> String {
-            Timestamp.dayString(days: Int(HourlyRollup.floorDiv(ms + Int64(zone.offset(utcMillis: ms)) * 1000, 86_400_000)))
+            Timestamp.dayString(days: zone.localDay(utcMillis: ms))
         }
         return day(r.start) + " to " + day(r.end - 1)
     }

@@ -1,9 +1,5 @@
 import Foundation
 import GRDB
-import SQLiteTuning
-
-/// SQLite's process-wide settings, applied once before the first connection opens.
-private let sqliteTuned: Void = { _ = usage_sqlite_tune() }()
 
 /// The tool's SQLite database: schema, migrations and connection settings. Everything above the store reads and
 /// writes through `read` and `write`, which turn database errors into `UsageError` once, here.
@@ -160,7 +156,6 @@ struct AppDatabase: Sendable {
     static let busyTimeout: TimeInterval = 30
 
     private static func configuration() -> Configuration {
-        _ = sqliteTuned
         var config = Configuration()
         // Two processes (an ingest from cron and a report) may share the file.
         config.busyMode = .timeout(busyTimeout)

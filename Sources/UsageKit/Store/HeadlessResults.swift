@@ -118,7 +118,7 @@ struct HeadlessResults {
     private var new: Set<Int64> = []
 
     /// Keeps a result's per-model rows; a result already kept (the same run saved twice) is a duplicate.
-    mutating func store(_ run: HeadlessResult, db: Database, fileID: Int64, summary: inout IngestSummary) throws {
+    mutating func store(_ run: HeadlessResult, db: Database, fileID: Int64?, counts summary: inout StoreCounts) throws {
         resultSessions.insert(run.session)
         for m in run.models {
             try db.execute(
@@ -147,7 +147,7 @@ struct HeadlessResults {
     /// Writes the session counts and settles the results of every session touched. Returns whether a counted row
     /// was taken back, after which the rollup is rebuilt (its hour may be left empty).
     mutating func finish(
-        db: Database, pricer: inout Pricer, rollup: inout HourlyRollup, summary: inout IngestSummary
+        db: Database, pricer: inout Pricer, rollup: inout HourlyRollup, counts summary: inout StoreCounts
     ) throws -> Bool {
         var touched = resultSessions
         let upsert = try db.cachedStatement(
@@ -208,7 +208,7 @@ struct HeadlessResults {
     private func insert(_ record: UsageRecord, _ price: PriceResult, key: String, fileID: Int64?, db: Database) throws
         -> (Int64, Bool)
     {
-        var hash = Array(key.utf8).withUnsafeBufferPointer { RequestInserter.hash($0) }
+        var hash = Array(key.utf8).withUnsafeBufferPointer { FNV1a.hash($0) }
         let t = record.tokens
         while true {
             try db.execute(

@@ -43,8 +43,6 @@ struct RecordBatch: Sendable {
     private(set) var text: [UInt8] = []
     /// The format of the file the requests come from (a request may name its own).
     var format: SourceFormat
-    /// What the file states besides requests, in the order read.
-    var facts: [SourceFact] = []
     /// Start and length of each item's fields in `text`; a length of -1 is NULL.
     private(set) var spans: [(start: Int32, length: Int32)] = []
 
@@ -78,7 +76,7 @@ struct RecordBatch: Sendable {
         let keyStart = text.count
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
-        let hash = text.withUnsafeBufferPointer { RequestInserter.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
+        let hash = text.withUnsafeBufferPointer { FNV1a.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
         items.append(
             PricedRecord(
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
@@ -130,7 +128,7 @@ final class RequestInserter {
     private let insert: Statement
     private let update: Statement
     private let lookup: Statement
-    private let fileID: Int64
+    private let fileID: Int64?
     /// The source format stored with the requests; bound once per statement, not per request.
     var format: String {
         didSet { if format != oldValue { formatBound = false } }
@@ -139,30 +137,86 @@ final class RequestInserter {
     /// The insert statement holds the figures of a request without iterations.
     private var iterationsZeroBound = false
 
-    /// Columns in binding order; the INSERT and the UPDATE share the parameter numbers.
-    static let columns = [
-        "ts", "priced_as", "model", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-        "cache_read_tokens", "output_tokens", "cost_nanos", "service_tier", "inference_geo", "speed", "stop_reason",
-        "thinking_tokens", "web_search_requests", "web_fetch_requests", "session", "workflow", "task_type", "project",
-        "request_id", "dedupe_key", "key_hash", "source_format", "file_id", "line", "ts_from_file", "custom_id",
-        "git_branch", "workspace_id", "api_key_id", "context_window", "aggregated", "logged_cost_nanos",
-        "advisor_model", "advisor_calls", "advisor_input_tokens", "advisor_cache_write_5m_tokens",
-        "advisor_cache_write_1h_tokens", "advisor_cache_read_tokens", "advisor_output_tokens", "advisor_cost_nanos",
-        "compactions", "compaction_input_tokens", "compaction_cache_write_5m_tokens", "compaction_cache_write_1h_tokens",
-        "compaction_cache_read_tokens", "compaction_output_tokens", "compaction_cost_nanos", "sidechain",
-    ]
+    /// The columns an insert writes, in parameter order: a case's raw value is its parameter's position in the
+    /// INSERT and the UPDATE alike.
+    enum Column: Int32, CaseIterable {
+        case ts = 1, pricedAs, model, inputTokens, cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens, outputTokens
+        case costNanos, serviceTier, inferenceGeo, speed, stopReason, thinkingTokens, webSearchRequests
+        case webFetchRequests, session, workflow, taskType, project, requestID, dedupeKey, keyHash, sourceFormat
+        case fileID, line, tsFromFile, customID, gitBranch, workspaceID, apiKeyID, contextWindow, aggregated
+        case loggedCostNanos, advisorModel, advisorCalls, advisorInputTokens, advisorCacheWrite5mTokens
+        case advisorCacheWrite1hTokens, advisorCacheReadTokens, advisorOutputTokens, advisorCostNanos, compactions
+        case compactionInputTokens, compactionCacheWrite5mTokens, compactionCacheWrite1hTokens
+        case compactionCacheReadTokens, compactionOutputTokens, compactionCostNanos, sidechain
 
-    init(db: Database, fileID: Int64, format: String) throws {
-        let columns = Self.columns
-        let placeholders = (1...columns.count).map { "?\($0)" }.joined(separator: ",")
-        insert = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO requests (\(columns.joined(separator: ","))) VALUES (\(placeholders))")
-        let keyPosition = columns.firstIndex(of: "key_hash")! + 1
+        /// The column's name in `requests`.
+        var name: String {
+            switch self {
+            case .ts: "ts"
+            case .pricedAs: "priced_as"
+            case .model: "model"
+            case .inputTokens: "input_tokens"
+            case .cacheWrite5mTokens: "cache_write_5m_tokens"
+            case .cacheWrite1hTokens: "cache_write_1h_tokens"
+            case .cacheReadTokens: "cache_read_tokens"
+            case .outputTokens: "output_tokens"
+            case .costNanos: "cost_nanos"
+            case .serviceTier: "service_tier"
+            case .inferenceGeo: "inference_geo"
+            case .speed: "speed"
+            case .stopReason: "stop_reason"
+            case .thinkingTokens: "thinking_tokens"
+            case .webSearchRequests: "web_search_requests"
+            case .webFetchRequests: "web_fetch_requests"
+            case .session: "session"
+            case .workflow: "workflow"
+            case .taskType: "task_type"
+            case .project: "project"
+            case .requestID: "request_id"
+            case .dedupeKey: "dedupe_key"
+            case .keyHash: "key_hash"
+            case .sourceFormat: "source_format"
+            case .fileID: "file_id"
+            case .line: "line"
+            case .tsFromFile: "ts_from_file"
+            case .customID: "custom_id"
+            case .gitBranch: "git_branch"
+            case .workspaceID: "workspace_id"
+            case .apiKeyID: "api_key_id"
+            case .contextWindow: "context_window"
+            case .aggregated: "aggregated"
+            case .loggedCostNanos: "logged_cost_nanos"
+            case .advisorModel: "advisor_model"
+            case .advisorCalls: "advisor_calls"
+            case .advisorInputTokens: "advisor_input_tokens"
+            case .advisorCacheWrite5mTokens: "advisor_cache_write_5m_tokens"
+            case .advisorCacheWrite1hTokens: "advisor_cache_write_1h_tokens"
+            case .advisorCacheReadTokens: "advisor_cache_read_tokens"
+            case .advisorOutputTokens: "advisor_output_tokens"
+            case .advisorCostNanos: "advisor_cost_nanos"
+            case .compactions: "compactions"
+            case .compactionInputTokens: "compaction_input_tokens"
+            case .compactionCacheWrite5mTokens: "compaction_cache_write_5m_tokens"
+            case .compactionCacheWrite1hTokens: "compaction_cache_write_1h_tokens"
+            case .compactionCacheReadTokens: "compaction_cache_read_tokens"
+            case .compactionOutputTokens: "compaction_output_tokens"
+            case .compactionCostNanos: "compaction_cost_nanos"
+            case .sidechain: "sidechain"
+            }
+        }
+    }
+
+    init(db: Database, fileID: Int64?, format: String) throws {
+        let columns = Column.allCases
+        let names = columns.map(\.name).joined(separator: ",")
+        let placeholders = columns.map { "?\($0.rawValue)" }.joined(separator: ",")
+        insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO requests (\(names)) VALUES (\(placeholders))")
         // A request keeps the time it was first seen, so its hour in the rollup never moves.
-        let kept: Set = ["key_hash", "ts", "ts_from_file"]
-        let assignments = columns.enumerated().filter { !kept.contains($0.element) }.map { "\($0.element) = ?\($0.offset + 1)" }
+        let kept: Set<Column> = [.keyHash, .ts, .tsFromFile]
+        let assignments = columns.filter { !kept.contains($0) }.map { "\($0.name) = ?\($0.rawValue)" }
+        let key = Column.keyHash.rawValue
         update = try db.cachedStatement(
-            sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(keyPosition)")
+            sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(key)")
         lookup = try db.cachedStatement(
             sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?")
         self.fileID = fileID
@@ -176,7 +230,7 @@ final class RequestInserter {
         bind(s, batch, index, text: text)
         var hash = batch.items[index].hash
         while true {
-            sqlite3_bind_int64(s, 23, hash)
+            sqlite3_bind_int64(s, Column.keyHash.rawValue, hash)
             try step(s)
             if sqlite3_changes(sqlite3_db_handle(s)) > 0 { return .inserted }
             sqlite3_reset(s)
@@ -195,7 +249,7 @@ final class RequestInserter {
             let u = update.sqliteStatement
             sqlite3_reset(u)
             bind(u, batch, index, text: text)
-            sqlite3_bind_int64(u, 23, hash)
+            sqlite3_bind_int64(u, Column.keyHash.rawValue, hash)
             try step(u)
             return .upgraded(previous: stored.entry, session: stored.session, model: stored.model)
         }
@@ -211,7 +265,8 @@ final class RequestInserter {
     }
 
     private func bind(_ s: OpaquePointer, _ batch: RecordBatch, _ index: Int, text: UnsafePointer<UInt8>) {
-        func bind(_ position: Int32, _ field: RecordBatch.Field) {
+        func bind(_ column: Column, _ field: RecordBatch.Field) {
+            let position = column.rawValue
             let (start, length) = batch.span(index, field)
             if length < 0 {
                 sqlite3_bind_null(s, position)
@@ -221,75 +276,77 @@ final class RequestInserter {
                     s, position, UnsafeRawPointer(text + Int(start)).assumingMemoryBound(to: CChar.self), length, nil)
             }
         }
-        func bind(_ position: Int32, _ value: Int64?) {
+        func bind(_ column: Column, _ value: Int64?) {
+            let position = column.rawValue
             if let value { sqlite3_bind_int64(s, position, value) } else { sqlite3_bind_null(s, position) }
         }
         batch.items.withUnsafeBufferPointer { items in
             let item = items.baseAddress! + index
-            bind(1, item.pointee.entry.timestamp)
-            bind(4, item.pointee.entry.tokens.input)
-            bind(5, item.pointee.entry.tokens.cacheWrite5m)
-            bind(6, item.pointee.entry.tokens.cacheWrite1h)
-            bind(7, item.pointee.entry.tokens.cacheRead)
-            bind(8, item.pointee.entry.tokens.output)
-            bind(9, item.pointee.entry.cost)
-            bind(14, item.pointee.thinkingTokens)
-            bind(15, item.pointee.entry.webSearchRequests)
-            bind(16, item.pointee.webFetchRequests)
-            bind(26, Int64(item.pointee.line))
-            bind(27, item.pointee.timestampFromFile ? 1 : 0)
-            bind(33, item.pointee.entry.aggregated ? 1 : 0)
-            bind(34, item.pointee.entry.loggedCost)
-            // 35 is the advisor model (text, below); then the iterations, zeros without them. Bindings outlive
+            bind(.ts, item.pointee.entry.timestamp)
+            bind(.inputTokens, item.pointee.entry.tokens.input)
+            bind(.cacheWrite5mTokens, item.pointee.entry.tokens.cacheWrite5m)
+            bind(.cacheWrite1hTokens, item.pointee.entry.tokens.cacheWrite1h)
+            bind(.cacheReadTokens, item.pointee.entry.tokens.cacheRead)
+            bind(.outputTokens, item.pointee.entry.tokens.output)
+            bind(.costNanos, item.pointee.entry.cost)
+            bind(.thinkingTokens, item.pointee.thinkingTokens)
+            bind(.webSearchRequests, item.pointee.entry.webSearchRequests)
+            bind(.webFetchRequests, item.pointee.webFetchRequests)
+            bind(.line, Int64(item.pointee.line))
+            bind(.tsFromFile, item.pointee.timestampFromFile ? 1 : 0)
+            bind(.aggregated, item.pointee.entry.aggregated ? 1 : 0)
+            bind(.loggedCostNanos, item.pointee.entry.loggedCost)
+            // The advisor model is text (below); then the iterations, zeros without them. Bindings outlive
             // sqlite3_reset, so the insert rebinds them only when they change: most requests have none.
             let it = item.pointee.iterations?.value
             if it != nil || s != insert.sqliteStatement || !iterationsZeroBound {
-                bind(36, it?.advisorCalls ?? 0)
-                bind(37, it?.advisorTokens.input ?? 0)
-                bind(38, it?.advisorTokens.cacheWrite5m ?? 0)
-                bind(39, it?.advisorTokens.cacheWrite1h ?? 0)
-                bind(40, it?.advisorTokens.cacheRead ?? 0)
-                bind(41, it?.advisorTokens.output ?? 0)
-                bind(42, it?.advisorCost)
-                bind(43, it?.compactions ?? 0)
-                bind(44, it?.compactionTokens.input ?? 0)
-                bind(45, it?.compactionTokens.cacheWrite5m ?? 0)
-                bind(46, it?.compactionTokens.cacheWrite1h ?? 0)
-                bind(47, it?.compactionTokens.cacheRead ?? 0)
-                bind(48, it?.compactionTokens.output ?? 0)
-                bind(49, it?.compactionCost)
+                bind(.advisorCalls, it?.advisorCalls ?? 0)
+                bind(.advisorInputTokens, it?.advisorTokens.input ?? 0)
+                bind(.advisorCacheWrite5mTokens, it?.advisorTokens.cacheWrite5m ?? 0)
+                bind(.advisorCacheWrite1hTokens, it?.advisorTokens.cacheWrite1h ?? 0)
+                bind(.advisorCacheReadTokens, it?.advisorTokens.cacheRead ?? 0)
+                bind(.advisorOutputTokens, it?.advisorTokens.output ?? 0)
+                bind(.advisorCostNanos, it?.advisorCost)
+                bind(.compactions, it?.compactions ?? 0)
+                bind(.compactionInputTokens, it?.compactionTokens.input ?? 0)
+                bind(.compactionCacheWrite5mTokens, it?.compactionTokens.cacheWrite5m ?? 0)
+                bind(.compactionCacheWrite1hTokens, it?.compactionTokens.cacheWrite1h ?? 0)
+                bind(.compactionCacheReadTokens, it?.compactionTokens.cacheRead ?? 0)
+                bind(.compactionOutputTokens, it?.compactionTokens.output ?? 0)
+                bind(.compactionCostNanos, it?.compactionCost)
                 if s == insert.sqliteStatement { iterationsZeroBound = it == nil }
             }
-            bind(50, item.pointee.sidechain ? 1 : 0)
+            bind(.sidechain, item.pointee.sidechain ? 1 : 0)
         }
-        bind(2, .pricedAs)
-        bind(3, .model)
-        bind(10, .serviceTier)
-        bind(11, .inferenceGeo)
-        bind(12, .speed)
-        bind(13, .stopReason)
-        bind(17, .session)
-        bind(18, .workflow)
-        bind(19, .taskType)
-        bind(20, .project)
-        bind(21, .requestID)
-        bind(22, .dedupeKey)
+        bind(.pricedAs, .pricedAs)
+        bind(.model, .model)
+        bind(.serviceTier, .serviceTier)
+        bind(.inferenceGeo, .inferenceGeo)
+        bind(.speed, .speed)
+        bind(.stopReason, .stopReason)
+        bind(.session, .session)
+        bind(.workflow, .workflow)
+        bind(.taskType, .taskType)
+        bind(.project, .project)
+        bind(.requestID, .requestID)
+        bind(.dedupeKey, .dedupeKey)
         if !formatBound || s != insert.sqliteStatement {
             // Bindings outlive sqlite3_reset: the file's format and id stay bound from one request to the next.
             format.withUTF8 {
                 _ = sqlite3_bind_text(
-                    s, 24, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
+                    s, Column.sourceFormat.rawValue,
+                    UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
                     Self.transient)
             }
-            bind(25, fileID)
+            bind(.fileID, fileID)
             if s == insert.sqliteStatement { formatBound = true }
         }
-        bind(28, .customID)
-        bind(29, .gitBranch)
-        bind(30, .workspaceID)
-        bind(31, .apiKeyID)
-        bind(32, .contextWindow)
-        bind(35, .advisorModel)
+        bind(.customID, .customID)
+        bind(.gitBranch, .gitBranch)
+        bind(.workspaceID, .workspaceID)
+        bind(.apiKeyID, .apiKeyID)
+        bind(.contextWindow, .contextWindow)
+        bind(.advisorModel, .advisorModel)
     }
 
     /// The request stored under `hash` when its key is the one at `key` of `text`; nil when the hash is free or
@@ -315,16 +372,6 @@ final class RequestInserter {
             sqlite3_column_int64(l, 1), sqlite3_column_int64(l, 2) != 0, session, String(cString: sqlite3_column_text(l, 4)),
             RollupEntry(statement: l, offset: 5)
         )
-    }
-
-    /// FNV-1a, 64 bits: stable across runs and platforms, unlike Swift's seeded `Hasher`.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: h)
     }
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -36,13 +36,13 @@ public struct UsageStore: Sendable {
     // MARK: Ingest
 
     /// Ingests files and directories (recursively), each told by content unless its source forces a format.
-    /// `diagnostic` receives one message per problem (`path:line: reason`). Problems with one path never stop
-    /// the others; each file is stored in one transaction.
+    /// `onIssue` receives each problem as it is met (a path that cannot be read, a rejected line). Problems with
+    /// one path never stop the others; each file is stored in one transaction.
     public func ingest(
         _ sources: [IngestSource], options: IngestOptions = IngestOptions(),
-        diagnostic: @escaping @Sendable (String) -> Void = { _ in }
+        onIssue: @escaping @Sendable (IngestIssue) -> Void = { _ in }
     ) throws -> IngestSummary {
-        try Ingestor(database: database, options: options, diagnostic: diagnostic).ingest(sources: sources)
+        try Ingestor(database: database, options: options, onIssue: onIssue).ingest(sources: sources)
     }
 
     // MARK: Questions

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SQLiteTuning
+import Synchronization
 import UsageKit
 
 #if canImport(Glibc)
@@ -67,14 +69,17 @@ struct Ingest: ParsableCommand {
         if let display {
             options.progress = { @Sendable (p: IngestProgress) in display.show(p) }
         }
-        let report: @Sendable (String) -> Void = { message in
+        let report: @Sendable (IngestIssue) -> Void = { issue in
             display?.clear()
-            Diagnostics.print(message)
+            Diagnostics.print(issue.description)
         }
         var summary = IngestSummary()
+        // Before the database opens, while SQLite can still be configured: an ingest allocates for every row it
+        // writes, and the statistics' lock on each allocation cost it about 4% (measured on 300,000 responses).
+        _ = usage_sqlite_disable_memory_statistics()
         try Diagnostics.run {
             let db = try database.open()
-            summary = try db.ingest(sources, options: options, diagnostic: report)
+            summary = try db.ingest(sources, options: options, onIssue: report)
         }
         display?.clear()
         Diagnostics.print(summary.line)
@@ -83,9 +88,9 @@ struct Ingest: ParsableCommand {
 }
 
 /// One line of progress on a terminal's stderr, rewritten in place.
-final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private var shown = false
+final class ProgressLine: Sendable {
+    /// Whether a progress line stands on the terminal now.
+    private let shown = Mutex(false)
 
     func show(_ p: IngestProgress) {
         let mb = Double(p.bytesDone) / 1_000_000
@@ -93,14 +98,14 @@ final class ProgressLine: @unchecked Sendable {
         let rate = p.seconds > 0 ? mb / p.seconds : 0
         let text = String(
             format: "\r\u{1B}[Kingesting: %d/%d files, %.1f of %.1f MB, %.0f MB/s", p.filesDone, p.filesTotal, mb, total, rate)
-        lock.withLock {
+        shown.withLock { shown in
             FileHandle.standardError.write(Data(text.utf8))
             shown = true
         }
     }
 
     func clear() {
-        lock.withLock {
+        shown.withLock { shown in
             if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             shown = false
         }

@@ -1,0 +1,12 @@
+extension USD {
+    /// An amount written as a decimal number of cents (the Admin API cost report's `amount`, such as `"123.4567"`),
+    /// to the nanodollar; nil when the text is not a decimal or has more than 9 decimals.
+    init?(cents text: String) {
+        guard let centsE9 = Decimal9.parse(text, scale: 9) else { return nil }
+        // Cents to nanodollars: ÷ 100 of the value read with 9 decimals, rounded half to even (a negative amount
+        // is cut toward zero, as the price rounding does).
+        let (quotient, remainder) = centsE9.quotientAndRemainder(dividingBy: 100)
+        let roundsUp = remainder * 2 > 100 || (remainder * 2 == 100 && quotient % 2 != 0)
+        self.init(nanos: roundsUp ? quotient + 1 : quotient)
+    }
+}
