@@ -241,7 +241,7 @@ extension CacheStats {
             byWorkflow[request.workflow ?? "(none)", default: CacheFigures()].add(f)
             bySession[request.session ?? "(none)", default: CacheFigures()].add(f)
             byProject[request.project ?? "(none)", default: CacheFigures()].add(f)
-            byDay[HourlyRollup.floorDiv(request.timestamp, 86_400_000), default: CacheFigures()].add(f)
+            byDay[Int64(TimeZoneRule.utc.localDay(utcMillis: request.timestamp)), default: CacheFigures()].add(f)
         }
         func groups(_ d: [String: CacheFigures]) -> [Group] {
             d.map { Group(key: $0.key, figures: $0.value) }.sorted { ($0.figures.costUSD, $1.key) > ($1.figures.costUSD, $0.key) }
