@@ -89,7 +89,9 @@ struct FilePlan: Sendable {
         }
     }
 
-    static func make(path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]) throws -> FilePlan? {
+    static func make(
+        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
+    ) throws -> FilePlan? {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -103,12 +105,14 @@ struct FilePlan: Sendable {
         let modified = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
         let identity = "\(info.st_dev):\(info.st_ino)"
         var plan = FilePlan(
-            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, forced: forced, size: size,
+            path: path, absolutePath: absolute, named: named, layout: .unknown, format: forced, forced: forced,
+            size: size,
             modifiedAt: modified, identity: identity, known: false)
         if let entry = ledger[absolute] {
             plan.known = true
             let sameFile = entry.identity == identity
-            if sameFile && entry.size == size && entry.modifiedAt == modified && (forced == nil || forced == entry.format) {
+            let unchanged = sameFile && entry.size == size && entry.modifiedAt == modified
+            if unchanged && (forced == nil || forced == entry.format) {
                 return nil
             }
             if sameFile, entry.resumable, entry.format.isLineFormat, forced == nil || forced == entry.format,

@@ -42,7 +42,8 @@ struct Ingestor: Sendable {
         var plans: [FilePlan] = []
         for file in files {
             do {
-                if let plan = try FilePlan.make(path: file.path, forced: file.format, named: file.named, ledger: ledger) {
+                let plan = try FilePlan.make(path: file.path, forced: file.format, named: file.named, ledger: ledger)
+                if let plan {
                     plans.append(plan)
                 } else {
                     summary.unchangedFiles += 1
@@ -235,7 +236,8 @@ struct Ingestor: Sendable {
                 let consumed = complete ? Int64(bytes.count) : 0
                 return ReadOutcome(
                     consumed: consumed, lines: 0,
-                    headHash: bytes.withUnsafeBufferPointer { Ledger.headHash($0, length: consumed) }, lineByLine: false,
+                    headHash: bytes.withUnsafeBufferPointer { Ledger.headHash($0, length: consumed) },
+                    lineByLine: false,
                     resumedFrom: nil)
             }
             // Values back to back: read one after the other, resumably.
@@ -264,7 +266,8 @@ struct Ingestor: Sendable {
         let format = plan.forced ?? plan.format ?? MessagesParser.format
         try format.parser.parse(values: reader, context: context, into: sink)
         return ReadOutcome(
-            consumed: reader.consumed, lines: reader.consumedLines, headHash: try reader.headHash(length: reader.consumed),
+            consumed: reader.consumed, lines: reader.consumedLines,
+            headHash: try reader.headHash(length: reader.consumed),
             lineByLine: plan.layout == .jsonLines || plan.layout == .jsonValues, resumedFrom: plan.resumeAt)
     }
 }
