@@ -11,7 +11,8 @@ import Testing
         let scratch = try ScratchDirectory()
         let lines = entries.enumerated().map { i, e in
             let workflow = e.workflow.map { #""workflow":"\#($0)","# } ?? ""
-            return #"{"timestamp":"\#(e.time)",\#(workflow)"response":{"id":"b\#(i)","model":"\#(e.model)","usage":{"input_tokens":\#(e.dollars * 1_000_000),"output_tokens":0}}}"#
+            return
+                #"{"timestamp":"\#(e.time)",\#(workflow)"response":{"id":"b\#(i)","model":"\#(e.model)","usage":{"input_tokens":\#(e.dollars * 1_000_000),"output_tokens":0}}}"#
         }
         let path = try scratch.write("spend.jsonl", lines.joined(separator: "\n") + "\n")
         let database = try AppDatabase.inMemory()
@@ -19,11 +20,15 @@ import Testing
         return database
     }
 
-    func spend(_ time: String, _ dollars: Int, workflow: String? = nil, model: String = "claude-haiku-4-5") -> (time: String, dollars: Int, workflow: String?, model: String) {
+    func spend(_ time: String, _ dollars: Int, workflow: String? = nil, model: String = "claude-haiku-4-5") -> (
+        time: String, dollars: Int, workflow: String?, model: String
+    ) {
         (time, dollars, workflow, model)
     }
 
-    func check(_ database: AppDatabase, _ budgets: [Budget], zone: TimeZoneRule = .utc, now: String) throws -> BudgetCheck {
+    func check(_ database: AppDatabase, _ budgets: [Budget], zone: TimeZoneRule = .utc, now: String) throws
+        -> BudgetCheck
+    {
         let date = Date(timeIntervalSince1970: Double(Timestamp.parse(now, defaultOffset: 0)!) / 1000)
         return try database.read { db in
             try BudgetCheck.evaluate(SQLiteStorage(db), config: BudgetConfig(budgets: budgets), zone: zone, now: date)
@@ -54,11 +59,16 @@ import Testing
         #expect(critical.status == .critical && critical.status.rawValue == 2)
         #expect(Wording.summary(critical) == "BUDGET CRITICAL - monthly: $80.00 of $75.00 (107%)")
         // No usage at all in December.
-        let unknown = try check(database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: "2026-12-05T12:00:00Z")
+        let unknown = try check(
+            database, [Budget(name: "monthly", period: .month, limit: usd(75))], now: "2026-12-05T12:00:00Z")
         #expect(unknown.status == .unknown && unknown.status.rawValue == 3)
         // Several budgets: the worst decides, and leads the line.
         let both = try check(
-            database, [Budget(name: "daily", period: .day, limit: usd(1000)), Budget(name: "monthly", period: .month, limit: usd(75))],
+            database,
+            [
+                Budget(name: "daily", period: .day, limit: usd(1000)),
+                Budget(name: "monthly", period: .month, limit: usd(75)),
+            ],
             now: now)
         #expect(both.status == .critical && Wording.summary(both).hasPrefix("BUDGET CRITICAL - monthly:"))
     }
@@ -68,18 +78,24 @@ import Testing
         var entries = (13...19).map { spend("2026-11-\($0)T10:00:00Z", 1) }
         entries.append(spend("2026-11-20T10:00:00Z", 10))
         let database = try spending(entries)
-        let result = try check(database, [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
+        let result = try check(
+            database, [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
         #expect(result.results[0].anomaly && result.status == .warning)
         #expect(result.results[0].trailingDailyAverage == usd(1))
         // $2 today is not: under 3x.
         entries[entries.count - 1] = spend("2026-11-20T10:00:00Z", 2)
-        let calm = try check(try spending(entries), [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
+        let calm = try check(
+            try spending(entries), [Budget(name: "monthly", period: .month, limit: usd(10_000))],
+            now: "2026-11-20T12:00:00Z")
         #expect(!calm.results[0].anomaly && calm.status == .ok)
     }
 
     @Test func unpricedUsageInScopeWarns() throws {
-        let database = try spending([spend("2026-11-20T09:00:00Z", 1), spend("2026-11-20T09:30:00Z", 1, model: "claude-nova-7")])
-        let result = try check(database, [Budget(name: "daily", period: .day, limit: usd(100))], now: "2026-11-20T12:00:00Z")
+        let database = try spending([
+            spend("2026-11-20T09:00:00Z", 1), spend("2026-11-20T09:30:00Z", 1, model: "claude-nova-7"),
+        ])
+        let result = try check(
+            database, [Budget(name: "daily", period: .day, limit: usd(100))], now: "2026-11-20T12:00:00Z")
         #expect(result.status == .warning && result.results[0].unpricedRequests == 1)
     }
 
@@ -89,19 +105,29 @@ import Testing
         let now = "2026-11-30T23:45:00Z"
         let utc = try check(database, [Budget(name: "monthly", period: .month, limit: usd(100))], now: now)
         #expect(utc.results[0].spent == usd(50))
-        let paris = try check(database, [Budget(name: "monthly", period: .month, limit: usd(100))], zone: TimeZoneRule(identifier: "Europe/Paris")!, now: now)
+        let paris = try check(
+            database, [Budget(name: "monthly", period: .month, limit: usd(100))],
+            zone: TimeZoneRule(identifier: "Europe/Paris")!, now: now)
         #expect(paris.results[0].spent == usd(40))
         #expect(paris.results[0].start == Timestamp.parse("2026-11-30T23:00:00Z", defaultOffset: 0))
         // Weeks start on Monday at local midnight: Monday 30 November 2026, 00:00 in Paris.
-        let week = try check(database, [Budget(name: "weekly", period: .week, limit: usd(100))], zone: TimeZoneRule(identifier: "Europe/Paris")!, now: "2026-11-30T12:00:00Z")
+        let week = try check(
+            database, [Budget(name: "weekly", period: .week, limit: usd(100))],
+            zone: TimeZoneRule(identifier: "Europe/Paris")!, now: "2026-11-30T12:00:00Z")
         #expect(week.results[0].start == Timestamp.parse("2026-11-29T23:00:00Z", defaultOffset: 0))
         #expect(week.results[0].end == Timestamp.parse("2026-12-06T23:00:00Z", defaultOffset: 0))
     }
 
     @Test func scopesNarrowTheSpend() throws {
-        let database = try spending([spend("2026-11-20T09:00:00Z", 5, workflow: "review"), spend("2026-11-20T09:10:00Z", 7, workflow: "triage")])
+        let database = try spending([
+            spend("2026-11-20T09:00:00Z", 5, workflow: "review"), spend("2026-11-20T09:10:00Z", 7, workflow: "triage"),
+        ])
         let result = try check(
-            database, [Budget(name: "review", period: .rolling(days: 7), limit: usd(10), scope: Budget.Scope(workflow: "review"))],
+            database,
+            [
+                Budget(
+                    name: "review", period: .rolling(days: 7), limit: usd(10), scope: Budget.Scope(workflow: "review"))
+            ],
             now: "2026-11-20T12:00:00Z")
         #expect(result.results[0].spent == usd(5) && result.results[0].forecast == nil)
     }
@@ -125,13 +151,18 @@ import Testing
             scope = { workflow = "code-review", api_key = "apikey_01" }
             """)
         #expect(toml.timeZone == "Europe/Paris")
-        #expect(toml.budgets == [
-            Budget(name: "monthly", period: .month, limit: usd(400), warnAt: 90),
-            Budget(name: "review", period: .rolling(days: 7), limit: USD("12.5")!, warnAt: 75, scope: Budget.Scope(workflow: "code-review", apiKey: "apikey_01")),
-        ])
+        #expect(
+            toml.budgets == [
+                Budget(name: "monthly", period: .month, limit: usd(400), warnAt: 90),
+                Budget(
+                    name: "review", period: .rolling(days: 7), limit: USD("12.5")!, warnAt: 75,
+                    scope: Budget.Scope(workflow: "code-review", apiKey: "apikey_01")),
+            ])
         let json = try BudgetConfig.parse(#"{"budgets":[{"name":"daily","period":"day","limit":20.5}]}"#)
         #expect(json.budgets == [Budget(name: "daily", period: .day, limit: USD("20.5")!)])
-        #expect(throws: UsageError.self) { try BudgetConfig.parse("[[budgets]]\nname = \"x\"\nperiod = \"fortnight\"\nlimit = 1\n") }
+        #expect(throws: UsageError.self) {
+            try BudgetConfig.parse("[[budgets]]\nname = \"x\"\nperiod = \"fortnight\"\nlimit = 1\n")
+        }
         #expect(throws: UsageError.self) { try BudgetConfig.parse("[[budgets]\nname = ") }
         #expect(throws: UsageError.self) { try BudgetConfig.parse(#"{"budgets":[{"period":"day","limit":-1}]}"#) }
     }

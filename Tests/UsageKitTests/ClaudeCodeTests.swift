@@ -20,7 +20,8 @@ import Testing
     /// Count and cost of the stored rows matching `condition`.
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
         try database.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
@@ -33,7 +34,8 @@ import Testing
         throws -> UsageReport
     {
         try database.read { db in
-            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), by: by, zone: .utc, priceTableVersion: "t", source: source)
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), by: by, zone: .utc, priceTableVersion: "t", source: source)
         }
     }
 
@@ -58,9 +60,14 @@ import Testing
         let s3 = "dedupe_key = 'm:msg_01MlCaE00KKuKp1CC6CLGS9c'"
         #expect(try value(database, "SELECT output_tokens FROM requests WHERE \(s3)") == 147)
         #expect(try value(database, "SELECT request_id FROM requests WHERE \(s3)") == "req_011CCZa4CZ9biFg3Vu09lyn1BG")
-        #expect(try value(database, "SELECT ts FROM requests WHERE \(s3)") == Timestamp.parse("2026-11-04T09:12:11.233Z", defaultOffset: 0))
         #expect(
-            try value(database, "SELECT COUNT(*) FROM requests WHERE session = '5a0c3e11-2b7d-4e8f-9a1c-6d2e3f4a5b6c' AND project = '/home/dev/api' AND git_branch = 'feature/invoices'")
+            try value(database, "SELECT ts FROM requests WHERE \(s3)")
+                == Timestamp.parse("2026-11-04T09:12:11.233Z", defaultOffset: 0))
+        #expect(
+            try value(
+                database,
+                "SELECT COUNT(*) FROM requests WHERE session = '5a0c3e11-2b7d-4e8f-9a1c-6d2e3f4a5b6c' AND project = '/home/dev/api' AND git_branch = 'feature/invoices'"
+            )
                 == 6)
     }
 
@@ -74,7 +81,10 @@ import Testing
         let database = try AppDatabase.inMemory()
         for file in files { _ = try ingest([fixture(file)], into: database) }
         #expect(try stored(database) == (6, USD("0.173484")!))
-        #expect(try value(database, "SELECT output_tokens FROM requests WHERE dedupe_key = 'm:msg_01R8lvkYu0snGdwN4A5riuNw'") == 61)
+        #expect(
+            try value(
+                database, "SELECT output_tokens FROM requests WHERE dedupe_key = 'm:msg_01R8lvkYu0snGdwN4A5riuNw'")
+                == 61)
         #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE project = '/home/dev/api'") == 6)
         try expectConsistentRollup(database)
     }
@@ -86,7 +96,10 @@ import Testing
         let path = try scratch.write("progress.jsonl", lines[5..<13].joined(separator: "\n") + "\n")
         let sink = try parse(path)
         #expect(sink.format == .claudeCode && sink.rejects.isEmpty)
-        #expect(sink.records.map(\.messageID) == ["msg_01MlCaE00KKuKp1CC6CLGS9c", "msg_01R8lvkYu0snGdwN4A5riuNw", "msg_013AFBTf3dLvPm04EUFIgnTw"])
+        #expect(
+            sink.records.map(\.messageID) == [
+                "msg_01MlCaE00KKuKp1CC6CLGS9c", "msg_01R8lvkYu0snGdwN4A5riuNw", "msg_013AFBTf3dLvPm04EUFIgnTw",
+            ])
         #expect(sink.records.map(\.tokens.output) == [147, 61, 402])
         #expect(sink.records.allSatisfy { $0.session == "5a0c3e11-2b7d-4e8f-9a1c-6d2e3f4a5b6c" && !$0.sidechain })
     }
@@ -103,7 +116,10 @@ import Testing
         let row = try #require(
             try database.read { db in
                 try Row.fetchOne(
-                    db, sql: "SELECT r.project, r.sidechain, f.path, r.line FROM requests r JOIN files f ON f.id = r.file_id WHERE \(t1)")
+                    db,
+                    sql:
+                        "SELECT r.project, r.sidechain, f.path, r.line FROM requests r JOIN files f ON f.id = r.file_id WHERE \(t1)"
+                )
             })
         #expect(row[0] as String == "/home/dev/web")
         #expect(row[1] as Int64 == 0)
@@ -116,10 +132,13 @@ import Testing
         let parent = try String(contentsOfFile: fixture("\(Self.checkpoint)/full.jsonl"), encoding: .utf8)
         let side = try String(contentsOfFile: fixture("\(Self.checkpoint)/agent-c4e8a20.jsonl"), encoding: .utf8)
         // The parent's copy written before the response finished: the sidechain's final output is the truer one.
-        let partial = try scratch.write("full.jsonl", parent.replacingOccurrences(of: #""output_tokens":233"#, with: #""output_tokens":12"#))
+        let partial = try scratch.write(
+            "full.jsonl", parent.replacingOccurrences(of: #""output_tokens":233"#, with: #""output_tokens":12"#))
         let database = try AppDatabase.inMemory()
         _ = try ingest([partial, try scratch.write("agent-c4e8a20.jsonl", side)], into: database)
-        #expect(try value(database, "SELECT project FROM requests WHERE dedupe_key = 'm:msg_01SxOD60lS9ClkxrMhKtpabx'") == "/home/dev/web/packages/ui")
+        #expect(
+            try value(database, "SELECT project FROM requests WHERE dedupe_key = 'm:msg_01SxOD60lS9ClkxrMhKtpabx'")
+                == "/home/dev/web/packages/ui")
         #expect(try stored(database) == (3, USD("0.11246")!))
     }
 
@@ -134,8 +153,16 @@ import Testing
         #expect(try stored(database, "aggregated = 0") == (2, USD("0.0500325")!))
         #expect(try stored(database, "aggregated = 1") == (1, USD("0.00082")!))
         #expect(try value(database, "SELECT logged_cost_nanos FROM requests WHERE aggregated = 1") == Int64(820_000))
-        #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE session = '\(Self.headlessSession)' AND project = '/home/dev/cli'") == 3)
-        #expect(try value(database, "SELECT COUNT(*) FROM headless_results WHERE request_row IS NULL AND model_key = 'claude-sonnet-4-5'") == 1)
+        #expect(
+            try value(
+                database,
+                "SELECT COUNT(*) FROM requests WHERE session = '\(Self.headlessSession)' AND project = '/home/dev/cli'")
+                == 3)
+        #expect(
+            try value(
+                database,
+                "SELECT COUNT(*) FROM headless_results WHERE request_row IS NULL AND model_key = 'claude-sonnet-4-5'")
+                == 1)
         #expect(try value(database, "SELECT format FROM files") == "claude-code")
         let r = try report(database)
         #expect(r.totals.requests == 2 && r.totals.aggregatedRows == 1 && r.headlessRows == 1)
@@ -195,10 +222,12 @@ import Testing
         }
         let result = try scratch.write(
             "result.json",
-            #"{"type":"result","subtype":"success","is_error":false,"duration_ms":900,"duration_api_ms":800,"num_turns":1,"result":"[placeholder]","session_id":"S-x","total_cost_usd":0.00093,"usage":{"input_tokens":10,"output_tokens":50},"modelUsage":{"claude-sonnet-4-5-20250929":{"inputTokens":10,"outputTokens":50,"cacheReadInputTokens":0,"cacheCreationInputTokens":0,"costUSD":0.00078}}}"#)
+            #"{"type":"result","subtype":"success","is_error":false,"duration_ms":900,"duration_api_ms":800,"num_turns":1,"result":"[placeholder]","session_id":"S-x","total_cost_usd":0.00093,"usage":{"input_tokens":10,"output_tokens":50},"modelUsage":{"claude-sonnet-4-5-20250929":{"inputTokens":10,"outputTokens":50,"cacheReadInputTokens":0,"cacheCreationInputTokens":0,"costUSD":0.00078}}}"#
+        )
         let database = try AppDatabase.inMemory()
         // A sidechain copy of a response, stored under the result's session: the session carries its model.
-        _ = try ingest([result, try scratch.write("side.jsonl", line(session: "S-x", sidechain: true))], into: database)
+        _ = try ingest(
+            [result, try scratch.write("side.jsonl", line(session: "S-x", sidechain: true))], into: database)
         #expect(try stored(database, "aggregated = 1").count == 0)
         // The parent's copy belongs to another session and wins: S-x no longer carries it, so the result counts.
         _ = try ingest([try scratch.write("parent.jsonl", line(session: "S-y", sidechain: false))], into: database)
@@ -222,12 +251,14 @@ import Testing
         }
         #expect(run.session == Self.headlessSession && run.models.count == 2 && run.runCost == USD("0.0508525"))
         // `--output-format json --verbose` prints every message as one array.
-        let array = try scratch.write("verbose.json", "[\n" + bare.split(separator: "\n").joined(separator: ",\n") + "\n]\n")
+        let array = try scratch.write(
+            "verbose.json", "[\n" + bare.split(separator: "\n").joined(separator: ",\n") + "\n]\n")
         let verbose = try parse(array)
         #expect(verbose.format == .claudeCode && verbose.records.count == 2 && verbose.facts.count == 1)
         // Pretty-printed, as `jq .` saves it.
         let pretty = try JSONSerialization.data(
-            withJSONObject: JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(Self.jsonOutput)))),
+            withJSONObject: JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: fixture(Self.jsonOutput)))),
             options: [.prettyPrinted])
         let document = try parse(try scratch.write("pretty.json", String(decoding: pretty, as: UTF8.self)))
         #expect(document.format == .claudeCode && document.facts.count == 1)
@@ -236,9 +267,13 @@ import Testing
     @Test func aResultWithUsageButNoModelIsRejected() throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
-            "r.json", #"{"type":"result","subtype":"success","session_id":"S-z","total_cost_usd":0.01,"usage":{"input_tokens":10,"output_tokens":50}}"# + "\n")
+            "r.json",
+            #"{"type":"result","subtype":"success","session_id":"S-z","total_cost_usd":0.01,"usage":{"input_tokens":10,"output_tokens":50}}"#
+                + "\n")
         let sink = try parse(path)
-        #expect(sink.facts.isEmpty && sink.rejects.map(\.reason) == ["result usage without modelUsage: no model to price it"])
+        #expect(
+            sink.facts.isEmpty
+                && sink.rejects.map(\.reason) == ["result usage without modelUsage: no model to price it"])
     }
 
     // MARK: the store
@@ -257,7 +292,8 @@ import Testing
                     arguments: [model, "m:\(i)", i])
             }
             for (path, format, layout, requests) in [
-                ("/t.jsonl", "claude-code", "lines", 3), ("/r.json", "messages", "whole", 0), ("/m.jsonl", "messages", "lines", 0),
+                ("/t.jsonl", "claude-code", "lines", 3), ("/r.json", "messages", "whole", 0),
+                ("/m.jsonl", "messages", "lines", 0),
                 ("/b.json", "batch", "whole", 0),
             ] {
                 try db.execute(
@@ -270,7 +306,9 @@ import Testing
         }
         let database = try AppDatabase(writer: queue, path: ":memory:")
         let counts = try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT model_key, requests FROM session_models ORDER BY 1").map { "\($0[0] as String)=\($0[1] as Int64)" }
+            try Row.fetchAll(db, sql: "SELECT model_key, requests FROM session_models ORDER BY 1").map {
+                "\($0[0] as String)=\($0[1] as Int64)"
+            }
         }
         #expect(counts == ["claude-haiku-4-5=1", "claude-sonnet-4-5=2"])
         // Transcripts, and documents that gave nothing, are read again in whole by the next ingest.

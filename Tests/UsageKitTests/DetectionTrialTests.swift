@@ -22,10 +22,13 @@ import Testing
 
     @Test func aPriceKeyInsideARecordDoesNotMakeALogAPriceList() throws {
         let scratch = try ScratchDirectory()
-        let record = #"{"id":"msg_p1","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"edit","input":{"models":{"x":{"input_cost_per_token":1e-6}},"unit":"USD","currency":"USD"}}],"usage":{"input_tokens":10,"output_tokens":5}}"#
+        let record =
+            #"{"id":"msg_p1","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"edit","input":{"models":{"x":{"input_cost_per_token":1e-6}},"unit":"USD","currency":"USD"}}],"usage":{"input_tokens":10,"output_tokens":5}}"#
         let lines = try scratch.write("logs/agent.jsonl", record + "\n")
         let pretty = try scratch.write(
-            "logs/pretty.json", "{\n  \"id\": \"msg_p2\", \"model\": \"claude-haiku-4-5\",\n  \"input\": {\"a\": {\"input_cost_per_token\": 1}},\n  \"usage\": {\"input_tokens\": 1, \"output_tokens\": 1}\n}\n")
+            "logs/pretty.json",
+            "{\n  \"id\": \"msg_p2\", \"model\": \"claude-haiku-4-5\",\n  \"input\": {\"a\": {\"input_cost_per_token\": 1}},\n  \"usage\": {\"input_tokens\": 1, \"output_tokens\": 1}\n}\n"
+        )
         #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: lines, encoding: .utf8).utf8)))
         #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: pretty, encoding: .utf8).utf8)))
         #expect(try parse(lines).records.count == 1)
@@ -81,9 +84,14 @@ import Testing
         try append(line(5) + line(6) + "\n")
         _ = try ingest()
         let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
-        let lines = Dictionary(uniqueKeysWithValues: events.map { ($0.tokens.input, $0.source.split(separator: ":").last.map(String.init) ?? "") })
+        let lines = Dictionary(
+            uniqueKeysWithValues: events.map {
+                ($0.tokens.input, $0.source.split(separator: ":").last.map(String.init) ?? "")
+            })
         #expect(lines == [1: "1", 2: "2", 3: "3", 4: "4", 5: "6", 6: "6"])
-        #expect(diagnostics.contains { $0.hasSuffix("grow.jsonl:5: invalid JSON at column 9: unexpected end of JSON") }, "\(diagnostics)")
+        #expect(
+            diagnostics.contains { $0.hasSuffix("grow.jsonl:5: invalid JSON at column 9: unexpected end of JSON") },
+            "\(diagnostics)")
     }
 }
 
@@ -91,7 +99,9 @@ import Testing
 @Suite struct SettledFileTests {
     func ingest(_ path: String, into database: AppDatabase) throws -> (IngestSummary, [String]) {
         let messages = Messages()
-        let summary = try Ingestor(database: database, options: IngestOptions()) { messages.append($0) }.ingest(paths: [path])
+        let summary = try Ingestor(database: database, options: IngestOptions()) { messages.append($0) }.ingest(paths: [
+            path
+        ])
         return (summary, messages.all)
     }
 
@@ -100,7 +110,9 @@ import Testing
             [.modificationDate: Date().addingTimeInterval(-days * 86_400)], ofItemAtPath: path)
     }
 
-    @Test(arguments: [#"{"id":"msg_cut","model":"claude-haiku-4-5","usage":{"input_tok"#, "{\n  \"id\": \"msg_cut\",\n  \"usage\": {"])
+    @Test(arguments: [
+        #"{"id":"msg_cut","model":"claude-haiku-4-5","usage":{"input_tok"#, "{\n  \"id\": \"msg_cut\",\n  \"usage\": {",
+    ])
     func anUnfinishedEndIsReportedOnceTheFileHasSettled(end: String) throws {
         let scratch = try ScratchDirectory()
         let good = #"{"id":"msg_ok","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#

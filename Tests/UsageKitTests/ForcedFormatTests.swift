@@ -13,7 +13,8 @@ import Testing
 
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
         try database.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
@@ -22,8 +23,10 @@ import Testing
     /// an enveloped stream, two responses on one line), then a `message` envelope and a `body` string envelope.
     func mixedFile(_ scratch: ScratchDirectory) throws -> String {
         let sdk = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8)
-        let message = #"{"ts":"2026-11-09T11:00:00Z","request_id":"req_M","message":{"id":"msg_M","model":"claude-haiku-4-5","usage":{"input_tokens":1000,"output_tokens":100}}}"#
-        let body = #"{"ts":"2026-11-09T11:01:00Z","request_id":"req_B","body":"{\"id\":\"msg_B\",\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":2000,\"output_tokens\":200}}"}"#
+        let message =
+            #"{"ts":"2026-11-09T11:00:00Z","request_id":"req_M","message":{"id":"msg_M","model":"claude-haiku-4-5","usage":{"input_tokens":1000,"output_tokens":100}}}"#
+        let body =
+            #"{"ts":"2026-11-09T11:01:00Z","request_id":"req_B","body":"{\"id\":\"msg_B\",\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":2000,\"output_tokens\":200}}"}"#
         return try scratch.write("mixed.jsonl", sdk + message + "\n" + body + "\n")
     }
 
@@ -37,8 +40,12 @@ import Testing
         #expect(sink.rejects.map(\.line) == [1, 2, 3, 5, 9, 11, 11, 12, 13])
         #expect(sink.rejects.first?.reason == response)
         #expect(sink.rejects.filter { $0.reason == response }.map(\.line) == [1, 2, 3, 11, 11, 12, 13])
-        #expect(sink.rejects.dropFirst(3).first?.reason == "a streaming event (message_start), not a telemetry record (--format telemetry)")
-        #expect(sink.rejects.dropFirst(4).first?.reason == "a streaming event (message_delta), not a telemetry record (--format telemetry)")
+        #expect(
+            sink.rejects.dropFirst(3).first?.reason
+                == "a streaming event (message_start), not a telemetry record (--format telemetry)")
+        #expect(
+            sink.rejects.dropFirst(4).first?.reason
+                == "a streaming event (message_delta), not a telemetry record (--format telemetry)")
         // The stream's events without usage carry none under any format.
         #expect(sink.ignored == [6, 7, 8, 10])
         let database = try AppDatabase.inMemory()
@@ -53,9 +60,10 @@ import Testing
         #expect(sink.rejects.map(\.line) == [4])
         #expect(sink.rejects.first?.reason == "a flat telemetry record, not a Messages response (--format messages)")
         #expect(sink.ignored.isEmpty)
-        #expect(sink.records.compactMap(\.messageID) == [
-            "msg_sdk_A1", "msg_sdk_A2", "msg_sdk_A3", "msg_sdk_A5", "msg_sdk_A6", "msg_sdk_A7", "msg_M", "msg_B",
-        ])
+        #expect(
+            sink.records.compactMap(\.messageID) == [
+                "msg_sdk_A1", "msg_sdk_A2", "msg_sdk_A3", "msg_sdk_A5", "msg_sdk_A6", "msg_sdk_A7", "msg_M", "msg_B",
+            ])
         // The headline-fields line is read as its response: cache tokens and residency kept.
         let headline = try #require(sink.records.first)
         #expect(headline.tokens == TokenCounts(input: 1230, cacheWrite1h: 4096, cacheRead: 38400, output: 405))
@@ -112,12 +120,16 @@ import Testing
         let path = try scratch.write("results.jsonl", result + events.joined(separator: "\n") + "\n")
         let sink = try parse(path, format: .batchResults)
         #expect(sink.rejects.map(\.line) == [lines + 1, lines + 5])
-        #expect(sink.rejects.first?.reason == "a streaming event (message_start), not a batch result (--format batch-results)")
+        #expect(
+            sink.rejects.first?.reason
+                == "a streaming event (message_start), not a batch result (--format batch-results)")
         #expect(sink.ignored == [lines + 2, lines + 3, lines + 4, lines + 6, lines + 7])
         #expect(sink.records.count == 2)
     }
 
-    @Test(arguments: ["sdk/batch-results-array.json", "sdk/batch-results-pretty.json", "sdk/batch-results-envelope.jsonl"])
+    @Test(arguments: [
+        "sdk/batch-results-array.json", "sdk/batch-results-pretty.json", "sdk/batch-results-envelope.jsonl",
+    ])
     func forcedBatchResultsReadsResultsInEveryContainer(file: String) throws {
         let told = try AppDatabase.inMemory()
         let byContent = try ingest(fixture(file), into: told)

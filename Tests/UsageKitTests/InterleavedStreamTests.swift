@@ -13,7 +13,10 @@ import Testing
     }
 
     func start(_ id: String, _ second: Int, input: Int, cacheRead: Int = 0) -> String {
-        envelope(id, second, #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":\#(input),"cache_read_input_tokens":\#(cacheRead),"output_tokens":1}}}"#)
+        envelope(
+            id, second,
+            #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":\#(input),"cache_read_input_tokens":\#(cacheRead),"output_tokens":1}}}"#
+        )
     }
 
     func text(_ id: String, _ second: Int) -> String {
@@ -21,20 +24,26 @@ import Testing
     }
 
     func delta(_ id: String, _ second: Int, output: Int) -> String {
-        envelope(id, second, #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(output)}}"#)
+        envelope(
+            id, second,
+            #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(output)}}"#
+        )
     }
 
     func stop(_ id: String, _ second: Int) -> String { envelope(id, second, #"{"type":"message_stop"}"#) }
 
     func stored(_ database: AppDatabase, _ condition: String = "1") throws -> (count: Int, cost: USD) {
         try database.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM requests WHERE \(condition)")!
             return (row[0], USD(nanos: row[1]))
         }
     }
 
     func output(_ database: AppDatabase, _ id: String) throws -> Int64? {
-        try database.read { db in try Int64.fetchOne(db, sql: "SELECT output_tokens FROM requests WHERE request_id = 'req_\(id)'") }
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT output_tokens FROM requests WHERE request_id = 'req_\(id)'")
+        }
     }
 
     func append(_ text: String, to path: String) throws {
@@ -52,7 +61,8 @@ import Testing
     func twoInterleavedStreamsEachKeepTheirOwnUsage(bFinishesFirst: Bool) throws {
         let a = [delta("A", 4, output: 100), stop("A", 5)]
         let b = [delta("B", 6, output: 50), stop("B", 7)]
-        let lines = [start("A", 0, input: 100), start("B", 1, input: 200, cacheRead: 1000), text("A", 2), text("B", 3)]
+        let lines =
+            [start("A", 0, input: 100), start("B", 1, input: 200, cacheRead: 1000), text("A", 2), text("B", 3)]
             + (bFinishesFirst ? b + a : a + b)
         let scratch = try ScratchDirectory()
         let path = try scratch.write("two.jsonl", lines.joined(separator: "\n") + "\n")
@@ -70,13 +80,16 @@ import Testing
         #expect(try stored(database, "request_id = 'req_A'") == (1, USD("0.0006")!))
         #expect(try stored(database, "request_id = 'req_B'") == (1, USD("0.00055")!))
         // The whole file was read: no stream is left open.
-        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(lines.joined(separator: "\n").utf8.count + 1))
+        #expect(
+            try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") }
+                == Int64(lines.joined(separator: "\n").utf8.count + 1))
     }
 
     @Test func threeInterleavedStreamsEachKeepTheirOwnUsage() throws {
         let lines = [
             start("A", 0, input: 100), start("B", 1, input: 200, cacheRead: 1000), start("C", 2, input: 300),
-            delta("C", 3, output: 30), stop("C", 4), text("A", 5), delta("B", 6, output: 50), delta("A", 7, output: 100),
+            delta("C", 3, output: 30), stop("C", 4), text("A", 5), delta("B", 6, output: 50),
+            delta("A", 7, output: 100),
             stop("A", 8), stop("B", 9),
         ]
         let scratch = try ScratchDirectory()
@@ -92,7 +105,8 @@ import Testing
 
     @Test func aStreamLeftOpenAmongOthersIsCompletedByTheNextRun() throws {
         // A response first, then three streams: B and C end in this run, A is still open when the file ends.
-        let response = #"{"timestamp":"2026-11-09T11:59:00Z","request_id":"req_P","response":{"id":"msg_P","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":10}}}"#
+        let response =
+            #"{"timestamp":"2026-11-09T11:59:00Z","request_id":"req_P","response":{"id":"msg_P","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":10}}}"#
         let first = [
             response, start("A", 0, input: 100), start("B", 1, input: 200, cacheRead: 1000), start("C", 2, input: 300),
             delta("B", 3, output: 50), stop("B", 4), text("A", 5), delta("C", 6, output: 30), stop("C", 7),
@@ -108,7 +122,9 @@ import Testing
         #expect(try stored(database, "request_id = 'req_B'") == (1, USD("0.00055")!))
         #expect(try stored(database, "request_id = 'req_C'") == (1, USD("0.00045")!))
         // The next run starts at A's message_start, the earliest stream still open.
-        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(response.utf8.count + 1))
+        #expect(
+            try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") }
+                == Int64(response.utf8.count + 1))
         try append([delta("A", 8, output: 100), stop("A", 9)].joined(separator: "\n") + "\n", to: path)
         let run2 = try ingestor.ingest(paths: [path])
         // B and C are read again and count once; A's final usage replaces its partial one.
@@ -131,7 +147,9 @@ import Testing
         let database = try AppDatabase.inMemory()
         let ingestor = Ingestor(database: database) { _ in }
         #expect(try ingestor.ingest(paths: [path]).newRequests == 2)
-        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(first[0].utf8.count + 1))
+        #expect(
+            try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") }
+                == Int64(first[0].utf8.count + 1))
         try append([delta("A", 4, output: 100), stop("A", 5)].joined(separator: "\n") + "\n", to: path)
         // The next run starts at A: X's delta and stop, counted by the first run, are passed over.
         let run2 = try ingestor.ingest(paths: [path])
@@ -155,7 +173,8 @@ import Testing
         #expect(try stored(database) == (3, USD("0.0016")!))
         // Only C, still without its message_stop, is read again next time.
         let consumed = lines[0..<4].map { $0.utf8.count + 1 }.reduce(0, +)
-        #expect(try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(consumed))
+        #expect(
+            try database.read { db in try Int64.fetchOne(db, sql: "SELECT consumed FROM files") } == Int64(consumed))
     }
 
     @Test func pastTheLimitOfStreamsOpenAtOnceTheOldestIsCountedAsCutOff() throws {

@@ -39,9 +39,12 @@ struct SpendTracker {
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
         let begin = try #require(source.range(of: "// README example begins\n"))
         let end = try #require(source.range(of: "// README example ends\n"))
-        let example = "```swift\nimport Foundation\nimport UsageKit\n\n" + source[begin.upperBound..<end.lowerBound] + "```\n"
+        let example =
+            "```swift\nimport Foundation\nimport UsageKit\n\n" + source[begin.upperBound..<end.lowerBound] + "```\n"
         let readme = try String(contentsOf: Self.readme, encoding: .utf8)
-        #expect(readme.contains(example), "README's \"Using UsageKit from Swift\" must show the example as this file has it")
+        #expect(
+            readme.contains(example), "README's \"Using UsageKit from Swift\" must show the example as this file has it"
+        )
     }
 
     @Test func anAppRecordsWhatItReceivesAndReadsItsSpend() throws {

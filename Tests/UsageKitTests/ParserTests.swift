@@ -50,7 +50,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
     context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
     sink.format = plan.format ?? .messages
     guard plan.layout != .empty && plan.layout != .unknown else { return sink }
-    _ = try Ingestor.parse(plan, context: context, into: sink, meter: ProgressMeter(filesTotal: 1, bytesTotal: 0, report: nil))
+    _ = try Ingestor.parse(
+        plan, context: context, into: sink, meter: ProgressMeter(filesTotal: 1, bytesTotal: 0, report: nil))
     return sink
 }
 
@@ -67,7 +68,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(first.workflow == "code-review")
         #expect(first.taskType == "analyze")
         #expect(first.model == "claude-sonnet-4-5-20250929")
-        #expect(first.tokens == TokenCounts(input: 312, cacheWrite5m: 2048, cacheWrite1h: 0, cacheRead: 15872, output: 845))
+        #expect(
+            first.tokens == TokenCounts(input: 312, cacheWrite5m: 2048, cacheWrite1h: 0, cacheRead: 15872, output: 845))
         #expect(first.thinkingTokens == 410)
         #expect(first.webSearchRequests == 1)
         #expect(first.serviceTier == "standard")
@@ -150,8 +152,10 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
 
     @Test func bodyLoggedAsAJSONString() throws {
         let scratch = try ScratchDirectory()
-        let inner = #"{\"id\":\"msg_s1\",\"model\":\"claude-opus-4-5\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}"#
-        let path = try scratch.write("s.jsonl", #"{"ts":"2026-11-01T00:00:00Z","workflow":"w","body":""# + inner + #""}"#)
+        let inner =
+            #"{\"id\":\"msg_s1\",\"model\":\"claude-opus-4-5\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}"#
+        let path = try scratch.write(
+            "s.jsonl", #"{"ts":"2026-11-01T00:00:00Z","workflow":"w","body":""# + inner + #""}"#)
         let sink = try parse(path)
         #expect(sink.records.count == 1)
         #expect(sink.records.first?.messageID == "msg_s1")
@@ -161,7 +165,9 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
     @Test func byteOrderMarkIsNotAnError() throws {
         let scratch = try ScratchDirectory()
         let line = #"{"id":"msg_bom","model":"claude-opus-4-5","usage":{"input_tokens":1,"output_tokens":1}}"#
-        let lines = try parse(try scratch.write("bom.jsonl", "\u{FEFF}" + line + "\n" + line.replacingOccurrences(of: "bom", with: "bom2")))
+        let lines = try parse(
+            try scratch.write(
+                "bom.jsonl", "\u{FEFF}" + line + "\n" + line.replacingOccurrences(of: "bom", with: "bom2")))
         #expect(lines.records.count == 2 && lines.rejects.isEmpty)
         let document = try parse(try scratch.write("bom.json", "\u{FEFF}[\n" + line + "\n]"))
         #expect(document.records.map(\.line) == [2] && document.rejects.isEmpty)
@@ -171,7 +177,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "c.jsonl",
-            #"{"id":"m","model":"claude-opus-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":500,"output_tokens":1}}"#)
+            #"{"id":"m","model":"claude-opus-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":500,"output_tokens":1}}"#
+        )
         let record = try #require(try parse(path).records.first)
         #expect(record.tokens.cacheWrite5m == 500 && record.tokens.cacheWrite1h == 0)
         #expect(record.timestampFromFile)
@@ -362,12 +369,13 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         }
     }
 
-    @Test(arguments: [
-        ("0.99999999999999999999", nil), ("12.000000000000000001", nil), ("1e-400", nil), ("1.5", nil),
-        ("1e19", nil), ("9223372036854775808", nil), ("12.5e-1", nil),
-        ("1.0", 1), ("1e3", 1000), ("-0", 0), ("0e-400", 0), ("1.2e3", 1200), ("120000e-4", 12),
-        ("9223372036854775807", 9_223_372_036_854_775_807), ("0.000", 0), ("25E+1", 250),
-    ] as [(String, Int64?)])
+    @Test(
+        arguments: [
+            ("0.99999999999999999999", nil), ("12.000000000000000001", nil), ("1e-400", nil), ("1.5", nil),
+            ("1e19", nil), ("9223372036854775808", nil), ("12.5e-1", nil),
+            ("1.0", 1), ("1e3", 1000), ("-0", 0), ("0e-400", 0), ("1.2e3", 1200), ("120000e-4", 12),
+            ("9223372036854775807", 9_223_372_036_854_775_807), ("0.000", 0), ("25E+1", 250),
+        ] as [(String, Int64?)])
     func tokenCountsAreReadFromTheirDigitsNotThroughADouble(text: String, whole: Int64?) throws {
         #expect(try integer(text) == whole)
     }
@@ -377,7 +385,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         let path = try scratch.write(
             "r.jsonl",
             #"{"id":"msg_1","model":"claude-haiku-4-5","usage":{"input_tokens":0.99999999999999999999,"output_tokens":1}}"#
-                + "\n" + #"{"id":"msg_2","model":"claude-haiku-4-5","usage":{"input_tokens":1e3,"output_tokens":1.0}}"# + "\n")
+                + "\n" + #"{"id":"msg_2","model":"claude-haiku-4-5","usage":{"input_tokens":1e3,"output_tokens":1.0}}"#
+                + "\n")
         let sink = try parse(path)
         #expect(sink.rejects.map(\.line) == [1])
         #expect(sink.records.map(\.tokens.input) == [1000])
@@ -385,14 +394,18 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
 
     @Test func aKeyGivenTwiceTakesItsLastValue() throws {
         let tape = JSONTape()
-        var text = #"{"model":"claude-opus-4-5","model":"claude-haiku-4-5","usage":{"input_tokens":5,"input_tokens":7,"output_tokens":1}}"#
+        var text =
+            #"{"model":"claude-opus-4-5","model":"claude-haiku-4-5","usage":{"input_tokens":5,"input_tokens":7,"output_tokens":1}}"#
         try text.withUTF8 { bytes in
             try tape.parse(bytes)
             #expect(tape.member(tape.root, "model").flatMap(tape.string) == "claude-haiku-4-5")
             let usage = try #require(tape.member(tape.root, "usage"))
             #expect(tape.members(usage).map(\.key) == ["input_tokens", "output_tokens"])
-            if case .value(let v) = tape.integer(try #require(tape.member(usage, "input_tokens"))) { #expect(v == 7) }
-            else { Issue.record("input_tokens is whole") }
+            if case .value(let v) = tape.integer(try #require(tape.member(usage, "input_tokens"))) {
+                #expect(v == 7)
+            } else {
+                Issue.record("input_tokens is whole")
+            }
         }
 
         let scratch = try ScratchDirectory()
@@ -412,7 +425,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
     @Test func aLineWithAnInvalidEscapeIsRejectedWithItsReason() throws {
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
-            "esc.jsonl", #"{"id":"msg_1","model":"claude-haiku-4-5\q","usage":{"input_tokens":1,"output_tokens":1}}"# + "\n")
+            "esc.jsonl",
+            #"{"id":"msg_1","model":"claude-haiku-4-5\q","usage":{"input_tokens":1,"output_tokens":1}}"# + "\n")
         let sink = try parse(path)
         #expect(sink.records.isEmpty)
         #expect(sink.rejects.count == 1)
@@ -447,7 +461,9 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         try text.withUTF8 { bytes in
             try tape.parse(bytes)
             let b = try #require(tape.member(tape.root, "b"))
-            for (object, key, expected) in [(tape.root, "a", 1), (b, "a", 2), (b, "c", 3), (tape.root, "c", 4)] as [(Int, StaticString, Int64)] {
+            for (object, key, expected) in [(tape.root, "a", 1), (b, "a", 2), (b, "c", 3), (tape.root, "c", 4)]
+                as [(Int, StaticString, Int64)]
+            {
                 let index = try #require(tape.member(object, key))
                 guard case .value(let v) = tape.integer(index) else {
                     Issue.record("\(key) is a number")

@@ -9,7 +9,8 @@ import Testing
 @Suite struct PriceImportTests {
     func litellm(from date: String? = "2026-11-03") throws -> PriceImport {
         try PriceImport.parse(
-            Data(contentsOf: URL(fileURLWithPath: fixture("pricing/litellm-prices.json"))), source: "litellm-prices.json",
+            Data(contentsOf: URL(fileURLWithPath: fixture("pricing/litellm-prices.json"))),
+            source: "litellm-prices.json",
             effectiveFrom: date.flatMap { Timestamp.parse($0, defaultOffset: 0) })
     }
 
@@ -18,11 +19,16 @@ import Testing
         #expect(imported.table.models.map(\.id).sorted() == ["claude-nova-7", "claude-sonnet-4-5"])
         let nova = try #require(imported.table.lookup("claude-nova-7")).periods[0]
         // 2e-06 USD per token = $2 per million = 2,000,000,000 femtodollars per token.
-        #expect(nova.standard == Rates(input: 2_000_000_000, cacheWrite5m: 2_500_000_000, cacheWrite1h: 4_000_000_000, cacheRead: 200_000_000, output: 10_000_000_000, webSearch: 10_000_000_000_000))
+        #expect(
+            nova.standard
+                == Rates(
+                    input: 2_000_000_000, cacheWrite5m: 2_500_000_000, cacheWrite1h: 4_000_000_000,
+                    cacheRead: 200_000_000, output: 10_000_000_000, webSearch: 10_000_000_000_000))
         #expect(nova.batch?.input == 1_000_000_000 && nova.batch?.output == 5_000_000_000)
         let sonnet = try #require(imported.table.lookup("claude-sonnet-4-5")).periods[0]
         #expect(sonnet.standard.input == 3_300_000_000 && sonnet.longContext?.threshold == 200_000)
-        #expect(sonnet.longContext?.rates.output == 24_750_000_000 && sonnet.longContext?.rates.cacheRead == 660_000_000)
+        #expect(
+            sonnet.longContext?.rates.output == 24_750_000_000 && sonnet.longContext?.rates.cacheRead == 660_000_000)
         #expect(PriceImport.femtodollars(perToken: "1.65e-05") == 16_500_000_000)
         #expect(PriceImport.femtodollars(perToken: "0.000003") == 3_000_000_000)
     }
@@ -32,8 +38,11 @@ import Testing
         var pricer = Pricer(table: table)
         func cost(_ model: String, _ date: String, input: Int64 = 1_000_000, batch: Bool = false) -> USD? {
             pricer.price(
-                UsageRecord(timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: model, serviceTier: batch ? "batch" : nil, tokens: TokenCounts(input: input)))
-                .cost
+                UsageRecord(
+                    timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: model,
+                    serviceTier: batch ? "batch" : nil, tokens: TokenCounts(input: input))
+            )
+            .cost
         }
         #expect(cost("claude-sonnet-4-5-20250929", "2026-11-02T23:59:59Z", input: 100_000) == USD("0.3"))  // built-in before the date
         #expect(cost("claude-sonnet-4-5-20250929", "2026-11-03T00:00:00Z", input: 100_000) == USD("0.33"))  // imported from it
@@ -42,10 +51,18 @@ import Testing
         #expect(cost("claude-nova-7", "2026-11-04T12:00:00Z", batch: true) == USD("1"))  // the file's own batch rate
         // A later import wins over an earlier one from its own date.
         let later = try PriceImport.parse(
-            Data(#"{"claude-nova-7":{"litellm_provider":"anthropic","input_cost_per_token":4e-06,"output_cost_per_token":2e-05}}"#.utf8),
+            Data(
+                #"{"claude-nova-7":{"litellm_provider":"anthropic","input_cost_per_token":4e-06,"output_cost_per_token":2e-05}}"#
+                    .utf8),
             source: "later", effectiveFrom: Timestamp.parse("2026-11-10", defaultOffset: 0))
         var both = Pricer(table: PriceTable.builtIn.merging([try litellm(), later]))
-        let nova = { (date: String) in both.price(UsageRecord(timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: "claude-nova-7", tokens: TokenCounts(input: 1_000_000))).cost }
+        let nova = { (date: String) in
+            both.price(
+                UsageRecord(
+                    timestamp: Timestamp.parse(date, defaultOffset: 0)!, model: "claude-nova-7",
+                    tokens: TokenCounts(input: 1_000_000))
+            ).cost
+        }
         #expect(nova("2026-11-05") == USD("2") && nova("2026-11-10") == USD("4"))
     }
 
@@ -60,14 +77,21 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("messages")])
         try database.write { db in try SQLiteStorage(db).addPriceImport(litellm(), at: 0) }
-        let summary = try database.write { db in try Repricer.reprice(SQLiteStorage(db), table: try PriceTable.effective(db)) }
+        let summary = try database.write { db in
+            try Repricer.reprice(SQLiteStorage(db), table: try PriceTable.effective(db))
+        }
         // claude-nova-7 (2026-11-04): 4,000 × 2 + 500 × 10 = 13,000 µ$. The Bedrock Sonnet 4.5 request of 2026-11-03
         // (210,000 prompt tokens, long context, us. profile at 1.1x): 150,000 × 6.6 + 60,000 × 0.66 + 2,000 × 24.75 =
         // 1,079,100 µ$ × 1.1 = 1,187,010 µ$, was 981,000 × 1.1 = 1,079,100.
         #expect(summary.changed == 2 && summary.newlyPriced == 1)
         #expect(summary.before == USD("1.6472176") && summary.after == USD("1.7681276"))
-        let report = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
+        }
+        let raw = try database.read { db in
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests)
+        }
         #expect(report.totals.cost == USD("1.7681276") && report == raw && report.unpriced.isEmpty)
     }
 }
@@ -121,11 +145,19 @@ import Testing
         let table = PriceTable.builtIn.merging([imported])
         // 3.7 Sonnet has no first-party entry; `anthropic.claude-3-7-sonnet-20240620-v1:0` ($3.6 / $18) names a
         // snapshot that does not exist, so the 20250219 one is taken: 1M input + 1M output = $3 + $15.
-        #expect(cost(table, "claude-3-7-sonnet-20250219", "2026-11-01", input: 1_000_000, output: 1_000_000) == USD("18"))
-        #expect(imported.notes.taken["claude-3-7-sonnet"] == "anthropic.claude-3-7-sonnet-20250219-v1:0 (bedrock_converse)")
+        #expect(
+            cost(table, "claude-3-7-sonnet-20250219", "2026-11-01", input: 1_000_000, output: 1_000_000) == USD("18"))
+        #expect(
+            imported.notes.taken["claude-3-7-sonnet"] == "anthropic.claude-3-7-sonnet-20250219-v1:0 (bedrock_converse)")
         let skipped = imported.notes.skipped["claude-3-7-sonnet"] ?? []
-        #expect(skipped.contains { $0.entries == ["anthropic.claude-3-7-sonnet-20240620-v1:0"] && $0.reason.contains("no snapshot") })
-        #expect(skipped.contains { $0.entries.contains("us.anthropic.claude-3-7-sonnet-20250219-v1:0") && $0.reason.contains("geographic") })
+        #expect(
+            skipped.contains {
+                $0.entries == ["anthropic.claude-3-7-sonnet-20240620-v1:0"] && $0.reason.contains("no snapshot")
+            })
+        #expect(
+            skipped.contains {
+                $0.entries.contains("us.anthropic.claude-3-7-sonnet-20250219-v1:0") && $0.reason.contains("geographic")
+            })
         // Anthropic's own entry wins even where Bedrock's come first in the file.
         #expect(imported.notes.taken["claude-opus-4-6"] == "claude-opus-4-6 (anthropic)")
         #expect(imported.notes.taken["claude-mythos-preview"] == "claude-mythos-preview (anthropic)")
@@ -156,7 +188,9 @@ import Testing
               "search_context_cost_per_query": {"search_context_size_low": 0.02, "search_context_size_medium": 0.02, "search_context_size_high": 0.02},
               "provider_specific_entry": {"us": 1.2, "fast": 3}}}
             """#
-        let custom = PriceTable.builtIn.merging([try PriceImport.parse(Data(document.utf8), source: "custom", effectiveFrom: nil)])
+        let custom = PriceTable.builtIn.merging([
+            try PriceImport.parse(Data(document.utf8), source: "custom", effectiveFrom: nil)
+        ])
         // Batch reads at the stated $0.05, not 50% of $0.2: 1M reads = $0.05.
         #expect(cost(custom, "claude-sonnet-5", "2026-11-01", read: 1_000_000, batch: true) == USD("0.05"))
         // Web search at $0.02 each; residency 1.2x; fast 3x.
@@ -181,10 +215,19 @@ import Testing
     @Test func theReportSaysWhatWasTakenKeptAndSkipped() throws {
         let imported = try real()
         let text = imported.describe(over: .builtIn)
-        #expect(text.contains("claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5, 5m write $6.25, 1h write $10, cache read $0.5, output $25;"))
-        #expect(text.contains("  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n"))
+        #expect(
+            text.contains(
+                "claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5, 5m write $6.25, 1h write $10, cache read $0.5, output $25;"
+            ))
+        #expect(
+            text.contains(
+                "  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n"
+            ))
         #expect(text.contains("claude-opus-4-6-20260205: another of Anthropic's entries for this model was taken"))
-        #expect(text.contains("anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)"))
+        #expect(
+            text.contains(
+                "anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)"
+            ))
         #expect(text.contains("claude-haiku-5-5, from claude-haiku-5-5 (anthropic):"))
         // The built-in table already gives Haiku 5.5 US residency (every model from Opus 4.6 on has it): the import
         // states the same multiplier, which is no change.
@@ -192,9 +235,12 @@ import Testing
         #expect(!text.contains("US residency x1.1 (was none)"))
         #expect(text.contains("claude-mythos-preview (new model), from claude-mythos-preview (anthropic):"))
         #expect(text.contains("not read: claude-opus-latest: alias entries"))
-        #expect(text.contains("not read: 4 entries of other platforms and resellers (azure_ai 1, bedrock 1, databricks 1, heroku 1)"))
+        #expect(
+            text.contains(
+                "not read: 4 entries of other platforms and resellers (azure_ai 1, bedrock 1, databricks 1, heroku 1)"))
         // With a date, what came before it is kept.
-        #expect(try real(from: "2026-11-03").describe(over: .builtIn).contains("  kept:    its prices before 2026-11-03;"))
+        #expect(
+            try real(from: "2026-11-03").describe(over: .builtIn).contains("  kept:    its prices before 2026-11-03;"))
     }
 
     @Test func aStoredImportReadsBackAsImported() throws {
@@ -216,18 +262,22 @@ import Testing
 @Suite struct EstimateTests {
     func estimate(
         _ model: String, input: Int64 = 0, write5m: Int64 = 0, write1h: Int64 = 0, read: Int64 = 0, output: Int64 = 0,
-        images: [(width: Int, height: Int)] = [], batch: Bool = false, geo: String? = nil, speed: String? = nil, searches: Int64 = 0
+        images: [(width: Int, height: Int)] = [], batch: Bool = false, geo: String? = nil, speed: String? = nil,
+        searches: Int64 = 0
     ) -> Estimate {
         Estimate.compute(
             model: PriceTable.builtIn.lookup(model)!,
-            tokens: TokenCounts(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output),
+            tokens: TokenCounts(
+                input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output),
             images: images, batch: batch, geo: geo, speed: speed, webSearches: searches,
             at: Timestamp.parse("2026-11-22", defaultOffset: 0)!)!
     }
 
     @Test func eachModifier() {
         // Plain: 1,000 × 3 + 2,000 × 3.75 + 1,000 × 6 + 10,000 × 0.3 + 500 × 15 = 27,000 µ$.
-        #expect(estimate("claude-sonnet-4-5", input: 1000, write5m: 2000, write1h: 1000, read: 10_000, output: 500).total == USD("0.027"))
+        #expect(
+            estimate("claude-sonnet-4-5", input: 1000, write5m: 2000, write1h: 1000, read: 10_000, output: 500).total
+                == USD("0.027"))
         // Batch halves every token rate: 1,000 × 5 + 500 × 25 = 17,500 → 8,750 µ$.
         #expect(estimate("claude-opus-4-6", input: 1000, output: 500, batch: true).total == USD("0.00875"))
         // US residency on Opus 4.6: 17,500 × 1.1 = 19,250 µ$.
@@ -240,7 +290,9 @@ import Testing
         // Web search at $10 per 1,000, undiscounted by batch: 1,000 × 1 / 2 = 500 µ$ + 3 × $0.01.
         #expect(estimate("claude-haiku-4-5", input: 1000, batch: true, searches: 3).total == USD("0.0305"))
         // Everything stacked: (1,000 × 5 + 500 × 25) × 0.5 × 1.1 = 9,625 µ$ + 1 search.
-        #expect(estimate("claude-opus-4-6", input: 1000, output: 500, batch: true, geo: "us", searches: 1).total == USD("0.019625"))
+        #expect(
+            estimate("claude-opus-4-6", input: 1000, output: 500, batch: true, geo: "us", searches: 1).total
+                == USD("0.019625"))
     }
 
     @Test func imagesAreScaledThenCounted() {
@@ -264,7 +316,10 @@ import Testing
         // 10,000 input, 4,000 5m writes, 20,000 reads, 1,000 output, on Claude 3 Haiku: $0.00555.
         let c = try database.read { db in
             try Comparison.compute(
-                SQLiteStorage(db), filter: RequestFilter(), targets: [PriceTable.builtIn.lookup("claude-sonnet-4-5")!, PriceTable.builtIn.lookup("claude-haiku-4-5")!],
+                SQLiteStorage(db), filter: RequestFilter(),
+                targets: [
+                    PriceTable.builtIn.lookup("claude-sonnet-4-5")!, PriceTable.builtIn.lookup("claude-haiku-4-5")!,
+                ],
                 table: .builtIn)
         }
         #expect(c.actual == USD("0.00555"))
@@ -280,19 +335,27 @@ import Testing
         }
         let path = try scratch.write(
             "responses.jsonl",
-            [line("msg_a", "2026-11-02T10:00:00Z", "claude-3-haiku-20240307"), line("msg_b", "2026-11-05T10:00:00Z", "claude-3-haiku-20240307"),
-             line("msg_c", "2026-11-05T11:00:00Z", "claude-unknown-9")].joined(separator: "\n") + "\n")
+            [
+                line("msg_a", "2026-11-02T10:00:00Z", "claude-3-haiku-20240307"),
+                line("msg_b", "2026-11-05T10:00:00Z", "claude-3-haiku-20240307"),
+                line("msg_c", "2026-11-05T11:00:00Z", "claude-unknown-9"),
+            ].joined(separator: "\n") + "\n")
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         // claude-nova-7 is priced only from 2026-11-03 on: the 2026-11-02 request cannot be compared with it.
         let table = PriceTable.builtIn.merging([try PriceImportTests().litellm()])
         let c = try database.read { db in
-            try Comparison.compute(SQLiteStorage(db), filter: RequestFilter(), targets: [table.lookup("claude-haiku-4-5")!, table.lookup("claude-nova-7")!], table: table)
+            try Comparison.compute(
+                SQLiteStorage(db), filter: RequestFilter(),
+                targets: [table.lookup("claude-haiku-4-5")!, table.lookup("claude-nova-7")!], table: table)
         }
         // Two priced requests of 1M input at $0.25; the unknown model's request is in neither side.
         #expect(c.requests == 3 && c.unpricedRequests == 1 && c.actual == USD("0.5"))
-        #expect(c.targets[0].cost == USD("2") && c.targets[0].actualCompared == USD("0.5") && c.targets[0].unavailable == 0)
-        #expect(c.targets[1].cost == USD("2") && c.targets[1].actualCompared == USD("0.25") && c.targets[1].unavailable == 1)
+        #expect(
+            c.targets[0].cost == USD("2") && c.targets[0].actualCompared == USD("0.5") && c.targets[0].unavailable == 0)
+        #expect(
+            c.targets[1].cost == USD("2") && c.targets[1].actualCompared == USD("0.25") && c.targets[1].unavailable == 1
+        )
     }
 
     @Test func priceTextIsReadExactlyOrRefused() {
@@ -303,20 +366,25 @@ import Testing
         #expect(PriceImport.femtodollars(perToken: "1e30") == nil)
         #expect(PriceImport.femtodollars(perToken: "1.2.3") == nil)
         // Past the femtodollar, half to even.
-        #expect(PriceImport.femtodollars(perToken: "2.5e-15") == 2 && PriceImport.femtodollars(perToken: "3.5e-15") == 4)
+        #expect(
+            PriceImport.femtodollars(perToken: "2.5e-15") == 2 && PriceImport.femtodollars(perToken: "3.5e-15") == 4)
     }
 
     @Test func reconciliationOfTheAdminFixturePair() throws {
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [fixture("admin")])
-        let r = try database.read { db in try Reconciliation.compute(SQLiteStorage(db), filter: RequestFilter(), table: .builtIn) }
+        let r = try database.read { db in
+            try Reconciliation.compute(SQLiteStorage(db), filter: RequestFilter(), table: .builtIn)
+        }
         #expect(r.computed == USD("27.84525") && r.billed == USD("27.85709625"))
         // Only 2026-11-01 Sonnet 4.5 differs: billed 0.5% above the computed $2.36925.
         let differing = r.rows.filter { $0.difference != .zero }
         #expect(differing.map { "\($0.day) \($0.model)" } == ["2026-11-01 claude-sonnet-4-5"])
         #expect(differing[0].difference == USD("-0.01184625"))
         // Its largest gap is the output tokens: 97,500 × $15 = $1.4625 computed, $1.4698125 billed.
-        #expect(differing[0].largestGap?.type == "output_tokens" && differing[0].largestGap?.difference == USD("-0.0073125"))
+        #expect(
+            differing[0].largestGap?.type == "output_tokens" && differing[0].largestGap?.difference == USD("-0.0073125")
+        )
         #expect(r.rows.count == 6 && (r.error ?? 1) < 0.01)
     }
 }

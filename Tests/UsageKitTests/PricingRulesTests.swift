@@ -18,7 +18,8 @@ enum Rules {
     ) -> UsageRecord {
         var record = UsageRecord(
             timestamp: timestamp, model: model, serviceTier: tier, inferenceGeo: geo, speed: speed,
-            tokens: TokenCounts(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
+            tokens: TokenCounts(
+                input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
         record.iterations = iterations
         return record
     }
@@ -55,7 +56,8 @@ enum Rules {
     @Test func stacksWithTheLongContextTierAndFastMode() {
         // Haiku 5.5, 80,000 + 30,000 1h writes = 110,000 > 100,000: tier 0.5 / 1 / 2.5.
         // (40,000 + 30,000 + 5,000) µ$ × 1.1 = 82,500 µ$ (fixtures/pricing-rules/residency.jsonl, line 3).
-        let haiku = Rules.price(Rules.record("claude-haiku-5-5", input: 80_000, write1h: 30_000, output: 2000, geo: "us"))
+        let haiku = Rules.price(
+            Rules.record("claude-haiku-5-5", input: 80_000, write1h: 30_000, output: 2000, geo: "us"))
         #expect(haiku.longContext && haiku.cost == Rules.usd("0.0825"))
         // Fable 5.2 fast: 16 / 80; (16,000 + 80,000) µ$ × 1.1 = 105,600 µ$ (residency.jsonl, line 4).
         let fable = Rules.price(Rules.record("claude-fable-5-2", input: 1000, output: 1000, geo: "us", speed: "fast"))
@@ -64,7 +66,8 @@ enum Rules {
 
     @Test func everyModelFromOpus46OnAndNoneBefore() {
         let from46 = [
-            "claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-opus-5-5",
+            "claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5",
+            "claude-opus-5-5",
             "claude-sonnet-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-fable-5", "claude-fable-5-1",
             "claude-fable-5-2", "claude-mythos-5", "claude-mythos-5-1", "claude-mythos-5-2",
         ]
@@ -83,29 +86,40 @@ enum Rules {
     @Test func opus46FastOver200kBeforeMarch13() {
         // 150,000 input + 60,000 reads = 210,000 > 200,000, fast: 60 / 6 / 225 (12x standard).
         // 9,000,000 + 360,000 + 450,000 = 9,810,000 µ$ (the flat fast rates would give 4,980,000).
-        let over = Rules.price(Rules.record("claude-opus-4-6", at: Rules.february, input: 150_000, read: 60_000, output: 2000, speed: "fast"))
+        let over = Rules.price(
+            Rules.record(
+                "claude-opus-4-6", at: Rules.february, input: 150_000, read: 60_000, output: 2000, speed: "fast"))
         #expect(over.fast && over.longContext)
         #expect(over.cost == Rules.usd("9.81"))
         // Cache writes at 75 (5m) and 120 (1h): 190,000 × 60 + 5,000 × 75 + 6,000 × 120 + 1,000 × 225
         // = 11,400,000 + 375,000 + 720,000 + 225,000 = 12,720,000 µ$.
-        let writes = Rules.price(Rules.record(
-            "claude-opus-4-6", at: Rules.february, input: 190_000, write5m: 5000, write1h: 6000, output: 1000, speed: "fast"))
+        let writes = Rules.price(
+            Rules.record(
+                "claude-opus-4-6", at: Rules.february, input: 190_000, write5m: 5000, write1h: 6000, output: 1000,
+                speed: "fast"))
         #expect(writes.cost == Rules.usd("12.72"))
         // Exactly 200,000 is not over: 140,000 × 30 + 60,000 × 3 + 2,000 × 150 = 4,680,000 µ$.
-        let at = Rules.price(Rules.record("claude-opus-4-6", at: Rules.february, input: 140_000, read: 60_000, output: 2000, speed: "fast"))
+        let at = Rules.price(
+            Rules.record(
+                "claude-opus-4-6", at: Rules.february, input: 140_000, read: 60_000, output: 2000, speed: "fast"))
         #expect(at.fast && !at.longContext && at.cost == Rules.usd("4.68"))
         // With US residency: 9,810,000 µ$ × 1.1 = 10,791,000 µ$.
-        let us = Rules.price(Rules.record(
-            "claude-opus-4-6", at: Rules.february, input: 150_000, read: 60_000, output: 2000, geo: "us", speed: "fast"))
+        let us = Rules.price(
+            Rules.record(
+                "claude-opus-4-6", at: Rules.february, input: 150_000, read: 60_000, output: 2000, geo: "us",
+                speed: "fast"))
         #expect(us.cost == Rules.usd("10.791"))
     }
 
     @Test func opus46FastIsFlatFromMarch13() {
         // No long-context tier from 2026-03-13: 150,000 × 30 + 60,000 × 3 + 2,000 × 150 = 4,980,000 µ$.
-        let after = Rules.price(Rules.record("claude-opus-4-6", input: 150_000, read: 60_000, output: 2000, speed: "fast"))
+        let after = Rules.price(
+            Rules.record("claude-opus-4-6", input: 150_000, read: 60_000, output: 2000, speed: "fast"))
         #expect(after.fast && !after.longContext && after.cost == Rules.usd("4.98"))
         let switchDay = Rules.time("2026-03-13T00:00:00Z")
-        let last = Rules.price(Rules.record("claude-opus-4-6", at: switchDay - 1, input: 150_000, read: 60_000, output: 2000, speed: "fast"))
+        let last = Rules.price(
+            Rules.record(
+                "claude-opus-4-6", at: switchDay - 1, input: 150_000, read: 60_000, output: 2000, speed: "fast"))
         #expect(last.cost == Rules.usd("9.81"))
     }
 
@@ -113,7 +127,10 @@ enum Rules {
         // Fast $30 / $150, cache at 60 (1h) and 3 (read): 5,000 × 30 + 10,000 × 60 + 40,000 × 3 + 3,000 × 150
         // = 150,000 + 600,000 + 120,000 + 450,000 = 1,320,000 µ$.
         func opus47(_ at: Int64, geo: String? = nil) -> PriceResult {
-            Rules.price(Rules.record("claude-opus-4-7", at: at, input: 5000, write1h: 10_000, read: 40_000, output: 3000, geo: geo, speed: "fast"))
+            Rules.price(
+                Rules.record(
+                    "claude-opus-4-7", at: at, input: 5000, write1h: 10_000, read: 40_000, output: 3000, geo: geo,
+                    speed: "fast"))
         }
         let removal = Rules.time("2026-07-24T00:00:00Z")
         #expect(opus47(Rules.time("2026-07-01T09:00:00Z")).cost == Rules.usd("1.32"))
@@ -135,7 +152,10 @@ enum Rules {
         ("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", .bedrockGeographic("us-gov")),
         ("APAC.anthropic.claude-sonnet-4-5-20250929-v1:0", .bedrockGeographic("apac")),
         ("anthropic.claude-sonnet-4-5-20250929-v1:0", .bedrockInRegion),
-        ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-6-v1", .bedrockGeographic("eu")),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-6-v1",
+            .bedrockGeographic("eu")
+        ),
         ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1", .bedrockInRegion),
     ])
     func endpointsAreToldByTheId(id: String, endpoint: ModelID.Endpoint) {
@@ -148,27 +168,40 @@ enum Rules {
         ("jp.", "0.0561"), ("us-gov.", "0.0561"), ("", "0.0561"),
     ])
     func sonnet45ByEndpoint(prefix: String, expected: String) {
-        let result = Rules.price(Rules.record(prefix + "anthropic.claude-sonnet-4-5-20250929-v1:0", input: 10_000, read: 20_000, output: 1000))
+        let result = Rules.price(
+            Rules.record(
+                prefix + "anthropic.claude-sonnet-4-5-20250929-v1:0", input: 10_000, read: 20_000, output: 1000))
         #expect(result.pricedAs == "claude-sonnet-4-5")
         #expect(result.cost == Rules.usd(expected))
     }
 
     @Test func laterModelsAndTheirPeers() {
         // Haiku 4.5: 10,000 × 1 + 1,000 × 5 = 15,000 µ$; eu. × 1.1 = 16,500 µ$.
-        #expect(Rules.price(Rules.record("global.anthropic.claude-haiku-4-5-20251001-v1:0", input: 10_000, output: 1000)).cost == Rules.usd("0.015"))
-        #expect(Rules.price(Rules.record("eu.anthropic.claude-haiku-4-5-20251001-v1:0", input: 10_000, output: 1000)).cost == Rules.usd("0.0165"))
+        #expect(
+            Rules.price(Rules.record("global.anthropic.claude-haiku-4-5-20251001-v1:0", input: 10_000, output: 1000))
+                .cost == Rules.usd("0.015"))
+        #expect(
+            Rules.price(Rules.record("eu.anthropic.claude-haiku-4-5-20251001-v1:0", input: 10_000, output: 1000)).cost
+                == Rules.usd("0.0165"))
         // Opus 4.5: 1,000 × 5 + 1,000 × 25 = 30,000 µ$ × 1.1 = 33,000 µ$.
-        #expect(Rules.price(Rules.record("us.anthropic.claude-opus-4-5-20251101-v1:0", input: 1000, output: 1000)).cost == Rules.usd("0.033"))
+        #expect(
+            Rules.price(Rules.record("us.anthropic.claude-opus-4-5-20251101-v1:0", input: 1000, output: 1000)).cost
+                == Rules.usd("0.033"))
         // Opus 4.6: 4,000 × 5 + 8,000 × 6.25 + 2,000 × 25 = 120,000 µ$; jp. and in-Region 132,000 µ$.
         for (id, expected) in [
             ("global.anthropic.claude-opus-4-6-v1", "0.12"), ("jp.anthropic.claude-opus-4-6-v1", "0.132"),
             ("anthropic.claude-opus-4-6-v1", "0.132"),
         ] {
-            #expect(Rules.price(Rules.record(id, input: 4000, write5m: 8000, output: 2000)).cost == Rules.usd(expected), "\(id)")
+            #expect(
+                Rules.price(Rules.record(id, input: 4000, write5m: 8000, output: 2000)).cost == Rules.usd(expected),
+                "\(id)")
         }
         // Every model from Sonnet 4.5 on has the premium; the older ones keep one price on every endpoint.
-        let older = ["claude-3-haiku", "claude-3-sonnet", "claude-3-opus", "claude-3-5-haiku", "claude-3-5-sonnet", "claude-3-7-sonnet",
-            "claude-sonnet-4-0", "claude-opus-4-0", "claude-opus-4-1"]
+        let older = [
+            "claude-3-haiku", "claude-3-sonnet", "claude-3-opus", "claude-3-5-haiku", "claude-3-5-sonnet",
+            "claude-3-7-sonnet",
+            "claude-sonnet-4-0", "claude-opus-4-0", "claude-opus-4-1",
+        ]
         for model in PriceTable.builtIn.models {
             let m = model.bedrockRegional
             if older.contains(model.id) {
@@ -178,32 +211,56 @@ enum Rules {
             }
         }
         // Sonnet 4 (older): us. at the listed rates, 51,000 µ$.
-        #expect(Rules.price(Rules.record("us.anthropic.claude-sonnet-4-20250514-v1:0", input: 10_000, read: 20_000, output: 1000)).cost == Rules.usd("0.051"))
+        #expect(
+            Rules.price(
+                Rules.record("us.anthropic.claude-sonnet-4-20250514-v1:0", input: 10_000, read: 20_000, output: 1000)
+            ).cost == Rules.usd("0.051"))
     }
 
     @Test func stacksWithBatchAndNotWithInferenceGeo() {
         // Batch × 0.5, then × 1.1: 51,000 µ$ × 0.55 = 28,050 µ$.
-        #expect(Rules.price(Rules.record("us.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 10_000, read: 20_000, output: 1000, tier: "batch")).cost == Rules.usd("0.02805"))
+        #expect(
+            Rules.price(
+                Rules.record(
+                    "us.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 10_000, read: 20_000, output: 1000,
+                    tier: "batch")
+            ).cost == Rules.usd("0.02805"))
         // inference_geo does not apply on Bedrock (the endpoint decides): 120,000 µ$ × 1.1 once, not × 1.21.
-        let both = Rules.price(Rules.record("us.anthropic.claude-opus-4-6-v1", input: 4000, write5m: 8000, output: 2000, geo: "us"))
+        let both = Rules.price(
+            Rules.record("us.anthropic.claude-opus-4-6-v1", input: 4000, write5m: 8000, output: 2000, geo: "us"))
         #expect(both.cost == Rules.usd("0.132"))
         // A global. profile with inference_geo us: the listed rates.
-        #expect(Rules.price(Rules.record("global.anthropic.claude-opus-4-6-v1", input: 4000, write5m: 8000, output: 2000, geo: "us")).cost == Rules.usd("0.12"))
+        #expect(
+            Rules.price(
+                Rules.record("global.anthropic.claude-opus-4-6-v1", input: 4000, write5m: 8000, output: 2000, geo: "us")
+            ).cost == Rules.usd("0.12"))
         // The same first-party id with inference_geo us: US residency, 132,000 µ$.
-        #expect(Rules.price(Rules.record("claude-opus-4-6", input: 4000, write5m: 8000, output: 2000, geo: "us")).cost == Rules.usd("0.132"))
+        #expect(
+            Rules.price(Rules.record("claude-opus-4-6", input: 4000, write5m: 8000, output: 2000, geo: "us")).cost
+                == Rules.usd("0.132"))
     }
 
     @Test func theLineNamesThePlatformAndEndpoint() throws {
         let sonnet = try #require(PriceTable.builtIn.lookup("claude-sonnet-4-5"))
-        let e = try #require(Estimate.compute(
-            model: sonnet, id: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", tokens: TokenCounts(input: 10_000, cacheRead: 20_000, output: 1000),
-            images: [], batch: false, geo: nil, speed: nil, webSearches: 0, at: Rules.november))
+        let e = try #require(
+            Estimate.compute(
+                model: sonnet, id: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                tokens: TokenCounts(input: 10_000, cacheRead: 20_000, output: 1000),
+                images: [], batch: false, geo: nil, speed: nil, webSearches: 0, at: Rules.november))
         #expect(e.total == Rules.usd("0.0561"))
-        #expect(e.modifiers.contains { $0.hasPrefix("Amazon Bedrock, geographic cross-Region inference profile (eu.): x1.1") }, "\(e.modifiers)")
-        let global = try #require(Estimate.compute(
-            model: sonnet, id: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", tokens: TokenCounts(input: 10_000),
-            images: [], batch: false, geo: nil, speed: nil, webSearches: 0, at: Rules.november))
-        #expect(global.modifiers.contains { $0.contains("global cross-Region inference profile (global.): the Anthropic API's rates") })
+        #expect(
+            e.modifiers.contains {
+                $0.hasPrefix("Amazon Bedrock, geographic cross-Region inference profile (eu.): x1.1")
+            }, "\(e.modifiers)")
+        let global = try #require(
+            Estimate.compute(
+                model: sonnet, id: "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                tokens: TokenCounts(input: 10_000),
+                images: [], batch: false, geo: nil, speed: nil, webSearches: 0, at: Rules.november))
+        #expect(
+            global.modifiers.contains {
+                $0.contains("global cross-Region inference profile (global.): the Anthropic API's rates")
+            })
     }
 }
 
@@ -211,12 +268,17 @@ enum Rules {
 @Suite struct IterationPricingTests {
     /// fixtures/pricing-rules/iterations.jsonl, line 1: Sonnet 4.6 with a compaction and an Opus 4.8 advisor call.
     static let compactedAndAdvised = IterationUsage(
-        advisorModel: "claude-opus-4-8", advisorCalls: 1, advisorTokens: TokenCounts(input: 3500, cacheWrite5m: 20_000, output: 1612),
+        advisorModel: "claude-opus-4-8", advisorCalls: 1,
+        advisorTokens: TokenCounts(input: 3500, cacheWrite5m: 20_000, output: 1612),
         compactions: 1, compactionTokens: TokenCounts(input: 180_000, output: 3500))
 
-    func sonnet46(tier: String? = nil, geo: String? = nil, iterations: IterationUsage? = compactedAndAdvised) -> PriceResult {
-        Rules.price(Rules.record(
-            "claude-sonnet-4-6", input: 2300, write5m: 1000, read: 20_000, output: 531, tier: tier, geo: geo, iterations: iterations))
+    func sonnet46(tier: String? = nil, geo: String? = nil, iterations: IterationUsage? = compactedAndAdvised)
+        -> PriceResult
+    {
+        Rules.price(
+            Rules.record(
+                "claude-sonnet-4-6", input: 2300, write5m: 1000, read: 20_000, output: 531, tier: tier, geo: geo,
+                iterations: iterations))
     }
 
     @Test func eachAtItsOwnModelsRates() {
@@ -247,7 +309,8 @@ enum Rules {
         let iterations = IterationUsage(
             advisorModel: "claude-opus-4-8", advisorCalls: 1, advisorTokens: TokenCounts(input: 10_000, output: 500),
             compactions: 1, compactionTokens: TokenCounts(input: 100_000, output: 1000))
-        let result = Rules.price(Rules.record("claude-opus-4-6", input: 1000, output: 100, speed: "fast", iterations: iterations))
+        let result = Rules.price(
+            Rules.record("claude-opus-4-6", input: 1000, output: 100, speed: "fast", iterations: iterations))
         #expect(result.cost == Rules.usd("3.2575"))
         #expect(result.compactionCost == Rules.usd("3.15") && result.advisorCost == Rules.usd("0.0625"))
     }
@@ -256,8 +319,10 @@ enum Rules {
         // Sonnet 4.6 on 2026-02-01 (tier 6 / 22.5 over 200,000): the response (5,500 prompt tokens) at standard rates,
         // 5,000 × 3 + 500 × 15 = 22,500 µ$; the compaction read 210,000: 210,000 × 6 + 2,000 × 22.5 = 1,305,000 µ$.
         let iterations = IterationUsage(compactions: 1, compactionTokens: TokenCounts(input: 210_000, output: 2000))
-        let result = Rules.price(Rules.record(
-            "claude-sonnet-4-6", at: Rules.time("2026-02-01T00:00:00Z"), input: 5000, output: 500, iterations: iterations))
+        let result = Rules.price(
+            Rules.record(
+                "claude-sonnet-4-6", at: Rules.time("2026-02-01T00:00:00Z"), input: 5000, output: 500,
+                iterations: iterations))
         #expect(!result.longContext)
         #expect(result.cost == Rules.usd("1.3275") && result.compactionCost == Rules.usd("1.305"))
     }
@@ -282,8 +347,11 @@ enum Rules {
         #expect(first.iterations == IterationPricingTests.compactedAndAdvised)
         #expect(first.project == "iterations" && first.messageID == "msg_01PrIter01")
         // Two advisor calls to one model, summed by category.
-        #expect(sink.records[1].iterations == IterationUsage(
-            advisorModel: "claude-opus-4-7", advisorCalls: 2, advisorTokens: TokenCounts(input: 9500, cacheRead: 8000, output: 1600)))
+        #expect(
+            sink.records[1].iterations
+                == IterationUsage(
+                    advisorModel: "claude-opus-4-7", advisorCalls: 2,
+                    advisorTokens: TokenCounts(input: 9500, cacheRead: 8000, output: 1600)))
     }
 
     func parseLine(_ usage: String) throws -> CollectingSink {
@@ -293,22 +361,33 @@ enum Rules {
     }
 
     @Test func onlyMessageIterationsAddNothing() throws {
-        let sink = try parseLine(#"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"message","input_tokens":10,"output_tokens":5}]}"#)
+        let sink = try parseLine(
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"message","input_tokens":10,"output_tokens":5}]}"#
+        )
         #expect(sink.records.count == 1 && sink.records[0].iterations == nil)
         let null = try parseLine(#"{"input_tokens":10,"output_tokens":5,"iterations":null}"#)
         #expect(null.records.count == 1 && null.records[0].iterations == nil)
         // A kind not known yet is passed over, not guessed at.
-        let other = try parseLine(#"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"fallback_message","model":"claude-opus-4-8","input_tokens":10,"output_tokens":5}]}"#)
+        let other = try parseLine(
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"fallback_message","model":"claude-opus-4-8","input_tokens":10,"output_tokens":5}]}"#
+        )
         #expect(other.records.count == 1 && other.records[0].iterations == nil)
     }
 
     @Test func malformedIterationsAreRejectedWithTheirReason() throws {
-        let noModel = try parseLine(#"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"advisor_message","input_tokens":10,"output_tokens":5}]}"#)
-        #expect(noModel.records.isEmpty && noModel.rejects.first?.reason.contains("usage.iterations[0].model is missing") == true)
+        let noModel = try parseLine(
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"advisor_message","input_tokens":10,"output_tokens":5}]}"#
+        )
+        #expect(
+            noModel.records.isEmpty
+                && noModel.rejects.first?.reason.contains("usage.iterations[0].model is missing") == true)
         let two = try parseLine(
-            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"advisor_message","model":"claude-opus-4-8","input_tokens":1,"output_tokens":1},{"type":"advisor_message","model":"claude-fable-5","input_tokens":1,"output_tokens":1}]}"#)
+            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"advisor_message","model":"claude-opus-4-8","input_tokens":1,"output_tokens":1},{"type":"advisor_message","model":"claude-fable-5","input_tokens":1,"output_tokens":1}]}"#
+        )
         #expect(two.rejects.first?.reason.contains("two advisor models") == true)
-        let bad = try parseLine(#"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"compaction","input_tokens":"many","output_tokens":1}]}"#)
+        let bad = try parseLine(
+            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"compaction","input_tokens":"many","output_tokens":1}]}"#
+        )
         #expect(bad.rejects.first?.reason == "usage.iterations[0].input_tokens is not a non-negative whole number")
         let notObject = try parseLine(#"{"input_tokens":1,"output_tokens":1,"iterations":[3]}"#)
         #expect(notObject.rejects.first?.reason == "usage.iterations[0] is not an object with a type")
@@ -333,9 +412,12 @@ enum Rules {
         let sink = try parse(try scratch.write("s.sse", text))
         let record = try #require(sink.records.first)
         #expect(record.tokens.output == 531)
-        #expect(record.iterations == IterationUsage(
-            advisorModel: "claude-opus-4-8", advisorCalls: 1, advisorTokens: TokenCounts(input: 3500, output: 1612),
-            compactions: 1, compactionTokens: TokenCounts(input: 180_000, output: 3500)))
+        #expect(
+            record.iterations
+                == IterationUsage(
+                    advisorModel: "claude-opus-4-8", advisorCalls: 1,
+                    advisorTokens: TokenCounts(input: 3500, output: 1612),
+                    compactions: 1, compactionTokens: TokenCounts(input: 180_000, output: 3500)))
     }
 }
 
@@ -352,18 +434,29 @@ enum Rules {
         let events = try database.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.count == 2)
         let first = events[0]
-        #expect(first.messageID == "msg_01PrIter01" && first.project == "iterations" && first.cost == Rules.usd("0.799915"))
-        #expect(first.advisor == RequestEvent.IterationPart(
-            model: "claude-opus-4-8", count: 1, tokens: TokenCounts(input: 3500, cacheWrite5m: 20_000, output: 1612), cost: Rules.usd("0.1828")))
-        #expect(first.compaction == RequestEvent.IterationPart(
-            model: "claude-sonnet-4-6", count: 1, tokens: TokenCounts(input: 180_000, output: 3500), cost: Rules.usd("0.5925")))
+        #expect(
+            first.messageID == "msg_01PrIter01" && first.project == "iterations" && first.cost == Rules.usd("0.799915"))
+        #expect(
+            first.advisor
+                == RequestEvent.IterationPart(
+                    model: "claude-opus-4-8", count: 1,
+                    tokens: TokenCounts(input: 3500, cacheWrite5m: 20_000, output: 1612), cost: Rules.usd("0.1828")))
+        #expect(
+            first.compaction
+                == RequestEvent.IterationPart(
+                    model: "claude-sonnet-4-6", count: 1, tokens: TokenCounts(input: 180_000, output: 3500),
+                    cost: Rules.usd("0.5925")))
         // Haiku 4.5: 1,200 × 1 + 670 × 5 = 4,550 µ$; Opus 4.7 advisor (standard since 2026-07-24):
         // 9,500 × 5 + 8,000 × 0.5 + 1,600 × 25 = 47,500 + 4,000 + 40,000 = 91,500 µ$.
-        #expect(events[1].cost == Rules.usd("0.09605") && events[1].advisor?.cost == Rules.usd("0.0915") && events[1].compaction == nil)
+        #expect(
+            events[1].cost == Rules.usd("0.09605") && events[1].advisor?.cost == Rules.usd("0.0915")
+                && events[1].compaction == nil)
 
         for source in [UsageReport.Source.automatic, .requests] {
             let report = try database.read { db in
-                try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
+                try UsageReport.fetch(
+                    SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source
+                )
             }
             let it = report.totals.iterations
             #expect(report.totals.cost == Rules.usd("0.895965"))
@@ -372,11 +465,13 @@ enum Rules {
             #expect(it.compactions == 1 && it.compactionPromptTokens == 180_000 && it.compactionOutputTokens == 3500)
             #expect(it.compactionCost == Rules.usd("0.5925"))
             // The token columns are the responses' own.
-            #expect(report.totals.tokens == TokenCounts(input: 3500, cacheWrite5m: 1000, cacheRead: 20_000, output: 1201))
+            #expect(
+                report.totals.tokens == TokenCounts(input: 3500, cacheWrite5m: 1000, cacheRead: 20_000, output: 1201))
             #expect(report.advisors.map(\.model) == ["claude-opus-4-8", "claude-opus-4-7"])
             #expect(report.advisors.map(\.cost) == [Rules.usd("0.1828"), Rules.usd("0.0915")])
             let row = try #require(report.rows.first { $0.key == "claude-sonnet-4-6" })
-            #expect(row.totals.iterations.advisorCost == Rules.usd("0.1828") && row.totals.cost == Rules.usd("0.799915"))
+            #expect(
+                row.totals.iterations.advisorCost == Rules.usd("0.1828") && row.totals.cost == Rules.usd("0.799915"))
         }
         // Repricing prices the iterations again, at their own models: nothing moves.
         let summary = try database.write { db in try Repricer.reprice(SQLiteStorage(db), table: .builtIn) }
@@ -386,7 +481,9 @@ enum Rules {
         let rebuilt = try database.read { db in
             try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
         }
-        #expect(rebuilt.totals.iterations.advisorCost == Rules.usd("0.2743") && rebuilt.totals.cost == Rules.usd("0.895965"))
+        #expect(
+            rebuilt.totals.iterations.advisorCost == Rules.usd("0.2743") && rebuilt.totals.cost == Rules.usd("0.895965")
+        )
     }
 
     @Test func eventsCarryTheIdsThatFindARowInItsLog() throws {
@@ -402,18 +499,21 @@ enum Rules {
         let queue = try DatabaseQueue()
         try AppDatabase.migrator.migrate(queue, upTo: "v2: imported prices")
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO requests (ts, model, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
-                  output_tokens, dedupe_key, key_hash, source_format, line)
-                VALUES (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'm:msg_old', 1, 'messages', 1),
-                       (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'r:req_old', 2, 'messages', 2)
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO requests (ts, model, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+                      output_tokens, dedupe_key, key_hash, source_format, line)
+                    VALUES (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'm:msg_old', 1, 'messages', 1),
+                           (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'r:req_old', 2, 'messages', 2)
+                    """)
         }
         try AppDatabase.migrator.migrate(queue)
         let events = try queue.read { db in try SQLiteStorage(db).events(RequestFilter(), limit: nil) }
         #expect(events.map(\.messageID) == ["msg_old", nil])
         #expect(events.allSatisfy { $0.advisor == nil && $0.compaction == nil })
-        let zero = try queue.read { db in try Int64.fetchOne(db, sql: "SELECT advisor_calls + compactions FROM requests LIMIT 1") }
+        let zero = try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT advisor_calls + compactions FROM requests LIMIT 1")
+        }
         #expect(zero == 0)
     }
 }

@@ -17,7 +17,8 @@ import Testing
         var pricer = Pricer()
         let record = UsageRecord(
             timestamp: timestamp, model: model, serviceTier: tier, inferenceGeo: geo, speed: speed,
-            tokens: TokenCounts(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output),
+            tokens: TokenCounts(
+                input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output),
             webSearchRequests: searches)
         return pricer.price(record)
     }
@@ -26,7 +27,8 @@ import Testing
 
     @Test func standardRatesWithCacheAndWebSearch() {
         // 312×3 + 2048×3.75 + 15872×0.3 + 845×15 = 26,052.6 µ$ = $0.0260526, plus one search at $0.01.
-        let result = cost("claude-sonnet-4-5-20250929", input: 312, write5m: 2048, read: 15872, output: 845, searches: 1)
+        let result = cost(
+            "claude-sonnet-4-5-20250929", input: 312, write5m: 2048, read: 15872, output: 845, searches: 1)
         #expect(result.pricedAs == "claude-sonnet-4-5")
         #expect(result.cost == usd("0.0360526"))
     }
@@ -70,13 +72,15 @@ import Testing
 
     @Test func batchHalvesEveryTokenRateButNotWebSearch() {
         // Haiku 4.5 batch: (950×1 + 2000×1.25 + 3000×0.1 + 120×5) / 2 = (950 + 2500 + 300 + 600) / 2 = 2,175 µ$.
-        let result = cost("claude-haiku-4-5", input: 950, write5m: 2000, read: 3000, output: 120, tier: "batch", searches: 2)
+        let result = cost(
+            "claude-haiku-4-5", input: 950, write5m: 2000, read: 3000, output: 120, tier: "batch", searches: 2)
         #expect(result.cost == usd("0.022175"))  // + 2 searches at $0.01, undiscounted
     }
 
     @Test func usDataResidencyOnNewerModelsOnly() {
         // Opus 4.6 with inference_geo us: 213,400 µ$ × 1.1.
-        let opus = cost("claude-opus-4-6", input: 1200, write5m: 4000, write1h: 6000, read: 40000, output: 4096, geo: "us")
+        let opus = cost(
+            "claude-opus-4-6", input: 1200, write5m: 4000, write1h: 6000, read: 40000, output: 4096, geo: "us")
         #expect(opus.cost == usd("0.23474"))
         // Sonnet 4.5 predates data residency pricing: no multiplier.
         let sonnet = cost("claude-sonnet-4-5", input: 1000, output: 1000, geo: "us")
@@ -104,7 +108,8 @@ import Testing
         // Sonnet 4.6 before 2026-03-13, 210,000 prompt: tier 6 / 0.6 / 22.5, then batch ×0.5 and US ×1.1.
         // (200,000×6 + 10,000×0.6 + 1,000×22.5) = 1,228,500 µ$ × 0.55 = 675,675 µ$.
         let result = cost(
-            "claude-sonnet-4-6", at: Self.february, input: 200_000, read: 10_000, output: 1000, tier: "batch", geo: "us")
+            "claude-sonnet-4-6", at: Self.february, input: 200_000, read: 10_000, output: 1000, tier: "batch", geo: "us"
+        )
         #expect(result.cost == usd("0.675675"))
     }
 

@@ -16,12 +16,15 @@ import Testing
         let summary = try ingest([fixture("sdk/mixed-envelopes.jsonl")], into: database)
         // Line 1 carries model, input_tokens and output_tokens beside the whole response: the response counts,
         // with its cache tokens, tier, geo and stop reason ($0.016275 if read as flat telemetry).
-        let row = try #require(try database.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT cost_nanos, cache_write_1h_tokens, cache_read_tokens, service_tier, inference_geo, stop_reason,
-                  request_id, dedupe_key, source_format, line FROM requests WHERE request_id = 'req_sdk_A1'
-                """)
-        })
+        let row = try #require(
+            try database.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT cost_nanos, cache_write_1h_tokens, cache_read_tokens, service_tier, inference_geo, stop_reason,
+                          request_id, dedupe_key, source_format, line FROM requests WHERE request_id = 'req_sdk_A1'
+                        """)
+            })
         #expect(USD(nanos: row[0]) == USD("0.0840785"))
         #expect(row[1] == 4096 && row[2] == 38400)
         #expect(row[3] == "standard" && row[4] == "us" && row[5] == "max_tokens")
@@ -44,13 +47,16 @@ import Testing
         #expect(second.newRequests == 2 && second.duplicates == 1)
         #expect(try stored(database, "dedupe_key = 'm:msg_sdk_A1'") == (1, USD("0.0840785")!))
         // The copy read first keeps its logged time.
-        #expect(try value(database, "SELECT ts FROM requests WHERE dedupe_key = 'm:msg_sdk_A1'") == time("2026-11-09T10:00:00Z"))
+        #expect(
+            try value(database, "SELECT ts FROM requests WHERE dedupe_key = 'm:msg_sdk_A1'")
+                == time("2026-11-09T10:00:00Z"))
     }
 
     @Test func aForcedFormatNeverReadsAResponseAsItsHeadlineFields() throws {
         let scratch = try ScratchDirectory()
         // The line holds a whole response beside flat headline fields: a response whatever the format forced.
-        let line = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8).split(separator: "\n")[0]
+        let line = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8).split(
+            separator: "\n")[0]
         let path = try scratch.write("headline.log", line + "\n")
         let told = try AppDatabase.inMemory()
         _ = try ingest([path], into: told)
@@ -62,9 +68,10 @@ import Testing
         let telemetry = try AppDatabase.inMemory()
         let summary = try ingest([path], into: telemetry, format: .telemetry)
         #expect(summary.newRequests == 0 && summary.rejectedLines == 1 && summary.ignoredLines == 0)
-        #expect(try parse(path, format: .telemetry).rejects.map(\.reason) == [
-            "a Messages response, not a telemetry record (--format telemetry)"
-        ])
+        #expect(
+            try parse(path, format: .telemetry).rejects.map(\.reason) == [
+                "a Messages response, not a telemetry record (--format telemetry)"
+            ])
     }
 
     // MARK: 2. No silent drops
@@ -81,8 +88,14 @@ import Testing
         (#"{"model":"claude-opus-4-5","usage":"lots"}"#, "usage is a string, not an object"),
         (#"{"id":"m","model":"claude-opus-4-5","usage":null}"#, "usage is null"),
         (#"{"usage":{"input_tokens":5,"output_tokens":1}}"#, "usage without a model"),
-        (#"{"ts":1,"response":{"id":"m","usage":{"input_tokens":5,"output_tokens":1}}}"#, "response.usage without a model"),
-        (#"{"model":"claude-haiku-4-5","input_tokens":"many","output_tokens":3}"#, "input_tokens is not a non-negative whole number"),
+        (
+            #"{"ts":1,"response":{"id":"m","usage":{"input_tokens":5,"output_tokens":1}}}"#,
+            "response.usage without a model"
+        ),
+        (
+            #"{"model":"claude-haiku-4-5","input_tokens":"many","output_tokens":3}"#,
+            "input_tokens is not a non-negative whole number"
+        ),
         (#"{"model":"claude-haiku-4-5","output_tokens":3}"#, "input_tokens is missing"),
         (#"{"model":42,"input_tokens":1,"output_tokens":3}"#, "model is not a string"),
     ])
@@ -94,7 +107,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "[]", "{}", #"{"level":"info","message":"batch submitted"}"#, #"{"type":"error","error":{"type":"overloaded_error"}}"#,
+        "[]", "{}", #"{"level":"info","message":"batch submitted"}"#,
+        #"{"type":"error","error":{"type":"overloaded_error"}}"#,
         #"{"model":"claude-opus-4-5","note":"no counts"}"#,
         #"{"type":"result","subtype":"success","total_cost_usd":0.1,"usage":{"input_tokens":1,"output_tokens":1}}"#,
     ])
@@ -138,10 +152,12 @@ import Testing
         #expect(sink.records.filter { $0.line == 11 }.map(\.messageID) == ["msg_sdk_A6", "msg_sdk_A7"])
         // The same in a Claude Code transcript: lines 6 (response A, final) and 8 (response B) run together.
         let transcript = try String(
-            contentsOfFile: fixture("claude-code/-home-dev-shop/8d0c2f4e-1111-4a2b-9c3d-5e6f7a8b9c0d.jsonl"), encoding: .utf8
+            contentsOfFile: fixture("claude-code/-home-dev-shop/8d0c2f4e-1111-4a2b-9c3d-5e6f7a8b9c0d.jsonl"),
+            encoding: .utf8
         ).split(separator: "\n")
         let scratch = try ScratchDirectory()
-        let path = try scratch.write("session.jsonl", transcript[0..<3].joined(separator: "\n") + "\n" + transcript[5] + transcript[7] + "\n")
+        let path = try scratch.write(
+            "session.jsonl", transcript[0..<3].joined(separator: "\n") + "\n" + transcript[5] + transcript[7] + "\n")
         let claude = try parse(path)
         #expect(claude.format == .claudeCode)
         #expect(claude.records.map(\.messageID) == ["msg_01Xfln9nN5bpGEognEyghk0k", "msg_01Ske89ivtV4FQkiiYifwb5f"])
@@ -160,14 +176,16 @@ import Testing
         let first = try ingestor.ingest(paths: [path])
         #expect(first.newRequests == 1 && first.rejectedLines == 0)
         // The ledger stops at the boundary before C2: the end of C1's line.
-        let c1 = try String(contentsOfFile: fixture("sdk/dumps-indent-loop.json"), encoding: .utf8)
+        let c1 =
+            try String(contentsOfFile: fixture("sdk/dumps-indent-loop.json"), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false).prefix(38).joined(separator: "\n").utf8.count + 1
         #expect(try value(database, "SELECT consumed FROM files") == Int64(c1))
         #expect(try value(database, "SELECT lines FROM files") == 38)
         // The rest arrives: C2 is read from its start, C3 after it on the same line.
         try full.write(to: URL(fileURLWithPath: path))
         let second = try ingestor.ingest(paths: [path])
-        #expect(second.resumedFiles == 1 && second.newRequests == 2 && second.duplicates == 0 && second.rejectedLines == 0)
+        #expect(
+            second.resumedFiles == 1 && second.newRequests == 2 && second.duplicates == 0 && second.rejectedLines == 0)
         #expect(try stored(database) == (3, USD("0.0920192")!))
         #expect(try value(database, "SELECT line FROM requests WHERE request_id = 'req_sdk_C3'") == 76)
     }
@@ -183,7 +201,8 @@ import Testing
         #expect(try value(database, "SELECT consumed FROM files") == Int64(one.utf8.count))
         try (one + two + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         let second = try ingestor.ingest(paths: [path])
-        #expect(second.resumedFiles == 1 && second.newRequests == 1 && second.duplicates == 0 && second.rejectedLines == 0)
+        #expect(
+            second.resumedFiles == 1 && second.newRequests == 1 && second.duplicates == 0 && second.rejectedLines == 0)
         #expect(try value(database, "SELECT line FROM requests WHERE dedupe_key = 'm:v2'") == 1)
     }
 
@@ -193,7 +212,8 @@ import Testing
         let path = try scratch.write(
             "damaged.json",
             [
-                "{", #"  "id": "f","#, #"  "model": "claude-haiku-4-5","#, #"  "usage": {"input_tokens": 1, "output_tokens": 1}"#, "}",
+                "{", #"  "id": "f","#, #"  "model": "claude-haiku-4-5","#,
+                #"  "usage": {"input_tokens": 1, "output_tokens": 1}"#, "}",
                 "{", #"  "id": "a","#, #"  "model": "claude-haiku-4-5","#,  // never closed
                 good,
                 "{", #"  "id": "b","#, #"  "model" "claude-haiku-4-5""#, "}",  // a missing colon
@@ -224,8 +244,11 @@ import Testing
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "pages.jsonl",
-            [try compact("admin/usage-report.json"), #"{"level":"info","sessions":{"active":3}}"#, try compact("admin/cost-report.json")]
-                .joined(separator: "\n") + "\n")
+            [
+                try compact("admin/usage-report.json"), #"{"level":"info","sessions":{"active":3}}"#,
+                try compact("admin/cost-report.json"),
+            ]
+            .joined(separator: "\n") + "\n")
         let database = try AppDatabase.inMemory()
         let summary = try ingest([path], into: database)
         #expect(summary.billedAmounts == 20 && summary.rejectedLines == 0 && summary.ignoredLines == 1)
@@ -259,8 +282,11 @@ import Testing
         #expect(summary.newRequests == 2 && summary.unbilledBatchRequests == 1 && summary.rejectedLines == 0)
         #expect(try stored(database) == (2, USD("0.02756")!))
         // Dated by the envelope, priced at batch rates.
-        #expect(try value(database, "SELECT ts FROM requests WHERE custom_id = 'sdk-req-7'") == time("2026-11-11T09:00:00Z"))
-        #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE service_tier = 'batch' AND ts_from_file = 0") == 2)
+        #expect(
+            try value(database, "SELECT ts FROM requests WHERE custom_id = 'sdk-req-7'") == time("2026-11-11T09:00:00Z")
+        )
+        #expect(
+            try value(database, "SELECT COUNT(*) FROM requests WHERE service_tier = 'batch' AND ts_from_file = 0") == 2)
     }
 
     // MARK: 5. Streaming events inside an envelope
@@ -278,7 +304,8 @@ import Testing
     }
 
     @Test func anEnvelopedStreamCutBetweenRunsEndsWithItsFinalUsage() throws {
-        let lines = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8).split(
+            separator: "\n")
         let scratch = try ScratchDirectory()
         // The telemetry record of line 4 and the stream's first three events (lines 5 to 7), then the rest.
         let path = try scratch.write("events.jsonl", lines[3..<7].joined(separator: "\n") + "\n")
@@ -293,7 +320,8 @@ import Testing
         try handle.write(contentsOf: Data((lines[7..<10].joined(separator: "\n") + "\n").utf8))
         try handle.close()
         let second = try ingestor.ingest(paths: [path])
-        #expect(second.resumedFiles == 1 && second.rejectedLines == 0 && second.newRequests == 0 && second.duplicates == 1)
+        #expect(
+            second.resumedFiles == 1 && second.rejectedLines == 0 && second.newRequests == 0 && second.duplicates == 1)
         #expect(try stored(database, "request_id = 'req_sdk_A5'") == (1, USD("0.031565")!))
         #expect(try stored(database).cost == USD("0.032815"))
     }

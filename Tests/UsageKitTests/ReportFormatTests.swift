@@ -26,24 +26,31 @@ import Testing
         try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("fixtures"), to: copy)
         let files = FileManager.default.enumerator(atPath: copy.path)!.compactMap { $0 as? String }
         for file in files {
-            try FileManager.default.setAttributes([.modificationDate: fixedDate], ofItemAtPath: copy.appendingPathComponent(file).path)
+            try FileManager.default.setAttributes(
+                [.modificationDate: fixedDate], ofItemAtPath: copy.appendingPathComponent(file).path)
         }
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [copy.path])
         return (database, scratch)
     }
 
-    func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter()) throws -> UsageReport {
+    func report(_ dimensions: [ReportDimension], zone: TimeZoneRule = .utc, filter: RequestFilter = RequestFilter())
+        throws -> UsageReport
+    {
         let (database, _) = try Self.database()
         return try database.read { db in
-            try UsageReport.fetch(SQLiteStorage(db), filter: filter, by: dimensions, zone: zone, priceTableVersion: PriceTable.builtIn.version)
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: filter, by: dimensions, zone: zone,
+                priceTableVersion: PriceTable.builtIn.version)
         }
     }
 
     func dashboard() throws -> Dashboard {
         let (database, _) = try Self.database()
         return try database.read { db in
-            try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version, generatedAt: Self.fixedDate)
+            try Dashboard.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: PriceTable.builtIn.version,
+                generatedAt: Self.fixedDate)
         }
     }
 
@@ -70,7 +77,8 @@ import Testing
     @Test func tableNarrowedToTheTerminal() throws {
         let text = TableRenderer(width: 72).render(try report([.model]))
         try expectGolden(text, "report-model-72.txt")
-        let table = text.split(separator: "\n", omittingEmptySubsequences: false).drop { !$0.hasPrefix("Model") }.prefix { !$0.isEmpty }
+        let table = text.split(separator: "\n", omittingEmptySubsequences: false).drop { !$0.hasPrefix("Model") }.prefix
+        { !$0.isEmpty }
         #expect(table.count > 3)
         #expect(table.allSatisfy { $0.count <= 72 })
     }
@@ -87,7 +95,10 @@ import Testing
     @Test func csv() throws {
         let text = CSVRenderer().render(try report([.day, .model]))
         try expectGolden(text, "report-day-model.csv")
-        #expect(text.hasPrefix("day,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,"))
+        #expect(
+            text.hasPrefix(
+                "day,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,"
+            ))
     }
 
     @Test func markdown() throws {
@@ -103,7 +114,10 @@ import Testing
         // dates its fast-mode requests 2026-02-20, 2026-07-01 and 2026-08-01, on either side of the rules' dates; the
         // re-dated batch of fixtures/batches-redated ended on Tuesday 2026-03-10.)
         let weeks = try report([.week])
-        #expect(weeks.rows.map(\.key).sorted() == ["2026-02-16", "2026-03-09", "2026-06-29", "2026-07-27", "2026-10-26", "2026-11-02", "2026-11-09"])
+        #expect(
+            weeks.rows.map(\.key).sorted() == [
+                "2026-02-16", "2026-03-09", "2026-06-29", "2026-07-27", "2026-10-26", "2026-11-02", "2026-11-09",
+            ])
         let months = try report([.month])
         #expect(months.rows.map(\.key) == ["2026-02", "2026-03", "2026-07", "2026-08", "2026-11"])
         // The Admin rows of 2026-11-01T00:00Z fall on 2026-10-31 in Los Angeles, the first day of November's
@@ -133,7 +147,8 @@ import Testing
     func page() throws -> String {
         let (database, _) = try ReportFormatTests.database()
         return try database.read { db in
-            HTMLRenderer().render(try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+            HTMLRenderer().render(
+                try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
     }
 
@@ -153,7 +168,9 @@ import Testing
         let (database, _) = try ReportFormatTests.database()
         let html = try database.read { db in
             HTMLRenderer().render(
-                try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)), zone: .utc, priceTableVersion: "t"))
+                try Dashboard.fetch(
+                    SQLiteStorage(db), filter: RequestFilter(since: Timestamp.parse("2030-01-01", defaultOffset: 0)),
+                    zone: .utc, priceTableVersion: "t"))
         }
         #expect(html.contains(#"Cost</div><div class="value">-<"#))
     }
@@ -177,11 +194,13 @@ import Testing
         let hostile = "<script>alert(1)</script>"
         let path = try scratch.write(
             "x.jsonl",
-            #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"output_tokens_details":{"thinking_tokens":2}}}}"#)
+            #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"output_tokens_details":{"thinking_tokens":2}}}}"#
+        )
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
         let html = try database.read { db in
-            HTMLRenderer().render(try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
+            HTMLRenderer().render(
+                try Dashboard.fetch(SQLiteStorage(db), filter: RequestFilter(), zone: .utc, priceTableVersion: "t"))
         }
         #expect(!html.contains(hostile) && !html.contains("<b>model</b>") && !html.contains("<img"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -221,7 +240,8 @@ import Testing
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])
         let report = try database.read { db in
-            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), by: [.workflow], zone: .utc, priceTableVersion: "test")
         }
         let csv = CSVRenderer().render(report)
         #expect(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""))

@@ -8,7 +8,8 @@ import Testing
 @Suite struct SourceFormatTests: StoreQueries {
     func report(_ database: AppDatabase, source: UsageReport.Source = .automatic) throws -> UsageReport {
         try database.read { db in
-            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: source)
         }
     }
 
@@ -22,14 +23,23 @@ import Testing
         // Its usage says standard; it came from a batch, so batch rates apply.
         #expect(try stored(database, "custom_id = 'doc-0003'").cost == USD("0.0113313"))
         let ended = Timestamp.parse("2026-11-06T09:30:00Z", defaultOffset: 0)!
-        #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE source_format = 'batch-results' AND ts = \(ended) AND ts_from_file = 0") == 3)
-        #expect(try value(database, "SELECT errored + expired + canceled FROM batch_outcomes WHERE batch_id = 'msgbatch_01HkcTjaV5Uq'") == 3)
+        #expect(
+            try value(
+                database,
+                "SELECT COUNT(*) FROM requests WHERE source_format = 'batch-results' AND ts = \(ended) AND ts_from_file = 0"
+            ) == 3)
+        #expect(
+            try value(
+                database,
+                "SELECT errored + expired + canceled FROM batch_outcomes WHERE batch_id = 'msgbatch_01HkcTjaV5Uq'") == 3
+        )
     }
 
     @Test func resultsReadBeforeTheirBatchObjectAreRedated() throws {
         let scratch = try ScratchDirectory()
         let results = scratch.url.appendingPathComponent("msgbatch_01HkcTjaV5Uq_results.jsonl").path
-        try FileManager.default.copyItem(atPath: fixture("batches/msgbatch_01HkcTjaV5Uq_results.jsonl"), toPath: results)
+        try FileManager.default.copyItem(
+            atPath: fixture("batches/msgbatch_01HkcTjaV5Uq_results.jsonl"), toPath: results)
         let database = try AppDatabase.inMemory()
         _ = try ingest([results], into: database)
         #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE ts_from_file = 1") == 3)
@@ -48,7 +58,11 @@ import Testing
         #expect(try stored(database, "session = 'e52d18'") == (2, USD("0.11375")!))
         // Second request of a3f9c2: 6,100 input including 2,400 cached.
         let row = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT input_tokens, cache_read_tokens FROM requests WHERE session = 'a3f9c2' ORDER BY ts LIMIT 1 OFFSET 1")!
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT input_tokens, cache_read_tokens FROM requests WHERE session = 'a3f9c2' ORDER BY ts LIMIT 1 OFFSET 1"
+            )!
         }
         #expect(row[0] == 3700 && row[1] == 2400)
     }
@@ -72,7 +86,10 @@ import Testing
         let summary = try ingest([fixture("claude-code")], into: database)
         #expect(summary.newRequests == 6 && summary.rejectedLines == 0)
         #expect(try stored(database) == (6, USD("0.3082455")!))
-        #expect(try value(database, "SELECT output_tokens FROM requests WHERE dedupe_key = 'm:msg_01Xfln9nN5bpGEognEyghk0k'") == 377)
+        #expect(
+            try value(
+                database, "SELECT output_tokens FROM requests WHERE dedupe_key = 'm:msg_01Xfln9nN5bpGEognEyghk0k'")
+                == 377)
         #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE model = '<synthetic>'") == 0)
         #expect(try value(database, "SELECT COUNT(*) FROM requests WHERE request_id IS NULL") == 1)
         #expect(try value(database, "SELECT COUNT(DISTINCT project || git_branch || session) FROM requests") == 1)
@@ -82,8 +99,11 @@ import Testing
 
     @Test func aPartialTranscriptLineIsReplacedByTheFinalOne() throws {
         let scratch = try ScratchDirectory()
-        let lines = try String(contentsOfFile: fixture("claude-code/-home-dev-shop/8d0c2f4e-1111-4a2b-9c3d-5e6f7a8b9c0d.jsonl"), encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(
+            contentsOfFile: fixture("claude-code/-home-dev-shop/8d0c2f4e-1111-4a2b-9c3d-5e6f7a8b9c0d.jsonl"),
+            encoding: .utf8
+        )
+        .split(separator: "\n", omittingEmptySubsequences: false)
         // Lines 4 and 5 hold response A with a partial output of 12; line 6 has its final 377.
         let path = scratch.url.appendingPathComponent("s.jsonl").path
         try (lines[0..<5].joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
@@ -149,7 +169,9 @@ import Testing
         // Flat counts beside a null `usage`: told by content, a telemetry record (a null usage is no response);
         // forced as messages, not a response, and rejected as such.
         let path = try scratch.write(
-            "odd.log", #"{"timestamp":"2026-11-04T14:02:11Z","model":"claude-haiku-4-5","input_tokens":1000,"output_tokens":100,"usage":null}"# + "\n")
+            "odd.log",
+            #"{"timestamp":"2026-11-04T14:02:11Z","model":"claude-haiku-4-5","input_tokens":1000,"output_tokens":100,"usage":null}"#
+                + "\n")
         let database = try AppDatabase.inMemory()
         #expect(try ingest([path], into: database).newRequests == 1)
         #expect(try stored(database).cost == USD("0.0015"))
@@ -159,8 +181,14 @@ import Testing
     }
 
     @Test func claudeCodeDirectories() {
-        #expect(ClaudeCode.searchedPlaces(environment: ["CLAUDE_CONFIG_DIR": "/a, /b", "HOME": "/h"]) == ["/a/projects", "/b/projects"])
-        #expect(ClaudeCode.searchedPlaces(environment: ["HOME": "/h"]) == ["/h/.config/claude/projects", "/h/.claude/projects"])
+        #expect(
+            ClaudeCode.searchedPlaces(environment: ["CLAUDE_CONFIG_DIR": "/a, /b", "HOME": "/h"]) == [
+                "/a/projects", "/b/projects",
+            ])
+        #expect(
+            ClaudeCode.searchedPlaces(environment: ["HOME": "/h"]) == [
+                "/h/.config/claude/projects", "/h/.claude/projects",
+            ])
     }
 }
 
@@ -246,7 +274,9 @@ import Testing
     }
 
     func formatOf(_ path: String, in database: AppDatabase) throws -> String? {
-        try database.read { db in try String.fetchOne(db, sql: "SELECT format FROM files WHERE path = ?", arguments: [absolutePath(path)]) }
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT format FROM files WHERE path = ?", arguments: [absolutePath(path)])
+        }
     }
 
     @Test(arguments: [
@@ -268,13 +298,16 @@ import Testing
             #"{"id":"m\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5},"content":[{"type":"text","text":"\#(String(repeating: "x", count: 300))"}]}"#
         }
         let path = scratch.url.appendingPathComponent("log.json").path
-        try ("[\n" + (0..<20).map(element).joined(separator: ",\n") + "\n]\n").write(toFile: path, atomically: false, encoding: .utf8)
+        try ("[\n" + (0..<20).map(element).joined(separator: ",\n") + "\n]\n").write(
+            toFile: path, atomically: false, encoding: .utf8)
         let database = try AppDatabase.inMemory()
         let ingestor = Ingestor(database: database) { _ in }
         #expect(try ingestor.ingest(paths: [path]).newRequests == 20)
-        try ("[\n" + (0..<30).map(element).joined(separator: ",\n") + "\n]\n").write(toFile: path, atomically: false, encoding: .utf8)
+        try ("[\n" + (0..<30).map(element).joined(separator: ",\n") + "\n]\n").write(
+            toFile: path, atomically: false, encoding: .utf8)
         let again = try ingestor.ingest(paths: [path])
-        #expect(again.resumedFiles == 0 && again.newRequests == 10 && again.duplicates == 20 && again.rejectedLines == 0)
+        #expect(
+            again.resumedFiles == 0 && again.newRequests == 10 && again.duplicates == 20 && again.rejectedLines == 0)
     }
 
     @Test func aDocumentCaughtHalfWrittenIsReadOnceComplete() throws {
@@ -293,11 +326,14 @@ import Testing
 
     @Test func aFileRewrittenAfterThePlanIsReadWhole() throws {
         let scratch = try ScratchDirectory()
-        let line = { (id: String) in #"{"id":"\#(id)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"# }
+        let line = { (id: String) in
+            #"{"id":"\#(id)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}"#
+        }
         let path = try scratch.write("log.jsonl", line("a1") + "\n" + line("a2") + "\n")
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
-        try (line("a1") + "\n" + line("a2") + "\n" + line("a3") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        try (line("a1") + "\n" + line("a2") + "\n" + line("a3") + "\n").write(
+            toFile: path, atomically: false, encoding: .utf8)
         let ledger = try database.read { db in try Ledger.load(db) }
         let plan = try #require(try FilePlan.make(path: path, forced: nil, named: true, ledger: ledger))
         #expect(plan.resumeAt != nil)
@@ -315,7 +351,8 @@ import Testing
     }
 
     @Test func anAggregatedRowWithoutContextWindowIsAtStandardRates() throws {
-        var record = UsageRecord(timestamp: 0, model: "claude-sonnet-4-5", tokens: TokenCounts(input: 150_000, cacheRead: 60_000))
+        var record = UsageRecord(
+            timestamp: 0, model: "claude-sonnet-4-5", tokens: TokenCounts(input: 150_000, cacheRead: 60_000))
         record.aggregated = true
         var pricer = Pricer()
         #expect(pricer.price(record).cost == USD("0.468"))  // 450,000 + 18,000 µ$, not the tier's 936,000
@@ -327,14 +364,16 @@ import Testing
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "proxy.jsonl",
-            #"{"timestamp":"2026-11-02T09:00:00Z","sessionId":"s9","response":{"id":"mp1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"# + "\n")
+            #"{"timestamp":"2026-11-02T09:00:00Z","sessionId":"s9","response":{"id":"mp1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"#
+                + "\n")
         let sink = try parse(path)
         #expect(sink.records.first?.session == "s9")
     }
 
     @Test func aStreamCutBetweenRunsEndsWithItsFinalUsage() throws {
         let scratch = try ScratchDirectory()
-        let start = #"{"type":"message_start","message":{"id":"msg_live","model":"claude-opus-4-6","usage":{"input_tokens":3,"output_tokens":1}}}"#
+        let start =
+            #"{"type":"message_start","message":{"id":"msg_live","model":"claude-opus-4-6","usage":{"input_tokens":3,"output_tokens":1}}}"#
         let delta = { (n: Int) in #"{"type":"message_delta","delta":{},"usage":{"output_tokens":\#(n)}}"# }
         let path = try scratch.write("events.jsonl", start + "\n" + delta(30) + "\n")
         let database = try AppDatabase.inMemory()
@@ -360,18 +399,30 @@ import Testing
         _ = try ingestor.ingest(paths: [scratch.url.path])
         let usage = scratch.url.appendingPathComponent("usage-report.json").path
         let cost = scratch.url.appendingPathComponent("cost-report.json").path
-        try (try String(contentsOfFile: usage, encoding: .utf8)).replacingOccurrences(of: "\"uncached_input_tokens\": 120000", with: "\"uncached_input_tokens\": 500000")
-            .write(toFile: usage, atomically: false, encoding: .utf8)
-        try (try String(contentsOfFile: cost, encoding: .utf8)).replacingOccurrences(of: "\"amount\": \"60.00\"", with: "\"amount\": \"90.00\"")
-            .write(toFile: cost, atomically: false, encoding: .utf8)
+        try (try String(contentsOfFile: usage, encoding: .utf8)).replacingOccurrences(
+            of: "\"uncached_input_tokens\": 120000", with: "\"uncached_input_tokens\": 500000"
+        )
+        .write(toFile: usage, atomically: false, encoding: .utf8)
+        try (try String(contentsOfFile: cost, encoding: .utf8)).replacingOccurrences(
+            of: "\"amount\": \"60.00\"", with: "\"amount\": \"90.00\""
+        )
+        .write(toFile: cost, atomically: false, encoding: .utf8)
         _ = try ingestor.ingest(paths: [scratch.url.path])
         let (input, billed) = try database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT SUM(input_tokens) FROM requests")!, try Int.fetchOne(db, sql: "SELECT SUM(amount_nanos) FROM billed_costs")!)
+            (
+                try Int.fetchOne(db, sql: "SELECT SUM(input_tokens) FROM requests")!,
+                try Int.fetchOne(db, sql: "SELECT SUM(amount_nanos) FROM billed_costs")!
+            )
         }
         #expect(input == 120_000 + 84_000 + 95_500 + 46_000 + 380_000)
         #expect(billed == 27_857_096_250 + 300_000_000)
-        let report = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t") }
-        let raw = try database.read { db in try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests) }
+        let report = try database.read { db in
+            try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t")
+        }
+        let raw = try database.read { db in
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), grouping: .model, priceTableVersion: "t", source: .requests)
+        }
         #expect(report == raw)
     }
 }

@@ -19,17 +19,21 @@ final class Messages: Sendable {
 let responseFixtures = [fixture("messages"), fixture("streams")]
 
 @Suite struct StoreTests {
-    func ingest(_ paths: [String], into database: AppDatabase, zone: TimeZoneRule = .utc) throws -> (IngestSummary, [String]) {
+    func ingest(_ paths: [String], into database: AppDatabase, zone: TimeZoneRule = .utc) throws -> (
+        IngestSummary, [String]
+    ) {
         let messages = Messages()
         let ingestor = Ingestor(database: database, options: IngestOptions(zone: zone)) { messages.append($0) }
         return (try ingestor.ingest(paths: paths), messages.all)
     }
 
-    func report(_ database: AppDatabase, _ grouping: ReportGrouping = .model, filter: RequestFilter = RequestFilter(),
-        source: UsageReport.Source = .automatic) throws -> UsageReport
-    {
+    func report(
+        _ database: AppDatabase, _ grouping: ReportGrouping = .model, filter: RequestFilter = RequestFilter(),
+        source: UsageReport.Source = .automatic
+    ) throws -> UsageReport {
         try database.read { db in
-            try UsageReport.fetch(SQLiteStorage(db), filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
+            try UsageReport.fetch(
+                SQLiteStorage(db), filter: filter, grouping: grouping, priceTableVersion: "test", source: source)
         }
     }
 
@@ -64,7 +68,9 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         _ = try ingest(responseFixtures, into: database)
         let day = Timestamp.parse("2026-11-03", defaultOffset: 0)!
         for grouping in ReportGrouping.allCases {
-            for filter in [RequestFilter(), RequestFilter(since: day, until: day + 86_400_000), RequestFilter(since: day)] {
+            for filter in [
+                RequestFilter(), RequestFilter(since: day, until: day + 86_400_000), RequestFilter(since: day),
+            ] {
                 let fast = try report(database, grouping, filter: filter)
                 let raw = try report(database, grouping, filter: filter, source: .requests)
                 #expect(fast == raw, "\(grouping) \(filter)")
@@ -78,7 +84,9 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     @Test func rebuildingTheRollupGivesWhatIngestKept() throws {
         let database = try AppDatabase.inMemory()
         _ = try ingest(responseFixtures, into: database)
-        let read = { try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") } }
+        let read = {
+            try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_hourly ORDER BY hour, model_key") }
+        }
         let incremental = try read()
         #expect(incremental.count > 5)
         try database.write { db in try HourlyRollup.rebuild(db) }
@@ -98,9 +106,11 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         }
         #expect(throws: UsageError.self) { try ingest([fixture("messages/responses.jsonl")], into: database) }
         let counts = try database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests")!,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files")!,
-             try Int.fetchOne(db, sql: "SELECT SUM(requests) FROM usage_hourly")!)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests")!,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files")!,
+                try Int.fetchOne(db, sql: "SELECT SUM(requests) FROM usage_hourly")!
+            )
         }
         #expect(counts == (1, 1, 1))
     }
@@ -108,7 +118,10 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     @Test func hashCollisionsNeverLoseARequest() throws {
         let database = try AppDatabase.inMemory()
         try database.write { db in
-            try db.execute(sql: "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)")
+            try db.execute(
+                sql:
+                    "INSERT INTO files (path, format, size, modified_at, ingested_at) VALUES ('x', 'messages', 0, 0, 0)"
+            )
             let inserter = try RequestInserter(db: db, fileID: 1, format: "messages")
             func insert(_ id: String) throws -> Bool {
                 var inserted = false
@@ -133,7 +146,8 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
 
     @Test func defaultDatabaseLocation() {
         #expect(DatabaseLocation.defaultPath(environment: ["USAGE_DB": "/x/u.db", "HOME": "/h"]) == "/x/u.db")
-        #expect(DatabaseLocation.defaultPath(environment: ["XDG_DATA_HOME": "/d", "HOME": "/h"]) == "/d/usage/usage.sqlite")
+        #expect(
+            DatabaseLocation.defaultPath(environment: ["XDG_DATA_HOME": "/d", "HOME": "/h"]) == "/d/usage/usage.sqlite")
         #expect(DatabaseLocation.defaultPath(environment: ["HOME": "/h"]) == "/h/.local/share/usage/usage.sqlite")
     }
 
@@ -158,7 +172,8 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         let scratch = try ScratchDirectory()
         let results = try scratch.write(
             "results/msgbatch_01RedatedLongReview.jsonl",
-            try String(contentsOfFile: fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), encoding: .utf8))
+            try String(
+                contentsOfFile: fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), encoding: .utf8))
         let object = try scratch.write(
             "msgbatch_01RedatedLongReview.json",
             try String(contentsOfFile: fixture("batches-redated/msgbatch_01RedatedLongReview.json"), encoding: .utf8))
@@ -182,8 +197,10 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
     /// The rollup-based total must equal the sum over the requests.
     func total(_ database: AppDatabase) throws -> USD {
         try database.read { db in
-            let rollup = try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
-            let raw = try UsageReport.fetch(SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
+            let rollup = try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t")
+            let raw = try UsageReport.fetch(
+                SQLiteStorage(db), filter: RequestFilter(), grouping: .day, priceTableVersion: "t", source: .requests)
             #expect(rollup == raw)
             #expect(rollup.rows.map(\.key) == ["2026-03-10"])
             return rollup.totals.cost
@@ -202,7 +219,9 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         #expect(try total(database) == Self.right)
         // The count of requests dated by file time is the final one: none is left.
         #expect(summary.newRequests == 1 && summary.undatedRequests == 0 && summary.redatedRequests == 1)
-        #expect(!summary.line.contains("dated by file time") && summary.line.contains("1 request re-dated and re-priced by its batch"))
+        #expect(
+            !summary.line.contains("dated by file time")
+                && summary.line.contains("1 request re-dated and re-priced by its batch"))
     }
 
     @Test func resultsBeforeTheirBatchInTwoRuns() throws {

@@ -14,7 +14,8 @@ enum CLIError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .executableNotFound(let searched):
-            return "could not find the built `usage` executable; searched upwards from: \(searched.joined(separator: ", "))"
+            return
+                "could not find the built `usage` executable; searched upwards from: \(searched.joined(separator: ", "))"
         case .notJSON(let text):
             return "output is not the expected JSON: \(text.prefix(500))"
         }
@@ -63,7 +64,9 @@ enum CLI {
         throw CLIError.executableNotFound(searched: starts.map(\.path))
     }
 
-    static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws -> CLIResult {
+    static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws
+        -> CLIResult
+    {
         try launch(arguments, in: sandbox, environment: extra).wait()
     }
 
@@ -326,7 +329,9 @@ func describe(_ result: CLIResult) -> Comment {
         let good3 = lines[2]
         let stringTokens = lines[5].replacingOccurrences(of: "\"input_tokens\":500", with: "\"input_tokens\":\"abc\"")
         #expect(stringTokens != lines[5])
-        let text = [good1, "{\"timestamp\":\"2026-11-02T09:14:03Z\",{\"oops\"", good3, stringTokens].joined(separator: "\n") + "\n"
+        let text =
+            [good1, "{\"timestamp\":\"2026-11-02T09:14:03Z\",{\"oops\"", good3, stringTokens].joined(separator: "\n")
+            + "\n"
         let bad = try sandbox.write("bad.jsonl", text)
 
         let ingest = try sandbox.ingest([bad.path])
@@ -437,7 +442,8 @@ func describe(_ result: CLIResult) -> Comment {
         let dayEvents = try sandbox.events(["--since", "2026-11-03", "--until", "2026-11-03"])
         #expect(dayEvents.status == 0, describe(dayEvents))
         let events = try jsonArray(dayEvents.stdout)
-        #expect(Set(events.compactMap { $0["request_id"] as? String }) == ["req_011Ex003", "req_011Ex004", "req_011Ex005"])
+        #expect(
+            Set(events.compactMap { $0["request_id"] as? String }) == ["req_011Ex003", "req_011Ex004", "req_011Ex005"])
         for event in events {
             #expect((event["timestamp"] as? String)?.hasPrefix("2026-11-03T") == true, "\(event)")
         }
@@ -463,7 +469,8 @@ func describe(_ result: CLIResult) -> Comment {
         let ingest = try sandbox.ingest([CLI.fixtures.path])
         // fixtures/sdk/not-records.jsonl holds one line that looks like usage and cannot be read: rejected, exit 1.
         #expect(ingest.status == 1, describe(ingest))
-        #expect(ingest.stderr.contains("34 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(
+            ingest.stderr.contains("34 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
         #expect(ingest.stderr.contains("99 new requests, 6 duplicates, 1 rejected line,"), describe(ingest))
         #expect(ingest.stderr.contains("13 dated by file time"), describe(ingest))
         #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
@@ -486,10 +493,11 @@ func describe(_ result: CLIResult) -> Comment {
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
         #expect(files.count == 34)
         let formats = Set(files.compactMap { $0["format"] as? String })
-        #expect(formats == [
-            "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
-            "claude-code", "admin-usage", "admin-cost",
-        ])
+        #expect(
+            formats == [
+                "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
+                "claude-code", "admin-usage", "admin-cost",
+            ])
         let results = try #require(files.first { ($0["file"] as? String)?.hasSuffix("_results.jsonl") == true })
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
@@ -509,7 +517,9 @@ func describe(_ result: CLIResult) -> Comment {
                 "ingested: 7 files, 18 new requests, 1 duplicate, 1 rejected line, 2 without usage, 5 dated by file time, "
                     + "4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
-        #expect(ingest.stderr.components(separatedBy: "\n").filter { $0.contains(".json") && $0.contains(": ") }.count == 1, describe(ingest))
+        #expect(
+            ingest.stderr.components(separatedBy: "\n").filter { $0.contains(".json") && $0.contains(": ") }.count == 1,
+            describe(ingest))
         let report = try sandbox.report()
         #expect(report.stdout.contains("\"cost_usd\": 0.422712700"), describe(report))
         #expect(report.stdout.contains("\"requests\": 18"), describe(report))
@@ -521,25 +531,35 @@ func describe(_ result: CLIResult) -> Comment {
         let sandbox = try Sandbox()
         #expect(try sandbox.ingest([CLI.fixture("cache").path]).status == 0)
         let period = ["--since", "2026-11-10", "--until", "2026-11-10"]
-        let json = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--format", "json"] + period)
+        let json = try sandbox.run(
+            arguments: ["cache-stats", "--db", sandbox.database.path, "--format", "json"] + period)
         #expect(json.status == 0, describe(json))
         for figure in [
             "\"hit_rate\": 0.450387", "\"requests_with_hits\": 3", "\"cost_usd\": 0.125250000",
             "\"cost_without_cache_usd\": 0.189400000", "\"gross_savings_usd\": 0.086400000",
-            "\"write_premium_usd\": 0.022250000", "\"net_savings_usd\": 0.064150000", "\"batch_savings_usd\": 0.003000000",
+            "\"write_premium_usd\": 0.022250000", "\"net_savings_usd\": 0.064150000",
+            "\"batch_savings_usd\": 0.003000000",
         ] {
             #expect(json.stdout.contains(figure), "\(figure)")
         }
         let object = try jsonObject(json.stdout)
-        for key in ["by_model", "by_workflow", "daily", "recommendations", "cache_write_5m_tokens", "cache_write_1h_tokens", "input_tokens", "cache_read_tokens"] {
+        for key in [
+            "by_model", "by_workflow", "daily", "recommendations", "cache_write_5m_tokens", "cache_write_1h_tokens",
+            "input_tokens", "cache_read_tokens",
+        ] {
             #expect(object[key] != nil, "\(key)")
         }
-        let table = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--workflow", "w1"] + period)
-        #expect(table.status == 0 && table.stdout.contains("Net saving") && table.stdout.contains("hit rate = cache read tokens / prompt tokens"), describe(table))
+        let table = try sandbox.run(
+            arguments: ["cache-stats", "--db", sandbox.database.path, "--workflow", "w1"] + period)
+        #expect(
+            table.status == 0 && table.stdout.contains("Net saving")
+                && table.stdout.contains("hit rate = cache read tokens / prompt tokens"), describe(table))
         let empty = try sandbox.run(arguments: ["cache-stats", "--db", sandbox.database.path, "--days", "1"])
         #expect(empty.status == 0 && empty.stdout.contains("No requests in this period"), describe(empty))
 
-        let sessions = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--limit", "2", "--format", "json"])
+        let sessions = try sandbox.run(arguments: [
+            "sessions", "--db", sandbox.database.path, "--limit", "2", "--format", "json",
+        ])
         #expect(sessions.status == 0, describe(sessions))
         let list = try #require(try JSONSerialization.jsonObject(with: Data(sessions.stdout.utf8)) as? [[String: Any]])
         #expect(list.compactMap { $0["session"] as? String } == ["s1", "s2"])
@@ -556,17 +576,25 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("Daily cost by model"))
 
         let chosen = sandbox.root.appendingPathComponent("out/r.html").path
-        let explicit = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--html", "--output", chosen])
+        let explicit = try sandbox.run(arguments: [
+            "report", "--db", sandbox.database.path, "--html", "--output", chosen,
+        ])
         #expect(explicit.stdout == chosen + "\n" && FileManager.default.fileExists(atPath: chosen), describe(explicit))
 
-        let csv = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "day,model", "--format", "csv", "--tz", "UTC"])
+        let csv = try sandbox.run(arguments: [
+            "report", "--db", sandbox.database.path, "--group-by", "day,model", "--format", "csv", "--tz", "UTC",
+        ])
         #expect(csv.status == 0 && csv.stdout.hasPrefix("day,model,requests,"), describe(csv))
-        let markdown = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "workflow", "--format", "markdown"])
+        let markdown = try sandbox.run(arguments: [
+            "report", "--db", sandbox.database.path, "--group-by", "workflow", "--format", "markdown",
+        ])
         #expect(markdown.status == 0 && markdown.stdout.contains("| code-review |"), describe(markdown))
         let piped = try sandbox.run(arguments: ["report", "--db", sandbox.database.path])
         #expect(!piped.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 
-        let bad = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "day,model,session"])
+        let bad = try sandbox.run(arguments: [
+            "report", "--db", sandbox.database.path, "--group-by", "day,model,session",
+        ])
         #expect(bad.status == 64 && bad.stderr.contains("--group-by"), describe(bad))
     }
 
@@ -575,22 +603,29 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(try sandbox.ingest([CLI.fixture("messages").path]).status == 0)
         // The fixtures' requests are in early November; check as of the month's data with --tz UTC.
         func budget(_ arguments: [String]) throws -> CLIResult {
-            try sandbox.run(arguments: ["budget", "--db", sandbox.database.path, "--tz", "UTC", "--at", "2026-11-22T12:00:00Z"] + arguments)
+            try sandbox.run(
+                arguments: ["budget", "--db", sandbox.database.path, "--tz", "UTC", "--at", "2026-11-22T12:00:00Z"]
+                    + arguments)
         }
         // No budget configured at all (HOME and XDG point into the sandbox): UNKNOWN.
         let none = try budget([])
         #expect(none.status == 3 && none.stdout.hasPrefix("BUDGET UNKNOWN - no budget configured"), describe(none))
         // A rolling window of 3 days before 22 November holds none of the fixtures' early-November requests: UNKNOWN.
         let config = sandbox.root.appendingPathComponent("budgets.toml")
-        try "[[budgets]]\nname = \"recent\"\nperiod = \"3 days\"\nlimit = 5\n".write(to: config, atomically: true, encoding: .utf8)
+        try "[[budgets]]\nname = \"recent\"\nperiod = \"3 days\"\nlimit = 5\n".write(
+            to: config, atomically: true, encoding: .utf8)
         let stale = try budget(["--config", config.path])
         #expect(stale.status == 3 && stale.stdout.hasPrefix("BUDGET UNKNOWN - recent:"), describe(stale))
         // An unreadable budgets file: UNKNOWN, with the reason.
         try "[[budgets]\nname =".write(to: config, atomically: true, encoding: .utf8)
         let broken = try budget(["--config", config.path])
-        #expect(broken.status == 3 && broken.stdout.hasPrefix("BUDGET UNKNOWN - ") && broken.stderr.contains("TOML"), describe(broken))
+        #expect(
+            broken.status == 3 && broken.stdout.hasPrefix("BUDGET UNKNOWN - ") && broken.stderr.contains("TOML"),
+            describe(broken))
         // A database that does not exist: UNKNOWN.
-        let nodb = try sandbox.run(arguments: ["budget", "--db", sandbox.root.appendingPathComponent("none.sqlite").path, "--monthly", "5"])
+        let nodb = try sandbox.run(arguments: [
+            "budget", "--db", sandbox.root.appendingPathComponent("none.sqlite").path, "--monthly", "5",
+        ])
         #expect(nodb.status == 3, describe(nodb))
         // Invalid flags: UNKNOWN too, as monitoring plugins do.
         let bad = try budget(["--monthly", "lots"])
@@ -601,10 +636,13 @@ func describe(_ result: CLIResult) -> Comment {
         let all = try budget(["--monthly", "100"])
         #expect(all.status == 1 && all.stdout.contains("unpriced"), describe(all))
         for (limit, status, word) in [("100", 0, "OK"), ("0.50", 1, "WARNING"), ("0.40", 2, "CRITICAL")] {
-            try "[[budgets]]\nname = \"window\"\nperiod = \"40 days\"\nlimit = \"\(limit)\"\nscope = { model = \"claude-opus-4-6\" }\n"
+            try
+                "[[budgets]]\nname = \"window\"\nperiod = \"40 days\"\nlimit = \"\(limit)\"\nscope = { model = \"claude-opus-4-6\" }\n"
                 .write(to: config, atomically: true, encoding: .utf8)
             let result = try budget(["--config", config.path])
-            #expect(result.status == Int32(status) && result.stdout.hasPrefix("BUDGET \(word) - window: $0.42"), describe(result))
+            #expect(
+                result.status == Int32(status) && result.stdout.hasPrefix("BUDGET \(word) - window: $0.42"),
+                describe(result))
             let json = try budget(["--config", config.path, "--format", "json"])
             let object = try jsonObject(json.stdout)
             #expect(object["status"] as? String == word && int(object["exit_code"]) == status)
@@ -613,7 +651,9 @@ func describe(_ result: CLIResult) -> Comment {
         let report = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--budgets", config.path])
         // (Checked as of now, so its status depends on the day the test runs: only its presence is asserted.)
         #expect(report.stdout.contains("Budgets\nBUDGET ") && report.stdout.contains(" - window: "), describe(report))
-        let html = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--budgets", config.path, "--format", "html"])
+        let html = try sandbox.run(arguments: [
+            "report", "--db", sandbox.database.path, "--budgets", config.path, "--format", "html",
+        ])
         #expect(html.stdout.contains(">Budgets</h2>") && html.stdout.contains("BUDGET "), describe(html))
     }
 
@@ -622,33 +662,47 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(try sandbox.ingest([CLI.fixture("messages").path]).status == 0)
         let db = ["--db", sandbox.database.path]
         let list = try sandbox.run(arguments: ["pricing", "list"] + db)
-        #expect(list.status == 0 && list.stdout.contains("claude-opus-4-6") && list.stdout.contains("2026-03-13"), describe(list))
+        #expect(
+            list.status == 0 && list.stdout.contains("claude-opus-4-6") && list.stdout.contains("2026-03-13"),
+            describe(list))
         let show = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-6", "--at", "2026-02-01"] + db)
         #expect(show.stdout.contains("prompts over 200,000 tokens") && show.stdout.contains("x1.1"), describe(show))
         let unknown = try sandbox.run(arguments: ["pricing", "show", "claude-nova-7"] + db)
         #expect(unknown.status == 0 && unknown.stdout.contains("usage pricing import"), describe(unknown))
 
-        let imported = try sandbox.run(arguments: ["pricing", "import", CLI.fixture("pricing/litellm-prices.json").path, "--from", "2026-11-03"] + db)
+        let imported = try sandbox.run(
+            arguments: ["pricing", "import", CLI.fixture("pricing/litellm-prices.json").path, "--from", "2026-11-03"]
+                + db)
         #expect(imported.status == 0 && imported.stdout.contains("imported 2 model prices"), describe(imported))
         let reprice = try sandbox.run(arguments: ["reprice"] + db)
-        #expect(reprice.status == 0 && reprice.stdout.contains("1 newly priced") && reprice.stdout.contains("1.647217600 -> 1.768127600"), describe(reprice))
+        #expect(
+            reprice.status == 0 && reprice.stdout.contains("1 newly priced")
+                && reprice.stdout.contains("1.647217600 -> 1.768127600"), describe(reprice))
         let report = try sandbox.report()
         #expect(report.stdout.contains("\"cost_usd\": 1.768127600"), describe(report))
         let export = try sandbox.run(arguments: ["pricing", "export"] + db)
-        #expect(export.stdout.contains("\"id\": \"claude-nova-7\"") && export.stdout.contains("\"from\": \"2026-11-03"), describe(export))
+        #expect(
+            export.stdout.contains("\"id\": \"claude-nova-7\"") && export.stdout.contains("\"from\": \"2026-11-03"),
+            describe(export))
 
-        let estimate = try sandbox.run(arguments: [
-            "estimate", "--model", "claude-opus-4-6", "--input", "1000", "--output", "500", "--batch", "--geo", "us",
-            "--web-searches", "1", "--at", "2026-11-22",
-        ] + db)
+        let estimate = try sandbox.run(
+            arguments: [
+                "estimate", "--model", "claude-opus-4-6", "--input", "1000", "--output", "500", "--batch", "--geo",
+                "us",
+                "--web-searches", "1", "--at", "2026-11-22",
+            ] + db)
         #expect(estimate.status == 0 && estimate.stdout.contains("0.019625000"), describe(estimate))
         let compare = try sandbox.run(arguments: ["compare", "--to", "claude-haiku-4-5,claude-sonnet-4-6"] + db)
-        #expect(compare.status == 0 && compare.stdout.contains("claude-haiku-4-5") && compare.stdout.contains("(actual)"), describe(compare))
+        #expect(
+            compare.status == 0 && compare.stdout.contains("claude-haiku-4-5") && compare.stdout.contains("(actual)"),
+            describe(compare))
 
         let admin = try Sandbox()
         #expect(try admin.ingest([CLI.fixture("admin").path]).status == 0)
         let reconcile = try admin.run(arguments: ["reconcile", "--db", admin.database.path])
-        #expect(reconcile.status == 0 && reconcile.stdout.contains("under the 1% target") && reconcile.stdout.contains("output_tokens"), describe(reconcile))
+        #expect(
+            reconcile.status == 0 && reconcile.stdout.contains("under the 1% target")
+                && reconcile.stdout.contains("output_tokens"), describe(reconcile))
     }
 
     @Test func liteLLMImportReportsPerModelAndADryRunStoresNothing() throws {
@@ -677,20 +731,30 @@ func describe(_ result: CLIResult) -> Comment {
 
         let imported = try sandbox.run(arguments: ["pricing", "import", file] + db)
         #expect(imported.status == 0 && imported.stdout.hasPrefix("imported 13 model prices from "), describe(imported))
-        #expect(imported.stdout == dry.stdout.replacingOccurrences(of: "would import", with: "imported").replacingOccurrences(of: " (dry run: nothing stored)", with: ""), describe(imported))
+        #expect(
+            imported.stdout
+                == dry.stdout.replacingOccurrences(of: "would import", with: "imported").replacingOccurrences(
+                    of: " (dry run: nothing stored)", with: ""), describe(imported))
         let after = try sandbox.run(arguments: ["pricing", "list"] + db)
         #expect(after.stdout.hasPrefix("Prices: 2026-11-01 + litellm-claude-1.110.2.json, USD"), describe(after))
         // 225,000 prompt tokens on Opus 4.6 at 2026-12-01: $5 per million, no long-context tier.
-        let late = try sandbox.run(arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-12-01"] + db)
-        #expect(late.status == 0 && late.stdout.contains("1.125000000") && !late.stdout.contains("long context"), describe(late))
-        let early = try sandbox.run(arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-02-01"] + db)
+        let late = try sandbox.run(
+            arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-12-01"] + db)
+        #expect(
+            late.status == 0 && late.stdout.contains("1.125000000") && !late.stdout.contains("long context"),
+            describe(late))
+        let early = try sandbox.run(
+            arguments: ["estimate", "--model", "claude-opus-4-6", "--input", "225000", "--at", "2026-02-01"] + db)
         #expect(early.stdout.contains("2.250000000"), describe(early))
         // Claude 3.7 Sonnet stays at $3 / $15.
-        let sonnet = try sandbox.run(arguments: ["estimate", "--model", "claude-3-7-sonnet", "--input", "1000000", "--output", "1000000"] + db)
+        let sonnet = try sandbox.run(
+            arguments: ["estimate", "--model", "claude-3-7-sonnet", "--input", "1000000", "--output", "1000000"] + db)
         #expect(sonnet.stdout.contains("18.000000000"), describe(sonnet))
         // No shadow model beside claude-opus-4-0.
         let list = try sandbox.run(arguments: ["pricing", "list", "--format", "json"] + db)
-        #expect(!list.stdout.contains("\"id\": \"claude-opus-4\"") && !list.stdout.contains("\"id\": \"claude\""), describe(list))
+        #expect(
+            !list.stdout.contains("\"id\": \"claude-opus-4\"") && !list.stdout.contains("\"id\": \"claude\""),
+            describe(list))
     }
 
     @Test func batchResultsReadBeforeTheirBatchAreRedatedAndRepriced() throws {
@@ -698,18 +762,27 @@ func describe(_ result: CLIResult) -> Comment {
         // The pair, with the results file dated 2026-11-20 (after Opus 4.6's long-context tier ended).
         let results = sandbox.url("pair/results/msgbatch_01RedatedLongReview.jsonl")
         let object = sandbox.url("pair/msgbatch_01RedatedLongReview.json")
-        try FileManager.default.createDirectory(at: results.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: CLI.fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), to: results)
-        try FileManager.default.copyItem(at: CLI.fixture("batches-redated/msgbatch_01RedatedLongReview.json"), to: object)
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results.path)
+        try FileManager.default.createDirectory(
+            at: results.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: CLI.fixture("batches-redated/results/msgbatch_01RedatedLongReview.jsonl"), to: results)
+        try FileManager.default.copyItem(
+            at: CLI.fixture("batches-redated/msgbatch_01RedatedLongReview.json"), to: object)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results.path)
 
         let first = try sandbox.ingest([results.path])
-        #expect(first.stderr.contains("1 new request") && first.stderr.contains("1 dated by file time"), describe(first))
+        #expect(
+            first.stderr.contains("1 new request") && first.stderr.contains("1 dated by file time"), describe(first))
         #expect(try sandbox.report().stdout.contains("\"cost_usd\": 0.564375000"))
         let second = try sandbox.ingest([object.path])
-        #expect(!second.stderr.contains("dated by file time") && second.stderr.contains("1 request re-dated and re-priced by its batch"), describe(second))
+        #expect(
+            !second.stderr.contains("dated by file time")
+                && second.stderr.contains("1 request re-dated and re-priced by its batch"), describe(second))
         let report = try sandbox.report(["--by", "day"])
-        #expect(report.stdout.contains("\"cost_usd\": 1.097500000") && report.stdout.contains("\"day\": \"2026-03-10\""), describe(report))
+        #expect(
+            report.stdout.contains("\"cost_usd\": 1.097500000") && report.stdout.contains("\"day\": \"2026-03-10\""),
+            describe(report))
 
         // Both files in one run, the results first: the summary's count is the final one.
         let again = try Sandbox()
@@ -725,7 +798,8 @@ func describe(_ result: CLIResult) -> Comment {
         try FileManager.default.copyItem(at: CLI.fixture("claude-code"), to: config.appendingPathComponent("projects"))
         let result = try sandbox.run(
             arguments: ["ingest", "--claude-code", "--db", sandbox.database.path],
-            environment: ["CLAUDE_CONFIG_DIR": config.path + ", " + sandbox.root.appendingPathComponent("missing").path])
+            environment: ["CLAUDE_CONFIG_DIR": config.path + ", " + sandbox.root.appendingPathComponent("missing").path]
+        )
         #expect(result.status == 0, describe(result))
         #expect(result.stderr.contains("6 new requests"), describe(result))
         let report = try sandbox.report()
@@ -745,7 +819,9 @@ func describe(_ result: CLIResult) -> Comment {
         let folder = CLI.fixture("claude-code-2x")
         let once = try Sandbox()
         let all = try once.ingest([folder.path])
-        #expect(all.status == 0 && all.stderr.contains("6 files, 13 new requests, 4 duplicates, 0 rejected lines"), describe(all))
+        #expect(
+            all.status == 0 && all.stderr.contains("6 files, 13 new requests, 4 duplicates, 0 rejected lines"),
+            describe(all))
 
         let byFile = try Sandbox()
         let files = FileManager.default.enumerator(atPath: folder.path)!.compactMap { $0 as? String }
@@ -762,7 +838,10 @@ func describe(_ result: CLIResult) -> Comment {
             #expect(a.status == 0 && a.stdout == b.stdout, "\(options)\n\(a.stdout)\n\(b.stdout)")
         }
         let report = try byFile.report()
-        for figure in ["\"requests\": 11,", "\"aggregated_rows\": 2,", "\"cost_usd\": 0.794236500,", "\"logged_cost_usd\": 0.341260000,"] {
+        for figure in [
+            "\"requests\": 11,", "\"aggregated_rows\": 2,", "\"cost_usd\": 0.794236500,",
+            "\"logged_cost_usd\": 0.341260000,",
+        ] {
             #expect(report.stdout.contains(figure), "\(figure)\n\(report.stdout)")
         }
 
@@ -826,7 +905,9 @@ func describe(_ result: CLIResult) -> Comment {
     /// project, git branch), and events and reports show what advisor calls and compactions cost.
     @Test func eventsShowTheirIdsAndIterations() throws {
         let sandbox = try Sandbox()
-        let ingest = try sandbox.ingest([CLI.fixture("batches").path, CLI.fixture("claude-code").path, CLI.fixture("pricing-rules").path])
+        let ingest = try sandbox.ingest([
+            CLI.fixture("batches").path, CLI.fixture("claude-code").path, CLI.fixture("pricing-rules").path,
+        ])
         #expect(ingest.status == 0, describe(ingest))
 
         let json = try sandbox.events()
@@ -843,34 +924,52 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(iterated["project"] as? String == "iterations")
         let advisor = try #require(iterated["advisor"] as? [String: Any])
         #expect(advisor["model"] as? String == "claude-opus-4-8" && int(advisor["calls"]) == 1)
-        #expect(int(advisor["input_tokens"]) == 3500 && int(advisor["cache_write_5m_tokens"]) == 20_000 && int(advisor["output_tokens"]) == 1612)
+        #expect(
+            int(advisor["input_tokens"]) == 3500 && int(advisor["cache_write_5m_tokens"]) == 20_000
+                && int(advisor["output_tokens"]) == 1612)
         let compaction = try #require(iterated["compaction"] as? [String: Any])
-        #expect(int(compaction["count"]) == 1 && int(compaction["input_tokens"]) == 180_000 && int(compaction["output_tokens"]) == 3500)
+        #expect(
+            int(compaction["count"]) == 1 && int(compaction["input_tokens"]) == 180_000
+                && int(compaction["output_tokens"]) == 3500)
         let text = try #require(rawObject(in: json.stdout, containing: "\"model\": \"claude-opus-4-8\""))
         #expect(text.contains("\"cost_usd\": 0.182800000"), "\(text)")
-        #expect(json.stdout.contains("\"cost_usd\": 0.592500000") && json.stdout.contains("\"cost_usd\": 0.799915000"), describe(json))
+        #expect(
+            json.stdout.contains("\"cost_usd\": 0.592500000") && json.stdout.contains("\"cost_usd\": 0.799915000"),
+            describe(json))
 
         let csv = try sandbox.run(arguments: ["events", "--db", sandbox.database.path, "--format", "csv"])
         #expect(csv.status == 0, describe(csv))
-        let rows = csv.stdout.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = csv.stdout.split(separator: "\r\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let header = try #require(rows.first)
-        for column in ["message_id", "custom_id", "project", "git_branch", "advisor_model", "advisor_calls", "advisor_cost_usd",
-            "compactions", "compaction_input_tokens", "compaction_cost_usd"] {
+        for column in [
+            "message_id", "custom_id", "project", "git_branch", "advisor_model", "advisor_calls", "advisor_cost_usd",
+            "compactions", "compaction_input_tokens", "compaction_cost_usd",
+        ] {
             #expect(header.contains(column), "\(column) missing from \(header)")
         }
         func value(_ row: [String], _ column: String) -> String { row[header.firstIndex(of: column)!] }
-        let csvIterated = try #require(rows.first { $0.count == header.count && value($0, "message_id") == "msg_01PrIter01" })
-        #expect(value(csvIterated, "advisor_model") == "claude-opus-4-8" && value(csvIterated, "advisor_cost_usd") == "0.182800000")
+        let csvIterated = try #require(
+            rows.first { $0.count == header.count && value($0, "message_id") == "msg_01PrIter01" })
+        #expect(
+            value(csvIterated, "advisor_model") == "claude-opus-4-8"
+                && value(csvIterated, "advisor_cost_usd") == "0.182800000")
         #expect(value(csvIterated, "compactions") == "1" && value(csvIterated, "compaction_cost_usd") == "0.592500000")
         #expect(value(csvIterated, "cost_usd") == "0.799915000")
         let csvBatch = try #require(rows.first { $0.count == header.count && value($0, "custom_id") == "doc-0003" })
-        #expect(value(csvBatch, "message_id") == "msg_01f358F0dsKPHug0f1v7DHy8" && value(csvBatch, "advisor_calls") == "0")
-        let csvClaudeCode = try #require(rows.first { $0.count == header.count && value($0, "message_id") == "msg_01Ske89ivtV4FQkiiYifwb5f" })
+        #expect(
+            value(csvBatch, "message_id") == "msg_01f358F0dsKPHug0f1v7DHy8" && value(csvBatch, "advisor_calls") == "0")
+        let csvClaudeCode = try #require(
+            rows.first { $0.count == header.count && value($0, "message_id") == "msg_01Ske89ivtV4FQkiiYifwb5f" })
         #expect(value(csvClaudeCode, "git_branch") == "main" && value(csvClaudeCode, "project") == "/home/dev/shop")
 
         let table = try sandbox.run(arguments: ["events", "--db", sandbox.database.path])
-        #expect(table.stdout.contains("Message") && table.stdout.contains("msg_01PrIter01") && table.stdout.contains("Custom ID"), describe(table))
-        #expect(table.stdout.contains("claude-opus-4-8 0.182800000") && table.stdout.contains("Branch"), describe(table))
+        #expect(
+            table.stdout.contains("Message") && table.stdout.contains("msg_01PrIter01")
+                && table.stdout.contains("Custom ID"), describe(table))
+        #expect(
+            table.stdout.contains("claude-opus-4-8 0.182800000") && table.stdout.contains("Branch"), describe(table))
 
         // The report: advisor and compaction costs per row and in the totals, the advisor models, and notes.
         let report = try sandbox.report()
@@ -879,50 +978,78 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(int(totals["advisor_calls"]) == 3 && int(totals["compactions"]) == 1)
         #expect(int(totals["advisor_prompt_tokens"]) == 41_000 && int(totals["compaction_prompt_tokens"]) == 180_000)
         let totalsText = try #require(rawObject(in: report.stdout, containing: "\"advisor_calls\": 3,"))
-        #expect(totalsText.contains("\"advisor_cost_usd\": 0.274300000") && totalsText.contains("\"compaction_cost_usd\": 0.592500000"), "\(totalsText)")
+        #expect(
+            totalsText.contains("\"advisor_cost_usd\": 0.274300000")
+                && totalsText.contains("\"compaction_cost_usd\": 0.592500000"), "\(totalsText)")
         let advisors = try #require(object["advisor_models"] as? [[String: Any]])
         #expect(advisors.map { $0["model"] as? String } == ["claude-opus-4-8", "claude-opus-4-7"])
         #expect(advisors.map { int($0["calls"]) } == [1, 2])
         let notes = try #require(object["notes"] as? [String])
-        #expect(notes.contains { $0.hasPrefix("Advisor calls (usage.iterations): claude-opus-4-8 consulted 1 time") }, "\(notes)")
+        #expect(
+            notes.contains { $0.hasPrefix("Advisor calls (usage.iterations): claude-opus-4-8 consulted 1 time") },
+            "\(notes)")
         #expect(notes.contains { $0.hasPrefix("Compactions (usage.iterations): 1, 180,000 prompt") }, "\(notes)")
         let tableReport = try sandbox.run(arguments: ["report", "--db", sandbox.database.path])
-        #expect(tableReport.stdout.contains("Advisor") && tableReport.stdout.contains("Compaction") && tableReport.stdout.contains("$0.59"), describe(tableReport))
+        #expect(
+            tableReport.stdout.contains("Advisor") && tableReport.stdout.contains("Compaction")
+                && tableReport.stdout.contains("$0.59"), describe(tableReport))
         let csvReport = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--format", "csv"])
-        #expect(csvReport.stdout.contains("advisor_cost_usd") && csvReport.stdout.contains("0.182800000"), describe(csvReport))
+        #expect(
+            csvReport.stdout.contains("advisor_cost_usd") && csvReport.stdout.contains("0.182800000"),
+            describe(csvReport))
         let html = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--format", "html"])
-        #expect(html.stdout.contains("<th scope=\"col\">Advisor</th>") && html.stdout.contains("Compactions (usage.iterations)"), describe(html))
+        #expect(
+            html.stdout.contains("<th scope=\"col\">Advisor</th>")
+                && html.stdout.contains("Compactions (usage.iterations)"), describe(html))
     }
 
     /// Issue 10, 2.1 to 2.3: `pricing show` and `estimate` name the platform and endpoint and what they do.
     @Test func pricingLinesNameThePlatformAndEndpoint() throws {
         let sandbox = try Sandbox()
         let db = ["--db", sandbox.url("none.sqlite").path]
-        let bedrock = try sandbox.run(arguments: ["pricing", "show", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"] + db)
-        #expect(bedrock.stdout.contains("platform: Amazon Bedrock, geographic cross-Region inference profile (us.): x1.1 on every token"), describe(bedrock))
+        let bedrock = try sandbox.run(
+            arguments: ["pricing", "show", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"] + db)
+        #expect(
+            bedrock.stdout.contains(
+                "platform: Amazon Bedrock, geographic cross-Region inference profile (us.): x1.1 on every token"),
+            describe(bedrock))
         let global = try sandbox.run(arguments: ["pricing", "show", "global.anthropic.claude-opus-4-6-v1"] + db)
-        #expect(global.stdout.contains("platform: Amazon Bedrock, global cross-Region inference profile (global.): the Anthropic API's rates"), describe(global))
+        #expect(
+            global.stdout.contains(
+                "platform: Amazon Bedrock, global cross-Region inference profile (global.): the Anthropic API's rates"),
+            describe(global))
         let bare = try sandbox.run(arguments: ["pricing", "show", "anthropic.claude-opus-4-6-v1"] + db)
         #expect(bare.stdout.contains("in-Region endpoint (bare anthropic. id): x1.1"), describe(bare))
         let fable = try sandbox.run(arguments: ["pricing", "show", "claude-fable-5"] + db)
-        #expect(fable.stdout.contains("platform: Anthropic API; US data residency (inference_geo us): x1.1 on every token"), describe(fable))
+        #expect(
+            fable.stdout.contains("platform: Anthropic API; US data residency (inference_geo us): x1.1 on every token"),
+            describe(fable))
         let opus46 = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-6", "--at", "2026-02-01"] + db)
-        #expect(opus46.stdout.contains("fast mode: input $30, output $150; over 200,000 prompt tokens input $60, output $225"), describe(opus46))
+        #expect(
+            opus46.stdout.contains(
+                "fast mode: input $30, output $150; over 200,000 prompt tokens input $60, output $225"),
+            describe(opus46))
         let opus47 = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-7", "--at", "2026-07-01"] + db)
         #expect(opus47.stdout.contains("fast mode: input $30, output $150"), describe(opus47))
         let after = try sandbox.run(arguments: ["pricing", "show", "claude-opus-4-7", "--at", "2026-07-24"] + db)
         #expect(!after.stdout.contains("fast mode"), describe(after))
 
         // fixtures/EXPECTED.md, pricing-rules/bedrock.jsonl line 3 and fast-mode.jsonl line 1.
-        let estimate = try sandbox.run(arguments: [
-            "estimate", "--model", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "--input", "10000", "--cache-read", "20000",
-            "--output", "1000", "--at", "2026-11-10",
-        ] + db)
-        #expect(estimate.stdout.contains("on Amazon Bedrock, geographic cross-Region inference profile (eu.)") && estimate.stdout.contains("0.056100000"), describe(estimate))
-        let fast = try sandbox.run(arguments: [
-            "estimate", "--model", "claude-opus-4-6", "--speed", "fast", "--input", "150000", "--cache-read", "60000", "--output", "2000",
-            "--at", "2026-02-20",
-        ] + db)
+        let estimate = try sandbox.run(
+            arguments: [
+                "estimate", "--model", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "--input", "10000",
+                "--cache-read", "20000",
+                "--output", "1000", "--at", "2026-11-10",
+            ] + db)
+        #expect(
+            estimate.stdout.contains("on Amazon Bedrock, geographic cross-Region inference profile (eu.)")
+                && estimate.stdout.contains("0.056100000"), describe(estimate))
+        let fast = try sandbox.run(
+            arguments: [
+                "estimate", "--model", "claude-opus-4-6", "--speed", "fast", "--input", "150000", "--cache-read",
+                "60000", "--output", "2000",
+                "--at", "2026-02-20",
+            ] + db)
         #expect(fast.stdout.contains("$60/MTok") && fast.stdout.contains("9.810000000"), describe(fast))
     }
 }

@@ -40,7 +40,8 @@ import Testing
         .init("report-day-paris-mid-hour", "report --db {db} --tz Europe/Paris --by day --since 2026-11-01T00:30:00Z"),
         .init(
             "report-scoped",
-            "report --db {db} --tz UTC --model claude-sonnet-4-5 --model opus-4-6 --since 2026-03-01 --until 2026-11-30"),
+            "report --db {db} --tz UTC --model claude-sonnet-4-5 --model opus-4-6 --since 2026-03-01 --until 2026-11-30"
+        ),
         .init("report-workflow-scope", "report --db {db} --tz UTC --workflow code-review --group-by day"),
         .init("report-output-file", "report --db {db} --tz UTC --format csv --output {sandbox}/out/report.csv"),
         .init("report-empty-period", "report --db {db} --tz UTC --since 2020-01-01 --until 2020-01-31"),
@@ -61,7 +62,9 @@ import Testing
         .init("budget-critical", "budget --db {db} --daily 1 --monthly 40 --at 2026-11-10T18:00:00Z --tz UTC"),
         .init("budget-json", "budget --db {db} --weekly 500 --at 2026-11-10T18:00:00Z --tz UTC --format json"),
         .init("budget-file", "budget --db {db} --config {sandbox}/budgets.toml --at 2026-11-10T18:00:00Z"),
-        .init("budget-file-misspelt", "budget --db {db} --config {sandbox}/budgets-misspelt.toml --at 2026-11-10T18:00:00Z"),
+        .init(
+            "budget-file-misspelt",
+            "budget --db {db} --config {sandbox}/budgets-misspelt.toml --at 2026-11-10T18:00:00Z"),
         .init("budget-unknown", "budget --db {db} --daily 5 --at 2026-12-25T12:00:00Z --tz UTC"),
         .init("budget-none", "budget --db {db} --config {sandbox}/missing.toml"),
         .init("budget-bad-limit", "budget --db {db} --daily lots --at 2026-11-10T18:00:00Z --tz UTC"),
@@ -72,8 +75,11 @@ import Testing
             "estimate-modifiers",
             "estimate --model claude-opus-4-6 --input 250000 --output 4000 --cache-read 10000 --cache-write-5m 2000 "
                 + "--cache-write-1h 1000 --batch --geo us --web-searches 3 --image 1920x1080 --at 2026-11-01"),
-        .init("estimate-fast", "estimate --model claude-opus-4-6 --input 1000 --output 1000 --speed fast --at 2026-03-01"),
-        .init("estimate-bedrock", "estimate --model us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 5000 --output 100 --at 2026-11-01"),
+        .init(
+            "estimate-fast", "estimate --model claude-opus-4-6 --input 1000 --output 1000 --speed fast --at 2026-03-01"),
+        .init(
+            "estimate-bedrock",
+            "estimate --model us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 5000 --output 100 --at 2026-11-01"),
         .init("estimate-unknown", "estimate --model claude-nova-7 --input 1"),
         .init("compare-table", "compare --db {db} --to claude-haiku-4-5,claude-opus-4-6"),
         .init("compare-json", "compare --db {db} --to claude-haiku-4-5,claude-opus-4-6 --format json"),
@@ -109,7 +115,8 @@ import Testing
         .init(
             "ingest-again",
             "ingest {fixtures} --db {db} --no-progress",
-            "ingest {fixtures}/telemetry/usage-telemetry.jsonl --format messages --db {sandbox}/forced.sqlite --no-progress"),
+            "ingest {fixtures}/telemetry/usage-telemetry.jsonl --format messages --db {sandbox}/forced.sqlite --no-progress"
+        ),
     ]
 
     @Test("the first ingest of the fixtures") func firstIngest() throws {
@@ -153,8 +160,9 @@ import Testing
             let difference = diff(expected, text) ?? "(no line differs: whitespace at the ends)"
             Issue.record(
                 Comment(
-                    rawValue: "\(name).txt differs from its golden file (− golden, + now); if the change is intended, run "
-                    + "UPDATE_GOLDEN=1 swift test --filter GoldenOutput\n\(difference)"),
+                    rawValue:
+                        "\(name).txt differs from its golden file (− golden, + now); if the change is intended, run "
+                        + "UPDATE_GOLDEN=1 swift test --filter GoldenOutput\n\(difference)"),
                 sourceLocation: sourceLocation)
         }
     }
@@ -219,12 +227,16 @@ final class GoldenRunner: Sendable {
         root = URL(fileURLWithPath: "/tmp/usage-golden-" + String(repeating: "0", count: 8 - suffix.count) + suffix)
         database = root.appendingPathComponent("usage.sqlite")
         let now = Date()
-        runDays = [now, now.addingTimeInterval(86_400)].map { String(ISO8601DateFormatter().string(from: $0).prefix(10)) }
+        runDays = [now, now.addingTimeInterval(86_400)].map {
+            String(ISO8601DateFormatter().string(from: $0).prefix(10))
+        }
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         // The suite's world lives until the process ends, when no deinit runs.
         atexit {
-            if case .success(let world) = GoldenOutputTests.world { try? FileManager.default.removeItem(at: world.runner.root) }
+            if case .success(let world) = GoldenOutputTests.world {
+                try? FileManager.default.removeItem(at: world.runner.root)
+            }
         }
         let fixtures = root.appendingPathComponent("fixtures")
         try FileManager.default.copyItem(at: CLI.fixtures, to: fixtures)
@@ -266,8 +278,12 @@ final class GoldenRunner: Sendable {
             text += "exit status: \(result.status)\n"
             text += "--- stdout\n" + ended(normalized(result.stdout))
             text += "--- stderr\n" + ended(normalized(result.stderr))
-            if arguments.first == "report", let written = arguments.firstIndex(of: "--output").map({ arguments[$0 + 1] }) {
-                text += "--- \(normalized(written))\n" + ended(normalized(try String(contentsOfFile: written, encoding: .utf8)))
+            if arguments.first == "report",
+                let written = arguments.firstIndex(of: "--output").map({ arguments[$0 + 1] })
+            {
+                text +=
+                    "--- \(normalized(written))\n"
+                    + ended(normalized(try String(contentsOfFile: written, encoding: .utf8)))
             }
             text += "\n"
         }
@@ -291,14 +307,16 @@ final class GoldenRunner: Sendable {
             "XDG_DATA_HOME": root.appendingPathComponent("data").path,
         ]
         let token = UUID().uuidString
-        let out = root.appendingPathComponent(".stdout-\(token)"), err = root.appendingPathComponent(".stderr-\(token)")
+        let out = root.appendingPathComponent(".stdout-\(token)")
+        let err = root.appendingPathComponent(".stderr-\(token)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
-        let stdout = try FileHandle(forWritingTo: out), stderr = try FileHandle(forWritingTo: err)
+        let stdout = try FileHandle(forWritingTo: out)
+        let stderr = try FileHandle(forWritingTo: err)
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice

@@ -77,7 +77,8 @@ import Testing
         var wrapper: [String] = []
         var binary: URL?
         if getuid() == 0 {
-            let setpriv = try #require(["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) })
+            let setpriv = try #require(
+                ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) })
             wrapper = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
             let bin = sandbox.url("bin")
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -85,7 +86,8 @@ import Testing
             for item in try FileManager.default.contentsOfDirectory(atPath: built.deletingLastPathComponent().path)
             where item == "usage" || item.hasSuffix(".resources") {
                 try FileManager.default.copyItem(
-                    at: built.deletingLastPathComponent().appendingPathComponent(item), to: bin.appendingPathComponent(item))
+                    at: built.deletingLastPathComponent().appendingPathComponent(item),
+                    to: bin.appendingPathComponent(item))
             }
             binary = bin.appendingPathComponent("usage")
             try chmodTree(sandbox.root, 0o755)
@@ -94,8 +96,12 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path) }
 
-        for command in [["report", "--format", "json"], ["events"], ["sources"], ["cache-stats"], ["pricing", "list"]] {
-            let result = try CLI.launch(command + ["--db", database.path], in: sandbox, executable: binary, wrapper: wrapper).wait()
+        for command in [
+            ["report", "--format", "json"], ["events"], ["sources"], ["cache-stats"], ["pricing", "list"],
+        ] {
+            let result = try CLI.launch(
+                command + ["--db", database.path], in: sandbox, executable: binary, wrapper: wrapper
+            ).wait()
             #expect(result.status == 0, "\(command): \(result.stderr)")
             #expect(!result.stderr.contains("readonly"))
             if command[0] == "report" { #expect(result.stdout == expected) }
@@ -104,7 +110,8 @@ import Testing
         #expect(contents == ["usage.sqlite"])
         // Writing still needs write access, and says so.
         let ingest = try CLI.launch(
-            ["ingest", CLI.fixture("telemetry").path, "--db", database.path], in: sandbox, executable: binary, wrapper: wrapper
+            ["ingest", CLI.fixture("telemetry").path, "--db", database.path], in: sandbox, executable: binary,
+            wrapper: wrapper
         ).wait()
         #expect(ingest.status == 2)
     }
@@ -114,7 +121,11 @@ import Testing
 func sqlite(_ path: String, _ sql: String) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.isolation_level=None; c.execute(sys.argv[2]); c.close()", path, sql]
+    process.arguments = [
+        "python3", "-c",
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.isolation_level=None; c.execute(sys.argv[2]); c.close()",
+        path, sql,
+    ]
     try process.run()
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "sqlite: \(sql)")
@@ -123,7 +134,8 @@ func sqlite(_ path: String, _ sql: String) throws {
 private func chmodTree(_ url: URL, _ mode: Int) throws {
     try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
     for item in FileManager.default.enumerator(atPath: url.path)?.compactMap({ $0 as? String }) ?? [] {
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.appendingPathComponent(item).path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: mode], ofItemAtPath: url.appendingPathComponent(item).path)
     }
 }
 
@@ -131,7 +143,8 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
     /// Characters that drive or disguise a terminal line: ESC, BEL, BS, CR, DEL, C1 CSI and OSC, bidi overrides and
     /// isolates, zero-width space and joiner.
     static let hostile: [Unicode.Scalar] = [
-        "\u{1B}", "\u{07}", "\u{08}", "\r", "\u{7F}", "\u{9B}", "\u{9D}", "\u{202E}", "\u{2066}", "\u{200B}", "\u{200D}",
+        "\u{1B}", "\u{07}", "\u{08}", "\r", "\u{7F}", "\u{9B}", "\u{9D}", "\u{202E}", "\u{2066}", "\u{200B}",
+        "\u{200D}",
     ]
 
     @Test func logTextAndFileNamesCannotDriveTheTerminal() throws {
@@ -144,13 +157,16 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         let line = """
             {"timestamp":"2026-11-03T09:00:00Z","session_id":\(quoted(evil)),"workflow":\(quoted(evil)),"response":{"id":"msg_h1","model":\(quoted("claude-haiku-4-5" + evil)),"stop_reason":\(quoted(evil)),"usage":{"input_tokens":10,"output_tokens":5}}}
             """
-        try sandbox.write("logs/evil\u{1B}]0;pwned\u{07}.jsonl", line + "\n{\"broken\n" + line.replacingOccurrences(of: "msg_h1", with: "msg_h2") + "\n")
+        try sandbox.write(
+            "logs/evil\u{1B}]0;pwned\u{07}.jsonl",
+            line + "\n{\"broken\n" + line.replacingOccurrences(of: "msg_h1", with: "msg_h2") + "\n")
         let ingest = try sandbox.ingest([sandbox.url("logs").path])
         #expect(ingest.status == 1, "the broken line is rejected: \(ingest.stderr)")
         #expect(ingest.stderr.contains("\\x1B]0;pwned\\x07.jsonl:2"))
         var outputs = [("ingest", ingest.stderr)]
         for command in [
-            ["report"], ["report", "--group-by", "session"], ["report", "--group-by", "workflow", "--format", "markdown"],
+            ["report"], ["report", "--group-by", "session"],
+            ["report", "--group-by", "workflow", "--format", "markdown"],
             ["events"], ["sessions"], ["cache-stats"], ["sources"],
         ] {
             let result = try sandbox.run(arguments: command + ["--db", sandbox.database.path])
@@ -159,10 +175,15 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         }
         for (name, text) in outputs {
             for scalar in Self.hostile {
-                #expect(!text.unicodeScalars.contains(scalar), "\(name) passes U+\(String(scalar.value, radix: 16)) through")
+                #expect(
+                    !text.unicodeScalars.contains(scalar), "\(name) passes U+\(String(scalar.value, radix: 16)) through"
+                )
             }
         }
-        #expect(outputs.contains { $0.1.contains("\\x1B[2J\\x07\\x08\\x0D\\x7F\\x9B31m\\x9D0;title\\u202E\\u2066\\u200B\\u200Dy") })
+        #expect(
+            outputs.contains {
+                $0.1.contains("\\x1B[2J\\x07\\x08\\x0D\\x7F\\x9B31m\\x9D0;title\\u202E\\u2066\\u200B\\u200Dy")
+            })
     }
 
     @Test func aNULInsideAStringIsKeptAndShownWhole() throws {
@@ -178,10 +199,12 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         let sessions = (report["rows"] as? [[String: Any]])?.compactMap { $0["session"] as? String }.sorted()
         #expect(sessions == ["nul\u{0}one", "nul\u{0}two"])
         let events = try sandbox.events().stdout
-        #expect(events.contains(#""session": "nul\u0000one""#) && events.contains(#""workflow": "w\u0000x""#), "\(events)")
+        #expect(
+            events.contains(#""session": "nul\u0000one""#) && events.contains(#""workflow": "w\u0000x""#), "\(events)")
         let csv = try sandbox.run(arguments: ["events", "--db", sandbox.database.path, "--format", "csv"]).stdout
         #expect(csv.contains("nul\u{0}two"))
-        let table = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "session"]).stdout
+        let table = try sandbox.run(arguments: ["report", "--db", sandbox.database.path, "--group-by", "session"])
+            .stdout
         #expect(table.contains("nul\\x00one") && table.contains("nul\\x00two"), "\(table)")
         // Model names too, through the hourly rollup that answers a report by model, and a leading byte order mark.
         try sandbox.write(
@@ -196,22 +219,27 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         let models = (byModel["rows"] as? [[String: Any]])?.compactMap { $0["model"] as? String } ?? []
         #expect(models.contains("nova\u{0}one"), "\(models)")
         let eventsText = try sandbox.events().stdout
-        let eventModels = (try JSONSerialization.jsonObject(with: Data(eventsText.utf8)) as? [[String: Any]])?
+        let eventModels =
+            (try JSONSerialization.jsonObject(with: Data(eventsText.utf8)) as? [[String: Any]])?
             .compactMap { $0["model"] as? String } ?? []
         #expect(eventModels.contains("nova\u{0}one"), "\(eventModels)")
         // By bytes: Foundation's JSON reader drops a leading byte order mark from a string, so it cannot tell.
         let bom = Data("\"\u{FEFF}bom-first\"".utf8)
         #expect(Data(reportText.utf8).range(of: bom) != nil && Data(eventsText.utf8).range(of: bom) != nil)
-        let sessionsJSON = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--format", "json"]).stdout
+        let sessionsJSON = try sandbox.run(arguments: ["sessions", "--db", sandbox.database.path, "--format", "json"])
+            .stdout
         let listed = try JSONSerialization.jsonObject(with: Data(sessionsJSON.utf8)) as? [[String: Any]]
-        #expect(listed?.compactMap { $0["session"] as? String }.sorted() == ["nul\u{0}one", "nul\u{0}two"], "\(sessionsJSON)")
+        #expect(
+            listed?.compactMap { $0["session"] as? String }.sorted() == ["nul\u{0}one", "nul\u{0}two"],
+            "\(sessionsJSON)")
     }
 }
 
 @Suite struct UnknownPartsTests {
     @Test func anAdvisorCallOfAnUnknownModelIsUnpricedNotZero() throws {
         let sandbox = try Sandbox()
-        let line = #"{"timestamp":"2026-11-10T12:00:00Z","response":{"id":"msg_adv_unknown","model":"claude-sonnet-4-6","usage":{"input_tokens":100,"output_tokens":10,"iterations":[{"type":"message","input_tokens":100,"output_tokens":5},{"type":"advisor_message","model":"claude-nova-9","input_tokens":500,"output_tokens":50},{"type":"message","input_tokens":100,"output_tokens":5}]}}}"#
+        let line =
+            #"{"timestamp":"2026-11-10T12:00:00Z","response":{"id":"msg_adv_unknown","model":"claude-sonnet-4-6","usage":{"input_tokens":100,"output_tokens":10,"iterations":[{"type":"message","input_tokens":100,"output_tokens":5},{"type":"advisor_message","model":"claude-nova-9","input_tokens":500,"output_tokens":50},{"type":"message","input_tokens":100,"output_tokens":5}]}}}"#
         try sandbox.write("adv.jsonl", line + "\n")
         #expect(try sandbox.ingest([sandbox.url("adv.jsonl").path]).status == 0)
         let report = try jsonObject(try sandbox.report().stdout)
@@ -230,13 +258,15 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         let sandbox = try Sandbox()
         // The same stream-json run, re-serialized the way Python's json.dumps writes it (a space after each colon
         // and comma): its init line still gives every row its project.
-        let compact = try String(contentsOf: CLI.fixture("claude-code-2x/headless/stream-json/review.jsonl"), encoding: .utf8)
+        let compact = try String(
+            contentsOf: CLI.fixture("claude-code-2x/headless/stream-json/review.jsonl"), encoding: .utf8)
         var spaced: [String] = []
         for line in compact.split(separator: "\n") {
             let text = line.replacingOccurrences(of: "\":", with: "\": ").replacingOccurrences(of: ",\"", with: ", \"")
             // Still the same JSON: only the spacing between tokens changed.
-            #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary
-                == JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
+            #expect(
+                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary
+                    == JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
             spaced.append(text)
         }
         try sandbox.write("spaced/review.jsonl", spaced.joined(separator: "\n") + "\n")

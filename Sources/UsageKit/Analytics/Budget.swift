@@ -25,7 +25,9 @@ public struct Budget: Sendable, Equatable {
             case "week", "weekly": self = .week
             case "month", "monthly": self = .month
             default:
-                guard words.count == 2, let n = Int(words[0]), n > 0, words[1] == "days" || words[1] == "day" else { return nil }
+                guard words.count == 2, let n = Int(words[0]), n > 0, words[1] == "days" || words[1] == "day" else {
+                    return nil
+                }
                 self = .rolling(days: n)
             }
         }
@@ -99,7 +101,8 @@ public struct BudgetConfig: Sendable, Equatable {
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
         let toml = base + "/usage/budgets.toml"
         let json = base + "/usage/budgets.json"
-        return !FileManager.default.fileExists(atPath: toml) && FileManager.default.fileExists(atPath: json) ? json : toml
+        return !FileManager.default.fileExists(atPath: toml) && FileManager.default.fileExists(atPath: json)
+            ? json : toml
     }
 
     /// Reads a TOML or JSON budgets file (told by its first character).
@@ -152,7 +155,9 @@ public struct BudgetConfig: Sendable, Equatable {
         let warnAt = try percent(root["warn_at"], "warn_at", default: 80)
         var config = BudgetConfig(budgets: [], timeZone: root["time_zone"] as? String)
         if let floor = root["anomaly_floor"] { config.anomalyFloor = try usd(floor, "anomaly_floor") }
-        if let zone = config.timeZone, TimeZoneRule(identifier: zone) == nil { throw fail("unknown time_zone '\(zone)'") }
+        if let zone = config.timeZone, TimeZoneRule(identifier: zone) == nil {
+            throw fail("unknown time_zone '\(zone)'")
+        }
         let listed = root["budgets"] ?? root["budget"]
         if listed != nil && !(listed is [[String: Any]]) {
             throw fail("budgets must be a list of tables: write each budget under its own [[budgets]] header")
@@ -165,7 +170,9 @@ public struct BudgetConfig: Sendable, Equatable {
             }
             let entryKeys: Set = ["name", "period", "limit", "warn_at", "scope"]
             if let unknown = entry.keys.sorted().first(where: { !entryKeys.contains($0) }) {
-                throw fail("budget '\(name)': unknown setting '\(unknown)' (use \(entryKeys.sorted().joined(separator: ", ")); a scope goes under scope)")
+                throw fail(
+                    "budget '\(name)': unknown setting '\(unknown)' (use \(entryKeys.sorted().joined(separator: ", ")); a scope goes under scope)"
+                )
             }
             if entry["scope"] != nil && !(entry["scope"] is [String: Any]) {
                 throw fail("budget '\(name)': scope must be a table, e.g. scope = { workflow = \"code-review\" }")
@@ -173,7 +180,8 @@ public struct BudgetConfig: Sendable, Equatable {
             let scope = entry["scope"] as? [String: Any] ?? [:]
             let known: Set = ["model", "workflow", "project", "session", "api_key", "workspace"]
             if let unknown = scope.keys.sorted().first(where: { !known.contains($0) }) {
-                throw fail("budget '\(name)': unknown scope '\(unknown)' (use \(known.sorted().joined(separator: ", ")))")
+                throw fail(
+                    "budget '\(name)': unknown scope '\(unknown)' (use \(known.sorted().joined(separator: ", ")))")
             }
             if let bad = scope.keys.sorted().first(where: { !(scope[$0] is String) }) {
                 throw fail("budget '\(name)': scope \(bad) must be one string")
@@ -338,7 +346,8 @@ public struct BudgetCheck: Sendable, Equatable {
             let todaySpend = sum.today.cost
             var result = BudgetResult(
                 budget: budget, start: start, end: end, spent: spent.cost, forecast: nil, todaySpend: todaySpend,
-                trailingDailyAverage: USD(nanos: beforeToday.nanos / 7), anomaly: false, unpricedRequests: spent.unpriced,
+                trailingDailyAverage: USD(nanos: beforeToday.nanos / 7), anomaly: false,
+                unpricedRequests: spent.unpriced,
                 requestsInPeriod: anyUsage, status: .ok, reasons: [])
             if budget.period == .week || budget.period == .month {
                 let daysLeft = Double(max(0, end - nowMs)) / Double(day)

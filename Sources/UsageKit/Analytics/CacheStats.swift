@@ -167,8 +167,10 @@ public struct CacheStats: Sendable, Equatable {
     /// Groups sorted by waste, largest first; groups without waste left out.
     public static func topByWaste(_ groups: [Group], _ n: Int) -> [Group] {
         Array(
-            groups.filter { $0.figures.waste.units > 0 }.sorted { ($0.figures.wasteUSD, $1.key) > ($1.figures.wasteUSD, $0.key) }
-                .prefix(n))
+            groups.filter { $0.figures.waste.units > 0 }.sorted {
+                ($0.figures.wasteUSD, $1.key) > ($1.figures.wasteUSD, $0.key)
+            }
+            .prefix(n))
     }
 }
 
@@ -244,13 +246,17 @@ extension CacheStats {
             byDay[Int64(TimeZoneRule.utc.localDay(utcMillis: request.timestamp)), default: CacheFigures()].add(f)
         }
         func groups(_ d: [String: CacheFigures]) -> [Group] {
-            d.map { Group(key: $0.key, figures: $0.value) }.sorted { ($0.figures.costUSD, $1.key) > ($1.figures.costUSD, $0.key) }
+            d.map { Group(key: $0.key, figures: $0.value) }.sorted {
+                ($0.figures.costUSD, $1.key) > ($1.figures.costUSD, $0.key)
+            }
         }
         stats.byModel = groups(byModel)
         stats.byWorkflow = groups(byWorkflow)
         stats.bySession = groups(bySession)
         stats.byProject = groups(byProject)
-        stats.daily = byDay.sorted { $0.key < $1.key }.map { Day(day: Timestamp.dayString(days: Int($0.key)), figures: $0.value) }
+        stats.daily = byDay.sorted { $0.key < $1.key }.map {
+            Day(day: Timestamp.dayString(days: Int($0.key)), figures: $0.value)
+        }
         // The period's length for monthly estimates: from its start (or the first request) to its end, never
         // past now.
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
@@ -284,10 +290,13 @@ extension CacheStats {
         let write1h = terms.amount(t.cacheWrite1h, at: r.cacheWrite1h)
         let read = terms.amount(t.cacheRead, at: r.cacheRead)
         let output = terms.amount(t.output, at: r.output)
-        let search = ExactAmount(units: Int128(record.webSearchRequests) * Int128(r.webSearch) * ExactAmount.unitsPerFemto)
+        let search = ExactAmount(
+            units: Int128(record.webSearchRequests) * Int128(r.webSearch) * ExactAmount.unitsPerFemto)
         f.promptCost = input + write5m + write1h + read
         // The stored cost is what every report sums; it is this exact cost rounded once.
-        f.cost = storedCost.map { ExactAmount(units: Int128($0) * ExactAmount.unitsPerNano) } ?? (f.promptCost + output + search)
+        f.cost =
+            storedCost.map { ExactAmount(units: Int128($0) * ExactAmount.unitsPerNano) }
+            ?? (f.promptCost + output + search)
         f.promptCostWithoutCache = terms.amount(t.prompt, at: r.input)
         f.grossSavings = terms.amount(t.cacheRead, at: r.input) - read
         f.writePremium = write5m + write1h - terms.amount(t.cacheWrite5m + t.cacheWrite1h, at: r.input)
@@ -318,7 +327,9 @@ extension CacheStats {
         var streams: [String: Stream] = [:]
         var memberships: [[(key: String, position: Int)]] = Array(repeating: [], count: requests.count)
         for (i, r) in requests.enumerated() where !r.aggregated {
-            for key in [r.session.map { "s:\($0)\u{1}\(r.model)" }, r.workflow.map { "w:\($0)\u{1}\(r.model)" }].compactMap({ $0 }) {
+            for key in [r.session.map { "s:\($0)\u{1}\(r.model)" }, r.workflow.map { "w:\($0)\u{1}\(r.model)" }]
+                .compactMap({ $0 })
+            {
                 memberships[i].append((key, streams[key, default: Stream()].members.count))
                 streams[key, default: Stream()].members.append(i)
             }
@@ -339,7 +350,8 @@ extension CacheStats {
                 let r = requests[stream.members[p]]
                 let previous = requests[stream.members[p - 1]]
                 let wrote = r.tokens.cacheWrite5m + r.tokens.cacheWrite1h
-                let hadCache = previous.tokens.cacheRead + previous.tokens.cacheWrite5m + previous.tokens.cacheWrite1h > 0
+                let hadCache =
+                    previous.tokens.cacheRead + previous.tokens.cacheWrite5m + previous.tokens.cacheWrite1h > 0
                 let gap = r.timestamp - previous.timestamp
                 guard r.inPeriod, gap > fiveMinutes, wrote > 0, r.tokens.cacheRead == 0, hadCache else { continue }
                 stats.expiredCacheGaps.requests += 1
@@ -349,7 +361,8 @@ extension CacheStats {
                     stats.expiredCacheGapsWithinHour.tokens += r.tokens.cacheWrite5m
                     // With a 1-hour lifetime this rewrite would have been a read, for the 1-hour write's extra.
                     let rates = terms.rates
-                    stats.gapSavings = stats.gapSavings
+                    stats.gapSavings =
+                        stats.gapSavings
                         + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.cacheRead)
                         - terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite1h - rates.cacheWrite5m)
                 }
@@ -454,8 +467,10 @@ extension CacheStats {
         }
         // Large prompts sent again within minutes in one session (or workflow) and model, without any caching.
         var streams: [String: [Request]] = [:]
-        for r in requests where !r.aggregated && r.terms != nil && r.tokens.cacheRead == 0
-            && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0 && r.tokens.input >= max(Int64(r.minCacheable ?? 1024), 1024)
+        for r in requests
+        where !r.aggregated && r.terms != nil && r.tokens.cacheRead == 0
+            && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
+            && r.tokens.input >= max(Int64(r.minCacheable ?? 1024), 1024)
         {
             guard let owner = r.session.map({ "s:" + $0 }) ?? r.workflow.map({ "w:" + $0 }) else { continue }
             streams["\(owner)\u{1}\(r.model)", default: []].append(r)
@@ -495,7 +510,8 @@ extension CacheStats {
         }
         let below = requests.filter { r in
             guard let minimum = r.minCacheable, !r.aggregated else { return false }
-            return r.tokens.prompt < Int64(minimum) && r.tokens.cacheRead == 0 && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
+            return r.tokens.prompt < Int64(minimum) && r.tokens.cacheRead == 0
+                && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
         }
         if !below.isEmpty && t.requests > 0 && below.count * 10 >= Int(t.requests) {
             result.append(

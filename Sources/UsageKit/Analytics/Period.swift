@@ -43,6 +43,7 @@ public enum Period {
     }
 
     private static func bad(_ flag: String, _ value: String) -> UsageError {
-        UsageError.invalidArgument("\(flag) '\(value)' is not a date (2026-11-02) or an ISO 8601 timestamp (2026-11-02T09:00:00Z)")
+        UsageError.invalidArgument(
+            "\(flag) '\(value)' is not a date (2026-11-02) or an ISO 8601 timestamp (2026-11-02T09:00:00Z)")
     }
 }

@@ -273,7 +273,8 @@ public struct UsageReport: Sendable, Equatable {
         var byModel: [String: AdvisorUsage] = [:]
         for usage in logged {
             let model = PriceTable.builtIn.lookup(usage.model)?.id ?? usage.model
-            var entry = byModel[model] ?? AdvisorUsage(model: model, requests: 0, calls: 0, tokens: TokenCounts(), cost: nil)
+            var entry =
+                byModel[model] ?? AdvisorUsage(model: model, requests: 0, calls: 0, tokens: TokenCounts(), cost: nil)
             entry.requests += usage.requests
             entry.calls += usage.calls
             entry.tokens += usage.tokens

@@ -70,7 +70,8 @@ struct ClaudeCodeParser: LogParser {
         let state = State()
         let items = tape.kind(tape.root) == .array ? tape.elements(tape.root) : [tape.root]
         for item in items {
-            try handle(tape, item, line: lines.line(at: tape.offset(item)), extractor: extractor, state: state, sink: sink)
+            try handle(
+                tape, item, line: lines.line(at: tape.offset(item)), extractor: extractor, state: state, sink: sink)
         }
         if let previous = state.pending { try sink.accept(previous) }
     }
@@ -97,7 +98,8 @@ struct ClaudeCodeParser: LogParser {
             return try response(tape, message: message, line: index, copy: nil, number: line, extractor, state, sink)
         case "progress":
             // A subagent's response copied into the parent transcript.
-            guard let data = tape.member(index, "data"), tape.member(data, "type").flatMap(tape.string) == "agent_progress",
+            guard let data = tape.member(index, "data"),
+                tape.member(data, "type").flatMap(tape.string) == "agent_progress",
                 let copy = tape.member(data, "message"), tape.member(copy, "type").flatMap(tape.string) == "assistant",
                 let message = tape.member(copy, "message"), extractor.isMessage(tape, message)
             else { break }
@@ -121,7 +123,8 @@ struct ClaudeCodeParser: LogParser {
         _ tape: JSONTape, message: Int, line root: Int, copy: Int?, number line: Int, _ extractor: MessageExtractor,
         _ state: State, _ sink: ParseSink
     ) throws {
-        var record = UsageRecord(timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
+        var record = UsageRecord(
+            timestamp: context.fileTimestamp, timestampFromFile: true, model: "", tokens: TokenCounts())
         do throws(ParseFailure) {
             var time: Int64? = nil
             if let copy { time = try context.timestamp(tape, copy, "timestamp") }
@@ -139,7 +142,9 @@ struct ClaudeCodeParser: LogParser {
         record.project = text(tape, root, "cwd") ?? state.project
         record.gitBranch = text(tape, root, "gitBranch")
         record.sidechain = tape.member(root, "isSidechain").flatMap(tape.bool) == true
-        if let cost = tape.member(root, "costUSD"), let dollars = tape.double(cost) { record.loggedCost = USD(dollars: dollars) }
+        if let cost = tape.member(root, "costUSD"), let dollars = tape.double(cost) {
+            record.loggedCost = USD(dollars: dollars)
+        }
         switch extractor.fill(&record, from: tape, message: message, line: line) {
         case .invalid(let reason):
             sink.reject(line: line, reason: reason)
@@ -180,7 +185,8 @@ struct ClaudeCodeParser: LogParser {
             return
         }
         var run = HeadlessResult(
-            session: session, key: "", timestamp: context.fileTimestamp, timestampFromFile: true, project: state.project,
+            session: session, key: "", timestamp: context.fileTimestamp, timestampFromFile: true,
+            project: state.project,
             runCost: nil, line: line, models: [])
         do throws(ParseFailure) {
             if let ms = try context.timestamp(tape, index, "timestamp") {
@@ -188,13 +194,18 @@ struct ClaudeCodeParser: LogParser {
                 run.timestampFromFile = false
             }
             if let total = tape.member(index, "total_cost_usd"), !tape.isNull(total) {
-                guard let dollars = tape.double(total), dollars >= 0 else { throw ParseFailure("total_cost_usd is not a number") }
+                guard let dollars = tape.double(total), dollars >= 0 else {
+                    throw ParseFailure("total_cost_usd is not a number")
+                }
                 run.runCost = USD(dollars: dollars)
             }
             // The run's identity, the same in its stream-json and json outputs.
             func raw(_ key: StaticString) -> String { tape.member(index, key).map { tape.rawText($0) } ?? "" }
-            run.key = [session, raw("duration_ms"), raw("duration_api_ms"), raw("num_turns"), run.runCost.map { String($0.nanos) } ?? ""]
-                .joined(separator: "|")
+            run.key = [
+                session, raw("duration_ms"), raw("duration_api_ms"), raw("num_turns"),
+                run.runCost.map { String($0.nanos) } ?? "",
+            ]
+            .joined(separator: "|")
             if let byModel {
                 for (name, entry) in tape.members(byModel) {
                     guard tape.kind(entry) == .object else { throw ParseFailure("modelUsage.\(name) is not an object") }
@@ -218,7 +229,8 @@ struct ClaudeCodeParser: LogParser {
             }
             if run.models.count == 1 {
                 let t = run.models[0].tokens
-                if total.tokens.input == t.input && total.tokens.output == t.output && total.tokens.cacheRead == t.cacheRead
+                if total.tokens.input == t.input && total.tokens.output == t.output
+                    && total.tokens.cacheRead == t.cacheRead
                     && total.tokens.cacheWrite5m + total.tokens.cacheWrite1h == t.cacheWrite5m + t.cacheWrite1h
                 {
                     run.models[0].tokens = total.tokens
@@ -268,7 +280,9 @@ struct ClaudeCodeParser: LogParser {
                 cacheRead: try count("cacheReadInputTokens"), output: try count("outputTokens")),
             webSearchRequests: try count("webSearchRequests"))
         if let cost = tape.member(entry, "costUSD"), !tape.isNull(cost) {
-            guard let dollars = tape.double(cost), dollars >= 0 else { throw ParseFailure("modelUsage.\(name).costUSD is not a number") }
+            guard let dollars = tape.double(cost), dollars >= 0 else {
+                throw ParseFailure("modelUsage.\(name).costUSD is not a number")
+            }
             record.loggedCost = USD(dollars: dollars)
         }
         return record
@@ -295,17 +309,21 @@ struct ClaudeCodeParser: LogParser {
     /// run's `result`, its `system` `init` line or an SDK message (`session_id` beside `parent_tool_use_id`), or a
     /// transcript's `progress` line.
     static func tells(_ tape: JSONTape, _ index: Int) -> Bool {
-        guard tape.kind(index) == .object, let type = tape.member(index, "type").flatMap(tape.string) else { return false }
+        guard tape.kind(index) == .object, let type = tape.member(index, "type").flatMap(tape.string) else {
+            return false
+        }
         switch type {
         case "result":
             return isHeadlessResult(tape, index)
         case "system":
-            return tape.member(index, "subtype").flatMap(tape.string) == "init" && tape.member(index, "session_id") != nil
+            return tape.member(index, "subtype").flatMap(tape.string) == "init"
+                && tape.member(index, "session_id") != nil
                 && (tape.member(index, "claude_code_version") != nil || tape.member(index, "tools") != nil)
         case "assistant", "user":
             return tape.member(index, "session_id") != nil && tape.member(index, "parent_tool_use_id") != nil
         case "progress":
-            return tape.member(index, "data") != nil && (tape.member(index, "uuid") != nil || tape.member(index, "parentUuid") != nil)
+            return tape.member(index, "data") != nil
+                && (tape.member(index, "uuid") != nil || tape.member(index, "parentUuid") != nil)
         default:
             return false
         }

@@ -114,7 +114,8 @@ struct Ingestor: Sendable {
         do {
             parsed = try database.write { db in
                 // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
-                let fileID = try plan.content == nil
+                let fileID =
+                    try plan.content == nil
                     ? Ledger.begin(
                         db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
                         modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
@@ -246,7 +247,8 @@ struct Ingestor: Sendable {
             plan.format = plan.forced ?? FormatDetector.lineFormat(head: Array(bytes.prefix(FormatDetector.headLength)))
             sink.format = plan.format!
         }
-        var reader = try plan.content.map { LineReader(bytes: $0, name: path, lastLineIsFinal: true) }
+        var reader =
+            try plan.content.map { LineReader(bytes: $0, name: path, lastLineIsFinal: true) }
             ?? LineReader(
                 path: path, from: plan.resumeAt ?? 0, firstLine: plan.resumeLine, lastLineIsFinal: plan.isSettled)
         if let offset = plan.resumeAt {

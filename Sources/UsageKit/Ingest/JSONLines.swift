@@ -71,7 +71,8 @@ struct JSONLines {
         func finishPending() throws {
             guard let start = pendingStart else { return }
             if pendingTooLong {
-                sink.reject(line: start.line, reason: "a JSON value over \(MessagesParser.documentLimit >> 20) MiB, skipped")
+                sink.reject(
+                    line: start.line, reason: "a JSON value over \(MessagesParser.documentLimit >> 20) MiB, skipped")
                 return dropPending()
             }
             let column = pendingColumn
@@ -91,12 +92,15 @@ struct JSONLines {
 
         try reader.forEachLine { line, number in
             guard case .text(var bytes, let terminated) = line else {
-                if pendingStart != nil { rejectPending("the value is not closed before line \(number), which is too long") }
+                if pendingStart != nil {
+                    rejectPending("the value is not closed before line \(number), which is too long")
+                }
                 // Where most lines carry no usage (transcripts), an over-long line is one of those.
                 if wanted != nil {
                     sink.ignore(line: number)
                 } else {
-                    sink.reject(line: number, reason: "line longer than \(LineReader.defaultMaxLineLength >> 20) MiB, skipped")
+                    sink.reject(
+                        line: number, reason: "line longer than \(LineReader.defaultMaxLineLength >> 20) MiB, skipped")
                 }
                 return true
             }

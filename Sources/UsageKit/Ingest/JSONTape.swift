@@ -363,7 +363,6 @@ private struct JSONParser {
         return position < bytes.count ? position : nil
     }
 
-
     @inline(__always)
     private mutating func skipWhitespace() {
         while position < bytes.count {
@@ -400,7 +399,8 @@ private struct JSONParser {
         else { throw fail("invalid literal") }
         let start = position
         position += length
-        nodes.append(Node(kind: kind, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+        nodes.append(
+            Node(kind: kind, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
@@ -429,7 +429,8 @@ private struct JSONParser {
             guard isDigit(position) else { throw fail("invalid number: no digit in the exponent") }
             while isDigit(position) { position += 1 }
         }
-        nodes.append(Node(kind: .number, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+        nodes.append(
+            Node(kind: .number, flag: false, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
     }
 
     private mutating func parseString() throws(JSONSyntaxError) {
@@ -441,7 +442,9 @@ private struct JSONParser {
             let c = bytes[position]
             if c == UInt8(ascii: "\"") {
                 nodes.append(
-                    Node(kind: .string, flag: escaped, start: Int32(start), end: Int32(position), next: Int32(nodes.count + 1)))
+                    Node(
+                        kind: .string, flag: escaped, start: Int32(start), end: Int32(position),
+                        next: Int32(nodes.count + 1)))
                 position += 1
                 return
             }
@@ -464,9 +467,11 @@ private struct JSONParser {
                     }
                     position += 6
                 default:
-                    let shown = bytes[position + 1] < 0x20 || bytes[position + 1] >= 0x7F
+                    let shown =
+                        bytes[position + 1] < 0x20 || bytes[position + 1] >= 0x7F
                         ? String(format: "0x%02X", bytes[position + 1]) : String(UnicodeScalar(bytes[position + 1]))
-                    throw fail("invalid escape \\\(shown) in string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
+                    throw fail(
+                        "invalid escape \\\(shown) in string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
                 }
                 continue
             }

@@ -87,7 +87,9 @@ final class LineReader {
     func status() throws -> (identity: String, size: Int64) {
         if let content { return ("", Int64(content.count)) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &info) == 0 else {
+            throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
         return ("\(info.st_dev):\(info.st_ino)", Int64(info.st_size))
     }
 
@@ -174,7 +176,8 @@ final class LineReader {
                 } else {
                     var length = newline - start
                     if length > 0 && buffer[start + length - 1] == 0x0D { length -= 1 }
-                    _ = try body(.text(UnsafeBufferPointer(start: buffer + start, count: length), terminated: true), lineNumber)
+                    _ = try body(
+                        .text(UnsafeBufferPointer(start: buffer + start, count: length), terminated: true), lineNumber)
                 }
                 // A complete line is consumed whatever the caller made of it: rejected lines are not read again.
                 accept(bufferOffset + Int64(newline + 1), lineNumber)
@@ -216,7 +219,9 @@ final class LineReader {
         if size > limit {
             throw UsageError.unreadable(
                 path: path,
-                reason: "a single JSON document of \(size >> 20) MiB is over the \(limit >> 20) MiB limit; write it as JSON Lines")
+                reason:
+                    "a single JSON document of \(size >> 20) MiB is over the \(limit >> 20) MiB limit; write it as JSON Lines"
+            )
         }
         return [UInt8](try handle.readToEnd() ?? Data())
     }

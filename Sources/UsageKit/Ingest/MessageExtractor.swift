@@ -199,13 +199,16 @@ struct MessageExtractor {
             guard type == "compaction" || type == "advisor_message" else { continue }
             let input = count(tape.member(entry, "input_tokens"), "\(name).input_tokens")
             let output = count(tape.member(entry, "output_tokens"), "\(name).output_tokens")
-            let creation = count(tape.member(entry, "cache_creation_input_tokens"), "\(name).cache_creation_input_tokens")
+            let creation = count(
+                tape.member(entry, "cache_creation_input_tokens"), "\(name).cache_creation_input_tokens")
             let read = count(tape.member(entry, "cache_read_input_tokens"), "\(name).cache_read_input_tokens")
             var w5: (value: Int64?, error: String?) = (nil, nil)
             var w1: (value: Int64?, error: String?) = (nil, nil)
             if let split = tape.member(entry, "cache_creation"), tape.kind(split) == .object {
-                w5 = count(tape.member(split, "ephemeral_5m_input_tokens"), "\(name).cache_creation.ephemeral_5m_input_tokens")
-                w1 = count(tape.member(split, "ephemeral_1h_input_tokens"), "\(name).cache_creation.ephemeral_1h_input_tokens")
+                w5 = count(
+                    tape.member(split, "ephemeral_5m_input_tokens"), "\(name).cache_creation.ephemeral_5m_input_tokens")
+                w1 = count(
+                    tape.member(split, "ephemeral_1h_input_tokens"), "\(name).cache_creation.ephemeral_1h_input_tokens")
             }
             if let e = input.error ?? output.error ?? creation.error ?? read.error ?? w5.error ?? w1.error {
                 return .failure(ParseFailure(e))
@@ -219,7 +222,8 @@ struct MessageExtractor {
                 iterations.compactionTokens.add(tokens)
             } else {
                 guard let model = tape.member(entry, "model").flatMap(tape.string), !model.isEmpty else {
-                    return .failure(ParseFailure("usage.\(name).model is missing: an advisor call is priced at its own model"))
+                    return .failure(
+                        ParseFailure("usage.\(name).model is missing: an advisor call is priced at its own model"))
                 }
                 if let known = iterations.advisorModel, known != model {
                     return .failure(ParseFailure("usage.iterations name two advisor models, \(known) and \(model)"))
@@ -235,7 +239,9 @@ struct MessageExtractor {
 
 /// Reads a token count: a whole number from 0 to `MessageExtractor.maxTokens`; absent or null is 0 unless
 /// required.
-func readCount(_ tape: JSONTape, _ object: Int, _ key: StaticString, required: Bool = true) throws(ParseFailure) -> Int64 {
+func readCount(_ tape: JSONTape, _ object: Int, _ key: StaticString, required: Bool = true) throws(ParseFailure)
+    -> Int64
+{
     guard let index = tape.member(object, key), !tape.isNull(index) else {
         if required { throw ParseFailure("\(key) is missing") }
         return 0

@@ -91,7 +91,9 @@ enum RecordShape: Equatable {
 
     private static func classify(_ tape: JSONTape, _ index: Int) -> RecordShape {
         // Events before responses: a `message_start` holds a response, the first of the stream's usage.
-        if let type = StreamAssembler.eventType(tape, index) { return .streamEvent(event: index, type: type, envelope: index) }
+        if let type = StreamAssembler.eventType(tape, index) {
+            return .streamEvent(event: index, type: type, envelope: index)
+        }
         if isMessage(tape, index) { return .response(message: index, envelope: index) }
         // An envelope: the response (or event, or batch result) under one of its keys, attribution beside it.
         // One key after the other, no array: this runs for every record.
@@ -129,7 +131,9 @@ enum RecordShape: Equatable {
             return .telemetry
         }
         let document = FormatDetector.documentFormat(tape, index)
-        if document != .messages && (document != .sessionTracker || isTracker(tape, index)) { return .document(document) }
+        if document != .messages && (document != .sessionTracker || isTracker(tape, index)) {
+            return .document(document)
+        }
         if tape.member(index, "usage") != nil {
             // A Claude Code headless run's `result` message: its usage is the run's, read by the Claude Code parser.
             if tape.member(index, "type").flatMap(tape.string) == "result"
@@ -272,8 +276,11 @@ final class RecordReader {
             try readBatchResult(tape, entry: entry, envelope: envelope, line: line, format: format)
         case .telemetry:
             // A forced telemetry read takes any object with a model; one with counts beside it carries usage.
-            let requireModel = forced == nil || tape.member(index, "input_tokens") != nil || tape.member(index, "output_tokens") != nil
-            try emit(TelemetryParser.read(tape, index, extractor: extractor, line: line, requireModel: requireModel), format, line: line)
+            let requireModel =
+                forced == nil || tape.member(index, "input_tokens") != nil || tape.member(index, "output_tokens") != nil
+            try emit(
+                TelemetryParser.read(tape, index, extractor: extractor, line: line, requireModel: requireModel), format,
+                line: line)
         case .document(let kind):
             guard index == tape.root else {
                 sink.ignore(line: line)

@@ -87,7 +87,9 @@ final class StreamAssembler {
             }
         case "message_delta":
             guard let i = stream(tape, envelope) else {
-                if !isReadAgain(tape, envelope) { sink.reject(line: line, reason: "message_delta before any message_start") }
+                if !isReadAgain(tape, envelope) {
+                    sink.reject(line: line, reason: "message_delta before any message_start")
+                }
                 return
             }
             var record = open[i].record

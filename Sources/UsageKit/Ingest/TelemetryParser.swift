@@ -9,7 +9,9 @@ enum TelemetryParser: LogParser {
 
     /// The flat record at `index`. `requireModel`: a model that is not a string is an error (a record told by its
     /// shape); otherwise (the format forced) a record without one carries no usage.
-    static func read(_ tape: JSONTape, _ index: Int, extractor: MessageExtractor, line: Int, requireModel: Bool) -> Extraction {
+    static func read(_ tape: JSONTape, _ index: Int, extractor: MessageExtractor, line: Int, requireModel: Bool)
+        -> Extraction
+    {
         guard let model = tape.member(index, "model").flatMap(tape.string), !model.isEmpty else {
             return requireModel ? .invalid("model is not a string") : .noUsage
         }
@@ -26,7 +28,9 @@ enum TelemetryParser: LogParser {
         } catch {
             return .invalid(error.reason)
         }
-        if let cost = tape.member(index, "cost"), let dollars = tape.double(cost) { record.loggedCost = USD(dollars: dollars) }
+        if let cost = tape.member(index, "cost"), let dollars = tape.double(cost) {
+            record.loggedCost = USD(dollars: dollars)
+        }
         if let tier = tape.member(index, "service_tier").flatMap(tape.string) { record.serviceTier = tier }
         return .record(record)
     }

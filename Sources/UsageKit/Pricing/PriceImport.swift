@@ -27,7 +27,8 @@ public struct PriceImport: Sendable {
         self.source = source
     }
 
-    public init(statements: [ModelStatement], effectiveFrom: Int64?, source: String, notes: ImportNotes = ImportNotes()) {
+    public init(statements: [ModelStatement], effectiveFrom: Int64?, source: String, notes: ImportNotes = ImportNotes())
+    {
         content = .statements(statements)
         self.effectiveFrom = effectiveFrom
         self.source = source
@@ -46,7 +47,8 @@ public struct PriceImport: Sendable {
     /// Reads LiteLLM's `model_prices_and_context_window.json` (its Claude entries) or the tool's own format (the
     /// shape of the built-in `prices.json`), told by content. `base` is the table the import will be laid over: its
     /// ids and aliases name the models a LiteLLM entry prices.
-    public static func parse(_ data: Data, source: String, effectiveFrom: Int64?, over base: PriceTable = .builtIn) throws
+    public static func parse(_ data: Data, source: String, effectiveFrom: Int64?, over base: PriceTable = .builtIn)
+        throws
         -> PriceImport
     {
         let bytes = [UInt8](data)
@@ -61,12 +63,15 @@ public struct PriceImport: Sendable {
                 return PriceImport(table: try PriceTable(json: data), effectiveFrom: effectiveFrom, source: source)
             }
             if tape.member(tape.root, "statements") != nil {
-                return PriceImport(statements: try ModelStatement.read(json: data), effectiveFrom: effectiveFrom, source: source)
+                return PriceImport(
+                    statements: try ModelStatement.read(json: data), effectiveFrom: effectiveFrom, source: source)
             }
             let (statements, notes) = try LiteLLM.read(tape, source: source, base: base)
             return PriceImport(statements: statements, effectiveFrom: effectiveFrom, source: source, notes: notes)
         }
-        guard !imported.table.models.isEmpty else { throw UsageError.invalidArgument("\(source): no Anthropic model prices in it") }
+        guard !imported.table.models.isEmpty else {
+            throw UsageError.invalidArgument("\(source): no Anthropic model prices in it")
+        }
         return imported
     }
 
@@ -180,7 +185,9 @@ extension Rates {
 
     /// The rates Anthropic derives from an input rate: 5-minute writes 1.25x, 1-hour writes 2x, reads 0.1x.
     static func derived(input: Int64, output: Int64, webSearch: Int64 = ModelStatement.defaultWebSearch) -> Rates {
-        Rates(input: input, cacheWrite5m: input * 5 / 4, cacheWrite1h: input * 2, cacheRead: input / 10, output: output, webSearch: webSearch)
+        Rates(
+            input: input, cacheWrite5m: input * 5 / 4, cacheWrite1h: input * 2, cacheRead: input / 10, output: output,
+            webSearch: webSearch)
     }
 }
 
@@ -256,7 +263,9 @@ public struct ModelStatement: Sendable, Equatable {
 
     /// The model as this statement alone prices it.
     var standalone: ModelPrice {
-        ModelPrice(id: id, name: name, aliases: [entry], periods: [period(over: nil)], usResidency: usResidency.map { ($0.numerator, $0.denominator) }, minCacheableTokens: nil)
+        ModelPrice(
+            id: id, name: name, aliases: [entry], periods: [period(over: nil)],
+            usResidency: usResidency.map { ($0.numerator, $0.denominator) }, minCacheableTokens: nil)
     }
 }
 
@@ -316,7 +325,11 @@ extension PriceTable {
                     var periods = model.periods
                     if let from {
                         // The import's own dated periods keep their dates past its effective date.
-                        periods = periods.map { var p = $0; p.from = max(p.from ?? Int64.min, from); return p }
+                        periods = periods.map {
+                            var p = $0
+                            p.from = max(p.from ?? Int64.min, from)
+                            return p
+                        }
                     }
                     // One period per date: the last stated wins.
                     var byDate: [Int64: PricePeriod] = [:]
@@ -330,7 +343,9 @@ extension PriceTable {
                     }
                     // What a period does not state (fast rates, a long-context tier) stays that of the table's
                     // period in force at each time: a tier never moves from one period to another.
-                    models[i].periods = Self.layer(models[i].periods, from: from, boundaries: periods.compactMap(\.from)) { under, t in
+                    models[i].periods = Self.layer(
+                        models[i].periods, from: from, boundaries: periods.compactMap(\.from)
+                    ) { under, t in
                         var p = periods.last { ($0.from ?? Int64.min) <= t } ?? periods[0]
                         if p.longContext == nil { p.longContext = under?.longContext }
                         if p.fast == nil { p.fast = under?.fast }
@@ -349,7 +364,8 @@ extension PriceTable {
                         models.append(added)
                         continue
                     }
-                    models[i].periods = Self.layer(models[i].periods, from: imported.effectiveFrom, boundaries: []) { under, _ in
+                    models[i].periods = Self.layer(models[i].periods, from: imported.effectiveFrom, boundaries: []) {
+                        under, _ in
                         statement.period(over: under)
                     }
                     if let r = statement.usResidency { models[i].usResidency = (r.numerator, r.denominator) }
@@ -357,7 +373,8 @@ extension PriceTable {
             }
         }
         let names = imports.map(\.source)
-        return PriceTable(version: names.isEmpty ? version : version + " + " + names.joined(separator: " + "), models: models)
+        return PriceTable(
+            version: names.isEmpty ? version : version + " + " + names.joined(separator: " + "), models: models)
     }
 
     /// `base`'s periods before `from` as they are; from it on, one period from each date where `base` or the
@@ -416,7 +433,9 @@ extension PriceTable {
 
 extension StatedRates {
     static func all(_ r: Rates) -> StatedRates {
-        StatedRates(input: r.input, cacheWrite5m: r.cacheWrite5m, cacheWrite1h: r.cacheWrite1h, cacheRead: r.cacheRead, output: r.output, webSearch: r.webSearch)
+        StatedRates(
+            input: r.input, cacheWrite5m: r.cacheWrite5m, cacheWrite1h: r.cacheWrite1h, cacheRead: r.cacheRead,
+            output: r.output, webSearch: r.webSearch)
     }
 }
 
@@ -535,9 +554,11 @@ extension ModelStatement {
         }
         return try file.statements.map { s in
             ModelStatement(
-                id: s.id, name: s.name, entry: s.entry, standard: try rates(s.rates, s.id), batch: try s.batch.map { try rates($0, s.id) },
+                id: s.id, name: s.name, entry: s.entry, standard: try rates(s.rates, s.id),
+                batch: try s.batch.map { try rates($0, s.id) },
                 longContext: try s.long_context.map { ($0.threshold, try rates($0.rates, s.id)) },
-                fastMultiplier: try multiplier(s.fast_multiplier, s.id), usResidency: try multiplier(s.us_data_residency_multiplier, s.id))
+                fastMultiplier: try multiplier(s.fast_multiplier, s.id),
+                usResidency: try multiplier(s.us_data_residency_multiplier, s.id))
         }
     }
 }

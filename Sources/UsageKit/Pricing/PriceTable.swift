@@ -12,7 +12,9 @@ public struct Rates: Sendable, Equatable {
     /// Femtodollars per web search.
     public var webSearch: Int64
 
-    public init(input: Int64, cacheWrite5m: Int64, cacheWrite1h: Int64, cacheRead: Int64, output: Int64, webSearch: Int64) {
+    public init(
+        input: Int64, cacheWrite5m: Int64, cacheWrite1h: Int64, cacheRead: Int64, output: Int64, webSearch: Int64
+    ) {
         self.input = input
         self.cacheWrite5m = cacheWrite5m
         self.cacheWrite1h = cacheWrite1h
@@ -158,7 +160,8 @@ public struct PriceTable: Sendable {
         }
         func amount(_ text: String, _ what: String, _ model: String) throws -> Int64 {
             guard let value = Decimal9.parse(text, scale: 9), value >= 0 else {
-                throw UsageError.priceTable("\(model): \(what) '\(text)' is not a decimal price with at most 9 decimals")
+                throw UsageError.priceTable(
+                    "\(model): \(what) '\(text)' is not a decimal price with at most 9 decimals")
             }
             return value
         }
@@ -166,7 +169,8 @@ public struct PriceTable: Sendable {
             // USD per 1,000 searches, read as 1e-9 units, to femtodollars per search: × 1e6 / 1e3.
             let search = try amount(r.web_search_per_1k ?? "10", "web_search_per_1k", model) * 1_000
             return Rates(
-                input: try amount(r.input, "input", model), cacheWrite5m: try amount(r.cache_write_5m, "cache_write_5m", model),
+                input: try amount(r.input, "input", model),
+                cacheWrite5m: try amount(r.cache_write_5m, "cache_write_5m", model),
                 cacheWrite1h: try amount(r.cache_write_1h, "cache_write_1h", model),
                 cacheRead: try amount(r.cache_read, "cache_read", model), output: try amount(r.output, "output", model),
                 webSearch: search)

@@ -57,7 +57,9 @@ public struct Pricer: Sendable {
     static func price(
         _ record: UsageRecord, model: ModelPrice, endpoint: ModelID.Endpoint, advisor: ModelPrice?
     ) -> PriceResult {
-        guard let terms = PricingTerms(record, model: model, endpoint: endpoint) else { return PriceResult(pricedAs: nil, cost: nil) }
+        guard let terms = PricingTerms(record, model: model, endpoint: endpoint) else {
+            return PriceResult(pricedAs: nil, cost: nil)
+        }
         var result = PriceResult(pricedAs: model.id, cost: nil)
         result.fast = terms.fast
         result.longContext = terms.longContext

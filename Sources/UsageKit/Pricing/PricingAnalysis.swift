@@ -45,7 +45,8 @@ public struct Estimate: Sendable {
         var all = tokens
         all.input += imageTokens
         var record = UsageRecord(
-            timestamp: timestamp, model: id ?? model.id, serviceTier: batch ? "batch" : nil, inferenceGeo: geo, speed: speed,
+            timestamp: timestamp, model: id ?? model.id, serviceTier: batch ? "batch" : nil, inferenceGeo: geo,
+            speed: speed,
             tokens: all, webSearchRequests: webSearches)
         record.aggregated = false
         guard let terms = PricingTerms(record, model: model) else { return nil }
@@ -56,7 +57,10 @@ public struct Estimate: Sendable {
             ("cache write 1h", all.cacheWrite1h, r.cacheWrite1h), ("cache read", all.cacheRead, r.cacheRead),
             ("output", all.output, r.output),
         ] where count > 0 {
-            lines.append(Line(label: label, tokens: count, ratePerMTok: USD(nanos: rate), amount: terms.amount(count, at: rate).usd))
+            lines.append(
+                Line(
+                    label: label, tokens: count, ratePerMTok: USD(nanos: rate),
+                    amount: terms.amount(count, at: rate).usd))
         }
         var modifiers: [String] = []
         if terms.longContext && terms.fast {
@@ -69,14 +73,16 @@ public struct Estimate: Sendable {
         if terms.batch { modifiers.append("batch: 50% of every token rate") }
         if batch && !terms.batch { modifiers.append("batch: the price list's own batch rates") }
         if let residency = terms.residency {
-            modifiers.append("US data residency: x\(Double(residency.numerator) / Double(residency.denominator)) on every token")
+            modifiers.append(
+                "US data residency: x\(Double(residency.numerator) / Double(residency.denominator)) on every token")
         }
         if let note = Estimate.endpointNote(terms.endpoint, model: model) { modifiers.append(note) }
         let webSearch = ExactAmount(units: Int128(webSearches) * Int128(r.webSearch) * ExactAmount.unitsPerFemto).usd
         var pricer = Pricer(table: PriceTable(version: "", models: [model]))
         let total = pricer.price(record).cost ?? .zero
         return Estimate(
-            model: model, terms: terms, lines: lines, imageTokens: imageTokens, webSearch: webSearch, modifiers: modifiers,
+            model: model, terms: terms, lines: lines, imageTokens: imageTokens, webSearch: webSearch,
+            modifiers: modifiers,
             total: total)
     }
 }
@@ -87,9 +93,11 @@ extension Estimate {
         guard endpoint.isBedrock else { return nil }
         guard endpoint.isBedrockRegional else { return "\(endpoint.description): the Anthropic API's rates" }
         guard let m = model.bedrockRegional else {
-            return "\(endpoint.description): the Anthropic API's rates (\(model.name) predates Bedrock's regional premium)"
+            return
+                "\(endpoint.description): the Anthropic API's rates (\(model.name) predates Bedrock's regional premium)"
         }
-        return "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over the global. profile"
+        return
+            "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over the global. profile"
     }
 }
 
@@ -184,7 +192,9 @@ public struct Reconciliation: Sendable {
     public var computed: USD { rows.reduce(.zero) { $0 + $1.computed } }
     public var billed: USD { rows.reduce(.zero) { $0 + $1.billed } }
     /// |computed − billed| / billed over every day and model where both exist.
-    public var error: Double? { billed.nanos != 0 ? abs(Double((computed - billed).nanos)) / Double(billed.nanos) : nil }
+    public var error: Double? {
+        billed.nanos != 0 ? abs(Double((computed - billed).nanos)) / Double(billed.nanos) : nil
+    }
 
     static let tokenTypes = [
         "uncached_input_tokens", "cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens",

@@ -61,7 +61,8 @@ extension ModelID {
             case .anthropic: return "Anthropic API"
             case .vertex: return "Google Vertex AI"
             case .bedrockGlobal: return "Amazon Bedrock, global cross-Region inference profile (global.)"
-            case .bedrockGeographic(let prefix): return "Amazon Bedrock, geographic cross-Region inference profile (\(prefix).)"
+            case .bedrockGeographic(let prefix):
+                return "Amazon Bedrock, geographic cross-Region inference profile (\(prefix).)"
             case .bedrockInRegion: return "Amazon Bedrock, in-Region endpoint (bare anthropic. id)"
             }
         }

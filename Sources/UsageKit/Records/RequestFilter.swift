@@ -13,7 +13,8 @@ public struct RequestFilter: Sendable, Equatable {
     public var workspace: String?
 
     public init(
-        since: Int64? = nil, until: Int64? = nil, models: [String] = [], workflow: String? = nil, session: String? = nil,
+        since: Int64? = nil, until: Int64? = nil, models: [String] = [], workflow: String? = nil,
+        session: String? = nil,
         project: String? = nil
     ) {
         self.since = since

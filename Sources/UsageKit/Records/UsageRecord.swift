@@ -10,7 +10,9 @@ public struct TokenCounts: Sendable, Equatable, Hashable {
     /// Output tokens, thinking included.
     public var output: Int64
 
-    public init(input: Int64 = 0, cacheWrite5m: Int64 = 0, cacheWrite1h: Int64 = 0, cacheRead: Int64 = 0, output: Int64 = 0) {
+    public init(
+        input: Int64 = 0, cacheWrite5m: Int64 = 0, cacheWrite1h: Int64 = 0, cacheRead: Int64 = 0, output: Int64 = 0
+    ) {
         self.input = input
         self.cacheWrite5m = cacheWrite5m
         self.cacheWrite1h = cacheWrite1h
@@ -216,7 +218,8 @@ public struct UsageRecord: Sendable, Equatable {
             bytes.append(contentsOf: requestID.utf8)
         } else {
             let t = tokens
-            let text = "u:\(timestamp)|\(model)|\(t.input)|\(t.cacheWrite5m)|\(t.cacheWrite1h)|\(t.cacheRead)|\(t.output)|"
+            let text =
+                "u:\(timestamp)|\(model)|\(t.input)|\(t.cacheWrite5m)|\(t.cacheWrite1h)|\(t.cacheRead)|\(t.output)|"
                 + "\(session ?? "")|\(workflow ?? "")|\(serviceTier ?? "")"
             bytes.append(contentsOf: text.utf8)
         }

@@ -29,7 +29,8 @@ public struct CSVRenderer: Renderer {
     func render(_ report: UsageReport) -> String {
         var lines = [
             report.dimensions.map(\.key) + ["requests"] + Self.tokenColumns + [
-                "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows", "billed_usd",
+                "web_search_requests", "cache_hit_rate", "cost_usd", "unpriced_requests", "aggregated_rows",
+                "billed_usd",
                 "advisor_calls", "advisor_prompt_tokens", "advisor_output_tokens", "advisor_cost_usd", "compactions",
                 "compaction_prompt_tokens", "compaction_output_tokens", "compaction_cost_usd",
             ]
@@ -39,13 +40,15 @@ public struct CSVRenderer: Renderer {
             lines.append(
                 row.keys + [String(t.requests)] + Self.tokens(t.tokens) + [
                     String(t.webSearchRequests), JSONWriter.sixDecimals(t.cacheHitRate) ?? "",
-                    t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests), String(t.aggregatedRows),
+                    t.nothingPriced || t.rows == 0 ? "" : t.cost.exact, String(t.unpricedRequests),
+                    String(t.aggregatedRows),
                     row.billed?.exact ?? "",
                 ] + [
                     String(t.iterations.advisorCalls), String(t.iterations.advisorPromptTokens),
                     String(t.iterations.advisorOutputTokens), t.nothingPriced ? "" : t.iterations.advisorCost.exact,
                     String(t.iterations.compactions), String(t.iterations.compactionPromptTokens),
-                    String(t.iterations.compactionOutputTokens), t.nothingPriced ? "" : t.iterations.compactionCost.exact,
+                    String(t.iterations.compactionOutputTokens),
+                    t.nothingPriced ? "" : t.iterations.compactionCost.exact,
                 ])
         }
         return Self.encode(lines)
@@ -53,10 +56,12 @@ public struct CSVRenderer: Renderer {
 
     func render(_ events: [RequestEvent]) -> String {
         var lines = [
-            ["id", "request_id", "message_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns + [
-                "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "project", "custom_id",
-                "git_branch", "cost_usd", "priced", "source", "advisor_model", "advisor_calls",
-            ] + Self.tokenColumns.map { "advisor_" + $0 } + ["advisor_cost_usd", "compactions"]
+            ["id", "request_id", "message_id", "timestamp", "model", "priced_as", "service_tier"] + Self.tokenColumns
+                + [
+                    "thinking_tokens", "web_search_requests", "stop_reason", "session", "workflow", "project",
+                    "custom_id",
+                    "git_branch", "cost_usd", "priced", "source", "advisor_model", "advisor_calls",
+                ] + Self.tokenColumns.map { "advisor_" + $0 } + ["advisor_cost_usd", "compactions"]
                 + Self.tokenColumns.map { "compaction_" + $0 } + ["compaction_cost_usd"]
         ]
         func part(_ p: RequestEvent.IterationPart?) -> [String] {
@@ -78,7 +83,12 @@ public struct CSVRenderer: Renderer {
     }
 
     func render(_ sources: [SourceFile]) -> String {
-        var lines = [["file", "format", "requests", "rejected_lines", "size_bytes", "read_bytes", "last_ingest", "unbilled_batch_requests"]]
+        var lines = [
+            [
+                "file", "format", "requests", "rejected_lines", "size_bytes", "read_bytes", "last_ingest",
+                "unbilled_batch_requests",
+            ]
+        ]
         for f in sources {
             lines.append([
                 f.path, f.format, String(f.requests), String(f.rejected), String(f.size), String(f.consumed),
@@ -90,16 +100,21 @@ public struct CSVRenderer: Renderer {
 
     /// The per-model table of the cache figures.
     func render(_ stats: CacheStats) -> String {
-        var lines = [[
-            "model", "requests", "requests_with_hits", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-            "cache_read_tokens", "hit_rate", "cost_usd", "cost_without_cache_usd", "gross_savings_usd",
-            "write_premium_usd", "net_savings_usd", "batch_savings_usd", "waste_usd",
-        ]]
+        var lines = [
+            [
+                "model", "requests", "requests_with_hits", "input_tokens", "cache_write_5m_tokens",
+                "cache_write_1h_tokens",
+                "cache_read_tokens", "hit_rate", "cost_usd", "cost_without_cache_usd", "gross_savings_usd",
+                "write_premium_usd", "net_savings_usd", "batch_savings_usd", "waste_usd",
+            ]
+        ]
         for g in stats.byModel {
             let f = g.figures
             lines.append([
-                g.key, String(f.requests), String(f.requestsWithHits), String(f.tokens.input), String(f.tokens.cacheWrite5m),
-                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact,
+                g.key, String(f.requests), String(f.requestsWithHits), String(f.tokens.input),
+                String(f.tokens.cacheWrite5m),
+                String(f.tokens.cacheWrite1h), String(f.tokens.cacheRead), JSONWriter.sixDecimals(f.hitRate) ?? "",
+                f.costUSD.exact,
                 f.costWithoutCacheUSD.exact, f.grossSavingsUSD.exact, f.writePremiumUSD.exact, f.netSavingsUSD.exact,
                 f.batchSavingsUSD.exact, f.wasteUSD.exact,
             ])
@@ -108,7 +123,9 @@ public struct CSVRenderer: Renderer {
     }
 
     func render(sessions: [CacheStats.Group]) -> String {
-        var lines = [["session", "requests", "total_tokens", "cached_tokens", "hit_rate", "cost_usd", "net_savings_usd"]]
+        var lines = [
+            ["session", "requests", "total_tokens", "cached_tokens", "hit_rate", "cost_usd", "net_savings_usd"]
+        ]
         for g in sessions {
             let f = g.figures
             lines.append([
@@ -120,7 +137,12 @@ public struct CSVRenderer: Renderer {
     }
 
     func render(_ check: BudgetCheck) -> String {
-        var lines = [["name", "period", "period_start", "period_end", "scope", "spent_usd", "limit_usd", "share", "forecast_usd", "status", "reasons"]]
+        var lines = [
+            [
+                "name", "period", "period_start", "period_end", "scope", "spent_usd", "limit_usd", "share",
+                "forecast_usd", "status", "reasons",
+            ]
+        ]
         for r in check.results {
             lines.append([
                 r.budget.name, r.budget.period.description, Timestamp.iso(r.start), Timestamp.iso(r.end),

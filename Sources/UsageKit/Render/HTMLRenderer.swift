@@ -40,7 +40,9 @@ public struct HTMLRenderer: Renderer {
         let cache = d.cache.totals
         html += "<section class=\"cards\" aria-label=\"Totals\">\n"
         html += card("Cost", Wording.costText(t))
-        html += card("Requests", number(t.requests) + (t.aggregatedRows > 0 ? " + \(number(t.aggregatedRows)) aggregated rows" : ""))
+        html += card(
+            "Requests",
+            number(t.requests) + (t.aggregatedRows > 0 ? " + \(number(t.aggregatedRows)) aggregated rows" : ""))
         html += card("Tokens", number(t.tokens.prompt + t.tokens.output))
         html += card("Cache hit rate", Wording.percent(t.cacheHitRate))
         html += card("Net cache saving", Wording.money(cache.netSavingsUSD))
@@ -67,7 +69,8 @@ public struct HTMLRenderer: Renderer {
         html += section("Unpriced models", unpriced(r))
         let notes = Wording.reportNotes(r)
         if !notes.isEmpty {
-            html += section("Notes", "<ul>\n" + notes.map { "<li>\(Self.escape($0))</li>" }.joined(separator: "\n") + "\n</ul>\n")
+            html += section(
+                "Notes", "<ul>\n" + notes.map { "<li>\(Self.escape($0))</li>" }.joined(separator: "\n") + "\n</ul>\n")
         }
         html += """
             </main>
@@ -107,11 +110,19 @@ public struct HTMLRenderer: Renderer {
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
             let t = row.totals
-            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
-            out += "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
+            out +=
+                "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
+            out +=
+                "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
             out += "<td>\(Wording.percent(t.cacheHitRate))</td>"
-            if showAdvisor { out += "<td>\(Self.escape(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>" }
-            if showCompaction { out += "<td>\(Self.escape(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>" }
+            if showAdvisor {
+                out +=
+                    "<td>\(Self.escape(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>"
+            }
+            if showCompaction {
+                out +=
+                    "<td>\(Self.escape(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>"
+            }
             out += "<td>\(Self.escape(Wording.costText(t)))</td>"
             if r.billed != nil { out += "<td>\(Self.escape(row.billed?.display ?? "-"))</td>" }
             out += "</tr>\n"
@@ -127,13 +138,18 @@ public struct HTMLRenderer: Renderer {
         let summary = Self.escape(Wording.summary(check))
         var out = "<p class=\"status \(check.status.name.lowercased())\"><strong>\(summary)</strong></p>\n"
         guard check.problem == nil else { return out }
-        out += "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
-        out += "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
+        out +=
+            "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
+        out +=
+            "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
         out += "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n"
         for r in check.results {
-            out += "<tr><th scope=\"row\">\(Self.escape(r.budget.name))</th><td>\(Self.escape(r.budget.period.description + " " + Wording.window(r, zone: check.zone)))</td>"
-            out += "<td>\(Self.escape(r.budget.scope.description))</td><td>\(Self.escape(r.spent.display))</td><td>\(Self.escape(r.budget.limit.display))</td>"
-            out += "<td>\(Int((r.share * 100).rounded()))%</td><td>\(Self.escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
+            out +=
+                "<tr><th scope=\"row\">\(Self.escape(r.budget.name))</th><td>\(Self.escape(r.budget.period.description + " " + Wording.window(r, zone: check.zone)))</td>"
+            out +=
+                "<td>\(Self.escape(r.budget.scope.description))</td><td>\(Self.escape(r.spent.display))</td><td>\(Self.escape(r.budget.limit.display))</td>"
+            out +=
+                "<td>\(Int((r.share * 100).rounded()))%</td><td>\(Self.escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
         let reasons = check.results.filter { !$0.reasons.isEmpty }
@@ -146,12 +162,14 @@ public struct HTMLRenderer: Renderer {
 
     private func truncation(_ d: Dashboard) -> String {
         if d.truncatedByModel.isEmpty { return "<p>No request stopped at its max_tokens limit.</p>\n" }
-        var out = "<p>Responses cut off by their <code>max_tokens</code> limit: a sign that output limits are too low.</p>\n"
+        var out =
+            "<p>Responses cut off by their <code>max_tokens</code> limit: a sign that output limits are too low.</p>\n"
         for (title, list) in [("Model", d.truncatedByModel), ("Workflow", d.truncatedByWorkflow)] {
             out += "<table>\n<thead><tr><th scope=\"col\">\(title)</th><th scope=\"col\">Stopped by max_tokens</th>"
             out += "<th scope=\"col\">Requests</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n"
             for row in list {
-                out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
+                out +=
+                    "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
                 out += "<td>\(Wording.percent(Double(row.truncated) / Double(max(1, row.requests))))</td></tr>\n"
             }
             out += "</tbody>\n</table>\n"
@@ -164,22 +182,27 @@ public struct HTMLRenderer: Renderer {
         var out = "<table>\n<thead><tr><th scope=\"col\">Workflow</th><th scope=\"col\">Thinking tokens</th>"
         out += "<th scope=\"col\">Output tokens</th><th scope=\"col\">Thinking share</th></tr></thead>\n<tbody>\n"
         for row in d.thinkingByWorkflow {
-            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
+            out +=
+                "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
             let share = row.output > 0 ? Double(row.thinking) / Double(row.output) : nil
             out += "<td>\(Wording.percent(share))</td></tr>\n"
         }
-        return out + "</tbody>\n</table>\n<p>Thinking tokens are billed as output; the share is of the output of requests that logged them.</p>\n"
+        return out
+            + "</tbody>\n</table>\n<p>Thinking tokens are billed as output; the share is of the output of requests that logged them.</p>\n"
     }
 
     private func unpriced(_ r: UsageReport) -> String {
         if r.unpriced.isEmpty { return "<p>Every model is priced.</p>\n" }
-        var out = "<p>These models are not in the price table: their tokens are counted, their cost is unknown and left "
+        var out =
+            "<p>These models are not in the price table: their tokens are counted, their cost is unknown and left "
         out += "out of every total. To price them, import their prices (a LiteLLM price file or the tool's own "
         out += "format) with <code>usage pricing import FILE</code>, then run <code>usage reprice</code>.</p>\n"
-        out += "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
+        out +=
+            "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
         out += "<th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
         for m in r.unpriced {
-            out += "<tr><th scope=\"row\">\(Self.escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
+            out +=
+                "<tr><th scope=\"row\">\(Self.escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
             out += "<td>\(number(m.tokens.output))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"
@@ -206,7 +229,8 @@ public struct HTMLRenderer: Renderer {
         let frame = BarFrame(height: 240, days: days.count)
         var svg = frame.open(
             id: "cost", title: "Daily cost by model",
-            description: "Stacked bars, one per day, of the cost of each model; the table below holds the same figures.",
+            description:
+                "Stacked bars, one per day, of the cost of each model; the table below holds the same figures.",
             top: USD(nanos: maxDay).display)
         for (i, day) in days.enumerated() {
             var y = frame.baseline
@@ -216,17 +240,22 @@ public struct HTMLRenderer: Renderer {
                 let h = frame.plotHeight * Double(value) / Double(maxDay)
                 y -= h
                 svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(y))\" width=\"\(f(frame.barWidth))\" height=\"\(f(h))\" "
-                svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(Self.escape(day)) \(Self.escape(name)): \(Self.escape(USD(nanos: value).display))</title></rect>\n"
+                svg +=
+                    "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(Self.escape(day)) \(Self.escape(name)): \(Self.escape(USD(nanos: value).display))</title></rect>\n"
             }
         }
         svg += frame.labels(days)
         svg += "</svg>\n<figcaption class=\"legend\">"
-        svg += series.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(Self.escape($0.element))</span>" }
-            .joined(separator: " ")
+        svg += series.enumerated().map {
+            "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(Self.escape($0.element))</span>"
+        }
+        .joined(separator: " ")
         svg += "</figcaption>\n</figure>\n"
         // The text alternative: the same figures as a table.
         svg += "<details open><summary>Daily cost as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
-        svg += series.map { "<th scope=\"col\">\(Self.escape($0))</th>" }.joined() + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
+        svg +=
+            series.map { "<th scope=\"col\">\(Self.escape($0))</th>" }.joined()
+            + "<th scope=\"col\">Total</th></tr></thead>\n<tbody>\n"
         for day in days {
             svg += "<tr><th scope=\"row\">\(Self.escape(day))</th>"
             svg += series.map { "<td>\(USD(nanos: cost[day]?[$0] ?? 0).display)</td>" }.joined()
@@ -248,20 +277,24 @@ public struct HTMLRenderer: Renderer {
         let frame = BarFrame(height: 200, days: days.count)
         var svg = frame.open(
             id: "hit", title: "Cache hit rate per day",
-            description: "One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.",
+            description:
+                "One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.",
             top: "100%")
         for (i, day) in days.enumerated() {
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : 0
             let h = frame.plotHeight * rate
             svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(frame.baseline - h))\" width=\"\(f(frame.barWidth))\" "
-            svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(Self.escape(day)): \(Wording.percent(rate))</title></rect>\n"
+            svg +=
+                "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(Self.escape(day)): \(Wording.percent(rate))</title></rect>\n"
         }
         svg += frame.labels(days)
         svg += "</svg>\n</figure>\n"
         svg += "<details open><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
-        svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
+        svg +=
+            "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
         for day in days {
-            svg += "<tr><th scope=\"row\">\(Self.escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
+            svg +=
+                "<tr><th scope=\"row\">\(Self.escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil
             svg += "<td>\(Wording.percent(rate))</td></tr>\n"
         }
@@ -329,11 +362,13 @@ private struct BarFrame {
 
     /// The figure's opening: the SVG with its accessible title and description, and the axes up to `top`.
     func open(id: String, title: String, description: String, top: String) -> String {
-        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">\n"
+        var svg =
+            "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">\n"
         svg += "<title id=\"\(id)-title\">\(HTMLRenderer.escape(title))</title>\n"
         svg += "<desc id=\"\(id)-desc\">\(HTMLRenderer.escape(description))</desc>\n"
         svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg +=
+            "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
         svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(HTMLRenderer.escape(top))</text>\n"
         svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
         return svg

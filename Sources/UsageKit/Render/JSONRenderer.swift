@@ -66,7 +66,9 @@ public struct JSONRenderer: Renderer {
     }
 
     /// An event's advisor calls or compactions: null when it has none.
-    private func iterationPart(_ w: inout JSONWriter, _ key: String, _ part: RequestEvent.IterationPart?, countKey: String, model: Bool) {
+    private func iterationPart(
+        _ w: inout JSONWriter, _ key: String, _ part: RequestEvent.IterationPart?, countKey: String, model: Bool
+    ) {
         guard let part else {
             w.string(key, nil)
             return

@@ -17,12 +17,16 @@ public struct MarkdownRenderer: Renderer {
         let t = report.totals
         guard let period = Wording.periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
         var out = "# Usage \(period)\n\n"
-        out += "**\(Decimal9.groupThousands(String(t.requests))) requests**, **\(cell(Wording.costText(t)))**, cache hit rate \(Wording.percent(t.cacheHitRate))"
+        out +=
+            "**\(Decimal9.groupThousands(String(t.requests))) requests**, **\(cell(Wording.costText(t)))**, cache hit rate \(Wording.percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
         let showAdvisor = t.iterations.advisorCalls > 0
         let showCompaction = t.iterations.compactions > 0
-        var header = report.dimensions.map(TableRenderer.title) + ["Requests", "Input", "Cache write 5m", "Cache write 1h", "Cache read", "Output", "Hit rate"]
+        var header =
+            report.dimensions.map(TableRenderer.title) + [
+                "Requests", "Input", "Cache write 5m", "Cache write 1h", "Cache read", "Output", "Hit rate",
+            ]
         if showAdvisor { header.append("Advisor") }
         if showCompaction { header.append("Compaction") }
         header.append("Cost")
@@ -30,10 +34,22 @@ public struct MarkdownRenderer: Renderer {
         out += "| " + header.map(cell).joined(separator: " | ") + " |\n"
         out += "|" + header.indices.map { $0 < report.dimensions.count ? " --- |" : " ---: |" }.joined() + "\n"
         func line(_ keys: [String], _ t: UsageTotals, _ billed: USD?, total: Bool = false) -> String {
-            var cells = (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell)) + [t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead, t.tokens.output]
+            var cells =
+                (total ? ["**Total**"] + Array(repeating: "", count: keys.count - 1) : keys.map(cell))
+                + [
+                    t.requests, t.tokens.input, t.tokens.cacheWrite5m, t.tokens.cacheWrite1h, t.tokens.cacheRead,
+                    t.tokens.output,
+                ]
                 .map { Decimal9.groupThousands(String($0)) } + [Wording.percent(t.cacheHitRate)]
-            if showAdvisor { cells.append(cell(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t))) }
-            if showCompaction { cells.append(cell(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))) }
+            if showAdvisor {
+                cells.append(
+                    cell(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))
+            }
+            if showCompaction {
+                cells.append(
+                    cell(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))
+                )
+            }
             cells.append(cell(Wording.costText(t)))
             if report.billed != nil { cells.append(billed?.display ?? "-") }
             return "| " + cells.joined(separator: " | ") + " |\n"
@@ -42,7 +58,8 @@ public struct MarkdownRenderer: Renderer {
         out += line(Array(repeating: "", count: report.dimensions.count), t, report.billed, total: true)
         let notes = Wording.reportNotes(report)
         if !notes.isEmpty { out += "\n" + notes.map { "- " + cell($0) }.joined(separator: "\n") + "\n" }
-        out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
+        out +=
+            "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
     }
 

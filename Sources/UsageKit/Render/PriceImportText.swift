@@ -14,7 +14,8 @@ extension PriceImport {
                 if base.lookup(model.id) == nil {
                     out += "\(model.id) (new model): \(periods), \(when)\n"
                 } else {
-                    out += "\(model.id): its prices replaced \(when) (\(periods)); a long-context tier or fast rates the file leaves out stay as each period of the table has them\n"
+                    out +=
+                        "\(model.id): its prices replaced \(when) (\(periods)); a long-context tier or fast rates the file leaves out stay as each period of the table has them\n"
                 }
             }
             return out
@@ -37,9 +38,13 @@ extension PriceImport {
             for skip in notes.notRead {
                 if skip.reason == LiteLLM.otherPlatforms {
                     var counts: [String: Int] = [:]
-                    for entry in skip.entries { counts[entry.split(separator: "/").first.map(String.init) ?? entry, default: 0] += 1 }
-                    let byPlatform = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                    out += "not read: \(skip.entries.count) entries of other platforms and resellers (\(byPlatform)): their prices, not Anthropic's\n"
+                    for entry in skip.entries {
+                        counts[entry.split(separator: "/").first.map(String.init) ?? entry, default: 0] += 1
+                    }
+                    let byPlatform = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                        separator: ", ")
+                    out +=
+                        "not read: \(skip.entries.count) entries of other platforms and resellers (\(byPlatform)): their prices, not Anthropic's\n"
                 } else {
                     out += "not read: \(Self.list([skip]))\n"
                 }
@@ -77,26 +82,37 @@ extension PriceImport {
         if let tier = s.longContext {
             let old = under?.longContext.flatMap { $0.threshold == tier.threshold ? $0.rates : nil }
             let was = under == nil || old != nil ? "" : " (was none)"
-            took.append("long-context tier over \(Decimal9.groupThousands(String(tier.threshold))) tokens\(was): " + rates(tier.rates, was: old).joined(separator: ", "))
+            took.append(
+                "long-context tier over \(Decimal9.groupThousands(String(tier.threshold))) tokens\(was): "
+                    + rates(tier.rates, was: old).joined(separator: ", "))
         }
         if let batch = s.batch {
             let old = under.map { u in
-                u.batch ?? Rates(
-                    input: u.standard.input / 2, cacheWrite5m: u.standard.cacheWrite5m / 2, cacheWrite1h: u.standard.cacheWrite1h / 2,
-                    cacheRead: u.standard.cacheRead / 2, output: u.standard.output / 2, webSearch: u.standard.webSearch)
+                u.batch
+                    ?? Rates(
+                        input: u.standard.input / 2, cacheWrite5m: u.standard.cacheWrite5m / 2,
+                        cacheWrite1h: u.standard.cacheWrite1h / 2,
+                        cacheRead: u.standard.cacheRead / 2, output: u.standard.output / 2,
+                        webSearch: u.standard.webSearch)
             }
             took.append("batch " + rates(batch, was: old).joined(separator: ", "))
         }
         let result = s.period(over: under)
         if let m = s.fastMultiplier, let fast = result.fast {
-            let was = under.map { u in u.fast.map { $0 != fast ? " (was input \(money($0.input)), output \(money($0.output)))" : "" } ?? " (was none)" } ?? ""
+            let was =
+                under.map { u in
+                    u.fast.map { $0 != fast ? " (was input \(money($0.input)), output \(money($0.output)))" : "" }
+                        ?? " (was none)"
+                } ?? ""
             took.append("fast mode x\(m.text): input \(money(fast.input)), output \(money(fast.output))\(was)")
         }
         if let r = s.usResidency {
             var was = ""
             if let model {
                 if let old = model.usResidency {
-                    if Multiplier(old.numerator, old.denominator).text != r.text { was = " (was x\(Multiplier(old.numerator, old.denominator).text))" }
+                    if Multiplier(old.numerator, old.denominator).text != r.text {
+                        was = " (was x\(Multiplier(old.numerator, old.denominator).text))"
+                    }
                 } else {
                     was = " (was none)"
                 }
@@ -104,7 +120,9 @@ extension PriceImport {
             took.append("US residency x\(r.text)\(was)")
         }
         if let search = s.standard.webSearch {
-            let was = under.map { $0.standard.webSearch != search ? " (was \(money($0.standard.webSearch / 1_000)))" : "" } ?? ""
+            let was =
+                under.map { $0.standard.webSearch != search ? " (was \(money($0.standard.webSearch / 1_000)))" : "" }
+                ?? ""
             took.append("web search \(money(search / 1_000)) per 1,000\(was)")
         }
         var out = "\(s.id)\(model == nil ? " (new model)" : ""), from \(notes.taken[s.id] ?? s.entry):\n"
@@ -136,11 +154,12 @@ extension PriceImport {
                 }
                 guard spans.contains(where: \.holds) else { return nil }
                 if spans.allSatisfy(\.holds) { return "" }
-                return " " + spans.filter(\.holds).map { span in
-                    if span.from == Int64.min, let to = span.to { return "before \(day(to))" }
-                    if let to = span.to { return "from \(day(span.from)) to \(day(to))" }
-                    return "from \(day(span.from))"
-                }.joined(separator: ", ")
+                return " "
+                    + spans.filter(\.holds).map { span in
+                        if span.from == Int64.min, let to = span.to { return "before \(day(to))" }
+                        if let to = span.to { return "from \(day(span.from)) to \(day(to))" }
+                        return "from \(day(span.from))"
+                    }.joined(separator: ", ")
             }
             if let u = under {
                 var unstated: [String] = []
@@ -150,10 +169,14 @@ extension PriceImport {
                 if !unstated.isEmpty { kept.append(unstated.joined(separator: ", ")) }
             }
             if s.longContext == nil, let text = when({ $0.longContext != nil }) {
-                let thresholds = Set(affected.compactMap { $0.longContext?.threshold }).sorted().map { Decimal9.groupThousands(String($0)) }
+                let thresholds = Set(affected.compactMap { $0.longContext?.threshold }).sorted().map {
+                    Decimal9.groupThousands(String($0))
+                }
                 kept.append("long-context tier over \(thresholds.joined(separator: "/")) tokens\(text)")
             }
-            if s.fastMultiplier == nil, let text = when({ $0.fast != nil }), let fast = affected.compactMap(\.fast).first {
+            if s.fastMultiplier == nil, let text = when({ $0.fast != nil }),
+                let fast = affected.compactMap(\.fast).first
+            {
                 kept.append("fast mode input \(money(fast.input)), output \(money(fast.output))\(text)")
             }
             if s.batch == nil, let text = when({ $0.batch != nil }), let batch = affected.compactMap(\.batch).first {
@@ -162,15 +185,25 @@ extension PriceImport {
             if s.usResidency == nil, let r = model.usResidency {
                 kept.append("US residency x\(Multiplier(r.numerator, r.denominator).text)")
             }
-            if s.standard.webSearch == nil, let u = under { kept.append("web search \(money(u.standard.webSearch / 1_000)) per 1,000") }
+            if s.standard.webSearch == nil, let u = under {
+                kept.append("web search \(money(u.standard.webSearch / 1_000)) per 1,000")
+            }
             if !kept.isEmpty { out += "  kept:    \(kept.joined(separator: "; "))\n" }
         } else {
             var derived: [String] = []
-            if s.standard.cacheWrite5m == nil { derived.append("5m write \(money(result.standard.cacheWrite5m)) (1.25x input)") }
-            if s.standard.cacheWrite1h == nil { derived.append("1h write \(money(result.standard.cacheWrite1h)) (2x input)") }
-            if s.standard.cacheRead == nil { derived.append("cache read \(money(result.standard.cacheRead)) (0.1x input)") }
+            if s.standard.cacheWrite5m == nil {
+                derived.append("5m write \(money(result.standard.cacheWrite5m)) (1.25x input)")
+            }
+            if s.standard.cacheWrite1h == nil {
+                derived.append("1h write \(money(result.standard.cacheWrite1h)) (2x input)")
+            }
+            if s.standard.cacheRead == nil {
+                derived.append("cache read \(money(result.standard.cacheRead)) (0.1x input)")
+            }
             if s.batch == nil { derived.append("batch 50%") }
-            if s.standard.webSearch == nil { derived.append("web search \(money(result.standard.webSearch / 1_000)) per 1,000") }
+            if s.standard.webSearch == nil {
+                derived.append("web search \(money(result.standard.webSearch / 1_000)) per 1,000")
+            }
             if !derived.isEmpty { out += "  derived: \(derived.joined(separator: "; "))\n" }
         }
         if let skips = notes.skipped[s.id] { out += "  skipped: \(Self.list(skips))\n" }

@@ -41,7 +41,9 @@ public struct TableRenderer: Renderer {
         let t = report.totals
         guard let period = Wording.periodText(report) else { return "No requests in this period.\n" }
         var out = "Usage " + period
-        if report.dimensions.contains(where: \.isTime) && report.zone != .utc { out += " (days in \(report.zone.name))" }
+        if report.dimensions.contains(where: \.isTime) && report.zone != .utc {
+            out += " (days in \(report.zone.name))"
+        }
         out += ": \(number(t.requests)) requests, \(Wording.costText(t))"
         out += " (cache hit rate \(Wording.percent(t.cacheHitRate)))\n\n"
         let names = report.dimensions.map(Self.title)
@@ -58,20 +60,29 @@ public struct TableRenderer: Renderer {
                 number(t.requests), number(t.tokens.input), number(t.cacheWriteTokens), number(t.tokens.cacheRead),
                 number(t.tokens.output), Wording.percent(t.cacheHitRate),
             ]
-            if showAdvisor { cells.append(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)) }
-            if showCompaction { cells.append(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)) }
+            if showAdvisor {
+                cells.append(
+                    Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t))
+            }
+            if showCompaction {
+                cells.append(
+                    Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t))
+            }
             return cells + [Wording.costText(t)]
         }
         var rows = report.rows.map { row in
             row.keys.map(Self.printable) + cells(row.totals) + (showBilled ? [row.billed?.display ?? "-"] : [])
         }
-        rows.append(["Total"] + Array(repeating: "", count: names.count - 1) + cells(t) + (showBilled ? [report.billed!.display] : []))
+        rows.append(
+            ["Total"] + Array(repeating: "", count: names.count - 1) + cells(t)
+                + (showBilled ? [report.billed!.display] : []))
         out += fitted(header: header, rows: rows, keys: names.count)
         let notes = Wording.reportNotes(report)
         if !notes.isEmpty {
             out += "\n" + notes.map { "Note: " + Self.printable($0) }.joined(separator: "\n") + "\n"
         }
-        out += "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
+        out +=
+            "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
     }
 
@@ -92,11 +103,13 @@ public struct TableRenderer: Renderer {
         var header = header
         var rows = rows
         func tableWidth() -> Int {
-            header.indices.map { i in rows.map { $0[i].count }.max().map { max($0, header[i].count) } ?? header[i].count }
-                .reduce(0, +) + 2 * (header.count - 1)
+            header.indices.map { i in rows.map { $0[i].count }.max().map { max($0, header[i].count) } ?? header[i].count
+            }
+            .reduce(0, +) + 2 * (header.count - 1)
         }
         if let width {
-            for column in ["Cache write", "Cache read", "Input", "Hit rate", "Compaction", "Advisor", "Billed"] where tableWidth() > width {
+            for column in ["Cache write", "Cache read", "Input", "Hit rate", "Compaction", "Advisor", "Billed"]
+            where tableWidth() > width {
                 guard let i = header.firstIndex(of: column) else { continue }
                 header.remove(at: i)
                 for r in rows.indices { rows[r].remove(at: i) }
@@ -122,7 +135,9 @@ public struct TableRenderer: Renderer {
     private func colored(_ table: String) -> String {
         var lines = table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for i in lines.indices where !lines[i].isEmpty {
-            if i == 0 || (i == lines.count - 2 && lines[i].hasPrefix("Total")) || (i == lines.count - 1 && lines[i].hasPrefix("Total")) {
+            if i == 0 || (i == lines.count - 2 && lines[i].hasPrefix("Total"))
+                || (i == lines.count - 1 && lines[i].hasPrefix("Total"))
+            {
                 lines[i] = "\u{1B}[1m" + lines[i] + "\u{1B}[0m"
             } else if lines[i].allSatisfy({ $0 == "-" || $0 == " " }) {
                 lines[i] = "\u{1B}[2m" + lines[i] + "\u{1B}[0m"
@@ -137,11 +152,16 @@ public struct TableRenderer: Renderer {
         if events.isEmpty { return "No requests match.\n" }
         // Columns that would be empty for every row are left out: batch ids, projects, branches, iterations.
         var columns: [(title: String, right: Bool, value: (RequestEvent) -> String)] = [
-            ("Time (UTC)", false, { String(Timestamp.iso($0.timestamp).prefix(19)).replacingOccurrences(of: "T", with: " ") }),
+            (
+                "Time (UTC)", false,
+                { String(Timestamp.iso($0.timestamp).prefix(19)).replacingOccurrences(of: "T", with: " ") }
+            ),
             ("Model", false, { Self.printable($0.model) }),
             ("Message", false, { Self.printable($0.messageID ?? "") }),
         ]
-        if events.contains(where: { $0.customID != nil }) { columns.append(("Custom ID", false, { Self.printable($0.customID ?? "") })) }
+        if events.contains(where: { $0.customID != nil }) {
+            columns.append(("Custom ID", false, { Self.printable($0.customID ?? "") }))
+        }
         columns += [
             ("Input", true, { self.number($0.tokens.input) }),
             ("Cache write", true, { self.number($0.tokens.cacheWrite5m + $0.tokens.cacheWrite1h) }),
@@ -150,12 +170,20 @@ public struct TableRenderer: Renderer {
             ("Stop", false, { $0.stopReason ?? "" }),
             ("Session", false, { Self.printable($0.session ?? "") }),
         ]
-        if events.contains(where: { $0.project != nil }) { columns.append(("Project", false, { Self.printable($0.project ?? "") })) }
-        if events.contains(where: { $0.gitBranch != nil }) { columns.append(("Branch", false, { Self.printable($0.gitBranch ?? "") })) }
+        if events.contains(where: { $0.project != nil }) {
+            columns.append(("Project", false, { Self.printable($0.project ?? "") }))
+        }
+        if events.contains(where: { $0.gitBranch != nil }) {
+            columns.append(("Branch", false, { Self.printable($0.gitBranch ?? "") }))
+        }
         if events.contains(where: { $0.advisor != nil }) {
-            columns.append(("Advisor", false, { e in
-                e.advisor.map { Self.printable($0.model) + " " + ($0.cost?.exact ?? "unpriced") } ?? ""
-            }))
+            columns.append(
+                (
+                    "Advisor", false,
+                    { e in
+                        e.advisor.map { Self.printable($0.model) + " " + ($0.cost?.exact ?? "unpriced") } ?? ""
+                    }
+                ))
         }
         if events.contains(where: { $0.compaction != nil }) {
             columns.append(("Compaction", true, { e in e.compaction.map { $0.cost?.exact ?? "unpriced" } ?? "" }))
@@ -186,12 +214,16 @@ public struct TableRenderer: Renderer {
         if t.unpricedRequests > 0 { out += " (\(t.unpricedRequests) unpriced: in token figures, not in money)" }
         out += "\n"
         if t.aggregatedRows > 0 {
-            out += "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): in tokens and money, not in request counts"
-            out += t.requests > 0 ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
+            out +=
+                "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): in tokens and money, not in request counts"
+            out +=
+                t.requests > 0
+                ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
         }
         out += "\n"
         out += "Hit rate            \(Wording.percent(t.hitRate)) of prompt tokens read from cache\n"
-        out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(Wording.percent(t.hitRequestShare)))\n"
+        out +=
+            "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(Wording.percent(t.hitRequestShare)))\n"
         out += "Tokens              \(number(t.tokens.cacheRead)) read, \(number(t.tokens.cacheWrite5m)) written 5m, "
         out += "\(number(t.tokens.cacheWrite1h)) written 1h, \(number(t.tokens.input)) uncached input\n\n"
         let moneyRows = [
@@ -210,25 +242,36 @@ public struct TableRenderer: Renderer {
         ]
         out += Self.table(header: ["Money", "USD", ""], rows: moneyRows, rightAligned: [1, 2], totalsRow: false)
         out += "\nBy model\n" + groupTable(stats.byModel, title: "Model")
-        for (title, groups) in [("Workflow", stats.byWorkflow), ("Session", stats.bySession), ("Project", stats.byProject)]
+        for (title, groups) in [
+            ("Workflow", stats.byWorkflow), ("Session", stats.bySession), ("Project", stats.byProject),
+        ]
         where groups.count > 1 || groups.first?.key != "(none)" {
             let best = CacheStats.topBySavings(groups, top)
             out += "\nTop \(best.count) by \(title.lowercased()), net saving\n" + groupTable(best, title: title)
             let wasteful = CacheStats.topByWaste(groups, top)
-            if !wasteful.isEmpty { out += "\nTop \(wasteful.count) by \(title.lowercased()), waste\n" + groupTable(wasteful, title: title) }
+            if !wasteful.isEmpty {
+                out += "\nTop \(wasteful.count) by \(title.lowercased()), waste\n" + groupTable(wasteful, title: title)
+            }
         }
         out += "\nDaily hit rate\n"
         out += Self.table(
             header: ["Day", "Requests", "Prompt tokens", "Hit rate"],
-            rows: stats.daily.map { [$0.day, number($0.figures.requests), number($0.figures.tokens.prompt), Wording.percent($0.figures.hitRate)] },
+            rows: stats.daily.map {
+                [
+                    $0.day, number($0.figures.requests), number($0.figures.tokens.prompt),
+                    Wording.percent($0.figures.hitRate),
+                ]
+            },
             rightAligned: [1, 2, 3], totalsRow: false)
         func counted(_ figure: (requests: Int64, tokens: Int64)) -> String {
             "\(number(figure.requests)) \(figure.requests == 1 ? "request" : "requests"), \(number(figure.tokens)) tokens"
         }
         out += "\nWaste\n"
         out += "  writes never read within their lifetime: \(counted(stats.unreadWrites))\n"
-        out += "  1-hour writes a 5-minute write would have served: \(counted(stats.oneHourWritesFiveMinutesWouldServe))\n"
-        out += "  caches found gone after a pause of more than 5 minutes and written again: \(counted(stats.expiredCacheGaps))\n"
+        out +=
+            "  1-hour writes a 5-minute write would have served: \(counted(stats.oneHourWritesFiveMinutesWouldServe))\n"
+        out +=
+            "  caches found gone after a pause of more than 5 minutes and written again: \(counted(stats.expiredCacheGaps))\n"
         out += "\nRecommendations\n"
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {
@@ -248,17 +291,21 @@ public struct TableRenderer: Renderer {
         out += "\n"
         let rows = check.results.map { r in
             [
-                r.budget.name, r.budget.period.description + " " + Wording.window(r, zone: check.zone), r.budget.scope.description,
+                r.budget.name, r.budget.period.description + " " + Wording.window(r, zone: check.zone),
+                r.budget.scope.description,
                 r.spent.display, r.budget.limit.display, "\(Int((r.share * 100).rounded()))%", r.remaining.display,
                 r.forecast?.display ?? "-", r.status.name,
             ]
         }
         out += Self.table(
-            header: ["Budget", "Period", "Scope", "Spent", "Limit", "Used", "Remaining", "Forecast", "Status"], rows: rows,
+            header: ["Budget", "Period", "Scope", "Spent", "Limit", "Used", "Remaining", "Forecast", "Status"],
+            rows: rows,
             rightAligned: [3, 4, 5, 6, 7], totalsRow: false)
         let reasons = check.results.filter { !$0.reasons.isEmpty }
         if !reasons.isEmpty {
-            out += "\n" + reasons.map { Self.printable("\($0.budget.name): " + Wording.reasons($0)) }
+            out +=
+                "\n"
+                + reasons.map { Self.printable("\($0.budget.name): " + Wording.reasons($0)) }
                 .joined(separator: "\n") + "\n"
         }
         out += "\nForecast = \(BudgetCheck.forecastMethod). Days in \(check.zone.name).\n"
@@ -294,7 +341,6 @@ public struct TableRenderer: Renderer {
                 ]
             }, rightAligned: [1, 2, 3, 4, 5, 6], totalsRow: false)
     }
-
 
     // MARK: Prices
 
@@ -379,7 +425,8 @@ public struct TableRenderer: Renderer {
             out += "  platform: " + (Estimate.endpointNote(endpoint, model: price) ?? endpoint.description) + "\n"
         } else {
             out += "  platform: \(endpoint.description)"
-            out += "; US data residency (inference_geo us): "
+            out +=
+                "; US data residency (inference_geo us): "
                 + (price.usResidency.map { times($0) + " on every token" } ?? "no multiplier") + "\n"
             out += "  on Amazon Bedrock: global. at these rates; geographic (us., eu., apac., au., jp., us-gov.) and "
             out += "in-Region ids " + (price.bedrockRegional.map(times) ?? "at these rates too") + "\n"
@@ -469,11 +516,16 @@ public struct TableRenderer: Renderer {
         out += "(\((summary.after - summary.before).exact))\n"
         let moved = summary.byModel.filter { $0.value.before != $0.value.after }.sorted { $0.key < $1.key }
         if !moved.isEmpty {
-            out += "\n" + Self.table(
-                header: ["Model", "Before", "After", "Change"],
-                rows: moved.map { m in
-                    [m.key, m.value.before.display, m.value.after.display, (m.value.after - m.value.before).display]
-                })
+            out +=
+                "\n"
+                + Self.table(
+                    header: ["Model", "Before", "After", "Change"],
+                    rows: moved.map { m in
+                        [
+                            m.key, m.value.before.display, m.value.after.display,
+                            (m.value.after - m.value.before).display,
+                        ]
+                    })
         }
         return out
     }

@@ -17,7 +17,8 @@ public enum TerminalText {
                 continue
             }
             let hex = String(scalar.value, radix: 16, uppercase: true)
-            let escape = scalar.value < 0x100
+            let escape =
+                scalar.value < 0x100
                 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
                 : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
             out.append(contentsOf: escape.unicodeScalars)

@@ -64,7 +64,9 @@ enum Wording {
         }
         if t.loggedRequests > 0 {
             let difference = t.loggedCost - t.loggedComputedCost
-            let share = t.loggedComputedCost.nanos == 0 ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
+            let share =
+                t.loggedComputedCost.nanos == 0
+                ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
             notes.append(
                 "\(t.loggedRequests) \(t.loggedRequests == 1 ? "request carries its" : "requests carry their") own logged cost: "
                     + "\(t.loggedCost.exact) USD logged against "
@@ -104,7 +106,9 @@ enum Wording {
     /// An advisor call or compaction of an unpriced request (an advisor model the table does not know) has no known
     /// cost: unknown is not zero, so a group with nothing priced says "unpriced"; where only some requests are, the
     /// known part is shown and the group's cost says "+ unpriced".
-    static func iterationCostText(_ cost: USD, count: Int64, of t: UsageTotals, money show: (USD) -> String = { $0.display }) -> String {
+    static func iterationCostText(
+        _ cost: USD, count: Int64, of t: UsageTotals, money show: (USD) -> String = { $0.display }
+    ) -> String {
         guard count > 0 else { return "-" }
         return t.nothingPriced ? "unpriced" : show(cost)
     }
@@ -122,7 +126,8 @@ enum Wording {
     /// The report's first and last days, in its time zone: `2026-11-01 to 2026-11-22`.
     static func periodText(_ r: UsageReport) -> String? {
         guard let first = r.first, let last = r.last else { return nil }
-        return r.zone.labels(forBucketStartingAt: first)[.day]! + " to " + r.zone.labels(forBucketStartingAt: last)[.day]!
+        return r.zone.labels(forBucketStartingAt: first)[.day]! + " to " + r.zone.labels(forBucketStartingAt: last)[
+            .day]!
     }
 
     // MARK: Cache recommendations

@@ -42,7 +42,9 @@ struct AppDatabase: Sendable {
                 if let newer = try pool.read(Self.newerSchema) {
                     throw UsageError.database(
                         path: path,
-                        reason: "it was written by a newer version of usage (schema \(newer), this version knows up to \(Self.schemaVersion)); upgrade usage to write to it")
+                        reason:
+                            "it was written by a newer version of usage (schema \(newer), this version knows up to \(Self.schemaVersion)); upgrade usage to write to it"
+                    )
                 }
                 try Self.migrator.migrate(pool)
                 return database
@@ -71,7 +73,9 @@ struct AppDatabase: Sendable {
                 } catch UsageError.database(_, let reason) {
                     throw UsageError.database(
                         path: path,
-                        reason: "its schema is from an older version of usage and must be upgraded, which needs write access (\(reason)); run `usage ingest` once where it can be written")
+                        reason:
+                            "its schema is from an older version of usage and must be upgraded, which needs write access (\(reason)); run `usage ingest` once where it can be written"
+                    )
                 }
                 database = try readOnly(path: path)
                 state = try schemaState()
@@ -351,7 +355,10 @@ struct AppDatabase: Sendable {
             // The requests already stored, by session and model.
             var counts: [SessionModel: Int64] = [:]
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT session, model, COUNT(*) FROM requests WHERE session IS NOT NULL AND aggregated = 0 GROUP BY 1, 2")
+                db,
+                sql:
+                    "SELECT session, model, COUNT(*) FROM requests WHERE session IS NOT NULL AND aggregated = 0 GROUP BY 1, 2"
+            )
             while let r = try rows.next() {
                 counts[SessionModel(session: r[0], modelKey: ClaudeCodeParser.modelKey(r[1])), default: 0] += r[2]
             }
@@ -367,8 +374,13 @@ struct AppDatabase: Sendable {
             // needs no column: it is the dedupe key, `m:<id>`, of every request that has one.)
             var statements = ["ALTER TABLE requests ADD COLUMN advisor_model TEXT"]
             for prefix in ["advisor", "compaction"] {
-                statements.append("ALTER TABLE requests ADD COLUMN \(prefix == "advisor" ? "advisor_calls" : "compactions") INTEGER NOT NULL DEFAULT 0")
-                for column in ["input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens"] {
+                statements.append(
+                    "ALTER TABLE requests ADD COLUMN \(prefix == "advisor" ? "advisor_calls" : "compactions") INTEGER NOT NULL DEFAULT 0"
+                )
+                for column in [
+                    "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+                    "output_tokens",
+                ] {
                     statements.append("ALTER TABLE requests ADD COLUMN \(prefix)_\(column) INTEGER NOT NULL DEFAULT 0")
                 }
                 statements.append("ALTER TABLE requests ADD COLUMN \(prefix)_cost_nanos INTEGER")

@@ -25,7 +25,8 @@ enum DirectoryLock {
             guard errno == EWOULDBLOCK || errno == EINTR else { return try body() }
             guard Date() < deadline else {
                 throw UsageError.database(
-                    path: directory, reason: "another usage process held the database folder for over \(Int(timeout)) s")
+                    path: directory, reason: "another usage process held the database folder for over \(Int(timeout)) s"
+                )
             }
             usleep(10_000)
         }

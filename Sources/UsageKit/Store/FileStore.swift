@@ -56,36 +56,36 @@ final class FileStore {
         try batch.text.withUnsafeBufferPointer { text in
             try batch.items.withUnsafeBufferPointer { items in
                 for index in items.indices {
-                  // A file of mixed shapes stores each request under its own format.
-                  let own = items[index].format ?? batch.format
-                  if own != format {
-                      format = own
-                      inserter.format = own.rawValue
-                  }
-                  switch try inserter.store(batch, index, text: text.baseAddress!) {
-                  case .inserted:
-                      counts.newRequests += 1
-                      if items[index].entry.cost == nil { counts.unpricedRequests += 1 }
-                      if items[index].timestampFromFile { counts.undatedRequests += 1 }
-                      rollup.add(items[index].entry)
-                      if !items[index].entry.aggregated { countSession(batch, index, text) }
-                  case .duplicate:
-                      counts.duplicates += 1
-                  case .upgraded(let previous, let session, let model):
-                      counts.duplicates += 1
-                      rollup.add(previous, sign: -1)
-                      var entry = items[index].entry
-                      entry.timestamp = previous.timestamp
-                      rollup.add(entry)
-                      if !entry.aggregated {
-                          // The request may now be another session's.
-                          if let session {
-                              let key = SessionModel(session: session, modelKey: ClaudeCodeParser.modelKey(model))
-                            headless.sessions.add(key, -1)
-                          }
-                          countSession(batch, index, text)
-                      }
-                  }
+                    // A file of mixed shapes stores each request under its own format.
+                    let own = items[index].format ?? batch.format
+                    if own != format {
+                        format = own
+                        inserter.format = own.rawValue
+                    }
+                    switch try inserter.store(batch, index, text: text.baseAddress!) {
+                    case .inserted:
+                        counts.newRequests += 1
+                        if items[index].entry.cost == nil { counts.unpricedRequests += 1 }
+                        if items[index].timestampFromFile { counts.undatedRequests += 1 }
+                        rollup.add(items[index].entry)
+                        if !items[index].entry.aggregated { countSession(batch, index, text) }
+                    case .duplicate:
+                        counts.duplicates += 1
+                    case .upgraded(let previous, let session, let model):
+                        counts.duplicates += 1
+                        rollup.add(previous, sign: -1)
+                        var entry = items[index].entry
+                        entry.timestamp = previous.timestamp
+                        rollup.add(entry)
+                        if !entry.aggregated {
+                            // The request may now be another session's.
+                            if let session {
+                                let key = SessionModel(session: session, modelKey: ClaudeCodeParser.modelKey(model))
+                                headless.sessions.add(key, -1)
+                            }
+                            countSession(batch, index, text)
+                        }
+                    }
                 }
             }
         }

@@ -65,9 +65,11 @@ struct SessionModelCounter {
         var keys: [String: String] = [:]
         keyBytes.withUnsafeBufferPointer { all in
             for e in entries {
-                let session = String(decoding: UnsafeBufferPointer(rebasing: all[e.start..<e.start + e.sessionLength]), as: UTF8.self)
+                let session = String(
+                    decoding: UnsafeBufferPointer(rebasing: all[e.start..<e.start + e.sessionLength]), as: UTF8.self)
                 let start = e.start + e.sessionLength
-                let raw = String(decoding: UnsafeBufferPointer(rebasing: all[start..<start + e.modelLength]), as: UTF8.self)
+                let raw = String(
+                    decoding: UnsafeBufferPointer(rebasing: all[start..<start + e.modelLength]), as: UTF8.self)
                 let model = keys[raw] ?? ClaudeCodeParser.modelKey(raw)
                 keys[raw] = model
                 result[SessionModel(session: session, modelKey: model), default: 0] += e.count
@@ -76,12 +78,15 @@ struct SessionModelCounter {
         return result
     }
 
-    private func matches(_ index: Int, _ session: UnsafeBufferPointer<UInt8>, _ model: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func matches(_ index: Int, _ session: UnsafeBufferPointer<UInt8>, _ model: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
         let e = entries[index]
         guard e.sessionLength == session.count, e.modelLength == model.count else { return false }
         return keyBytes.withUnsafeBufferPointer { all in
             (session.isEmpty || memcmp(all.baseAddress! + e.start, session.baseAddress!, session.count) == 0)
-                && (model.isEmpty || memcmp(all.baseAddress! + e.start + e.sessionLength, model.baseAddress!, model.count) == 0)
+                && (model.isEmpty
+                    || memcmp(all.baseAddress! + e.start + e.sessionLength, model.baseAddress!, model.count) == 0)
         }
     }
 
@@ -159,7 +164,8 @@ struct HeadlessResults {
             try upsert.execute(arguments: [key.session, key.modelKey, delta])
             touched.insert(key.session)
         }
-        guard !touched.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM headless_results)") == true else {
+        guard !touched.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM headless_results)") == true
+        else {
             return false
         }
         var tookBack = false
@@ -167,7 +173,8 @@ struct HeadlessResults {
         for session in touched.sorted() {
             let carried = Set(
                 try String.fetchAll(
-                    db, sql: "SELECT model_key FROM session_models WHERE session = ? AND requests > 0", arguments: [session]))
+                    db, sql: "SELECT model_key FROM session_models WHERE session = ? AND requests > 0",
+                    arguments: [session]))
             let rows = try HeadlessResultRow.fetchAll(
                 db, sql: "SELECT * FROM headless_results WHERE session = ?", arguments: [session])
             for r in rows {
@@ -220,13 +227,16 @@ struct HeadlessResults {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                     """,
                 arguments: [
-                    record.timestamp, price.pricedAs, record.model, t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead,
+                    record.timestamp, price.pricedAs, record.model, t.input, t.cacheWrite5m, t.cacheWrite1h,
+                    t.cacheRead,
                     t.output, price.cost?.nanos, record.serviceTier, record.inferenceGeo, record.speed,
-                    record.webSearchRequests, record.session, record.project, key, hash, SourceFormat.claudeCode.rawValue,
+                    record.webSearchRequests, record.session, record.project, key, hash,
+                    SourceFormat.claudeCode.rawValue,
                     fileID, record.line, record.timestampFromFile, record.loggedCost?.nanos,
                 ])
             if db.changesCount > 0 { return (db.lastInsertedRowID, true) }
-            if let stored = try Row.fetchOne(db, sql: "SELECT id, dedupe_key FROM requests WHERE key_hash = ?", arguments: [hash]),
+            if let stored = try Row.fetchOne(
+                db, sql: "SELECT id, dedupe_key FROM requests WHERE key_hash = ?", arguments: [hash]),
                 (stored["dedupe_key"] as String) == key
             {
                 return (stored["id"], false)

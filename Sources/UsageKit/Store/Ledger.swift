@@ -22,7 +22,8 @@ enum Ledger {
     static func load(_ db: Database) throws -> [String: Entry] {
         var entries: [String: Entry] = [:]
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash, layout FROM files")
+            db,
+            sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash, layout FROM files")
         while let r = try rows.next() {
             let format: String = r[2]
             entries[r[0]] = Entry(
@@ -74,7 +75,8 @@ enum Ledger {
                   rejected = rejected + ? WHERE id = ?
                 """,
             arguments: [
-                format.rawValue, lineByLine ? "lines" : "whole", consumed, lines, consumed > 0 ? headHash : nil, newRequests,
+                format.rawValue, lineByLine ? "lines" : "whole", consumed, lines, consumed > 0 ? headHash : nil,
+                newRequests,
                 rejected, fileID,
             ])
     }

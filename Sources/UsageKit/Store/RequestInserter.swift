@@ -82,7 +82,8 @@ struct RecordBatch: Sendable {
                 entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
                 hash: hash, sidechain: record.sidechain, format: record.format,
-                iterations: record.hasIterations ? record.iterations.flatMap { $0.isEmpty ? nil : Boxed(IterationRow($0, price)) } : nil))
+                iterations: record.hasIterations
+                    ? record.iterations.flatMap { $0.isEmpty ? nil : Boxed(IterationRow($0, price)) } : nil))
     }
 
     private mutating func pack(_ value: String?) {
@@ -140,7 +141,8 @@ final class RequestInserter {
     /// The columns an insert writes, in parameter order: a case's raw value is its parameter's position in the
     /// INSERT and the UPDATE alike.
     enum Column: Int32, CaseIterable {
-        case ts = 1, pricedAs, model, inputTokens, cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens, outputTokens
+        case ts = 1
+        case pricedAs, model, inputTokens, cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens, outputTokens
         case costNanos, serviceTier, inferenceGeo, speed, stopReason, thinkingTokens, webSearchRequests
         case webFetchRequests, session, workflow, taskType, project, requestID, dedupeKey, keyHash, sourceFormat
         case fileID, line, tsFromFile, customID, gitBranch, workspaceID, apiKeyID, contextWindow, aggregated
@@ -218,7 +220,9 @@ final class RequestInserter {
         update = try db.cachedStatement(
             sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(key)")
         lookup = try db.cachedStatement(
-            sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?")
+            sql:
+                "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?"
+        )
         self.fileID = fileID
         self.format = format
     }
@@ -242,7 +246,9 @@ final class RequestInserter {
             // of a subagent's response wins over the sidechain's, whichever was read first. An aggregated row read
             // again holds the latest figures of its bucket.
             let item = batch.items[index].entry
-            let newer = item.aggregated ? item.tokens != stored.entry.tokens || item.webSearchRequests != stored.entry.webSearchRequests
+            let newer =
+                item.aggregated
+                ? item.tokens != stored.entry.tokens || item.webSearchRequests != stored.entry.webSearchRequests
                 : item.tokens.output > stored.output
                     || (item.tokens.output == stored.output && stored.sidechain && !batch.items[index].sidechain)
             guard newer else { return .duplicate }
@@ -369,7 +375,8 @@ final class RequestInserter {
         else { return nil }
         let session = sqlite3_column_text(l, 3).map { String(cString: $0) }
         return (
-            sqlite3_column_int64(l, 1), sqlite3_column_int64(l, 2) != 0, session, String(cString: sqlite3_column_text(l, 4)),
+            sqlite3_column_int64(l, 1), sqlite3_column_int64(l, 2) != 0, session,
+            String(cString: sqlite3_column_text(l, 4)),
             RollupEntry(statement: l, offset: 5)
         )
     }
@@ -432,7 +439,9 @@ enum StoredRequest {
     static func record(_ r: Row, at i: Int) -> UsageRecord {
         var record = UsageRecord(
             timestamp: r[i], model: r[i + 1], serviceTier: r[i + 2], inferenceGeo: r[i + 3], speed: r[i + 4],
-            tokens: TokenCounts(input: r[i + 7], cacheWrite5m: r[i + 8], cacheWrite1h: r[i + 9], cacheRead: r[i + 10], output: r[i + 11]),
+            tokens: TokenCounts(
+                input: r[i + 7], cacheWrite5m: r[i + 8], cacheWrite1h: r[i + 9], cacheRead: r[i + 10], output: r[i + 11]
+            ),
             webSearchRequests: r[i + 12])
         record.contextWindow = r[i + 5]
         record.aggregated = (r[i + 6] as Int64) != 0
@@ -441,9 +450,13 @@ enum StoredRequest {
         if advisorCalls > 0 || compactions > 0 {
             record.iterations = IterationUsage(
                 advisorModel: r[i + 13], advisorCalls: advisorCalls,
-                advisorTokens: TokenCounts(input: r[i + 15], cacheWrite5m: r[i + 16], cacheWrite1h: r[i + 17], cacheRead: r[i + 18], output: r[i + 19]),
+                advisorTokens: TokenCounts(
+                    input: r[i + 15], cacheWrite5m: r[i + 16], cacheWrite1h: r[i + 17], cacheRead: r[i + 18],
+                    output: r[i + 19]),
                 compactions: compactions,
-                compactionTokens: TokenCounts(input: r[i + 21], cacheWrite5m: r[i + 22], cacheWrite1h: r[i + 23], cacheRead: r[i + 24], output: r[i + 25]))
+                compactionTokens: TokenCounts(
+                    input: r[i + 21], cacheWrite5m: r[i + 22], cacheWrite1h: r[i + 23], cacheRead: r[i + 24],
+                    output: r[i + 25]))
         }
         return record
     }

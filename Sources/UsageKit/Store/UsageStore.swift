@@ -103,7 +103,9 @@ public struct UsageStore: Sendable {
         try database.reading { storage in
             let table = try PriceTable.effective(storage)
             let prices = try targets.map { id -> ModelPrice in
-                guard let price = table.lookup(id) else { throw UsageError.invalidArgument("\(id) is not in the price table") }
+                guard let price = table.lookup(id) else {
+                    throw UsageError.invalidArgument("\(id) is not in the price table")
+                }
                 return price
             }
             return try Comparison.compute(storage, filter: filter, targets: prices, table: table)

@@ -126,7 +126,8 @@ extension Usage {
 
         private func check(_ budgetConfig: BudgetConfig, zone: TimeZoneRule) throws -> BudgetCheck {
             // validate() has read --at.
-            let now = at.flatMap { Timestamp.parse($0, defaultOffset: 0) }
+            let now =
+                at.flatMap { Timestamp.parse($0, defaultOffset: 0) }
                 .map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
             return try database.openForReading().checkBudgets(budgetConfig, zone: zone, now: now)
         }

@@ -63,13 +63,15 @@ extension Usage {
                     }
                     time = ms
                 }
-                guard let estimate = UsageKit.Estimate.compute(
-                    model: price, id: model,
-                    tokens: TokenCounts(
-                        input: input, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h, cacheRead: cacheRead,
-                        output: output),
-                    images: image.compactMap(parseSize), batch: batch, geo: geo, speed: speed, webSearches: webSearches,
-                    at: time)
+                guard
+                    let estimate = UsageKit.Estimate.compute(
+                        model: price, id: model,
+                        tokens: TokenCounts(
+                            input: input, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h, cacheRead: cacheRead,
+                            output: output),
+                        images: image.compactMap(parseSize), batch: batch, geo: geo, speed: speed,
+                        webSearches: webSearches,
+                        at: time)
                 else {
                     throw UsageError.invalidArgument("\(price.id) has no price at \(Timestamp.iso(time).prefix(10))")
                 }

@@ -29,7 +29,9 @@ struct Ingest: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("Time zone for timestamps logged without one (IANA name, e.g. Europe/Paris).", valueName: "zone"))
+    @Option(
+        help: ArgumentHelp(
+            "Time zone for timestamps logged without one (IANA name, e.g. Europe/Paris).", valueName: "zone"))
     var tz = "UTC"
 
     @Option(
@@ -60,7 +62,9 @@ struct Ingest: ParsableCommand {
         if claudeCode {
             let directories = ClaudeCode.dataDirectories()
             if directories.isEmpty {
-                Diagnostics.print("usage: no Claude Code data directory found (looked in \(ClaudeCode.searchedPlaces().joined(separator: ", ")))")
+                Diagnostics.print(
+                    "usage: no Claude Code data directory found (looked in \(ClaudeCode.searchedPlaces().joined(separator: ", ")))"
+                )
             }
             sources += directories.map { IngestSource(path: $0, format: .claudeCode) }
         }
@@ -97,7 +101,8 @@ final class ProgressLine: Sendable {
         let total = Double(p.bytesTotal) / 1_000_000
         let rate = p.seconds > 0 ? mb / p.seconds : 0
         let text = String(
-            format: "\r\u{1B}[Kingesting: %d/%d files, %.1f of %.1f MB, %.0f MB/s", p.filesDone, p.filesTotal, mb, total, rate)
+            format: "\r\u{1B}[Kingesting: %d/%d files, %.1f of %.1f MB, %.0f MB/s", p.filesDone, p.filesTotal, mb,
+            total, rate)
         shown.withLock { shown in
             FileHandle.standardError.write(Data(text.utf8))
             shown = true
