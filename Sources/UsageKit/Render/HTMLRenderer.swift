@@ -19,6 +19,8 @@ public struct HTMLRenderer: Renderer {
     func render(_ d: Dashboard) -> String {
         let r = d.byModel
         let t = r.totals
+        let generated = Timestamp.iso(Int64(d.generatedAt.timeIntervalSince1970 * 1000)).prefix(16)
+            .replacingOccurrences(of: "T", with: " ")
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -31,7 +33,8 @@ public struct HTMLRenderer: Renderer {
             <body>
             <header>
             <h1>Anthropic API usage</h1>
-            <p class="meta">\(Self.escape(period(r))) &middot; days in \(Self.escape(r.zone.name)) &middot; generated \(Self.escape(Timestamp.iso(Int64(d.generatedAt.timeIntervalSince1970 * 1000)).prefix(16).replacingOccurrences(of: "T", with: " "))) UTC &middot; price table \(Self.escape(r.priceTableVersion))</p>
+            <p class="meta">\(Self.escape(period(r))) &middot; days in \(Self.escape(r.zone.name)) &middot; \
+            generated \(Self.escape(generated)) UTC &middot; price table \(Self.escape(r.priceTableVersion))</p>
             </header>
             <main>
 
@@ -74,8 +77,9 @@ public struct HTMLRenderer: Renderer {
         }
         html += """
             </main>
-            <footer><p>Cache hit rate = cache reads / (uncached input + cache writes + cache reads). Costs are exact to the \
-            nanodollar, from the built-in price table \(Self.escape(r.priceTableVersion)).</p></footer>
+            <footer><p>Cache hit rate = cache reads / (uncached input + cache writes + cache reads). \
+            Costs are exact to the nanodollar, from the built-in price table \
+            \(Self.escape(r.priceTableVersion)).</p></footer>
             </body>
             </html>
 
@@ -88,7 +92,8 @@ public struct HTMLRenderer: Renderer {
     private func period(_ r: UsageReport) -> String { Wording.periodText(r) ?? "no requests" }
 
     private func card(_ label: String, _ value: String) -> String {
-        "<div class=\"card\"><div class=\"label\">\(Self.escape(label))</div><div class=\"value\">\(Self.escape(value))</div></div>\n"
+        "<div class=\"card\"><div class=\"label\">\(Self.escape(label))</div>"
+            + "<div class=\"value\">\(Self.escape(value))</div></div>\n"
     }
 
     private func section(_ title: String, _ body: String) -> String {
@@ -110,18 +115,18 @@ public struct HTMLRenderer: Renderer {
         out += "</tr></thead>\n<tbody>\n"
         for row in rows {
             let t = row.totals
-            out +=
-                "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(t.requests))</td><td>\(number(t.tokens.input))</td>"
-            out +=
-                "<td>\(number(t.cacheWriteTokens))</td><td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
+            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(t.requests))</td>"
+            out += "<td>\(number(t.tokens.input))</td><td>\(number(t.cacheWriteTokens))</td>"
+            out += "<td>\(number(t.tokens.cacheRead))</td><td>\(number(t.tokens.output))</td>"
             out += "<td>\(Wording.percent(t.cacheHitRate))</td>"
             if showAdvisor {
-                out +=
-                    "<td>\(Self.escape(Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)))</td>"
+                let cost = Wording.iterationCostText(t.iterations.advisorCost, count: t.iterations.advisorCalls, of: t)
+                out += "<td>\(Self.escape(cost))</td>"
             }
             if showCompaction {
-                out +=
-                    "<td>\(Self.escape(Wording.iterationCostText(t.iterations.compactionCost, count: t.iterations.compactions, of: t)))</td>"
+                let cost = Wording.iterationCostText(
+                    t.iterations.compactionCost, count: t.iterations.compactions, of: t)
+                out += "<td>\(Self.escape(cost))</td>"
             }
             out += "<td>\(Self.escape(Wording.costText(t)))</td>"
             if r.billed != nil { out += "<td>\(Self.escape(row.billed?.display ?? "-"))</td>" }
@@ -140,16 +145,16 @@ public struct HTMLRenderer: Renderer {
         guard check.problem == nil else { return out }
         out +=
             "<table>\n<thead><tr><th scope=\"col\">Budget</th><th scope=\"col\">Period</th><th scope=\"col\">Scope</th>"
-        out +=
-            "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
+        out += "<th scope=\"col\">Spent</th><th scope=\"col\">Limit</th>"
+        out += "<th scope=\"col\">Used</th><th scope=\"col\">Forecast</th>"
         out += "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n"
         for r in check.results {
-            out +=
-                "<tr><th scope=\"row\">\(Self.escape(r.budget.name))</th><td>\(Self.escape(r.budget.period.description + " " + Wording.window(r, zone: check.zone)))</td>"
-            out +=
-                "<td>\(Self.escape(r.budget.scope.description))</td><td>\(Self.escape(r.spent.display))</td><td>\(Self.escape(r.budget.limit.display))</td>"
-            out +=
-                "<td>\(Int((r.share * 100).rounded()))%</td><td>\(Self.escape(r.forecast?.display ?? "-"))</td><td>\(r.status.name)</td></tr>\n"
+            let window = r.budget.period.description + " " + Wording.window(r, zone: check.zone)
+            out += "<tr><th scope=\"row\">\(Self.escape(r.budget.name))</th><td>\(Self.escape(window))</td>"
+            out += "<td>\(Self.escape(r.budget.scope.description))</td><td>\(Self.escape(r.spent.display))</td>"
+            out += "<td>\(Self.escape(r.budget.limit.display))</td>"
+            out += "<td>\(Int((r.share * 100).rounded()))%</td><td>\(Self.escape(r.forecast?.display ?? "-"))</td>"
+            out += "<td>\(r.status.name)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
         let reasons = check.results.filter { !$0.reasons.isEmpty }
@@ -168,8 +173,8 @@ public struct HTMLRenderer: Renderer {
             out += "<table>\n<thead><tr><th scope=\"col\">\(title)</th><th scope=\"col\">Stopped by max_tokens</th>"
             out += "<th scope=\"col\">Requests</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n"
             for row in list {
-                out +=
-                    "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.truncated))</td><td>\(number(row.requests))</td>"
+                out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.truncated))</td>"
+                out += "<td>\(number(row.requests))</td>"
                 out += "<td>\(Wording.percent(Double(row.truncated) / Double(max(1, row.requests))))</td></tr>\n"
             }
             out += "</tbody>\n</table>\n"
@@ -182,13 +187,13 @@ public struct HTMLRenderer: Renderer {
         var out = "<table>\n<thead><tr><th scope=\"col\">Workflow</th><th scope=\"col\">Thinking tokens</th>"
         out += "<th scope=\"col\">Output tokens</th><th scope=\"col\">Thinking share</th></tr></thead>\n<tbody>\n"
         for row in d.thinkingByWorkflow {
-            out +=
-                "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.thinking))</td><td>\(number(row.output))</td>"
+            out += "<tr><th scope=\"row\">\(Self.escape(row.key))</th><td>\(number(row.thinking))</td>"
+            out += "<td>\(number(row.output))</td>"
             let share = row.output > 0 ? Double(row.thinking) / Double(row.output) : nil
             out += "<td>\(Wording.percent(share))</td></tr>\n"
         }
-        return out
-            + "</tbody>\n</table>\n<p>Thinking tokens are billed as output; the share is of the output of requests that logged them.</p>\n"
+        out += "</tbody>\n</table>\n<p>Thinking tokens are billed as output; "
+        return out + "the share is of the output of requests that logged them.</p>\n"
     }
 
     private func unpriced(_ r: UsageReport) -> String {
@@ -197,13 +202,11 @@ public struct HTMLRenderer: Renderer {
             "<p>These models are not in the price table: their tokens are counted, their cost is unknown and left "
         out += "out of every total. To price them, import their prices (a LiteLLM price file or the tool's own "
         out += "format) with <code>usage pricing import FILE</code>, then run <code>usage reprice</code>.</p>\n"
-        out +=
-            "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th><th scope=\"col\">Prompt tokens</th>"
-        out += "<th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
+        out += "<table>\n<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Requests</th>"
+        out += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Output tokens</th></tr></thead>\n<tbody>\n"
         for m in r.unpriced {
-            out +=
-                "<tr><th scope=\"row\">\(Self.escape(m.model))</th><td>\(number(m.requests))</td><td>\(number(m.tokens.prompt))</td>"
-            out += "<td>\(number(m.tokens.output))</td></tr>\n"
+            out += "<tr><th scope=\"row\">\(Self.escape(m.model))</th><td>\(number(m.requests))</td>"
+            out += "<td>\(number(m.tokens.prompt))</td><td>\(number(m.tokens.output))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"
     }
@@ -240,14 +243,15 @@ public struct HTMLRenderer: Renderer {
                 let h = frame.plotHeight * Double(value) / Double(maxDay)
                 y -= h
                 svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(y))\" width=\"\(f(frame.barWidth))\" height=\"\(f(h))\" "
-                svg +=
-                    "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(Self.escape(day)) \(Self.escape(name)): \(Self.escape(USD(nanos: value).display))</title></rect>\n"
+                let tip = "\(Self.escape(day)) \(Self.escape(name)): \(Self.escape(USD(nanos: value).display))"
+                svg += "fill=\"\(Self.palette[s % Self.palette.count])\"><title>\(tip)</title></rect>\n"
             }
         }
         svg += frame.labels(days)
         svg += "</svg>\n<figcaption class=\"legend\">"
         svg += series.enumerated().map {
-            "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(Self.escape($0.element))</span>"
+            "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>"
+                + "\(Self.escape($0.element))</span>"
         }
         .joined(separator: " ")
         svg += "</figcaption>\n</figure>\n"
@@ -278,23 +282,24 @@ public struct HTMLRenderer: Renderer {
         var svg = frame.open(
             id: "hit", title: "Cache hit rate per day",
             description:
-                "One bar per day, from 0% to 100%, of the prompt tokens read from cache; the table below holds the same figures.",
+                "One bar per day, from 0% to 100%, of the prompt tokens read from cache; "
+                + "the table below holds the same figures.",
             top: "100%")
         for (i, day) in days.enumerated() {
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : 0
             let h = frame.plotHeight * rate
             svg += "<rect x=\"\(f(frame.x(i)))\" y=\"\(f(frame.baseline - h))\" width=\"\(f(frame.barWidth))\" "
-            svg +=
-                "height=\"\(f(h))\" fill=\"\(Self.palette[2])\"><title>\(Self.escape(day)): \(Wording.percent(rate))</title></rect>\n"
+            svg += "height=\"\(f(h))\" fill=\"\(Self.palette[2])\">"
+            svg += "<title>\(Self.escape(day)): \(Wording.percent(rate))</title></rect>\n"
         }
         svg += frame.labels(days)
         svg += "</svg>\n</figure>\n"
         svg += "<details open><summary>Hit rate as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">Day</th>"
-        svg +=
-            "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th><th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
+        svg += "<th scope=\"col\">Prompt tokens</th><th scope=\"col\">Cache reads</th>"
+        svg += "<th scope=\"col\">Hit rate</th></tr></thead>\n<tbody>\n"
         for day in days {
-            svg +=
-                "<tr><th scope=\"row\">\(Self.escape(day))</th><td>\(number(prompt[day]!))</td><td>\(number(reads[day]!))</td>"
+            svg += "<tr><th scope=\"row\">\(Self.escape(day))</th><td>\(number(prompt[day]!))</td>"
+            svg += "<td>\(number(reads[day]!))</td>"
             let rate = prompt[day]! > 0 ? Double(reads[day]!) / Double(prompt[day]!) : nil
             svg += "<td>\(Wording.percent(rate))</td></tr>\n"
         }
@@ -323,16 +328,21 @@ public struct HTMLRenderer: Renderer {
     }
 
     static let css = """
-        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;padding:1.5rem;color:#1d1d1f;background:#fff}
-        h1{font-size:1.6rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:960px;\
+        padding:1.5rem;color:#1d1d1f;background:#fff}
+        h1{font-size:1.6rem;margin:0}\
+        h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
         .meta{color:#555;margin:.3rem 0 1rem}.status.critical{color:#b00020}.status.warning{color:#9a5b00}
         .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.6rem}
-        .card{border:1px solid #ddd;border-radius:6px;padding:.6rem .8rem}.card .label{color:#555;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600}
+        .card{border:1px solid #ddd;border-radius:6px;padding:.6rem .8rem}\
+        .card .label{color:#555;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600}
         table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.9rem}
-        th,td{border-bottom:1px solid #eee;padding:.25rem .5rem;text-align:right}th:first-child{text-align:left;font-weight:500}
+        th,td{border-bottom:1px solid #eee;padding:.25rem .5rem;text-align:right}\
+        th:first-child{text-align:left;font-weight:500}
         thead th{border-bottom:2px solid #ccc;font-weight:600}
         svg{width:100%;height:auto}svg text{font-size:11px;fill:#444}.axis{stroke:#999;stroke-width:1}
-        .legend span{margin-right:1rem;font-size:.85rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+        .legend span{margin-right:1rem;font-size:.85rem}\
+        .legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
         details{margin:.3rem 0 1rem}summary{cursor:pointer;color:#3b6ea5}
         code{font-family:ui-monospace,Menlo,Consolas,monospace}
         footer{color:#555;font-size:.85rem;margin-top:2rem;border-top:1px solid #ddd}
@@ -362,13 +372,13 @@ private struct BarFrame {
 
     /// The figure's opening: the SVG with its accessible title and description, and the axes up to `top`.
     func open(id: String, title: String, description: String, top: String) -> String {
-        var svg =
-            "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">\n"
+        var svg = "<figure>\n<svg viewBox=\"0 0 \(width) \(height)\" role=\"img\" "
+        svg += "aria-labelledby=\"\(id)-title \(id)-desc\">\n"
         svg += "<title id=\"\(id)-title\">\(HTMLRenderer.escape(title))</title>\n"
         svg += "<desc id=\"\(id)-desc\">\(HTMLRenderer.escape(description))</desc>\n"
         svg += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
-        svg +=
-            "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" class=\"axis\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" "
+        svg += "y2=\"\(height - bottom)\" class=\"axis\"/>\n"
         svg += "<text x=\"\(left - 6)\" y=\"16\" text-anchor=\"end\">\(HTMLRenderer.escape(top))</text>\n"
         svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" text-anchor=\"end\">0</text>\n"
         return svg
@@ -378,7 +388,8 @@ private struct BarFrame {
     func labels(_ days: [String]) -> String {
         let every = max(1, Int((60 / step).rounded(.up)))
         return days.enumerated().filter { $0.offset % every == 0 }.map { i, day in
-            "<text x=\"\(String(format: "%.1f", x(i)))\" y=\"\(height - 10)\">\(HTMLRenderer.escape(String(day.dropFirst(5))))</text>\n"
+            "<text x=\"\(String(format: "%.1f", x(i)))\" y=\"\(height - 10)\">"
+                + "\(HTMLRenderer.escape(String(day.dropFirst(5))))</text>\n"
         }.joined()
     }
 }

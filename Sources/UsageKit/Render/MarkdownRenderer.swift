@@ -17,8 +17,8 @@ public struct MarkdownRenderer: Renderer {
         let t = report.totals
         guard let period = Wording.periodText(report) else { return "# Usage\n\nNo requests in this period.\n" }
         var out = "# Usage \(period)\n\n"
-        out +=
-            "**\(Decimal9.groupThousands(String(t.requests))) requests**, **\(cell(Wording.costText(t)))**, cache hit rate \(Wording.percent(t.cacheHitRate))"
+        out += "**\(Decimal9.groupThousands(String(t.requests))) requests**, **\(cell(Wording.costText(t)))**, "
+        out += "cache hit rate \(Wording.percent(t.cacheHitRate))"
         if report.dimensions.contains(where: \.isTime) { out += " (days in \(report.zone.name))" }
         out += ".\n\n"
         let showAdvisor = t.iterations.advisorCalls > 0
@@ -58,8 +58,8 @@ public struct MarkdownRenderer: Renderer {
         out += line(Array(repeating: "", count: report.dimensions.count), t, report.billed, total: true)
         let notes = Wording.reportNotes(report)
         if !notes.isEmpty { out += "\n" + notes.map { "- " + cell($0) }.joined(separator: "\n") + "\n" }
-        out +=
-            "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
+        out += "\nPrices: built-in table \(report.priceTableVersion). "
+        out += "Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
     }
 

@@ -14,8 +14,8 @@ extension PriceImport {
                 if base.lookup(model.id) == nil {
                     out += "\(model.id) (new model): \(periods), \(when)\n"
                 } else {
-                    out +=
-                        "\(model.id): its prices replaced \(when) (\(periods)); a long-context tier or fast rates the file leaves out stay as each period of the table has them\n"
+                    out += "\(model.id): its prices replaced \(when) (\(periods)); a long-context tier or fast rates "
+                    out += "the file leaves out stay as each period of the table has them\n"
                 }
             }
             return out
@@ -43,8 +43,8 @@ extension PriceImport {
                     }
                     let byPlatform = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
                         separator: ", ")
-                    out +=
-                        "not read: \(skip.entries.count) entries of other platforms and resellers (\(byPlatform)): their prices, not Anthropic's\n"
+                    out += "not read: \(skip.entries.count) entries of other platforms and resellers (\(byPlatform)): "
+                    out += "their prices, not Anthropic's\n"
                 } else {
                     out += "not read: \(Self.list([skip]))\n"
                 }

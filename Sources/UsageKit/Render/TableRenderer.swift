@@ -81,8 +81,8 @@ public struct TableRenderer: Renderer {
         if !notes.isEmpty {
             out += "\n" + notes.map { "Note: " + Self.printable($0) }.joined(separator: "\n") + "\n"
         }
-        out +=
-            "\nPrices: built-in table \(report.priceTableVersion). Hit rate = cache reads / (input + cache writes + cache reads).\n"
+        out += "\nPrices: built-in table \(report.priceTableVersion). "
+        out += "Hit rate = cache reads / (input + cache writes + cache reads).\n"
         return out
     }
 
@@ -214,16 +214,16 @@ public struct TableRenderer: Renderer {
         if t.unpricedRequests > 0 { out += " (\(t.unpricedRequests) unpriced: in token figures, not in money)" }
         out += "\n"
         if t.aggregatedRows > 0 {
-            out +=
-                "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): in tokens and money, not in request counts"
+            out += "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): "
+            out += "in tokens and money, not in request counts"
             out +=
                 t.requests > 0
                 ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
         }
         out += "\n"
         out += "Hit rate            \(Wording.percent(t.hitRate)) of prompt tokens read from cache\n"
-        out +=
-            "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) (\(Wording.percent(t.hitRequestShare)))\n"
+        out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) "
+        out += "(\(Wording.percent(t.hitRequestShare)))\n"
         out += "Tokens              \(number(t.tokens.cacheRead)) read, \(number(t.tokens.cacheWrite5m)) written 5m, "
         out += "\(number(t.tokens.cacheWrite1h)) written 1h, \(number(t.tokens.input)) uncached input\n\n"
         let moneyRows = [
@@ -264,14 +264,15 @@ public struct TableRenderer: Renderer {
             },
             rightAligned: [1, 2, 3], totalsRow: false)
         func counted(_ figure: (requests: Int64, tokens: Int64)) -> String {
-            "\(number(figure.requests)) \(figure.requests == 1 ? "request" : "requests"), \(number(figure.tokens)) tokens"
+            "\(number(figure.requests)) \(figure.requests == 1 ? "request" : "requests"), "
+                + "\(number(figure.tokens)) tokens"
         }
         out += "\nWaste\n"
         out += "  writes never read within their lifetime: \(counted(stats.unreadWrites))\n"
         out +=
             "  1-hour writes a 5-minute write would have served: \(counted(stats.oneHourWritesFiveMinutesWouldServe))\n"
-        out +=
-            "  caches found gone after a pause of more than 5 minutes and written again: \(counted(stats.expiredCacheGaps))\n"
+        out += "  caches found gone after a pause of more than 5 minutes and written again: "
+        out += "\(counted(stats.expiredCacheGaps))\n"
         out += "\nRecommendations\n"
         if stats.recommendations.isEmpty { out += "  none: caching is doing its job\n" }
         for r in stats.recommendations {

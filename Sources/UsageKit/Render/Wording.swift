@@ -10,12 +10,17 @@ enum Wording {
     }
 
     /// What each cache figure means, for every output that shows them.
-    static let cacheLegend = [
-        "hit rate = cache read tokens / prompt tokens, where prompt tokens = uncached input + cache writes + cache reads",
-        "cost without cache = the same requests with every cache-written or cache-read token at the base input rate of its model, tier and modifiers",
-        "gross saving = cache reads x (input rate - read rate); write premium = cache writes x (write rate - input rate); net saving = gross saving - write premium",
+    static let cacheLegend: [String] = [
+        "hit rate = cache read tokens / prompt tokens, "
+            + "where prompt tokens = uncached input + cache writes + cache reads",
+        "cost without cache = the same requests with every cache-written or cache-read token "
+            + "at the base input rate of its model, tier and modifiers",
+        "gross saving = cache reads x (input rate - read rate); "
+            + "write premium = cache writes x (write rate - input rate); "
+            + "net saving = gross saving - write premium",
         "batch saving = what the batch requests would have cost at standard rates, minus what they cost",
-        "waste = the premium of writes never read within their lifetime (same session or workflow and model), plus the extra of 1-hour writes whose every use came within 5 minutes",
+        "waste = the premium of writes never read within their lifetime (same session or workflow and model), "
+            + "plus the extra of 1-hour writes whose every use came within 5 minutes",
     ]
 
     /// A ratio as a percentage with one decimal, or `-` when there is none.
@@ -38,19 +43,20 @@ enum Wording {
     static func reportNotes(_ report: UsageReport) -> [String] {
         var notes: [String] = []
         for model in report.unpriced {
+            let prompt = Decimal9.groupThousands(String(model.tokens.prompt))
+            let output = Decimal9.groupThousands(String(model.tokens.output))
             notes.append(
                 "\(model.model): \(model.requests) \(model.requests == 1 ? "request" : "requests") UNPRICED "
-                    + "(\(Decimal9.groupThousands(String(model.tokens.prompt))) prompt and \(Decimal9.groupThousands(String(model.tokens.output))) "
-                    + "output tokens); cost unknown and not in the totals. Price it with `usage pricing import FILE`, then "
-                    + "`usage reprice`.")
+                    + "(\(prompt) prompt and \(output) output tokens); cost unknown and not in the totals. "
+                    + "Price it with `usage pricing import FILE`, then `usage reprice`.")
         }
         let t = report.totals
         let adminRows = t.aggregatedRows - report.headlessRows
         if report.headlessRows > 0 {
             let n = report.headlessRows
             notes.append(
-                "\(n) headless Claude Code run \(n == 1 ? "total" : "totals") (a `result`'s usage of a model its session's "
-                    + "responses do not carry) counted in tokens and cost but not in requests.")
+                "\(n) headless Claude Code run \(n == 1 ? "total" : "totals") (a `result`'s usage of a model "
+                    + "its session's responses do not carry) counted in tokens and cost but not in requests.")
         }
         if adminRows > 0 {
             notes.append(
@@ -58,8 +64,8 @@ enum Wording {
                     + "counted in tokens and cost but not in requests.")
             if t.requests > 0 {
                 notes.append(
-                    "This period holds both Admin API usage report rows and request logs: where they cover the same traffic, "
-                        + "its tokens and cost are counted twice.")
+                    "This period holds both Admin API usage report rows and request logs: "
+                        + "where they cover the same traffic, its tokens and cost are counted twice.")
             }
         }
         if t.loggedRequests > 0 {
@@ -67,8 +73,9 @@ enum Wording {
             let share =
                 t.loggedComputedCost.nanos == 0
                 ? "" : " (\(percent(Double(difference.nanos) / Double(t.loggedComputedCost.nanos))))"
+            let carries = t.loggedRequests == 1 ? "request carries its" : "requests carry their"
             notes.append(
-                "\(t.loggedRequests) \(t.loggedRequests == 1 ? "request carries its" : "requests carry their") own logged cost: "
+                "\(t.loggedRequests) \(carries) own logged cost: "
                     + "\(t.loggedCost.exact) USD logged against "
                     + "\(t.loggedComputedCost.exact) USD computed, a difference of \(difference.exact) USD\(share).")
         }
@@ -80,22 +87,29 @@ enum Wording {
         }
         let it = report.totals.iterations
         for advisor in report.advisors {
+            let times = advisor.calls == 1 ? "time" : "times"
+            let requests = advisor.requests == 1 ? "request" : "requests"
+            let prompt = Decimal9.groupThousands(String(advisor.tokens.prompt))
+            let output = Decimal9.groupThousands(String(advisor.tokens.output))
+            let cost = advisor.cost.map { "\($0.exact) USD at its own rates" } ?? "cost unknown (its model is unpriced)"
             notes.append(
-                "Advisor calls (usage.iterations): \(advisor.model) consulted \(advisor.calls) \(advisor.calls == 1 ? "time" : "times") "
-                    + "in \(advisor.requests) \(advisor.requests == 1 ? "request" : "requests"), \(Decimal9.groupThousands(String(advisor.tokens.prompt))) "
-                    + "prompt and \(Decimal9.groupThousands(String(advisor.tokens.output))) output tokens, "
-                    + (advisor.cost.map { "\($0.exact) USD at its own rates" } ?? "cost unknown (its model is unpriced)")
+                "Advisor calls (usage.iterations): \(advisor.model) consulted \(advisor.calls) \(times) "
+                    + "in \(advisor.requests) \(requests), \(prompt) prompt and \(output) output tokens, "
+                    + cost
                     + "; in the cost, not in the token columns.")
         }
         if it.compactions > 0 {
+            let prompt = Decimal9.groupThousands(String(it.compactionPromptTokens))
+            let output = Decimal9.groupThousands(String(it.compactionOutputTokens))
             notes.append(
-                "Compactions (usage.iterations): \(it.compactions), \(Decimal9.groupThousands(String(it.compactionPromptTokens))) prompt and "
-                    + "\(Decimal9.groupThousands(String(it.compactionOutputTokens))) output tokens, \(it.compactionCost.exact) USD at the "
+                "Compactions (usage.iterations): \(it.compactions), \(prompt) prompt and \(output) output tokens, "
+                    + "\(it.compactionCost.exact) USD at the "
                     + "requests' own models' rates; in the cost, not in the token columns.")
         }
         if report.totals.priorityRequests > 0 {
+            let n = report.totals.priorityRequests
             notes.append(
-                "\(report.totals.priorityRequests) priority-tier \(report.totals.priorityRequests == 1 ? "request" : "requests") "
+                "\(n) priority-tier \(n == 1 ? "request" : "requests") "
                     + "priced at standard rates (priority has no public per-token price).")
         }
         return notes
