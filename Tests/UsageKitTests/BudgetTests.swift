@@ -12,7 +12,8 @@ import Testing
         let lines = entries.enumerated().map { i, e in
             let workflow = e.workflow.map { #""workflow":"\#($0)","# } ?? ""
             return
-                #"{"timestamp":"\#(e.time)",\#(workflow)"response":{"id":"b\#(i)","model":"\#(e.model)","usage":{"input_tokens":\#(e.dollars * 1_000_000),"output_tokens":0}}}"#
+                #"{"timestamp":"\#(e.time)",\#(workflow)"response":{"id":"b\#(i)","model":"\#(e.model)","#
+                + #""usage":{"input_tokens":\#(e.dollars * 1_000_000),"output_tokens":0}}}"#
         }
         let path = try scratch.write("spend.jsonl", lines.joined(separator: "\n") + "\n")
         let database = try AppDatabase.inMemory()

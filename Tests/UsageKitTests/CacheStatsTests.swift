@@ -97,8 +97,11 @@ import Testing
         let path = try scratch.write(
             "w.jsonl",
             [
-                #"{"timestamp":"2026-11-10T10:00:00Z","session_id":"x","response":{"id":"m1","model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"cache_creation_input_tokens":20000,"output_tokens":10}}}"#,
-                #"{"timestamp":"2026-11-10T10:30:00Z","session_id":"x","response":{"id":"m2","model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"output_tokens":10}}}"#,
+                #"{"timestamp":"2026-11-10T10:00:00Z","session_id":"x","response":{"id":"m1","#
+                    + #""model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"cache_creation_input_tokens":20000,"#
+                    + #""output_tokens":10}}}"#,
+                #"{"timestamp":"2026-11-10T10:30:00Z","session_id":"x","response":{"id":"m2","#
+                    + #""model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"output_tokens":10}}}"#,
             ].joined(separator: "\n"))
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
@@ -135,7 +138,9 @@ import Testing
         if let session { envelope += #""session_id":"\#(session)","# }
         if let workflow { envelope += #""workflow":"\#(workflow)","# }
         return envelope
-            + #""response":{"id":"\#(id)","model":"\#(model)","usage":{"input_tokens":10,"cache_creation_input_tokens":\#(w5 + w1),"cache_creation":{"ephemeral_5m_input_tokens":\#(w5),"ephemeral_1h_input_tokens":\#(w1)},"cache_read_input_tokens":\#(read),"output_tokens":10}}}"#
+            + #""response":{"id":"\#(id)","model":"\#(model)","usage":{"input_tokens":10,"#
+            + #""cache_creation_input_tokens":\#(w5 + w1),"cache_creation":{"ephemeral_5m_input_tokens":\#(w5),"#
+            + #""ephemeral_1h_input_tokens":\#(w1)},"cache_read_input_tokens":\#(read),"output_tokens":10}}}"#
     }
 
     func stats(_ lines: [String], until: String? = nil) throws -> CacheStats {
@@ -147,7 +152,8 @@ import Testing
             since: Timestamp.parse("2026-11-10", defaultOffset: 0),
             until: until.flatMap { Timestamp.parse($0, defaultOffset: 0) })
         return try database.read { db in
-            try CacheStats.compute(SQLiteStorage(db), filter: filter, now: Date(timeIntervalSince1970: 1_794_355_200))  // 2026-11-11
+            // 2026-11-11
+            try CacheStats.compute(SQLiteStorage(db), filter: filter, now: Date(timeIntervalSince1970: 1_794_355_200))
         }
     }
 

@@ -66,7 +66,8 @@ import Testing
         #expect(
             try value(
                 database,
-                "SELECT COUNT(*) FROM requests WHERE session = '5a0c3e11-2b7d-4e8f-9a1c-6d2e3f4a5b6c' AND project = '/home/dev/api' AND git_branch = 'feature/invoices'"
+                "SELECT COUNT(*) FROM requests WHERE session = '5a0c3e11-2b7d-4e8f-9a1c-6d2e3f4a5b6c' "
+                    + "AND project = '/home/dev/api' AND git_branch = 'feature/invoices'"
             )
                 == 6)
     }
@@ -118,7 +119,8 @@ import Testing
                 try Row.fetchOne(
                     db,
                     sql:
-                        "SELECT r.project, r.sidechain, f.path, r.line FROM requests r JOIN files f ON f.id = r.file_id WHERE \(t1)"
+                        "SELECT r.project, r.sidechain, f.path, r.line FROM requests r "
+                        + "JOIN files f ON f.id = r.file_id WHERE \(t1)"
                 )
             })
         #expect(row[0] as String == "/home/dev/web")
@@ -217,12 +219,21 @@ import Testing
     @Test func aResultCountsAgainWhenItsSessionLosesItsResponses() throws {
         let scratch = try ScratchDirectory()
         func line(session: String, sidechain: Bool) -> String {
-            #"{"parentUuid":null,"isSidechain":\#(sidechain),"userType":"external","cwd":"/home/dev/x","sessionId":"\#(session)","version":"2.1.44","type":"assistant","message":{"model":"claude-sonnet-4-5-20250929","id":"msg_01MovedResponsexxxxxxxx","type":"message","role":"assistant","content":[],"usage":{"input_tokens":10,"output_tokens":50}},"requestId":"req_011CMovedRequestxxxxxxxx","uuid":"2d6a1c0e-7b7f-4c55-9f3e-0a1b2c3d4e5f","timestamp":"2026-11-05T10:00:00.000Z"}"#
+            #"{"parentUuid":null,"isSidechain":\#(sidechain),"userType":"external","cwd":"/home/dev/x","#
+                + #""sessionId":"\#(session)","version":"2.1.44","type":"assistant","#
+                + #""message":{"model":"claude-sonnet-4-5-20250929","id":"msg_01MovedResponsexxxxxxxx","#
+                + #""type":"message","role":"assistant","content":[],"usage":{"input_tokens":10,"output_tokens":50}},"#
+                + #""requestId":"req_011CMovedRequestxxxxxxxx","uuid":"2d6a1c0e-7b7f-4c55-9f3e-0a1b2c3d4e5f","#
+                + #""timestamp":"2026-11-05T10:00:00.000Z"}"#
                 + "\n"
         }
         let result = try scratch.write(
             "result.json",
-            #"{"type":"result","subtype":"success","is_error":false,"duration_ms":900,"duration_api_ms":800,"num_turns":1,"result":"[placeholder]","session_id":"S-x","total_cost_usd":0.00093,"usage":{"input_tokens":10,"output_tokens":50},"modelUsage":{"claude-sonnet-4-5-20250929":{"inputTokens":10,"outputTokens":50,"cacheReadInputTokens":0,"cacheCreationInputTokens":0,"costUSD":0.00078}}}"#
+            #"{"type":"result","subtype":"success","is_error":false,"duration_ms":900,"duration_api_ms":800,"#
+                + #""num_turns":1,"result":"[placeholder]","session_id":"S-x","total_cost_usd":0.00093,"#
+                + #""usage":{"input_tokens":10,"output_tokens":50},"#
+                + #""modelUsage":{"claude-sonnet-4-5-20250929":{"inputTokens":10,"outputTokens":50,"#
+                + #""cacheReadInputTokens":0,"cacheCreationInputTokens":0,"costUSD":0.00078}}}"#
         )
         let database = try AppDatabase.inMemory()
         // A sidechain copy of a response, stored under the result's session: the session carries its model.
@@ -268,7 +279,8 @@ import Testing
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "r.json",
-            #"{"type":"result","subtype":"success","session_id":"S-z","total_cost_usd":0.01,"usage":{"input_tokens":10,"output_tokens":50}}"#
+            #"{"type":"result","subtype":"success","session_id":"S-z","total_cost_usd":0.01,"#
+                + #""usage":{"input_tokens":10,"output_tokens":50}}"#
                 + "\n")
         let sink = try parse(path)
         #expect(

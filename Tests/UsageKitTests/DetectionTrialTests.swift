@@ -23,11 +23,15 @@ import Testing
     @Test func aPriceKeyInsideARecordDoesNotMakeALogAPriceList() throws {
         let scratch = try ScratchDirectory()
         let record =
-            #"{"id":"msg_p1","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"edit","input":{"models":{"x":{"input_cost_per_token":1e-6}},"unit":"USD","currency":"USD"}}],"usage":{"input_tokens":10,"output_tokens":5}}"#
+            #"{"id":"msg_p1","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"edit","#
+            + #""input":{"models":{"x":{"input_cost_per_token":1e-6}},"unit":"USD","currency":"USD"}}],"#
+            + #""usage":{"input_tokens":10,"output_tokens":5}}"#
         let lines = try scratch.write("logs/agent.jsonl", record + "\n")
         let pretty = try scratch.write(
             "logs/pretty.json",
-            "{\n  \"id\": \"msg_p2\", \"model\": \"claude-haiku-4-5\",\n  \"input\": {\"a\": {\"input_cost_per_token\": 1}},\n  \"usage\": {\"input_tokens\": 1, \"output_tokens\": 1}\n}\n"
+            "{\n  \"id\": \"msg_p2\", \"model\": \"claude-haiku-4-5\",\n"
+                + "  \"input\": {\"a\": {\"input_cost_per_token\": 1}},\n"
+                + "  \"usage\": {\"input_tokens\": 1, \"output_tokens\": 1}\n}\n"
         )
         #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: lines, encoding: .utf8).utf8)))
         #expect(!FormatDetector.isPriceList(head: Array(try String(contentsOfFile: pretty, encoding: .utf8).utf8)))

@@ -24,9 +24,11 @@ import Testing
     func mixedFile(_ scratch: ScratchDirectory) throws -> String {
         let sdk = try String(contentsOfFile: fixture("sdk/mixed-envelopes.jsonl"), encoding: .utf8)
         let message =
-            #"{"ts":"2026-11-09T11:00:00Z","request_id":"req_M","message":{"id":"msg_M","model":"claude-haiku-4-5","usage":{"input_tokens":1000,"output_tokens":100}}}"#
+            #"{"ts":"2026-11-09T11:00:00Z","request_id":"req_M","message":{"id":"msg_M","model":"claude-haiku-4-5","#
+            + #""usage":{"input_tokens":1000,"output_tokens":100}}}"#
         let body =
-            #"{"ts":"2026-11-09T11:01:00Z","request_id":"req_B","body":"{\"id\":\"msg_B\",\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":2000,\"output_tokens\":200}}"}"#
+            #"{"ts":"2026-11-09T11:01:00Z","request_id":"req_B","body":"{\"id\":\"msg_B\","#
+            + #"\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":2000,\"output_tokens\":200}}"}"#
         return try scratch.write("mixed.jsonl", sdk + message + "\n" + body + "\n")
     }
 
@@ -91,7 +93,8 @@ import Testing
 
     @Test func forcedMessagesAssemblesBareStreamEvents() throws {
         let lines = [
-            #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"output_tokens":1}}}"#,
+            #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"#
+                + #""output_tokens":1}}}"#,
             #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":100}}"#,
             #"{"type":"message_stop"}"#,
@@ -108,7 +111,8 @@ import Testing
         let scratch = try ScratchDirectory()
         let result = try String(contentsOfFile: fixture("sdk/batch-results-envelope.jsonl"), encoding: .utf8)
         let events = [
-            #"{"type":"message_start","message":{"id":"msg_S","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":1}}}"#,
+            #"{"type":"message_start","message":{"id":"msg_S","model":"claude-haiku-4-5","usage":{"input_tokens":10,"#
+                + #""output_tokens":1}}}"#,
             #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
             #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
             #"{"type":"content_block_stop","index":0}"#,

@@ -15,7 +15,9 @@ import Testing
     func start(_ id: String, _ second: Int, input: Int, cacheRead: Int = 0) -> String {
         envelope(
             id, second,
-            #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":\#(input),"cache_read_input_tokens":\#(cacheRead),"output_tokens":1}}}"#
+            #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","#
+                + #""model":"claude-haiku-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":\#(input),"#
+                + #""cache_read_input_tokens":\#(cacheRead),"output_tokens":1}}}"#
         )
     }
 
@@ -26,7 +28,8 @@ import Testing
     func delta(_ id: String, _ second: Int, output: Int) -> String {
         envelope(
             id, second,
-            #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(output)}}"#
+            #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"#
+                + #""usage":{"output_tokens":\#(output)}}"#
         )
     }
 
@@ -106,7 +109,8 @@ import Testing
     @Test func aStreamLeftOpenAmongOthersIsCompletedByTheNextRun() throws {
         // A response first, then three streams: B and C end in this run, A is still open when the file ends.
         let response =
-            #"{"timestamp":"2026-11-09T11:59:00Z","request_id":"req_P","response":{"id":"msg_P","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":10}}}"#
+            #"{"timestamp":"2026-11-09T11:59:00Z","request_id":"req_P","response":{"id":"msg_P","#
+            + #""model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":10}}}"#
         let first = [
             response, start("A", 0, input: 100), start("B", 1, input: 200, cacheRead: 1000), start("C", 2, input: 300),
             delta("B", 3, output: 50), stop("B", 4), text("A", 5), delta("C", 6, output: 30), stop("C", 7),
@@ -193,9 +197,11 @@ import Testing
 
     @Test func bareEventsStillFormOneStreamAtATime() throws {
         let lines = [
-            #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"output_tokens":1}}}"#,
+            #"{"type":"message_start","message":{"id":"msg_X","model":"claude-haiku-4-5","usage":{"input_tokens":100,"#
+                + #""output_tokens":1}}}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":100}}"#,
-            #"{"type":"message_start","message":{"id":"msg_Y","model":"claude-haiku-4-5","usage":{"input_tokens":300,"output_tokens":1}}}"#,
+            #"{"type":"message_start","message":{"id":"msg_Y","model":"claude-haiku-4-5","usage":{"input_tokens":300,"#
+                + #""output_tokens":1}}}"#,
             #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":30}}"#,
             #"{"type":"message_stop"}"#,
         ]

@@ -177,7 +177,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "c.jsonl",
-            #"{"id":"m","model":"claude-opus-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":500,"output_tokens":1}}"#
+            #"{"id":"m","model":"claude-opus-4-5","usage":{"input_tokens":1,"cache_creation_input_tokens":500,"#
+                + #""output_tokens":1}}"#
         )
         let record = try #require(try parse(path).records.first)
         #expect(record.tokens.cacheWrite5m == 500 && record.tokens.cacheWrite1h == 0)
@@ -206,7 +207,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
             "cut.sse",
             """
             event: message_start
-            data: {"type":"message_start","message":{"id":"msg_c","model":"claude-haiku-4-5","usage":{"input_tokens":5,"output_tokens":1}}}
+            data: {"type":"message_start","message":{"id":"msg_c","model":"claude-haiku-4-5","usage":{"input_tokens":5,\
+            "output_tokens":1}}}
 
             event: message_delta
             data: {"type":"message_delta","delta":{},"usage":{"output_tokens":9}}
@@ -224,7 +226,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         let path = try scratch.write(
             "events.jsonl",
             """
-            {"type":"message_start","message":{"id":"msg_j","model":"claude-opus-4-6","usage":{"input_tokens":5,"cache_read_input_tokens":100,"output_tokens":1}}}
+            {"type":"message_start","message":{"id":"msg_j","model":"claude-opus-4-6","usage":{"input_tokens":5,\
+            "cache_read_input_tokens":100,"output_tokens":1}}}
             {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}
             {"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":50}}
             {"type":"message_stop"}
@@ -384,7 +387,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "r.jsonl",
-            #"{"id":"msg_1","model":"claude-haiku-4-5","usage":{"input_tokens":0.99999999999999999999,"output_tokens":1}}"#
+            #"{"id":"msg_1","model":"claude-haiku-4-5","usage":{"input_tokens":0.99999999999999999999,"#
+                + #""output_tokens":1}}"#
                 + "\n" + #"{"id":"msg_2","model":"claude-haiku-4-5","usage":{"input_tokens":1e3,"output_tokens":1.0}}"#
                 + "\n")
         let sink = try parse(path)
@@ -395,7 +399,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
     @Test func aKeyGivenTwiceTakesItsLastValue() throws {
         let tape = JSONTape()
         var text =
-            #"{"model":"claude-opus-4-5","model":"claude-haiku-4-5","usage":{"input_tokens":5,"input_tokens":7,"output_tokens":1}}"#
+            #"{"model":"claude-opus-4-5","model":"claude-haiku-4-5","usage":{"input_tokens":5,"input_tokens":7,"#
+            + #""output_tokens":1}}"#
         try text.withUTF8 { bytes in
             try tape.parse(bytes)
             #expect(tape.member(tape.root, "model").flatMap(tape.string) == "claude-haiku-4-5")
@@ -439,7 +444,8 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #"{"a":1,"b":2,"a":3}"#,
         #"{"a":1,"b":{"a":9},"a":3}"#,
         #"{"\u0061":1,"a":3}"#,
-        #"{"k0":0,"k1":0,"k2":0,"k3":0,"k4":0,"k5":0,"k6":0,"k7":0,"k8":0,"k9":0,"k10":0,"k11":0,"k12":0,"k13":0,"k14":0,"k15":0,"k16":0,"k17":0,"k18":0,"k19":0,"a":1,"a":3}"#,
+        #"{"k0":0,"k1":0,"k2":0,"k3":0,"k4":0,"k5":0,"k6":0,"k7":0,"k8":0,"k9":0,"k10":0,"k11":0,"k12":0,"k13":0,"#
+            + #""k14":0,"k15":0,"k16":0,"k17":0,"k18":0,"k19":0,"a":1,"a":3}"#,
     ])
     func theLastValueWinsInEveryObject(text: String) throws {
         let tape = JSONTape()

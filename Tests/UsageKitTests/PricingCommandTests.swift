@@ -44,16 +44,17 @@ import Testing
             )
             .cost
         }
-        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-02T23:59:59Z", input: 100_000) == USD("0.3"))  // built-in before the date
-        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-03T00:00:00Z", input: 100_000) == USD("0.33"))  // imported from it
+        // Built-in before the date, imported from it.
+        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-02T23:59:59Z", input: 100_000) == USD("0.3"))
+        #expect(cost("claude-sonnet-4-5-20250929", "2026-11-03T00:00:00Z", input: 100_000) == USD("0.33"))
         #expect(cost("claude-nova-7", "2026-11-02T12:00:00Z") == nil)  // unknown before
         #expect(cost("claude-nova-7", "2026-11-04T12:00:00Z") == USD("2"))
         #expect(cost("claude-nova-7", "2026-11-04T12:00:00Z", batch: true) == USD("1"))  // the file's own batch rate
         // A later import wins over an earlier one from its own date.
         let later = try PriceImport.parse(
             Data(
-                #"{"claude-nova-7":{"litellm_provider":"anthropic","input_cost_per_token":4e-06,"output_cost_per_token":2e-05}}"#
-                    .utf8),
+                (#"{"claude-nova-7":{"litellm_provider":"anthropic","input_cost_per_token":4e-06,"#
+                    + #""output_cost_per_token":2e-05}}"#).utf8),
             source: "later", effectiveFrom: Timestamp.parse("2026-11-10", defaultOffset: 0))
         var both = Pricer(table: PriceTable.builtIn.merging([try litellm(), later]))
         let nova = { (date: String) in
@@ -161,7 +162,8 @@ import Testing
         // Anthropic's own entry wins even where Bedrock's come first in the file.
         #expect(imported.notes.taken["claude-opus-4-6"] == "claude-opus-4-6 (anthropic)")
         #expect(imported.notes.taken["claude-mythos-preview"] == "claude-mythos-preview (anthropic)")
-        #expect(cost(table, "claude-mythos-preview", "2026-11-01", input: 1_000_000) == USD("10"))  // not Bedrock's $27.5
+        // Not Bedrock's $27.5.
+        #expect(cost(table, "claude-mythos-preview", "2026-11-01", input: 1_000_000) == USD("10"))
     }
 
     @Test func modifiersTiersSearchAndBatchCacheKeysAreRead() throws {
@@ -182,10 +184,12 @@ import Testing
 
         // Figures that differ from the table's own rules, so that reading them shows.
         let document = #"""
-            {"claude-sonnet-5": {"litellm_provider": "anthropic", "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
+            {"claude-sonnet-5": {"litellm_provider": "anthropic", "input_cost_per_token": 2e-06, \#
+            "output_cost_per_token": 1e-05,
               "cache_read_input_token_cost": 2e-07, "cache_read_input_token_cost_batches": 5e-08,
               "input_cost_per_token_batches": 1e-06, "output_cost_per_token_batches": 5e-06,
-              "search_context_cost_per_query": {"search_context_size_low": 0.02, "search_context_size_medium": 0.02, "search_context_size_high": 0.02},
+              "search_context_cost_per_query": {"search_context_size_low": 0.02, "search_context_size_medium": 0.02, \#
+            "search_context_size_high": 0.02},
               "provider_specific_entry": {"us": 1.2, "fast": 3}}}
             """#
         let custom = PriceTable.builtIn.merging([
@@ -215,19 +219,19 @@ import Testing
     @Test func theReportSaysWhatWasTakenKeptAndSkipped() throws {
         let imported = try real()
         let text = imported.describe(over: .builtIn)
-        #expect(
-            text.contains(
-                "claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5, 5m write $6.25, 1h write $10, cache read $0.5, output $25;"
-            ))
-        #expect(
-            text.contains(
-                "  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n"
-            ))
+        let took =
+            "claude-opus-4-6, from claude-opus-4-6 (anthropic):\n"
+            + "  took:    input $5, 5m write $6.25, 1h write $10, cache read $0.5, output $25;"
+        #expect(text.contains(took))
+        let kept =
+            "  kept:    its period from 2026-03-13, with the stated rates laid over it; "
+            + "long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n"
+        #expect(text.contains(kept))
         #expect(text.contains("claude-opus-4-6-20260205: another of Anthropic's entries for this model was taken"))
-        #expect(
-            text.contains(
-                "anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)"
-            ))
+        let skipped =
+            "anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, "
+            + "no snapshot of claude-3-7-sonnet (known: 20250219)"
+        #expect(text.contains(skipped))
         #expect(text.contains("claude-haiku-5-5, from claude-haiku-5-5 (anthropic):"))
         // The built-in table already gives Haiku 5.5 US residency (every model from Opus 4.6 on has it): the import
         // states the same multiplier, which is no change.
@@ -323,7 +327,8 @@ import Testing
                 table: .builtIn)
         }
         #expect(c.actual == USD("0.00555"))
-        // Sonnet 4.5: 30,000 + 15,000 + 6,000 + 15,000 = 66,000 µ$. Haiku 4.5: 10,000 + 5,000 + 2,000 + 5,000 = 22,000 µ$.
+        // Sonnet 4.5: 30,000 + 15,000 + 6,000 + 15,000 = 66,000 µ$.
+        // Haiku 4.5: 10,000 + 5,000 + 2,000 + 5,000 = 22,000 µ$.
         #expect(c.targets.map(\.cost) == [USD("0.066")!, USD("0.022")!])
         #expect(c.targets[0].bySource["claude-3-haiku"] == USD("0.066"))
     }
@@ -331,7 +336,8 @@ import Testing
     @Test func compareLeavesOutWhatItCannotPriceOnBothSides() throws {
         let scratch = try ScratchDirectory()
         func line(_ id: String, _ date: String, _ model: String) -> String {
-            #"{"timestamp":"\#(date)","response":{"id":"\#(id)","type":"message","model":"\#(model)","usage":{"input_tokens":1000000,"output_tokens":0}}}"#
+            #"{"timestamp":"\#(date)","response":{"id":"\#(id)","type":"message","model":"\#(model)","#
+                + #""usage":{"input_tokens":1000000,"output_tokens":0}}}"#
         }
         let path = try scratch.write(
             "responses.jsonl",

@@ -362,31 +362,37 @@ enum Rules {
 
     @Test func onlyMessageIterationsAddNothing() throws {
         let sink = try parseLine(
-            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"message","input_tokens":10,"output_tokens":5}]}"#
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"message","input_tokens":10,"#
+                + #""output_tokens":5}]}"#
         )
         #expect(sink.records.count == 1 && sink.records[0].iterations == nil)
         let null = try parseLine(#"{"input_tokens":10,"output_tokens":5,"iterations":null}"#)
         #expect(null.records.count == 1 && null.records[0].iterations == nil)
         // A kind not known yet is passed over, not guessed at.
         let other = try parseLine(
-            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"fallback_message","model":"claude-opus-4-8","input_tokens":10,"output_tokens":5}]}"#
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"fallback_message","model":"claude-opus-4-8","#
+                + #""input_tokens":10,"output_tokens":5}]}"#
         )
         #expect(other.records.count == 1 && other.records[0].iterations == nil)
     }
 
     @Test func malformedIterationsAreRejectedWithTheirReason() throws {
         let noModel = try parseLine(
-            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"advisor_message","input_tokens":10,"output_tokens":5}]}"#
+            #"{"input_tokens":10,"output_tokens":5,"iterations":[{"type":"advisor_message","input_tokens":10,"#
+                + #""output_tokens":5}]}"#
         )
         #expect(
             noModel.records.isEmpty
                 && noModel.rejects.first?.reason.contains("usage.iterations[0].model is missing") == true)
         let two = try parseLine(
-            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"advisor_message","model":"claude-opus-4-8","input_tokens":1,"output_tokens":1},{"type":"advisor_message","model":"claude-fable-5","input_tokens":1,"output_tokens":1}]}"#
+            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"advisor_message","model":"claude-opus-4-8","#
+                + #""input_tokens":1,"output_tokens":1},{"type":"advisor_message","model":"claude-fable-5","#
+                + #""input_tokens":1,"output_tokens":1}]}"#
         )
         #expect(two.rejects.first?.reason.contains("two advisor models") == true)
         let bad = try parseLine(
-            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"compaction","input_tokens":"many","output_tokens":1}]}"#
+            #"{"input_tokens":1,"output_tokens":1,"iterations":[{"type":"compaction","input_tokens":"many","#
+                + #""output_tokens":1}]}"#
         )
         #expect(bad.rejects.first?.reason == "usage.iterations[0].input_tokens is not a non-negative whole number")
         let notObject = try parseLine(#"{"input_tokens":1,"output_tokens":1,"iterations":[3]}"#)
@@ -397,13 +403,18 @@ enum Rules {
         let scratch = try ScratchDirectory()
         let text = """
             event: message_start
-            data: {"type":"message_start","message":{"id":"msg_s1","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],"usage":{"input_tokens":2300,"output_tokens":1}}}
+            data: {"type":"message_start","message":{"id":"msg_s1","type":"message","role":"assistant",\
+            "model":"claude-sonnet-4-6","content":[],"usage":{"input_tokens":2300,"output_tokens":1}}}
 
             event: message_delta
-            data: {"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":89,"iterations":[{"type":"message","input_tokens":2300,"output_tokens":89}]}}
+            data: {"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":89,\
+            "iterations":[{"type":"message","input_tokens":2300,"output_tokens":89}]}}
 
             event: message_delta
-            data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":531,"iterations":[{"type":"compaction","input_tokens":180000,"output_tokens":3500},{"type":"message","input_tokens":2300,"output_tokens":89},{"type":"advisor_message","model":"claude-opus-4-8","input_tokens":3500,"output_tokens":1612}]}}
+            data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":531,\
+            "iterations":[{"type":"compaction","input_tokens":180000,"output_tokens":3500},{"type":"message",\
+            "input_tokens":2300,"output_tokens":89},{"type":"advisor_message","model":"claude-opus-4-8",\
+            "input_tokens":3500,"output_tokens":1612}]}}
 
             event: message_stop
             data: {"type":"message_stop"}
@@ -501,7 +512,8 @@ enum Rules {
         try queue.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO requests (ts, model, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens,
+                    INSERT INTO requests (ts, model, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
+                    cache_read_tokens,
                       output_tokens, dedupe_key, key_hash, source_format, line)
                     VALUES (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'm:msg_old', 1, 'messages', 1),
                            (0, 'claude-opus-4-6', 1, 0, 0, 0, 1, 'r:req_old', 2, 'messages', 2)

@@ -21,7 +21,8 @@ import Testing
                 try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT cost_nanos, cache_write_1h_tokens, cache_read_tokens, service_tier, inference_geo, stop_reason,
+                        SELECT cost_nanos, cache_write_1h_tokens, cache_read_tokens, service_tier, inference_geo, \
+                        stop_reason,
                           request_id, dedupe_key, source_format, line FROM requests WHERE request_id = 'req_sdk_A1'
                         """)
             })
@@ -294,7 +295,8 @@ import Testing
     @Test func streamingEventsInsideAnEnvelopeAreAssembled() throws {
         let sink = try parse(fixture("sdk/mixed-envelopes.jsonl"))
         let stream = try #require(sink.records.first { $0.messageID == "msg_sdk_A5" })
-        #expect(stream.tokens == TokenCounts(input: 3, cacheWrite5m: 2048, cacheRead: 20000, output: 350))  // the last delta's output
+        // The last delta's output.
+        #expect(stream.tokens == TokenCounts(input: 3, cacheWrite5m: 2048, cacheRead: 20000, output: 350))
         #expect(stream.stopReason == "end_turn")
         #expect(stream.requestID == "req_sdk_A5" && stream.line == 5)
         #expect(stream.timestamp == time("2026-11-09T10:08:00Z") && !stream.timestampFromFile)

@@ -97,7 +97,8 @@ import Testing
         try expectGolden(text, "report-day-model.csv")
         #expect(
             text.hasPrefix(
-                "day,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,"
+                "day,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
+                    + "cache_read_tokens,output_tokens,"
             ))
     }
 
@@ -194,7 +195,10 @@ import Testing
         let hostile = "<script>alert(1)</script>"
         let path = try scratch.write(
             "x.jsonl",
-            #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"output_tokens_details":{"thinking_tokens":2}}}}"#
+            #"{"timestamp":"2026-11-02T09:00:00Z","workflow":"\#(hostile)","#
+                + #""session_id":"\"><img src=x onerror=alert(2)>","project":"a&b","response":{"id":"mx","#
+                + #""model":"<b>model</b>","stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"#
+                + #""output_tokens_details":{"thinking_tokens":2}}}}"#
         )
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database) { _ in }.ingest(paths: [path])
@@ -234,8 +238,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let log = folder.appendingPathComponent("telemetry.jsonl")
         try Data(
-            #"{"timestamp":"2026-11-03T09:00:00Z","workflow":"=HYPERLINK(\"http://evil\")","model":"claude-haiku-4-5","input_tokens":10,"output_tokens":5}"#
-                .appending("\n").utf8
+            (#"{"timestamp":"2026-11-03T09:00:00Z","workflow":"=HYPERLINK(\"http://evil\")","#
+                + #""model":"claude-haiku-4-5","input_tokens":10,"output_tokens":5}"#).appending("\n").utf8
         ).write(to: log)
         let database = try AppDatabase.inMemory()
         _ = try Ingestor(database: database, options: IngestOptions()) { _ in }.ingest(paths: [log.path])

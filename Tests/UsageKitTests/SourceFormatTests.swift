@@ -26,7 +26,8 @@ import Testing
         #expect(
             try value(
                 database,
-                "SELECT COUNT(*) FROM requests WHERE source_format = 'batch-results' AND ts = \(ended) AND ts_from_file = 0"
+                "SELECT COUNT(*) FROM requests WHERE source_format = 'batch-results' "
+                    + "AND ts = \(ended) AND ts_from_file = 0"
             ) == 3)
         #expect(
             try value(
@@ -61,7 +62,8 @@ import Testing
             try Row.fetchOne(
                 db,
                 sql:
-                    "SELECT input_tokens, cache_read_tokens FROM requests WHERE session = 'a3f9c2' ORDER BY ts LIMIT 1 OFFSET 1"
+                    "SELECT input_tokens, cache_read_tokens FROM requests WHERE session = 'a3f9c2' "
+                    + "ORDER BY ts LIMIT 1 OFFSET 1"
             )!
         }
         #expect(row[0] == 3700 && row[1] == 2400)
@@ -170,7 +172,8 @@ import Testing
         // forced as messages, not a response, and rejected as such.
         let path = try scratch.write(
             "odd.log",
-            #"{"timestamp":"2026-11-04T14:02:11Z","model":"claude-haiku-4-5","input_tokens":1000,"output_tokens":100,"usage":null}"#
+            #"{"timestamp":"2026-11-04T14:02:11Z","model":"claude-haiku-4-5","input_tokens":1000,"output_tokens":100,"#
+                + #""usage":null}"#
                 + "\n")
         let database = try AppDatabase.inMemory()
         #expect(try ingest([path], into: database).newRequests == 1)
@@ -194,7 +197,8 @@ import Testing
 
 @Suite struct IncrementalTests {
     func line(_ id: String, output: Int = 5) -> String {
-        #"{"timestamp":"2026-11-02T09:00:00Z","id":"\#(id)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":\#(output)}}"#
+        #"{"timestamp":"2026-11-02T09:00:00Z","id":"\#(id)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"#
+            + #""output_tokens":\#(output)}}"#
     }
 
     func append(_ text: String, to path: String) throws {
@@ -295,7 +299,8 @@ import Testing
     @Test func aDocumentRewrittenLargerIsReadWhole() throws {
         let scratch = try ScratchDirectory()
         func element(_ i: Int) -> String {
-            #"{"id":"m\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5},"content":[{"type":"text","text":"\#(String(repeating: "x", count: 300))"}]}"#
+            #"{"id":"m\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5},"#
+                + #""content":[{"type":"text","text":"\#(String(repeating: "x", count: 300))"}]}"#
         }
         let path = scratch.url.appendingPathComponent("log.json").path
         try ("[\n" + (0..<20).map(element).joined(separator: ",\n") + "\n]\n").write(
@@ -364,7 +369,8 @@ import Testing
         let scratch = try ScratchDirectory()
         let path = try scratch.write(
             "proxy.jsonl",
-            #"{"timestamp":"2026-11-02T09:00:00Z","sessionId":"s9","response":{"id":"mp1","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"#
+            #"{"timestamp":"2026-11-02T09:00:00Z","sessionId":"s9","response":{"id":"mp1","model":"claude-haiku-4-5","#
+                + #""usage":{"input_tokens":10,"output_tokens":5}}}"#
                 + "\n")
         let sink = try parse(path)
         #expect(sink.records.first?.session == "s9")
@@ -373,7 +379,8 @@ import Testing
     @Test func aStreamCutBetweenRunsEndsWithItsFinalUsage() throws {
         let scratch = try ScratchDirectory()
         let start =
-            #"{"type":"message_start","message":{"id":"msg_live","model":"claude-opus-4-6","usage":{"input_tokens":3,"output_tokens":1}}}"#
+            #"{"type":"message_start","message":{"id":"msg_live","model":"claude-opus-4-6","usage":{"input_tokens":3,"#
+            + #""output_tokens":1}}}"#
         let delta = { (n: Int) in #"{"type":"message_delta","delta":{},"usage":{"output_tokens":\#(n)}}"# }
         let path = try scratch.write("events.jsonl", start + "\n" + delta(30) + "\n")
         let database = try AppDatabase.inMemory()

@@ -177,8 +177,9 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         let object = try scratch.write(
             "msgbatch_01RedatedLongReview.json",
             try String(contentsOfFile: fixture("batches-redated/msgbatch_01RedatedLongReview.json"), encoding: .utf8))
+        // 2026-11-20T10:00:00Z
         try FileManager.default.setAttributes(
-            [.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results)  // 2026-11-20T10:00:00Z
+            [.modificationDate: Date(timeIntervalSince1970: 1_795_168_800)], ofItemAtPath: results)
         return (scratch, results, object)
     }
 
@@ -228,7 +229,8 @@ let responseFixtures = [fixture("messages"), fixture("streams")]
         let (scratch, results, object) = try pair()
         let database = try AppDatabase.open(path: scratch.url.appendingPathComponent("u.sqlite").path)
         let first = try ingest([results], into: database)
-        // Dated by the file, 2026-11-20, with no tier then: (180,000 × 5 + 15,000 × 6.25 + 20,000 × 0.5 + 5,000 × 25) / 2.
+        // Dated by the file, 2026-11-20, with no tier then:
+        // (180,000 × 5 + 15,000 × 6.25 + 20,000 × 0.5 + 5,000 × 25) / 2.
         #expect(first.undatedRequests == 1)
         #expect(try stored(database).cost == USD("0.564375"))
         let second = try ingest([object], into: database)
