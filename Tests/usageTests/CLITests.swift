@@ -14,8 +14,8 @@ enum CLIError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .executableNotFound(let searched):
-            return
-                "could not find the built `usage` executable; searched upwards from: \(searched.joined(separator: ", "))"
+            return "could not find the built `usage` executable; "
+                + "searched upwards from: \(searched.joined(separator: ", "))"
         case .notJSON(let text):
             return "output is not the expected JSON: \(text.prefix(500))"
         }
@@ -514,8 +514,8 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(ingest.status == 1, describe(ingest))
         #expect(
             ingest.stderr.contains(
-                "ingested: 7 files, 18 new requests, 1 duplicate, 1 rejected line, 2 without usage, 5 dated by file time, "
-                    + "4 batch requests not billed"), describe(ingest))
+                "ingested: 7 files, 18 new requests, 1 duplicate, 1 rejected line, 2 without usage, "
+                    + "5 dated by file time, 4 batch requests not billed"), describe(ingest))
         #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
         #expect(
             ingest.stderr.components(separatedBy: "\n").filter { $0.contains(".json") && $0.contains(": ") }.count == 1,
@@ -636,9 +636,10 @@ func describe(_ result: CLIResult) -> Comment {
         let all = try budget(["--monthly", "100"])
         #expect(all.status == 1 && all.stdout.contains("unpriced"), describe(all))
         for (limit, status, word) in [("100", 0, "OK"), ("0.50", 1, "WARNING"), ("0.40", 2, "CRITICAL")] {
-            try
-                "[[budgets]]\nname = \"window\"\nperiod = \"40 days\"\nlimit = \"\(limit)\"\nscope = { model = \"claude-opus-4-6\" }\n"
-                .write(to: config, atomically: true, encoding: .utf8)
+            let budgets =
+                "[[budgets]]\nname = \"window\"\nperiod = \"40 days\"\nlimit = \"\(limit)\"\n"
+                + "scope = { model = \"claude-opus-4-6\" }\n"
+            try budgets.write(to: config, atomically: true, encoding: .utf8)
             let result = try budget(["--config", config.path])
             #expect(
                 result.status == Int32(status) && result.stdout.hasPrefix("BUDGET \(word) - window: $0.42"),
@@ -716,10 +717,13 @@ func describe(_ result: CLIResult) -> Comment {
         #expect(!FileManager.default.fileExists(atPath: sandbox.database.path))
         for line in [
             "claude-opus-4-6, from claude-opus-4-6 (anthropic):\n  took:    input $5,",
-            "  kept:    its period from 2026-03-13, with the stated rates laid over it; long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n",
+            "  kept:    its period from 2026-03-13, with the stated rates laid over it; "
+                + "long-context tier over 200,000 tokens before 2026-03-13; fast mode input $30, output $150\n",
             "claude-3-7-sonnet, from anthropic.claude-3-7-sonnet-20250219-v1:0 (bedrock_converse):",
-            "  skipped: anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, no snapshot of claude-3-7-sonnet (known: 20250219)",
-            "not read: anthropic.claude-v1, anthropic.claude-v2:1: only platforms price it, and the table knows no such model (claude)",
+            "  skipped: anthropic.claude-3-7-sonnet-20240620-v1:0: dated 20240620, "
+                + "no snapshot of claude-3-7-sonnet (known: 20250219)",
+            "not read: anthropic.claude-v1, anthropic.claude-v2:1: only platforms price it, "
+                + "and the table knows no such model (claude)",
         ] {
             #expect(dry.stdout.contains(line), "\(line)\n\(describe(dry))")
         }
@@ -884,7 +888,10 @@ func describe(_ result: CLIResult) -> Comment {
     @Test func timeZoneForTimestampsWithoutOne() throws {
         let sandbox = try Sandbox()
         let line = """
-            {"timestamp":"2026-11-05T13:00:00","request_id":"req_tz_001","response":{"id":"msg_tz_001","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":100,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":10}}}
+            {"timestamp":"2026-11-05T13:00:00","request_id":"req_tz_001","response":{"id":"msg_tz_001",\
+            "type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":"end_turn",\
+            "stop_sequence":null,"usage":{"input_tokens":100,"cache_creation_input_tokens":0,\
+            "cache_read_input_tokens":0,"output_tokens":10}}}
             """
         let file = try sandbox.write("paris.jsonl", line + "\n")
 

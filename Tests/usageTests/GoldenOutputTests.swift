@@ -76,7 +76,8 @@ import Testing
             "estimate --model claude-opus-4-6 --input 250000 --output 4000 --cache-read 10000 --cache-write-5m 2000 "
                 + "--cache-write-1h 1000 --batch --geo us --web-searches 3 --image 1920x1080 --at 2026-11-01"),
         .init(
-            "estimate-fast", "estimate --model claude-opus-4-6 --input 1000 --output 1000 --speed fast --at 2026-03-01"),
+            "estimate-fast",
+            "estimate --model claude-opus-4-6 --input 1000 --output 1000 --speed fast --at 2026-03-01"),
         .init(
             "estimate-bedrock",
             "estimate --model us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 5000 --output 100 --at 2026-11-01"),
@@ -115,7 +116,8 @@ import Testing
         .init(
             "ingest-again",
             "ingest {fixtures} --db {db} --no-progress",
-            "ingest {fixtures}/telemetry/usage-telemetry.jsonl --format messages --db {sandbox}/forced.sqlite --no-progress"
+            "ingest {fixtures}/telemetry/usage-telemetry.jsonl --format messages "
+                + "--db {sandbox}/forced.sqlite --no-progress"
         ),
     ]
 

@@ -155,7 +155,9 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
             return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
         }
         let line = """
-            {"timestamp":"2026-11-03T09:00:00Z","session_id":\(quoted(evil)),"workflow":\(quoted(evil)),"response":{"id":"msg_h1","model":\(quoted("claude-haiku-4-5" + evil)),"stop_reason":\(quoted(evil)),"usage":{"input_tokens":10,"output_tokens":5}}}
+            {"timestamp":"2026-11-03T09:00:00Z","session_id":\(quoted(evil)),"workflow":\(quoted(evil)),\
+            "response":{"id":"msg_h1","model":\(quoted("claude-haiku-4-5" + evil)),"stop_reason":\(quoted(evil)),\
+            "usage":{"input_tokens":10,"output_tokens":5}}}
             """
         try sandbox.write(
             "logs/evil\u{1B}]0;pwned\u{07}.jsonl",
@@ -190,7 +192,9 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         let sandbox = try Sandbox()
         // Two sessions that differ only after a NUL: shown cut, they looked like one.
         let lines = [#"nul\u0000one"#, #"nul\u0000two"#].enumerated().map { i, session in
-            #"{"timestamp":"2026-11-03T09:00:00Z","session_id":"\#(session)","workflow":"w\u0000x","response":{"id":"msg_nul\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":5}}}"#
+            #"{"timestamp":"2026-11-03T09:00:00Z","session_id":"\#(session)","workflow":"w\u0000x","#
+                + #""response":{"id":"msg_nul\#(i)","model":"claude-haiku-4-5","usage":{"input_tokens":10,"#
+                + #""output_tokens":5}}}"#
         }
         try sandbox.write("nul.jsonl", lines.joined(separator: "\n") + "\n")
         #expect(try sandbox.ingest([sandbox.url("nul.jsonl").path]).status == 0)
@@ -209,9 +213,11 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
         // Model names too, through the hourly rollup that answers a report by model, and a leading byte order mark.
         try sandbox.write(
             "models.jsonl",
-            #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_nulm","model":"nova\u0000one","usage":{"input_tokens":1,"output_tokens":1}}}"#
+            #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_nulm","model":"nova\u0000one","#
+                + #""usage":{"input_tokens":1,"output_tokens":1}}}"#
                 + "\n"
-                + #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_bom","model":"\ufeffbom-first","usage":{"input_tokens":1,"output_tokens":1}}}"#
+                + #"{"timestamp":"2026-11-03T10:00:00Z","response":{"id":"msg_bom","model":"\ufeffbom-first","#
+                + #""usage":{"input_tokens":1,"output_tokens":1}}}"#
                 + "\n")
         #expect(try sandbox.ingest([sandbox.url("models.jsonl").path]).status == 0)
         let reportText = try sandbox.report().stdout
@@ -239,7 +245,11 @@ private func chmodTree(_ url: URL, _ mode: Int) throws {
     @Test func anAdvisorCallOfAnUnknownModelIsUnpricedNotZero() throws {
         let sandbox = try Sandbox()
         let line =
-            #"{"timestamp":"2026-11-10T12:00:00Z","response":{"id":"msg_adv_unknown","model":"claude-sonnet-4-6","usage":{"input_tokens":100,"output_tokens":10,"iterations":[{"type":"message","input_tokens":100,"output_tokens":5},{"type":"advisor_message","model":"claude-nova-9","input_tokens":500,"output_tokens":50},{"type":"message","input_tokens":100,"output_tokens":5}]}}}"#
+            #"{"timestamp":"2026-11-10T12:00:00Z","response":{"id":"msg_adv_unknown","model":"claude-sonnet-4-6","#
+            + #""usage":{"input_tokens":100,"output_tokens":10,"iterations":[{"type":"message","#
+            + #""input_tokens":100,"output_tokens":5},{"type":"advisor_message","model":"claude-nova-9","#
+            + #""input_tokens":500,"output_tokens":50},{"type":"message","input_tokens":100,"#
+            + #""output_tokens":5}]}}}"#
         try sandbox.write("adv.jsonl", line + "\n")
         #expect(try sandbox.ingest([sandbox.url("adv.jsonl").path]).status == 0)
         let report = try jsonObject(try sandbox.report().stdout)
