@@ -28,7 +28,7 @@ enum AdminReportPages {
 
     static func forEachResult(
         _ tape: JSONTape, lines: inout LineCounter, context: ParseContext, sink: ParseSink,
-        _ body: (_ result: Int, _ start: Int64, _ end: Int64, _ line: Int) throws -> Void
+        _ body: (AdminReportResult) throws -> Void
     ) throws {
         guard let data = tape.member(tape.root, "data"), tape.kind(data) == .array else { return }
         for bucket in tape.elements(data) {
@@ -41,8 +41,44 @@ enum AdminReportPages {
                 continue
             }
             for result in tape.elements(results) {
-                try body(result, start, end, lines.line(at: tape.offset(result)))
+                try body(
+                    AdminReportResult(
+                        tape: tape, index: result, start: start, end: end, line: lines.line(at: tape.offset(result))))
             }
+        }
+    }
+}
+
+/// One result of an Admin API report page, in the bucket it belongs to.
+struct AdminReportResult {
+    var tape: JSONTape
+    /// The result object's node.
+    var index: Int
+    /// The bucket's `starting_at` and `ending_at`.
+    var start: Int64
+    var end: Int64
+    var line: Int
+
+    /// The string member `key` of the result; nil when it is absent or not a string.
+    func text(_ key: StaticString) -> String? { tape.member(index, key).flatMap(tape.string) }
+}
+
+/// A parser of one of the Admin API reports, which page their results alike: it reads one result at a time.
+protocol AdminReportParser: LogParser {
+    /// Reads one result of a page, accepting or rejecting it through `sink`.
+    static func parse(_ result: AdminReportResult, into sink: ParseSink) throws
+}
+
+extension AdminReportParser {
+    static var reading: LogReading { .document }
+
+    static func recognizes(_ sample: DetectionSample) -> Bool { AdminReportPages.recognizes(sample, as: format) }
+
+    static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
+        throws
+    {
+        try AdminReportPages.forEachResult(tape, lines: &lines, context: context, sink: sink) { result in
+            try parse(result, into: sink)
         }
     }
 }
