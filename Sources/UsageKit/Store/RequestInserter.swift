@@ -220,9 +220,8 @@ final class RequestInserter {
         update = try db.cachedStatement(
             sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(key)")
         lookup = try db.cachedStatement(
-            sql:
-                "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?"
-        )
+            sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests"
+                + " WHERE key_hash = ?")
         self.fileID = fileID
         self.format = format
     }
@@ -419,9 +418,10 @@ extension GRDB.Row {
 enum StoredRequest {
     /// The `requests` columns `record(_:at:)` reads, in order.
     static let columns = """
-        ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, cache_write_5m_tokens, \
-        cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, advisor_model, advisor_calls, \
-        advisor_input_tokens, advisor_cache_write_5m_tokens, advisor_cache_write_1h_tokens, advisor_cache_read_tokens, \
+        ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, \
+        cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, \
+        advisor_model, advisor_calls, advisor_input_tokens, advisor_cache_write_5m_tokens, \
+        advisor_cache_write_1h_tokens, advisor_cache_read_tokens, \
         advisor_output_tokens, compactions, compaction_input_tokens, compaction_cache_write_5m_tokens, \
         compaction_cache_write_1h_tokens, compaction_cache_read_tokens, compaction_output_tokens
         """
