@@ -2,12 +2,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A parsed request, priced and keyed, ready to store: its numbers and its rollup contribution. Its text lives in
 /// the batch's buffer, so the writing thread copies and counts no string references.
 struct PricedRecord: Sendable {
