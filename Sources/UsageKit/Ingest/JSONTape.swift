@@ -495,23 +495,31 @@ private struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
         } else {
-            while true {
+            repeat {
                 try parseValue(depth: depth + 1)
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unterminated array") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: ",") {
-                    skipWhitespace()
-                    continue
-                }
-                if c == UInt8(ascii: "]") { break }
-                position -= 1
-                throw fail("expected ',' or ']' in array")
-            }
+            } while try continues(closingWith: "]", in: "array")
         }
         nodes[index].end = Int32(position)
         nodes[index].next = Int32(nodes.count)
+    }
+
+    /// After a value of an array or an object: true past a `,` (another member follows), false past `close`; any
+    /// other byte, or the end of the text, is an error naming the container.
+    @inline(__always)
+    private mutating func continues(closingWith close: Unicode.Scalar, in container: String) throws(JSONSyntaxError)
+        -> Bool
+    {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unterminated \(container)") }
+        let c = bytes[position]
+        position += 1
+        if c == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        if c == UInt8(ascii: close) { return false }
+        position -= 1
+        throw fail("expected ',' or '\(close)' in \(container)")
     }
 
     /// Whether the key at node `key` repeats one before it in the object at `object`. Objects of more than 16 keys,
@@ -547,7 +555,7 @@ private struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
         } else {
-            while true {
+            repeat {
                 guard position < bytes.count else { throw fail("unterminated object") }
                 guard bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 try parseString()
@@ -559,18 +567,7 @@ private struct JSONParser {
                 position += 1
                 skipWhitespace()
                 try parseValue(depth: depth + 1)
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unterminated object") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: ",") {
-                    skipWhitespace()
-                    continue
-                }
-                if c == UInt8(ascii: "}") { break }
-                position -= 1
-                throw fail("expected ',' or '}' in object")
-            }
+            } while try continues(closingWith: "}", in: "object")
         }
         nodes[index].end = Int32(position)
         nodes[index].next = Int32(nodes.count)
