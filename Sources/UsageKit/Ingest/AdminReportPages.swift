@@ -1,15 +1,6 @@
 /// Admin API report pages: `{"data": [{"starting_at", "ending_at", "results": [...]}], "has_more", "next_page"}`,
 /// as the usage report and the cost report both page them.
 enum AdminReportPages {
-    /// Whether `sample` is a page of the report of `format` (`adminUsage` or `adminCost`).
-    static func recognizes(_ sample: DetectionSample, as format: SourceFormat) -> Bool {
-        switch sample {
-        case .document(let tape, let index, _): return self.format(tape, index) == format
-        case .documentHead(let bytes): return contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\"")
-        case .line, .valuesHead: return false
-        }
-    }
-
     /// The report a page belongs to, told by its first result that says: a cost report's results have an
     /// `amount`, a usage report's `uncached_input_tokens`.
     static func format(_ tape: JSONTape, _ index: Int) -> SourceFormat? {
@@ -64,15 +55,20 @@ struct AdminReportResult {
 }
 
 /// A parser of one of the Admin API reports, which page their results alike: it reads one result at a time.
-protocol AdminReportParser: LogParser {
+protocol AdminReportParser: DocumentLogParser {
     /// Reads one result of a page, accepting or rejecting it through `sink`.
     static func parse(_ result: AdminReportResult, into sink: ParseSink) throws
 }
 
 extension AdminReportParser {
-    static var reading: LogReading { .document }
+    static func recognizes(document tape: JSONTape, at index: Int) -> Bool {
+        AdminReportPages.format(tape, index) == format
+    }
 
-    static func recognizes(_ sample: DetectionSample) -> Bool { AdminReportPages.recognizes(sample, as: format) }
+    /// The head of a page of either report: which one it is, only a whole page tells.
+    static func recognizes(head: UnsafeBufferPointer<UInt8>) -> Bool {
+        contains(head, "\"starting_at\"") && contains(head, "\"results\"")
+    }
 
     static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
         throws
