@@ -487,18 +487,34 @@ private struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) {
-        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
-        let index = nodes.count
-        nodes.append(Node(kind: .array, flag: false, start: Int32(position), end: 0, next: 0))
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-        } else {
+        let (index, empty) = try open(.array, depth: depth, closingWith: "]")
+        if !empty {
             repeat {
                 try parseValue(depth: depth + 1)
             } while try continues(closingWith: "]", in: "array")
         }
+        close(index)
+    }
+
+    /// Starts the node of the array or object at `position` and steps past its opening bracket; `empty` when
+    /// `close` follows at once, and then past it too.
+    @inline(__always)
+    private mutating func open(_ kind: Kind, depth: Int, closingWith close: Unicode.Scalar) throws(JSONSyntaxError)
+        -> (index: Int, empty: Bool)
+    {
+        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
+        let index = nodes.count
+        nodes.append(Node(kind: kind, flag: false, start: Int32(position), end: 0, next: 0))
+        position += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: close) else { return (index, false) }
+        position += 1
+        return (index, true)
+    }
+
+    /// Ends the node of the container at `index`, its closing bracket just read.
+    @inline(__always)
+    private mutating func close(_ index: Int) {
         nodes[index].end = Int32(position)
         nodes[index].next = Int32(nodes.count)
     }
@@ -544,17 +560,11 @@ private struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) {
-        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
-        let index = nodes.count
+        let (index, empty) = try open(.object, depth: depth, closingWith: "}")
         var mayRepeat = false
         var keys = 0
-        defer { if index < nodes.count { nodes[index].flag = mayRepeat } }
-        nodes.append(Node(kind: .object, flag: false, start: Int32(position), end: 0, next: 0))
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-        } else {
+        defer { nodes[index].flag = mayRepeat }
+        if !empty {
             repeat {
                 guard position < bytes.count else { throw fail("unterminated object") }
                 guard bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -569,7 +579,6 @@ private struct JSONParser {
                 try parseValue(depth: depth + 1)
             } while try continues(closingWith: "}", in: "object")
         }
-        nodes[index].end = Int32(position)
-        nodes[index].next = Int32(nodes.count)
+        close(index)
     }
 }
