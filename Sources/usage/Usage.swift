@@ -152,3 +152,15 @@ enum Diagnostics {
 func emit(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+/// A command with `--limit N`: at most N of what it lists, N at least 1.
+protocol Limiting: ParsableCommand {
+    var limit: Int? { get }
+}
+
+extension Limiting {
+    /// The command's validation: `--limit` of at least 1.
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    }
+}

@@ -171,8 +171,8 @@ public struct BudgetConfig: Sendable, Equatable {
             let entryKeys: Set = ["name", "period", "limit", "warn_at", "scope"]
             if let unknown = entry.keys.sorted().first(where: { !entryKeys.contains($0) }) {
                 throw fail(
-                    "budget '\(name)': unknown setting '\(unknown)' (use \(entryKeys.sorted().joined(separator: ", ")); a scope goes under scope)"
-                )
+                    "budget '\(name)': unknown setting '\(unknown)' (use \(entryKeys.sorted().joined(separator: ", "));"
+                        + " a scope goes under scope)")
             }
             if entry["scope"] != nil && !(entry["scope"] is [String: Any]) {
                 throw fail("budget '\(name)': scope must be a table, e.g. scope = { workflow = \"code-review\" }")

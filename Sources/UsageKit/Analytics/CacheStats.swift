@@ -54,6 +54,8 @@ public struct CacheFigures: Sendable, Equatable {
     public var nothingPriced: Bool { pricedRows == 0 && (requests + aggregatedRows + unpricedRequests) > 0 }
     public var wasteUSD: USD { waste.usd }
 
+    /// Field by field, not over key paths: the analysis adds every request's figures six times (totals, model,
+    /// workflow, session, project, day).
     mutating func add(_ o: CacheFigures) {
         requests += o.requests
         requestsWithHits += o.requestsWithHits

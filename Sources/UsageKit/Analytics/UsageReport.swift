@@ -57,18 +57,20 @@ public struct UsageTotals: Sendable, Equatable {
     public var nothingPriced: Bool { rows > 0 && unpricedRequests == rows }
 
     mutating func add(_ other: UsageTotals) {
-        requests += other.requests
-        aggregatedRows += other.aggregatedRows
-        loggedRequests += other.loggedRequests
-        loggedCost += other.loggedCost
-        loggedComputedCost += other.loggedComputedCost
+        for count in Self.counts { self[keyPath: count] += other[keyPath: count] }
+        for amount in Self.amounts { self[keyPath: amount] += other[keyPath: amount] }
         tokens += other.tokens
-        webSearchRequests += other.webSearchRequests
-        cost += other.cost
-        unpricedRequests += other.unpricedRequests
-        priorityRequests += other.priorityRequests
         iterations.add(other.iterations)
     }
+
+    /// The figures `add` sums as they are, besides tokens and iterations (a report adds one per group, not per
+    /// request).
+    private static let counts: [WritableKeyPath<UsageTotals, Int64> & Sendable] = [
+        \.requests, \.aggregatedRows, \.webSearchRequests, \.unpricedRequests, \.priorityRequests, \.loggedRequests,
+    ]
+    private static let amounts: [WritableKeyPath<UsageTotals, USD> & Sendable] = [
+        \.cost, \.loggedCost, \.loggedComputedCost,
+    ]
 }
 
 /// How `usage report --by` splits its rows (the one-dimension form of `ReportDimension`).

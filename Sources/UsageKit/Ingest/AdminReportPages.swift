@@ -1,15 +1,6 @@
 /// Admin API report pages: `{"data": [{"starting_at", "ending_at", "results": [...]}], "has_more", "next_page"}`,
 /// as the usage report and the cost report both page them.
 enum AdminReportPages {
-    /// Whether `sample` is a page of the report of `format` (`adminUsage` or `adminCost`).
-    static func recognizes(_ sample: DetectionSample, as format: SourceFormat) -> Bool {
-        switch sample {
-        case .document(let tape, let index, _): return self.format(tape, index) == format
-        case .documentHead(let bytes): return contains(bytes, "\"starting_at\"") && contains(bytes, "\"results\"")
-        case .line, .valuesHead: return false
-        }
-    }
-
     /// The report a page belongs to, told by its first result that says: a cost report's results have an
     /// `amount`, a usage report's `uncached_input_tokens`.
     static func format(_ tape: JSONTape, _ index: Int) -> SourceFormat? {
@@ -28,7 +19,7 @@ enum AdminReportPages {
 
     static func forEachResult(
         _ tape: JSONTape, lines: inout LineCounter, context: ParseContext, sink: ParseSink,
-        _ body: (_ result: Int, _ start: Int64, _ end: Int64, _ line: Int) throws -> Void
+        _ body: (AdminReportResult) throws -> Void
     ) throws {
         guard let data = tape.member(tape.root, "data"), tape.kind(data) == .array else { return }
         for bucket in tape.elements(data) {
@@ -41,8 +32,49 @@ enum AdminReportPages {
                 continue
             }
             for result in tape.elements(results) {
-                try body(result, start, end, lines.line(at: tape.offset(result)))
+                try body(
+                    AdminReportResult(
+                        tape: tape, index: result, start: start, end: end, line: lines.line(at: tape.offset(result))))
             }
+        }
+    }
+}
+
+/// One result of an Admin API report page, in the bucket it belongs to.
+struct AdminReportResult {
+    var tape: JSONTape
+    /// The result object's node.
+    var index: Int
+    /// The bucket's `starting_at` and `ending_at`.
+    var start: Int64
+    var end: Int64
+    var line: Int
+
+    /// The string member `key` of the result; nil when it is absent or not a string.
+    func text(_ key: StaticString) -> String? { tape.member(index, key).flatMap(tape.string) }
+}
+
+/// A parser of one of the Admin API reports, which page their results alike: it reads one result at a time.
+protocol AdminReportParser: DocumentLogParser {
+    /// Reads one result of a page, accepting or rejecting it through `sink`.
+    static func parse(_ result: AdminReportResult, into sink: ParseSink) throws
+}
+
+extension AdminReportParser {
+    static func recognizes(document tape: JSONTape, at index: Int) -> Bool {
+        AdminReportPages.format(tape, index) == format
+    }
+
+    /// The head of a page of either report: which one it is, only a whole page tells.
+    static func recognizes(head: UnsafeBufferPointer<UInt8>) -> Bool {
+        contains(head, "\"starting_at\"") && contains(head, "\"results\"")
+    }
+
+    static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
+        throws
+    {
+        try AdminReportPages.forEachResult(tape, lines: &lines, context: context, sink: sink) { result in
+            try parse(result, into: sink)
         }
     }
 }

@@ -1,17 +1,13 @@
 /// A Message Batches batch object (`"type": "message_batch"`): its status, request counts and `ended_at`, which
 /// dates the batch's results.
-enum BatchObjectParser: LogParser {
+enum BatchObjectParser: DocumentLogParser {
     static let format = SourceFormat.batchObject
-    static let reading = LogReading.document
 
-    static func recognizes(_ sample: DetectionSample) -> Bool {
-        switch sample {
-        case .document(let tape, let index, _):
-            return tape.kind(index) == .object && tape.member(index, "type").flatMap(tape.string) == "message_batch"
-        case .documentHead(let bytes): return contains(bytes, "\"message_batch\"")
-        case .line, .valuesHead: return false
-        }
+    static func recognizes(document tape: JSONTape, at index: Int) -> Bool {
+        tape.kind(index) == .object && tape.member(index, "type").flatMap(tape.string) == "message_batch"
     }
+
+    static func recognizes(head: UnsafeBufferPointer<UInt8>) -> Bool { contains(head, "\"message_batch\"") }
 
     static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
         throws

@@ -40,14 +40,16 @@ public struct IngestSummary: Sendable, Equatable {
 
     /// Adds what storing a file did.
     mutating func add(_ other: StoreCounts) {
-        newRequests += other.newRequests
-        duplicates += other.duplicates
-        unpricedRequests += other.unpricedRequests
-        undatedRequests += other.undatedRequests
-        redatedRequests += other.redatedRequests
-        unbilledBatchRequests += other.unbilledBatchRequests
-        billedAmounts += other.billedAmounts
+        for (count, stored) in Self.storeCounts { self[keyPath: count] += other[keyPath: stored] }
     }
+
+    /// Each count of storing a file, with the count of the run it adds to.
+    private static let storeCounts:
+        [(WritableKeyPath<IngestSummary, Int> & Sendable, KeyPath<StoreCounts, Int> & Sendable)] = [
+            (\.newRequests, \.newRequests), (\.duplicates, \.duplicates), (\.unpricedRequests, \.unpricedRequests),
+            (\.undatedRequests, \.undatedRequests), (\.redatedRequests, \.redatedRequests),
+            (\.unbilledBatchRequests, \.unbilledBatchRequests), (\.billedAmounts, \.billedAmounts),
+        ]
 }
 
 /// A problem an ingest met with one path, handed to the caller as it is met; the run goes on with the rest.

@@ -487,31 +487,55 @@ private struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) {
+        let (index, empty) = try open(.array, depth: depth, closingWith: "]")
+        if !empty {
+            repeat {
+                try parseValue(depth: depth + 1)
+            } while try continues(closingWith: "]", in: "array")
+        }
+        close(index)
+    }
+
+    /// Starts the node of the array or object at `position` and steps past its opening bracket; `empty` when
+    /// `close` follows at once, and then past it too.
+    @inline(__always)
+    private mutating func open(_ kind: Kind, depth: Int, closingWith close: Unicode.Scalar) throws(JSONSyntaxError)
+        -> (index: Int, empty: Bool)
+    {
         guard depth < Self.maxDepth else { throw fail("nesting too deep") }
         let index = nodes.count
-        nodes.append(Node(kind: .array, flag: false, start: Int32(position), end: 0, next: 0))
+        nodes.append(Node(kind: kind, flag: false, start: Int32(position), end: 0, next: 0))
         position += 1
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-        } else {
-            while true {
-                try parseValue(depth: depth + 1)
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unterminated array") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: ",") {
-                    skipWhitespace()
-                    continue
-                }
-                if c == UInt8(ascii: "]") { break }
-                position -= 1
-                throw fail("expected ',' or ']' in array")
-            }
-        }
+        guard position < bytes.count, bytes[position] == UInt8(ascii: close) else { return (index, false) }
+        position += 1
+        return (index, true)
+    }
+
+    /// Ends the node of the container at `index`, its closing bracket just read.
+    @inline(__always)
+    private mutating func close(_ index: Int) {
         nodes[index].end = Int32(position)
         nodes[index].next = Int32(nodes.count)
+    }
+
+    /// After a value of an array or an object: true past a `,` (another member follows), false past `close`; any
+    /// other byte, or the end of the text, is an error naming the container.
+    @inline(__always)
+    private mutating func continues(closingWith close: Unicode.Scalar, in container: String) throws(JSONSyntaxError)
+        -> Bool
+    {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unterminated \(container)") }
+        let c = bytes[position]
+        position += 1
+        if c == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        if c == UInt8(ascii: close) { return false }
+        position -= 1
+        throw fail("expected ',' or '\(close)' in \(container)")
     }
 
     /// Whether the key at node `key` repeats one before it in the object at `object`. Objects of more than 16 keys,
@@ -536,18 +560,12 @@ private struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) {
-        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
-        let index = nodes.count
+        let (index, empty) = try open(.object, depth: depth, closingWith: "}")
         var mayRepeat = false
         var keys = 0
-        defer { if index < nodes.count { nodes[index].flag = mayRepeat } }
-        nodes.append(Node(kind: .object, flag: false, start: Int32(position), end: 0, next: 0))
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-        } else {
-            while true {
+        defer { nodes[index].flag = mayRepeat }
+        if !empty {
+            repeat {
                 guard position < bytes.count else { throw fail("unterminated object") }
                 guard bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 try parseString()
@@ -559,20 +577,8 @@ private struct JSONParser {
                 position += 1
                 skipWhitespace()
                 try parseValue(depth: depth + 1)
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unterminated object") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: ",") {
-                    skipWhitespace()
-                    continue
-                }
-                if c == UInt8(ascii: "}") { break }
-                position -= 1
-                throw fail("expected ',' or '}' in object")
-            }
+            } while try continues(closingWith: "}", in: "object")
         }
-        nodes[index].end = Int32(position)
-        nodes[index].next = Int32(nodes.count)
+        close(index)
     }
 }

@@ -219,9 +219,8 @@ final class LineReader {
         if size > limit {
             throw UsageError.unreadable(
                 path: path,
-                reason:
-                    "a single JSON document of \(size >> 20) MiB is over the \(limit >> 20) MiB limit; write it as JSON Lines"
-            )
+                reason: "a single JSON document of \(size >> 20) MiB is over the \(limit >> 20) MiB limit;"
+                    + " write it as JSON Lines")
         }
         return [UInt8](try handle.readToEnd() ?? Data())
     }

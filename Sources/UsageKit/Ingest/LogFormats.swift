@@ -40,6 +40,27 @@ extension LogParser {
     }
 }
 
+/// A format whose files are one JSON document, told by the document or, for one too long to sample whole, by the
+/// keys its head shows; never by a line or a value among others.
+protocol DocumentLogParser: LogParser {
+    /// Whether the document at `index` of `tape` is of this format.
+    static func recognizes(document tape: JSONTape, at index: Int) -> Bool
+    /// Whether the head of a document too long to sample shows this format's keys.
+    static func recognizes(head: UnsafeBufferPointer<UInt8>) -> Bool
+}
+
+extension DocumentLogParser {
+    static var reading: LogReading { .document }
+
+    static func recognizes(_ sample: DetectionSample) -> Bool {
+        switch sample {
+        case .document(let tape, let index, _): return recognizes(document: tape, at: index)
+        case .documentHead(let bytes): return recognizes(head: bytes)
+        case .line, .valuesHead: return false
+        }
+    }
+}
+
 /// How a format's files are read: what layout a forced format is read with, and whether a later run can resume a
 /// file where the last one stopped.
 enum LogReading: Sendable {

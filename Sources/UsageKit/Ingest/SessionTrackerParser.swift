@@ -2,19 +2,15 @@
 ///
 /// Every `request_history` entry is one request of its session's model. Their `input_tokens` INCLUDE the cached
 /// tokens (which are cache reads); `total_usage` is their sum and is not counted again.
-enum SessionTrackerParser: LogParser {
+enum SessionTrackerParser: DocumentLogParser {
     static let format = SourceFormat.sessionTracker
-    static let reading = LogReading.document
 
-    static func recognizes(_ sample: DetectionSample) -> Bool {
-        switch sample {
-        case .document(let tape, let index, _):
-            guard tape.kind(index) == .object, let sessions = tape.member(index, "sessions") else { return false }
-            return tape.kind(sessions) == .object || tape.kind(sessions) == .array
-        case .documentHead(let bytes): return contains(bytes, "\"request_history\"")
-        case .line, .valuesHead: return false
-        }
+    static func recognizes(document tape: JSONTape, at index: Int) -> Bool {
+        guard tape.kind(index) == .object, let sessions = tape.member(index, "sessions") else { return false }
+        return tape.kind(sessions) == .object || tape.kind(sessions) == .array
     }
+
+    static func recognizes(head: UnsafeBufferPointer<UInt8>) -> Bool { contains(head, "\"request_history\"") }
 
     static func parse(document tape: JSONTape, lines: inout LineCounter, context: ParseContext, into sink: ParseSink)
         throws

@@ -502,12 +502,13 @@ extension ModelStatement {
     /// Reads statements stored by `document`.
     static func read(json: Data) throws -> [ModelStatement] {
         struct RatesFile: Decodable {
+            typealias CodingKeys = RatesFileKeys.CodingKeys
             var input: String?
-            var cache_write_5m: String?
-            var cache_write_1h: String?
-            var cache_read: String?
+            var cacheWrite5m: String?
+            var cacheWrite1h: String?
+            var cacheRead: String?
             var output: String?
-            var web_search_per_1k: String?
+            var webSearchPer1k: String?
         }
         struct TierFile: Decodable {
             var threshold: Int64
@@ -519,31 +520,29 @@ extension ModelStatement {
             var entry: String
             var rates: RatesFile
             var batch: RatesFile?
-            var long_context: TierFile?
-            var fast_multiplier: String?
-            var us_data_residency_multiplier: String?
+            var longContext: TierFile?
+            var fastMultiplier: String?
+            var usDataResidencyMultiplier: String?
+
+            enum CodingKeys: String, CodingKey {
+                case id, name, entry, rates, batch
+                case longContext = "long_context"
+                case fastMultiplier = "fast_multiplier"
+                case usDataResidencyMultiplier = "us_data_residency_multiplier"
+            }
         }
         struct DocumentFile: Decodable {
             var statements: [StatementFile]
         }
-        let file: DocumentFile
-        do {
-            file = try JSONDecoder().decode(DocumentFile.self, from: json)
-        } catch {
-            throw UsageError.priceTable("not a list of price statements: \(error)")
-        }
+        let file = try PriceFile.decode(DocumentFile.self, from: json, notA: "a list of price statements")
         func amount(_ text: String?, _ id: String) throws -> Int64? {
-            guard let text else { return nil }
-            guard let value = Decimal9.parse(text, scale: 9), value >= 0 else {
-                throw UsageError.priceTable("\(id): '\(text)' is not a decimal price with at most 9 decimals")
-            }
-            return value
+            try text.map { try PriceFile.price($0, "\(id):") }
         }
         func rates(_ r: RatesFile, _ id: String) throws -> StatedRates {
             StatedRates(
-                input: try amount(r.input, id), cacheWrite5m: try amount(r.cache_write_5m, id),
-                cacheWrite1h: try amount(r.cache_write_1h, id), cacheRead: try amount(r.cache_read, id),
-                output: try amount(r.output, id), webSearch: try amount(r.web_search_per_1k, id).map { $0 * 1_000 })
+                input: try amount(r.input, id), cacheWrite5m: try amount(r.cacheWrite5m, id),
+                cacheWrite1h: try amount(r.cacheWrite1h, id), cacheRead: try amount(r.cacheRead, id),
+                output: try amount(r.output, id), webSearch: try amount(r.webSearchPer1k, id).map { $0 * 1_000 })
         }
         func multiplier(_ text: String?, _ id: String) throws -> Multiplier? {
             guard let text else { return nil }
@@ -556,9 +555,9 @@ extension ModelStatement {
             ModelStatement(
                 id: s.id, name: s.name, entry: s.entry, standard: try rates(s.rates, s.id),
                 batch: try s.batch.map { try rates($0, s.id) },
-                longContext: try s.long_context.map { ($0.threshold, try rates($0.rates, s.id)) },
-                fastMultiplier: try multiplier(s.fast_multiplier, s.id),
-                usResidency: try multiplier(s.us_data_residency_multiplier, s.id))
+                longContext: try s.longContext.map { ($0.threshold, try rates($0.rates, s.id)) },
+                fastMultiplier: try multiplier(s.fastMultiplier, s.id),
+                usResidency: try multiplier(s.usDataResidencyMultiplier, s.id))
         }
     }
 }

@@ -119,12 +119,13 @@ public struct PriceTable: Sendable {
     /// Reads a table in the format of the bundled `prices.json`.
     public init(json: Data) throws {
         struct RatesFile: Decodable {
+            typealias CodingKeys = RatesFileKeys.CodingKeys
             var input: String
-            var cache_write_5m: String
-            var cache_write_1h: String
-            var cache_read: String
+            var cacheWrite5m: String
+            var cacheWrite1h: String
+            var cacheRead: String
             var output: String
-            var web_search_per_1k: String?
+            var webSearchPer1k: String?
         }
         struct LongContextFile: Decodable {
             var threshold: Int64
@@ -135,45 +136,49 @@ public struct PriceTable: Sendable {
         struct PeriodFile: Decodable {
             var from: String?
             var rates: RatesFile
-            var long_context: LongContextFile?
+            var longContext: LongContextFile?
             var fast: RatesFile?
             var batch: RatesFile?
+
+            enum CodingKeys: String, CodingKey {
+                case from, rates, fast, batch
+                case longContext = "long_context"
+            }
         }
         struct ModelFile: Decodable {
             var id: String
             var name: String
             var aliases: [String]?
-            var us_data_residency_multiplier: String?
-            var bedrock_regional_multiplier: String?
-            var min_cacheable_tokens: Int?
+            var usDataResidencyMultiplier: String?
+            var bedrockRegionalMultiplier: String?
+            var minCacheableTokens: Int?
             var periods: [PeriodFile]
+
+            enum CodingKeys: String, CodingKey {
+                case id, name, aliases, periods
+                case usDataResidencyMultiplier = "us_data_residency_multiplier"
+                case bedrockRegionalMultiplier = "bedrock_regional_multiplier"
+                case minCacheableTokens = "min_cacheable_tokens"
+            }
         }
         struct TableFile: Decodable {
             var version: String
             var models: [ModelFile]
         }
-        let file: TableFile
-        do {
-            file = try JSONDecoder().decode(TableFile.self, from: json)
-        } catch {
-            throw UsageError.priceTable("not a price table: \(error)")
-        }
+        let file = try PriceFile.decode(TableFile.self, from: json, notA: "a price table")
         func amount(_ text: String, _ what: String, _ model: String) throws -> Int64 {
-            guard let value = Decimal9.parse(text, scale: 9), value >= 0 else {
-                throw UsageError.priceTable(
-                    "\(model): \(what) '\(text)' is not a decimal price with at most 9 decimals")
-            }
-            return value
+            try PriceFile.price(text, "\(model): \(what)")
         }
         func rates(_ r: RatesFile, _ model: String) throws -> Rates {
             // USD per 1,000 searches, read as 1e-9 units, to femtodollars per search: × 1e6 / 1e3.
-            let search = try amount(r.web_search_per_1k ?? "10", "web_search_per_1k", model) * 1_000
+            typealias Key = RatesFileKeys.CodingKeys
+            let search = try amount(r.webSearchPer1k ?? "10", Key.webSearchPer1k.rawValue, model) * 1_000
             return Rates(
-                input: try amount(r.input, "input", model),
-                cacheWrite5m: try amount(r.cache_write_5m, "cache_write_5m", model),
-                cacheWrite1h: try amount(r.cache_write_1h, "cache_write_1h", model),
-                cacheRead: try amount(r.cache_read, "cache_read", model), output: try amount(r.output, "output", model),
-                webSearch: search)
+                input: try amount(r.input, Key.input.rawValue, model),
+                cacheWrite5m: try amount(r.cacheWrite5m, Key.cacheWrite5m.rawValue, model),
+                cacheWrite1h: try amount(r.cacheWrite1h, Key.cacheWrite1h.rawValue, model),
+                cacheRead: try amount(r.cacheRead, Key.cacheRead.rawValue, model),
+                output: try amount(r.output, Key.output.rawValue, model), webSearch: search)
         }
         var models: [ModelPrice] = []
         for m in file.models {
@@ -190,26 +195,60 @@ public struct PriceTable: Sendable {
                 periods.append(
                     PricePeriod(
                         from: from, standard: try rates(p.rates, m.id),
-                        longContext: try p.long_context.map { ($0.threshold, try rates($0.rates, m.id)) },
+                        longContext: try p.longContext.map { ($0.threshold, try rates($0.rates, m.id)) },
                         fast: try p.fast.map { try rates($0, m.id) }, batch: try p.batch.map { try rates($0, m.id) },
-                        fastLongContext: try p.long_context?.fast.map { try rates($0, m.id) }))
+                        fastLongContext: try p.longContext?.fast.map { try rates($0, m.id) }))
             }
             periods.sort { ($0.from ?? Int64.min) < ($1.from ?? Int64.min) }
-            func multiplier(_ text: String?, _ key: String) throws -> (Int64, Int64)? {
+            func multiplier(_ text: String?, _ key: ModelFile.CodingKeys) throws -> (Int64, Int64)? {
                 guard let text else { return nil }
                 // Six decimals at most: the exact-amount units divide by 10⁶ for a multiplier.
                 guard let scaled = Decimal9.parse(text, scale: 6) else {
-                    throw UsageError.priceTable("\(m.id): bad \(key) '\(text)'")
+                    throw UsageError.priceTable("\(m.id): bad \(key.rawValue) '\(text)'")
                 }
                 return (scaled, 1_000_000)
             }
             models.append(
                 ModelPrice(
                     id: ModelID.normalize(m.id), name: m.name, aliases: m.aliases ?? [], periods: periods,
-                    usResidency: try multiplier(m.us_data_residency_multiplier, "us_data_residency_multiplier"),
-                    minCacheableTokens: m.min_cacheable_tokens,
-                    bedrockRegional: try multiplier(m.bedrock_regional_multiplier, "bedrock_regional_multiplier")))
+                    usResidency: try multiplier(m.usDataResidencyMultiplier, .usDataResidencyMultiplier),
+                    minCacheableTokens: m.minCacheableTokens,
+                    bedrockRegional: try multiplier(m.bedrockRegionalMultiplier, .bedrockRegionalMultiplier)))
         }
         self.init(version: file.version, models: models)
+    }
+}
+
+/// The keys of a rates object, as the bundled table and a stored import both write it.
+enum RatesFileKeys {
+    enum CodingKeys: String, CodingKey {
+        case input, output
+        case cacheWrite5m = "cache_write_5m"
+        case cacheWrite1h = "cache_write_1h"
+        case cacheRead = "cache_read"
+        case webSearchPer1k = "web_search_per_1k"
+    }
+}
+
+/// How the price files (the bundled table, a stored import) are read alike.
+enum PriceFile {
+    /// `json` decoded as `type`; a document that is not one is a price-table error saying what it is not.
+    static func decode<Document: Decodable>(_ type: Document.Type, from json: Data, notA what: String) throws
+        -> Document
+    {
+        do {
+            return try JSONDecoder().decode(type, from: json)
+        } catch {
+            throw UsageError.priceTable("not \(what): \(error)")
+        }
+    }
+
+    /// A price in USD per million tokens (a decimal string) as femtodollars per token; `subject` names it in the
+    /// error a price that is not one throws.
+    static func price(_ text: String, _ subject: String) throws -> Int64 {
+        guard let value = Decimal9.parse(text, scale: 9), value >= 0 else {
+            throw UsageError.priceTable("\(subject) '\(text)' is not a decimal price with at most 9 decimals")
+        }
+        return value
     }
 }

@@ -96,8 +96,8 @@ extension Estimate {
             return
                 "\(endpoint.description): the Anthropic API's rates (\(model.name) predates Bedrock's regional premium)"
         }
-        return
-            "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token, the regional premium over the global. profile"
+        return "\(endpoint.description): x\(Double(m.numerator) / Double(m.denominator)) on every token,"
+            + " the regional premium over the global. profile"
     }
 }
 

@@ -93,16 +93,20 @@ public struct JSONRenderer: Renderer {
         w.int("logged_requests", t.loggedRequests)
         w.usd("logged_cost_usd", t.loggedRequests > 0 ? t.loggedCost : nil)
         w.usd("logged_computed_cost_usd", t.loggedRequests > 0 ? t.loggedComputedCost : nil)
-        let it = t.iterations
-        w.int("advisor_calls", it.advisorCalls)
-        w.int("advisor_prompt_tokens", it.advisorPromptTokens)
-        w.int("advisor_output_tokens", it.advisorOutputTokens)
         // Null where nothing is priced, as `cost_usd` is: an unknown part is not zero.
-        w.usd("advisor_cost_usd", t.nothingPriced ? nil : it.advisorCost)
-        w.int("compactions", it.compactions)
-        w.int("compaction_prompt_tokens", it.compactionPromptTokens)
-        w.int("compaction_output_tokens", it.compactionOutputTokens)
-        w.usd("compaction_cost_usd", t.nothingPriced ? nil : it.compactionCost)
+        func part(_ name: String, count: (key: String, value: Int64), prompt: Int64, output: Int64, cost: USD) {
+            w.int(count.key, count.value)
+            w.int(name + "_prompt_tokens", prompt)
+            w.int(name + "_output_tokens", output)
+            w.usd(name + "_cost_usd", t.nothingPriced ? nil : cost)
+        }
+        let it = t.iterations
+        part(
+            "advisor", count: ("advisor_calls", it.advisorCalls), prompt: it.advisorPromptTokens,
+            output: it.advisorOutputTokens, cost: it.advisorCost)
+        part(
+            "compaction", count: ("compactions", it.compactions), prompt: it.compactionPromptTokens,
+            output: it.compactionOutputTokens, cost: it.compactionCost)
     }
 
     private func cacheFigures(_ w: inout JSONWriter, _ f: CacheFigures) {
@@ -118,17 +122,17 @@ public struct JSONRenderer: Renderer {
         w.int("unpriced_requests", f.unpricedRequests)
         w.int("aggregated_rows", f.aggregatedRows)
         // Money of a set with no priced row is unknown: null, never zero.
-        let known = !f.nothingPriced
-        w.usd("cost_usd", known ? f.costUSD : nil)
-        w.usd("cost_without_cache_usd", known ? f.costWithoutCacheUSD : nil)
-        w.usd("prompt_cost_usd", known ? f.promptCostUSD : nil)
-        w.usd("prompt_cost_without_cache_usd", known ? f.promptCostWithoutCacheUSD : nil)
-        w.usd("gross_savings_usd", known ? f.grossSavingsUSD : nil)
-        w.usd("write_premium_usd", known ? f.writePremiumUSD : nil)
-        w.usd("net_savings_usd", known ? f.netSavingsUSD : nil)
-        w.usd("batch_savings_usd", known ? f.batchSavingsUSD : nil)
-        w.usd("waste_usd", known ? f.wasteUSD : nil)
+        for (key, amount) in Self.cacheMoney { w.usd(key, f.nothingPriced ? nil : f[keyPath: amount]) }
     }
+
+    /// The money of the cache figures, in the order of their keys.
+    private static let cacheMoney: [(String, KeyPath<CacheFigures, USD> & Sendable)] = [
+        ("cost_usd", \.costUSD), ("cost_without_cache_usd", \.costWithoutCacheUSD),
+        ("prompt_cost_usd", \.promptCostUSD),
+        ("prompt_cost_without_cache_usd", \.promptCostWithoutCacheUSD), ("gross_savings_usd", \.grossSavingsUSD),
+        ("write_premium_usd", \.writePremiumUSD), ("net_savings_usd", \.netSavingsUSD),
+        ("batch_savings_usd", \.batchSavingsUSD), ("waste_usd", \.wasteUSD),
+    ]
 
     private func groups(_ w: inout JSONWriter, _ key: String, _ name: String, _ groups: [CacheStats.Group]) {
         w.objects(key, groups) { w, g in

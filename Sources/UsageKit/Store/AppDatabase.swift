@@ -42,9 +42,8 @@ struct AppDatabase: Sendable {
                 if let newer = try pool.read(Self.newerSchema) {
                     throw UsageError.database(
                         path: path,
-                        reason:
-                            "it was written by a newer version of usage (schema \(newer), this version knows up to \(Self.schemaVersion)); upgrade usage to write to it"
-                    )
+                        reason: "it was written by a newer version of usage (schema \(newer), this version knows up to"
+                            + " \(Self.schemaVersion)); upgrade usage to write to it")
                 }
                 try Self.migrator.migrate(pool)
                 return database
@@ -73,9 +72,8 @@ struct AppDatabase: Sendable {
                 } catch UsageError.database(_, let reason) {
                     throw UsageError.database(
                         path: path,
-                        reason:
-                            "its schema is from an older version of usage and must be upgraded, which needs write access (\(reason)); run `usage ingest` once where it can be written"
-                    )
+                        reason: "its schema is from an older version of usage and must be upgraded, which needs write"
+                            + " access (\(reason)); run `usage ingest` once where it can be written")
                 }
                 database = try readOnly(path: path)
                 state = try schemaState()
@@ -356,9 +354,8 @@ struct AppDatabase: Sendable {
             var counts: [SessionModel: Int64] = [:]
             let rows = try Row.fetchCursor(
                 db,
-                sql:
-                    "SELECT session, model, COUNT(*) FROM requests WHERE session IS NOT NULL AND aggregated = 0 GROUP BY 1, 2"
-            )
+                sql: "SELECT session, model, COUNT(*) FROM requests WHERE session IS NOT NULL AND aggregated = 0"
+                    + " GROUP BY 1, 2")
             while let r = try rows.next() {
                 counts[SessionModel(session: r[0], modelKey: ClaudeCodeParser.modelKey(r[1])), default: 0] += r[2]
             }
@@ -375,8 +372,8 @@ struct AppDatabase: Sendable {
             var statements = ["ALTER TABLE requests ADD COLUMN advisor_model TEXT"]
             for prefix in ["advisor", "compaction"] {
                 statements.append(
-                    "ALTER TABLE requests ADD COLUMN \(prefix == "advisor" ? "advisor_calls" : "compactions") INTEGER NOT NULL DEFAULT 0"
-                )
+                    "ALTER TABLE requests ADD COLUMN \(prefix == "advisor" ? "advisor_calls" : "compactions")"
+                        + " INTEGER NOT NULL DEFAULT 0")
                 for column in [
                     "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
                     "output_tokens",

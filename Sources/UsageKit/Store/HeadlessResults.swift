@@ -1,11 +1,6 @@
+import Foundation
 import GRDB
 import GRDBSQLite
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// A session and a model (its normalized id, `ClaudeCodeParser.modelKey`).
 struct SessionModel: Hashable {

@@ -71,7 +71,8 @@ enum Ledger {
     ) throws {
         try db.execute(
             sql: """
-                UPDATE files SET format = ?, layout = ?, consumed = ?, lines = ?, head_hash = ?, requests = requests + ?,
+                UPDATE files SET format = ?, layout = ?, consumed = ?, lines = ?, head_hash = ?, \
+                requests = requests + ?,
                   rejected = rejected + ? WHERE id = ?
                 """,
             arguments: [

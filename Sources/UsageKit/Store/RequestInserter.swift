@@ -2,12 +2,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A parsed request, priced and keyed, ready to store: its numbers and its rollup contribution. Its text lives in
 /// the batch's buffer, so the writing thread copies and counts no string references.
 struct PricedRecord: Sendable {
@@ -220,9 +214,8 @@ final class RequestInserter {
         update = try db.cachedStatement(
             sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(key)")
         lookup = try db.cachedStatement(
-            sql:
-                "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests WHERE key_hash = ?"
-        )
+            sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests"
+                + " WHERE key_hash = ?")
         self.fileID = fileID
         self.format = format
     }
@@ -286,14 +279,19 @@ final class RequestInserter {
             let position = column.rawValue
             if let value { sqlite3_bind_int64(s, position, value) } else { sqlite3_bind_null(s, position) }
         }
+        /// The five token columns from `first` on, which follow each other in the order of `TokenCounts`.
+        func bind(_ t: TokenCounts, from first: Column) {
+            let position = first.rawValue
+            sqlite3_bind_int64(s, position, t.input)
+            sqlite3_bind_int64(s, position + 1, t.cacheWrite5m)
+            sqlite3_bind_int64(s, position + 2, t.cacheWrite1h)
+            sqlite3_bind_int64(s, position + 3, t.cacheRead)
+            sqlite3_bind_int64(s, position + 4, t.output)
+        }
         batch.items.withUnsafeBufferPointer { items in
             let item = items.baseAddress! + index
             bind(.ts, item.pointee.entry.timestamp)
-            bind(.inputTokens, item.pointee.entry.tokens.input)
-            bind(.cacheWrite5mTokens, item.pointee.entry.tokens.cacheWrite5m)
-            bind(.cacheWrite1hTokens, item.pointee.entry.tokens.cacheWrite1h)
-            bind(.cacheReadTokens, item.pointee.entry.tokens.cacheRead)
-            bind(.outputTokens, item.pointee.entry.tokens.output)
+            bind(item.pointee.entry.tokens, from: .inputTokens)
             bind(.costNanos, item.pointee.entry.cost)
             bind(.thinkingTokens, item.pointee.thinkingTokens)
             bind(.webSearchRequests, item.pointee.entry.webSearchRequests)
@@ -307,23 +305,16 @@ final class RequestInserter {
             let it = item.pointee.iterations?.value
             if it != nil || s != insert.sqliteStatement || !iterationsZeroBound {
                 bind(.advisorCalls, it?.advisorCalls ?? 0)
-                bind(.advisorInputTokens, it?.advisorTokens.input ?? 0)
-                bind(.advisorCacheWrite5mTokens, it?.advisorTokens.cacheWrite5m ?? 0)
-                bind(.advisorCacheWrite1hTokens, it?.advisorTokens.cacheWrite1h ?? 0)
-                bind(.advisorCacheReadTokens, it?.advisorTokens.cacheRead ?? 0)
-                bind(.advisorOutputTokens, it?.advisorTokens.output ?? 0)
+                bind(it?.advisorTokens ?? TokenCounts(), from: .advisorInputTokens)
                 bind(.advisorCostNanos, it?.advisorCost)
                 bind(.compactions, it?.compactions ?? 0)
-                bind(.compactionInputTokens, it?.compactionTokens.input ?? 0)
-                bind(.compactionCacheWrite5mTokens, it?.compactionTokens.cacheWrite5m ?? 0)
-                bind(.compactionCacheWrite1hTokens, it?.compactionTokens.cacheWrite1h ?? 0)
-                bind(.compactionCacheReadTokens, it?.compactionTokens.cacheRead ?? 0)
-                bind(.compactionOutputTokens, it?.compactionTokens.output ?? 0)
+                bind(it?.compactionTokens ?? TokenCounts(), from: .compactionInputTokens)
                 bind(.compactionCostNanos, it?.compactionCost)
                 if s == insert.sqliteStatement { iterationsZeroBound = it == nil }
             }
             bind(.sidechain, item.pointee.sidechain ? 1 : 0)
         }
+        // A call per text field rather than a loop over a table of them: this binds every request stored.
         bind(.pricedAs, .pricedAs)
         bind(.model, .model)
         bind(.serviceTier, .serviceTier)
@@ -419,9 +410,10 @@ extension GRDB.Row {
 enum StoredRequest {
     /// The `requests` columns `record(_:at:)` reads, in order.
     static let columns = """
-        ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, cache_write_5m_tokens, \
-        cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, advisor_model, advisor_calls, \
-        advisor_input_tokens, advisor_cache_write_5m_tokens, advisor_cache_write_1h_tokens, advisor_cache_read_tokens, \
+        ts, model, service_tier, inference_geo, speed, context_window, aggregated, input_tokens, \
+        cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_search_requests, \
+        advisor_model, advisor_calls, advisor_input_tokens, advisor_cache_write_5m_tokens, \
+        advisor_cache_write_1h_tokens, advisor_cache_read_tokens, \
         advisor_output_tokens, compactions, compaction_input_tokens, compaction_cache_write_5m_tokens, \
         compaction_cache_write_1h_tokens, compaction_cache_read_tokens, compaction_output_tokens
         """

@@ -2,7 +2,7 @@ import ArgumentParser
 import UsageKit
 
 extension Usage {
-    struct Events: ParsableCommand, FormatDeclaring {
+    struct Events: ParsableCommand, FormatDeclaring, Limiting {
         static let formats: [OutputFormat] = [.table, .json, .csv]
 
         static let configuration = CommandConfiguration(
@@ -28,10 +28,6 @@ extension Usage {
         var limit: Int?
 
         @OptionGroup var output: FormatOption<Events>
-
-        func validate() throws {
-            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        }
 
         func run() throws {
             try output.write(from: database) { db in

@@ -63,8 +63,8 @@ struct Ingest: ParsableCommand {
             let directories = ClaudeCode.dataDirectories()
             if directories.isEmpty {
                 Diagnostics.print(
-                    "usage: no Claude Code data directory found (looked in \(ClaudeCode.searchedPlaces().joined(separator: ", ")))"
-                )
+                    "usage: no Claude Code data directory found"
+                        + " (looked in \(ClaudeCode.searchedPlaces().joined(separator: ", ")))")
             }
             sources += directories.map { IngestSource(path: $0, format: .claudeCode) }
         }

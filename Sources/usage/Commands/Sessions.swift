@@ -2,7 +2,7 @@ import ArgumentParser
 import UsageKit
 
 extension Usage {
-    struct Sessions: ParsableCommand, FormatDeclaring {
+    struct Sessions: ParsableCommand, FormatDeclaring, Limiting {
         static let formats: [OutputFormat] = [.table, .json, .csv]
 
         static let configuration = CommandConfiguration(
@@ -16,10 +16,6 @@ extension Usage {
         var limit: Int?
 
         @OptionGroup var output: FormatOption<Sessions>
-
-        func validate() throws {
-            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        }
 
         func run() throws {
             try output.write(from: database) { db in
