@@ -267,7 +267,7 @@ import Testing
     }
 }
 
-/// Cases found in review: documents saved on one line, files that change between runs or during one.
+/// Documents saved on one line, and files that change between runs or during one.
 @Suite struct FilesChangingBetweenRunsTests {
     func compact(_ file: String, into scratch: ScratchDirectory) throws -> String {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(file))))
