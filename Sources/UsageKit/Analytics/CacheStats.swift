@@ -210,7 +210,7 @@ extension CacheStats {
             if models[row.modelKey] == nil { models[row.modelKey] = table.lookup(row.modelKey) }
             requests.append(request(row, model: row.cost != nil ? models[row.modelKey]! : nil, filter: filter))
         }
-        return compute(requests, filter: filter, now: now, waste: waste)
+        return compute(&requests, filter: filter, now: now, waste: waste)
     }
 
     /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced.
@@ -227,9 +227,10 @@ extension CacheStats {
     }
 
     /// Every figure of `requests` (in time order, with those of the hour past the period), by group and day.
-    static func compute(_ requests: [Request], filter: RequestFilter, now: Date, waste: Bool) -> CacheStats {
+    /// `requests` is taken in place (and left marked and cut to the period): it holds every request of the period,
+    /// too many to copy.
+    static func compute(_ requests: inout [Request], filter: RequestFilter, now: Date, waste: Bool) -> CacheStats {
         var stats = CacheStats(filter: filter)
-        var requests = requests
         if waste { markWaste(&requests, stats: &stats) }
         requests.removeAll { !$0.inPeriod }
         var byModel: [String: CacheFigures] = [:]
