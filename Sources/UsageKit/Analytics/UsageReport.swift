@@ -56,21 +56,21 @@ public struct UsageTotals: Sendable, Equatable {
     /// True when nothing in the set is priced, so its cost is unknown rather than zero.
     public var nothingPriced: Bool { rows > 0 && unpricedRequests == rows }
 
+    /// Field by field, not over key paths: a report adds one per rollup row it reads, and a key path costs a
+    /// dynamic look-up per field.
     mutating func add(_ other: UsageTotals) {
-        for count in Self.counts { self[keyPath: count] += other[keyPath: count] }
-        for amount in Self.amounts { self[keyPath: amount] += other[keyPath: amount] }
+        requests += other.requests
+        aggregatedRows += other.aggregatedRows
+        webSearchRequests += other.webSearchRequests
+        unpricedRequests += other.unpricedRequests
+        priorityRequests += other.priorityRequests
+        loggedRequests += other.loggedRequests
+        cost += other.cost
+        loggedCost += other.loggedCost
+        loggedComputedCost += other.loggedComputedCost
         tokens += other.tokens
         iterations.add(other.iterations)
     }
-
-    /// The figures `add` sums as they are, besides tokens and iterations (a report adds one per group, not per
-    /// request).
-    private static let counts: [WritableKeyPath<UsageTotals, Int64> & Sendable] = [
-        \.requests, \.aggregatedRows, \.webSearchRequests, \.unpricedRequests, \.priorityRequests, \.loggedRequests,
-    ]
-    private static let amounts: [WritableKeyPath<UsageTotals, USD> & Sendable] = [
-        \.cost, \.loggedCost, \.loggedComputedCost,
-    ]
 }
 
 /// How `usage report --by` splits its rows (the one-dimension form of `ReportDimension`).
