@@ -94,7 +94,8 @@ public struct TableRenderer: Renderer {
     static func title(_ d: ReportDimension) -> String {
         switch d {
         case .serviceTier: return "Service tier"
-        default: return d.rawValue.prefix(1).uppercased() + d.rawValue.dropFirst()
+        case .day, .week, .month, .model, .session, .workflow, .project, .source:
+            return d.rawValue.prefix(1).uppercased() + d.rawValue.dropFirst()
         }
     }
 
