@@ -197,3 +197,52 @@ import Testing
         #expect(HTMLRenderer.escape("a\u{1B}b") == "a\u{FFFD}b")
     }
 }
+
+/// The budget rules run over sums alone: any storage that can sum a filter's spend serves them.
+@Suite struct BudgetRulesOverSumsTests {
+    /// 2026-11-20 12:00 in Paris; the month of November has 10.5 days left.
+    let now = Date(timeIntervalSince1970: 1_795_172_400)
+    let paris = TimeZoneRule(identifier: "Europe/Paris")!
+
+    func sums(_ budget: Budget, spent: String, lastWeek: String, beforeToday: String, today: String, requests: Int64)
+        -> BudgetCheck.Sums
+    {
+        let spans = BudgetCheck.Spans<RequestFilter>(budget, zone: paris, now: now)
+        return BudgetCheck.Sums(
+            start: spans.start, end: spans.end, spent: Spending(cost: USD(spent)!, unpriced: 0, requests: requests),
+            lastWeek: Spending(cost: USD(lastWeek)!, unpriced: 0, requests: requests),
+            beforeToday: Spending(cost: USD(beforeToday)!, unpriced: 0, requests: requests),
+            today: Spending(cost: USD(today)!, unpriced: 0, requests: requests),
+            anyUsage: Spending(cost: USD(spent)!, unpriced: 0, requests: requests))
+    }
+
+    @Test func aMonthIsJudgedFromItsSumsWithoutAStore() throws {
+        let budget = Budget(name: "team", period: .month, limit: USD("100")!, warnAt: 80)
+        let config = BudgetConfig(budgets: [budget])
+        let spans = BudgetCheck.Spans<RequestFilter>(budget, zone: paris, now: now)
+        // November in Paris: from 2026-10-31T23:00Z to 2026-11-30T23:00Z.
+        #expect(spans.start == 1_793_487_600_000 && spans.end == 1_796_079_600_000)
+
+        // $70 spent, $14 over the last 7 days: forecast 70 + 2/day x 10.5 days = $91, under the limit: OK.
+        let calm = BudgetCheck.evaluate(
+            config: config, zone: paris, now: now,
+            sums: [sums(budget, spent: "70", lastWeek: "14", beforeToday: "14", today: "2", requests: 40)])
+        #expect(calm.status == .ok && calm.results[0].forecast == USD("91")!)
+
+        // $85 spent: over the 80% warning; $21 a week would end the month at $116.50: WARNING with both reasons.
+        let warm = BudgetCheck.evaluate(
+            config: config, zone: paris, now: now,
+            sums: [sums(budget, spent: "85", lastWeek: "21", beforeToday: "21", today: "3", requests: 40)])
+        #expect(warm.status == .warning)
+        #expect(
+            warm.results[0].reasons == [
+                .warningThreshold(percent: 80), .forecastOverLimit(forecast: USD("116.5")!, period: .month),
+            ])
+
+        // No request at all in the period: no data, UNKNOWN, not a month of $0.
+        let silent = BudgetCheck.evaluate(
+            config: config, zone: paris, now: now,
+            sums: [sums(budget, spent: "0", lastWeek: "0", beforeToday: "0", today: "0", requests: 0)])
+        #expect(silent.status == .unknown && silent.results[0].reasons == [.noUsage])
+    }
+}

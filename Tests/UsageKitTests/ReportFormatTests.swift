@@ -10,7 +10,7 @@ import Testing
 @Suite struct ReportFormatTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     /// A fixed time for the files' modification times (the streams are dated by them) and the HTML's stamp.
-    static let fixedDate = Date(timeIntervalSince1970: 1_794_052_800)  // 2026-11-06T12:00:00Z
+    static let fixedDate = Date(timeIntervalSince1970: 1_794_052_800)  // 2026-11-07T12:00:00Z
 
     /// The fixtures' database, built once for the suite (its tests only read it).
     static let shared = Result { try makeDatabase() }

@@ -214,7 +214,7 @@ struct GoldenWorld: Sendable {
 /// The fixtures copied with fixed modification times under a path of fixed length, and a way to run the
 /// executable there with a fixed environment.
 final class GoldenRunner: Sendable {
-    /// The files' modification time (streams are dated by it): 2026-11-06T12:00:00Z.
+    /// The files' modification time (streams are dated by it): 2026-11-07T12:00:00Z.
     static let fixedDate = Date(timeIntervalSince1970: 1_794_052_800)
     /// The sandbox's path as the golden files spell it; the real one has the same length, so tables align alike.
     static let placeholder = "/tmp/usage-golden-00000000"
