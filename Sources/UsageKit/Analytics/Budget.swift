@@ -395,7 +395,7 @@ extension BudgetCheck.Spans<RequestFilter> {
         switch budget.period {
         case .day: (start, end) = (todayStart, zone.startOfDay(today + 1))
         case .week:
-            let monday = today - ((today + 3) % 7 + 7) % 7
+            let monday = Timestamp.monday(ofDay: today)
             (start, end) = (zone.startOfDay(monday), zone.startOfDay(monday + 7))
         case .month:
             let (y, m, _) = Timestamp.civil(fromDays: today)

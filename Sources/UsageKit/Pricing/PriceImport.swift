@@ -115,7 +115,7 @@ public struct PriceImport: Sendable {
         } else {
             var divisor: Int128 = 1
             for _ in 0..<min(-shift, 36) { divisor *= 10 }
-            value = Pricer.roundHalfEven(value, divisor)
+            value = Decimal9.roundHalfEven(value, divisor)
         }
         return Int64(exactly: value)
     }
@@ -176,7 +176,7 @@ extension Rates {
     /// Every token rate times `m`, rounded half to even to the femtodollar; web search unchanged.
     func scaled(_ m: Multiplier) -> Rates {
         func f(_ r: Int64) -> Int64 {
-            Int64(Pricer.roundHalfEven(Int128(r) * Int128(m.numerator), Int128(max(1, m.denominator))))
+            Int64(Decimal9.roundHalfEven(Int128(r) * Int128(m.numerator), Int128(max(1, m.denominator))))
         }
         return Rates(
             input: f(input), cacheWrite5m: f(cacheWrite5m), cacheWrite1h: f(cacheWrite1h), cacheRead: f(cacheRead),

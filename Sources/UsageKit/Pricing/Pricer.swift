@@ -118,14 +118,6 @@ public struct Pricer: Sendable {
         if record.aggregated { return false }
         return record.tokens.prompt > threshold
     }
-
-    static func roundHalfEven(_ a: Int128, _ b: Int128) -> Int128 {
-        let q = a / b
-        let r = a % b
-        let twice = 2 * r
-        if twice > b || (twice == b && q % 2 != 0) { return q + 1 }
-        return q
-    }
 }
 
 /// An exact amount of money in units of 5 × 10⁻²² USD: a femtodollar divided by every denominator a modifier can
@@ -142,7 +134,7 @@ public struct ExactAmount: Sendable, Equatable, AdditiveArithmetic {
     public static func - (a: ExactAmount, b: ExactAmount) -> ExactAmount { ExactAmount(units: a.units - b.units) }
 
     /// Rounded half to even to the nanodollar.
-    public var usd: USD { USD(nanos: Int64(Pricer.roundHalfEven(units, Self.unitsPerNano))) }
+    public var usd: USD { USD(nanos: Int64(Decimal9.roundHalfEven(units, Self.unitsPerNano))) }
 }
 
 /// The rates and modifiers that apply to one request: what its cost, and what-if costs, are computed from.

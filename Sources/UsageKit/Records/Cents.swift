@@ -3,10 +3,7 @@ extension USD {
     /// to the nanodollar; nil when the text is not a decimal or has more than 9 decimals.
     init?(cents text: String) {
         guard let centsE9 = Decimal9.parse(text, scale: 9) else { return nil }
-        // Cents to nanodollars: ÷ 100 of the value read with 9 decimals, rounded half to even (a negative amount
-        // is cut toward zero, as the price rounding does).
-        let (quotient, remainder) = centsE9.quotientAndRemainder(dividingBy: 100)
-        let roundsUp = remainder * 2 > 100 || (remainder * 2 == 100 && quotient % 2 != 0)
-        self.init(nanos: roundsUp ? quotient + 1 : quotient)
+        // Cents to nanodollars: ÷ 100 of the value read with 9 decimals, rounded as prices are.
+        self.init(nanos: Int64(Decimal9.roundHalfEven(Int128(centsE9), 100)))
     }
 }

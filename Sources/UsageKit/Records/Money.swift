@@ -49,6 +49,15 @@ public struct USD: Sendable, Hashable, Comparable, AdditiveArithmetic, CustomStr
 
 /// Decimal strings: exact parsing into scaled integers, and digit grouping for people.
 enum Decimal9 {
+    /// `a / b` rounded half to even; exact halves go to the even neighbour, and a negative quotient is cut
+    /// toward zero first (Swift's division), so it rounds as a positive one would.
+    static func roundHalfEven(_ a: Int128, _ b: Int128) -> Int128 {
+        let q = a / b
+        let twice = 2 * (a % b)
+        if twice > b || (twice == b && q % 2 != 0) { return q + 1 }
+        return q
+    }
+
     /// Inserts thousands separators into a string of digits: `1234567` is `1,234,567`.
     static func groupThousands(_ digits: String) -> String {
         var negative = false

@@ -63,7 +63,7 @@ public struct TimeZoneRule: Sendable, Equatable {
     /// The local day, week and month of an instant.
     func calendar(utcMillis: Int64) -> LocalCalendar {
         let days = localDay(utcMillis: utcMillis)
-        let monday = days - ((days + 3) % 7 + 7) % 7
+        let monday = Timestamp.monday(ofDay: days)
         let day = Timestamp.dayString(days: days)
         return LocalCalendar(day: day, week: Timestamp.dayString(days: monday), month: String(day.prefix(7)))
     }

@@ -117,6 +117,11 @@ public enum Timestamp {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    /// The Monday starting the week of day `days` (since 1970-01-01, a Thursday).
+    static func monday(ofDay days: Int) -> Int {
+        days - ((days + 3) % 7 + 7) % 7
+    }
+
     /// `2026-11-02` for a day count since 1970-01-01.
     public static func dayString(days: Int) -> String {
         let (y, m, d) = civil(fromDays: days)
