@@ -2,10 +2,14 @@ import Dispatch
 import Synchronization
 
 /// What the parsing thread hands the writing thread: priced requests and, in the order read, what the file states
-/// besides them.
+/// besides them and the problems met. Problems travel with the batches so that they reach the caller in file order
+/// whichever file was parsed first.
 struct ParsedBatch: Sendable {
     var records: RecordBatch
     var facts: [SourceFact] = []
+    var issues: [IngestIssue] = []
+
+    var isEmpty: Bool { records.count == 0 && facts.isEmpty && issues.isEmpty }
 }
 
 /// A bounded hand-off of batches from the parsing thread to the writing thread, ending with what the parse
@@ -30,7 +34,6 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     private let state = Mutex(State())
     private let free: DispatchSemaphore
     private let waiting = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
 
     struct Cancelled: Error {}
 
@@ -52,7 +55,6 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     func finish(_ end: Result<Outcome, any Error>) {
         state.withLock { $0.end = end }
         waiting.signal()
-        finished.signal()
     }
 
     /// The next batch, or the end with the producer's outcome; rethrows the producer's failure.
@@ -68,10 +70,32 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
         return try next.get()
     }
 
-    /// Called by the consumer when it stops early, to release a blocked producer; waits for it to finish.
+    /// Called when the consumer stops early, to release a blocked producer: its next `send` throws.
     func cancel() {
         state.withLock { $0.cancelled = true }
         free.signal()
-        finished.wait()
+    }
+}
+
+/// A value one parse waits for until the writer reaches its file: what the files before it stored that the parse
+/// needs (a batch's end, which dates its results), read in the writer's transaction.
+final class Turn<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    private let ready = DispatchSemaphore(value: 0)
+
+    /// Hands over `value`; the first call counts.
+    func grant(_ value: Value) {
+        let first = self.value.withLock { held in
+            guard held == nil else { return false }
+            held = value
+            return true
+        }
+        if first { ready.signal() }
+    }
+
+    /// Blocks until `grant`.
+    func wait() -> Value {
+        ready.wait()
+        return value.withLock { $0! }
     }
 }

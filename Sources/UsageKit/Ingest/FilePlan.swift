@@ -50,6 +50,14 @@ struct FilePlan: Sendable {
 
     var bytesToRead: Int64 { size - (resumeAt ?? 0) }
 
+    /// Whether there is anything to parse: an empty file or one in no known format is only counted.
+    var needsParsing: Bool {
+        switch layout {
+        case .empty, .unknown: return false
+        case .jsonLines, .jsonValues, .jsonDocument, .serverSentEvents: return true
+        }
+    }
+
     /// How long a file must be left unchanged before its unfinished end counts as final: a writer that stopped
     /// mid-line a day ago is not coming back.
     static let settledAfter: Int64 = 86_400_000

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Walks paths, tells each file's format, and stores what it holds: one transaction per file.
+/// Walks paths, tells each file's format, and stores what it holds: files parsed on every core, stored in order by
+/// one writer, many files to a transaction and each file atomic.
 ///
 /// A ledger (`files`) remembers every file read: size, modification time, identity, how many bytes were consumed
 /// and a fingerprint of the head. An unchanged file is skipped without being opened; a JSON Lines file that grew
@@ -32,8 +33,6 @@ struct Ingestor: Sendable {
     /// Ingests sources, some perhaps with a forced format.
     func ingest(sources: [IngestSource]) throws -> IngestSummary {
         var summary = IngestSummary()
-        // The prices in force: the built-in table with the user's imports, as they are now.
-        var pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
         let files = Scanner.files(of: sources) { issue in
             summary.failedPaths += 1
             onIssue(issue)
@@ -58,14 +57,7 @@ struct Ingestor: Sendable {
                 summary.failedPaths += 1
             }
         }
-        // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.
-        let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
-        let meter = ProgressMeter(
-            filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
-        for plan in plans {
-            try ingest(plan, pricer: &pricer, runFirstID: runFirstID, summary: &summary, meter: meter)
-            meter.fileDone()
-        }
+        try store(plans, summary: &summary)
         return summary
     }
 
@@ -74,113 +66,151 @@ struct Ingestor: Sendable {
     /// `receivedAt` dates what states no time of its own.
     func record(_ bytes: [UInt8], name: String, receivedAt: Int64) throws -> IngestSummary {
         var summary = IngestSummary()
-        var pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
-        let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
-        let meter = ProgressMeter(filesTotal: 1, bytesTotal: Int64(bytes.count), report: options.progress)
-        try ingest(
-            FilePlan.inMemory(bytes, name: name, receivedAt: receivedAt), pricer: &pricer, runFirstID: runFirstID,
-            summary: &summary, meter: meter)
+        try store([FilePlan.inMemory(bytes, name: name, receivedAt: receivedAt)], summary: &summary)
         return summary
     }
 
-    private func ingest(
-        _ plan: FilePlan, pricer: inout Pricer, runFirstID: Int64, summary: inout IngestSummary, meter: ProgressMeter
-    ) throws {
-        let path = plan.path
+    /// Parses the files of `plans` on every core and stores them, in their order, through one writer that commits
+    /// many files per transaction (`FileGroups`), each file atomic.
+    private func store(_ plans: [FilePlan], summary: inout IngestSummary) throws {
+        // The prices in force: the built-in table with the user's imports, as they are now.
+        let pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
+        // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.
+        let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
+        let meter = ProgressMeter(
+            filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
+        let jobs = plans.filter(\.needsParsing).map(job)
+        let workers = ParseWorkers(jobs: jobs)
+        let limit = options.maxReportedRejectsPerFile
+        workers.start(pricer: pricer) { job, channel, pricer in
+            let plan = job.plan
+            var context = job.context
+            if let turn = job.batchEnd { context.batchEndedAt = turn.wait() }
+            let sink = PricingSink(
+                path: plan.path, pricer: pricer, format: plan.format ?? MessagesParser.format, maxReported: limit,
+                channel: channel)
+            let end = Result { try sink.finish(Self.parse(plan, context: context, into: sink, meter: meter)) }
+            if case .success(let outcome) = end { pricer = outcome.pricer }
+            channel.finish(end)
+        }
+        var next = 0
+        do {
+            try database.writeInSteps { db in
+                var groups = FileGroups(db: db)
+                do {
+                    for plan in plans {
+                        guard plan.needsParsing else {
+                            skip(plan, summary: &summary)
+                            meter.fileDone()
+                            continue
+                        }
+                        let job = jobs[next]
+                        if let turn = job.batchEnd, let id = job.context.batchID {
+                            turn.grant(try FileStore.batchEndedAt(db, id: id))
+                        }
+                        try store(
+                            plan, from: workers.channels[next], groups: &groups, pricer: pricer,
+                            runFirstID: runFirstID, summary: &summary)
+                        next += 1
+                        workers.fileStored()
+                        meter.fileDone()
+                    }
+                    try groups.finish()
+                } catch {
+                    groups.abandon()
+                    throw error
+                }
+            }
+        } catch {
+            workers.cancel()
+            throw error
+        }
+        workers.wait()
+    }
+
+    /// What the workers need to parse the file of `plan`.
+    private func job(_ plan: FilePlan) -> ParseJob {
+        var job = ParseJob(
+            plan: plan, context: ParseContext(path: plan.path, fileTimestamp: plan.modifiedAt, zone: options.zone))
+        if let format = plan.format, format.parser.namesItsBatch {
+            job.context.batchID = BatchResultsParser.batchID(fromFileName: (plan.path as NSString).lastPathComponent)
+            if job.context.batchID != nil { job.batchEnd = Turn() }
+        }
+        return job
+    }
+
+    /// Counts a file there is nothing to parse in: empty, or in no known format.
+    private func skip(_ plan: FilePlan, summary: inout IngestSummary) {
         switch plan.layout {
         case .empty:
             summary.files += 1
-            return
         case .unknown:
             if plan.named {
-                onIssue(IngestIssue(path: path, problem: .notAUsageLog))
+                onIssue(IngestIssue(path: plan.path, problem: .notAUsageLog))
                 summary.failedPaths += 1
             } else {
                 summary.skippedFiles += 1
             }
-            return
         case .jsonLines, .jsonValues, .jsonDocument, .serverSentEvents:
-            break
+            preconditionFailure("a file to parse skipped")
         }
-        var context = ParseContext(path: path, fileTimestamp: plan.modifiedAt, zone: options.zone)
-        if let format = plan.format, format.parser.namesItsBatch {
-            context.batchID = BatchResultsParser.batchID(fromFileName: (path as NSString).lastPathComponent)
-            if let id = context.batchID {
-                context.batchEndedAt = try database.read { db in try FileStore.batchEndedAt(db, id: id) }
-            }
-        }
+    }
+
+    /// Stores one parsed file in a savepoint of the open group: its requests, what it states besides them and its
+    /// ledger entry, all or nothing.
+    private func store(
+        _ plan: FilePlan, from channel: BatchChannel<ParseOutcome>, groups: inout FileGroups, pricer: Pricer,
+        runFirstID: Int64, summary: inout IngestSummary
+    ) throws {
         var stored = StoreCounts()
         let parsed: ParseOutcome
+        try groups.beginFile()
         do {
-            parsed = try database.write { db in
-                // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
-                let fileID =
-                    try plan.content == nil
-                    ? Ledger.begin(
-                        db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
-                        modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
-                    : nil
-                let store = try FileStore(db: db, fileID: fileID, pricer: pricer, runFirstID: runFirstID)
-                let parsed = try parse(plan, context: context, pricer: pricer, meter: meter) { batch in
+            let db = groups.db
+            // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
+            let fileID =
+                try plan.content == nil
+                ? Ledger.begin(
+                    db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
+                    modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
+                : nil
+            let store = try FileStore(db: db, fileID: fileID, pricer: pricer, runFirstID: runFirstID)
+            receiving: while true {
+                switch try channel.receive() {
+                case .batch(let batch):
+                    for issue in batch.issues { onIssue(issue) }
                     try Self.write(batch, to: store, counts: &stored)
+                case .end(let outcome):
+                    parsed = outcome
+                    break receiving
                 }
-                try store.finish(counts: &stored)
-                if let fileID {
-                    let read = parsed.read
-                    try Ledger.end(
-                        db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine,
-                        consumed: read.consumed, lines: read.lines, headHash: read.headHash,
-                        newRequests: stored.newRequests, rejected: parsed.rejected)
-                }
-                return parsed
+            }
+            try store.finish(counts: &stored)
+            if let fileID {
+                let read = parsed.read
+                try Ledger.end(
+                    db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine, consumed: read.consumed,
+                    lines: read.lines, headHash: read.headHash, newRequests: stored.newRequests,
+                    rejected: parsed.rejected)
             }
         } catch UsageError.unreadable(let path, let reason) {
+            try groups.dropFile()
             onIssue(IngestIssue(path: path, problem: .unreadable(reason: reason)))
             summary.failedPaths += 1
             return
         }
         // Database errors go up: the database failed, not the file, and every later file would fail too.
-        if parsed.unreported > 0 { onIssue(IngestIssue(path: path, problem: .moreRejected(count: parsed.unreported))) }
-        pricer = parsed.pricer
-        summary.files += 1
         let read = parsed.read
+        try groups.endFile(rows: stored.newRequests + stored.duplicates, bytes: read.consumed - (read.resumedFrom ?? 0))
+        if parsed.unreported > 0 {
+            onIssue(IngestIssue(path: plan.path, problem: .moreRejected(count: parsed.unreported)))
+        }
+        summary.files += 1
         if read.resumedFrom != nil { summary.resumedFiles += 1 }
         summary.bytes += max(0, read.consumed - (read.resumedFrom ?? 0))
         summary.add(stored)
         summary.rejectedLines += parsed.rejected
         summary.ignoredLines += parsed.ignored
-    }
-
-    /// Parses the file of `plan` on a thread of its own (with a stack deep enough for deeply nested JSON), pricing
-    /// its records there, while this thread hands each batch to `write`. Returns what the parse came to.
-    private func parse(
-        _ plan: FilePlan, context: ParseContext, pricer: Pricer, meter: ProgressMeter,
-        write: (ParsedBatch) throws -> Void
-    ) throws -> ParseOutcome {
-        let channel = BatchChannel<ParseOutcome>()
-        let (limit, onIssue) = (options.maxReportedRejectsPerFile, self.onIssue)
-        let producer = Thread {
-            channel.finish(
-                Result {
-                    let sink = PricingSink(
-                        path: plan.path, pricer: pricer, format: plan.format ?? MessagesParser.format,
-                        maxReported: limit, channel: channel, onIssue: onIssue)
-                    return try sink.finish(Self.parse(plan, context: context, into: sink, meter: meter))
-                })
-        }
-        producer.stackSize = 8 << 20
-        producer.start()
-        do {
-            while true {
-                switch try channel.receive() {
-                case .batch(let batch): try write(batch)
-                case .end(let outcome): return outcome
-                }
-            }
-        } catch {
-            channel.cancel()
-            throw error
-        }
     }
 
     /// Stores one batch: its requests, then what the file stated besides them.

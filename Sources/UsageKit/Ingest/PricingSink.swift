@@ -1,4 +1,5 @@
-/// Prices each parsed record and passes it on in batches; counts rejects and hands them to the caller as issues.
+/// Prices each parsed record and passes it on in batches; counts rejects and passes the first ones on as issues,
+/// with the batches, for the writer to report in file order.
 ///
 /// It lives on the parsing thread: what it counted goes back to the writing thread as the `ParseOutcome` the
 /// channel ends with.
@@ -11,19 +12,14 @@ final class PricingSink: ParseSink {
     private var ignored = 0
     private var batch: ParsedBatch
     private let maxReported: Int
-    private let onIssue: @Sendable (IngestIssue) -> Void
     static let batchSize = 2048
 
-    init(
-        path: String, pricer: Pricer, format: SourceFormat, maxReported: Int, channel: BatchChannel<ParseOutcome>,
-        onIssue: @escaping @Sendable (IngestIssue) -> Void
-    ) {
+    init(path: String, pricer: Pricer, format: SourceFormat, maxReported: Int, channel: BatchChannel<ParseOutcome>) {
         self.path = path
         self.pricer = pricer
         self.format = format
         self.maxReported = maxReported
         self.channel = channel
-        self.onIssue = onIssue
         batch = ParsedBatch(records: RecordBatch(capacity: Self.batchSize, format: format))
     }
 
@@ -49,7 +45,9 @@ final class PricingSink: ParseSink {
 
     func reject(line: Int, reason: String) {
         rejected += 1
-        if rejected <= maxReported { onIssue(IngestIssue(path: path, line: line, problem: .rejected(reason: reason))) }
+        if rejected <= maxReported {
+            batch.issues.append(IngestIssue(path: path, line: line, problem: .rejected(reason: reason)))
+        }
     }
 
     func ignore(line: Int) {
@@ -58,7 +56,7 @@ final class PricingSink: ParseSink {
 
     /// Passes on what is gathered and not sent yet.
     func flush() throws {
-        guard batch.records.count > 0 || !batch.facts.isEmpty else { return }
+        guard !batch.isEmpty else { return }
         batch.records.format = format
         try channel.send(batch)
         batch = ParsedBatch(records: RecordBatch(capacity: Self.batchSize, format: format))

@@ -21,6 +21,11 @@ struct AppDatabase: Sendable {
         try Self.mappingErrors(path: path) { try writer.write(body) }
     }
 
+    /// Runs `body` with the writer, outside any transaction: for work that commits in steps of its own (`FileGroups`).
+    func writeInSteps<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.writeWithoutTransaction(body) }
+    }
+
     /// Opens (creating if needed) the database at `path` in WAL mode, and migrates it.
     ///
     /// Processes that open the same new database at once are serialised, so exactly one creates the schema and
