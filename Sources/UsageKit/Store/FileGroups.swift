@@ -34,12 +34,12 @@ struct FileGroups {
             try db.beginTransaction(.immediate)
             (rows, bytes, started) = (0, 0, .now)
         }
-        try db.execute(sql: "SAVEPOINT file")
+        try db.cachedStatement(sql: "SAVEPOINT file").execute()
     }
 
     /// Keeps the file's writes; commits the group when it is due.
     mutating func endFile(rows fileRows: Int, bytes fileBytes: Int64) throws {
-        try db.execute(sql: "RELEASE file")
+        try db.cachedStatement(sql: "RELEASE file").execute()
         rows += fileRows
         bytes += fileBytes
         if rows >= limits.rows || bytes >= limits.bytes || ContinuousClock.now - started >= limits.duration {
@@ -49,8 +49,8 @@ struct FileGroups {
 
     /// Undoes the file's writes; the group goes on.
     func dropFile() throws {
-        try db.execute(sql: "ROLLBACK TO file")
-        try db.execute(sql: "RELEASE file")
+        try db.cachedStatement(sql: "ROLLBACK TO file").execute()
+        try db.cachedStatement(sql: "RELEASE file").execute()
     }
 
     /// Commits what is open.

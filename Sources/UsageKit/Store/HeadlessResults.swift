@@ -159,7 +159,8 @@ struct HeadlessResults {
             try upsert.execute(arguments: [key.session, key.modelKey, delta])
             touched.insert(key.session)
         }
-        guard !touched.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM headless_results)") == true
+        guard !touched.isEmpty,
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM headless_results)")) == true
         else {
             return false
         }

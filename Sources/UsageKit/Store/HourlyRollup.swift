@@ -130,15 +130,18 @@ struct HourlyRollup {
     }
 
     /// Adds these sums to the stored rollup.
+    /// The upsert `merge` runs, built once: it runs for every file.
+    private static let mergeSQL = """
+        INSERT INTO usage_hourly (\(tableColumns.joined(separator: ", ")))
+        VALUES (?, CAST(? AS TEXT)\(String(repeating: ", ?", count: RequestSums.Column.allCases.count)))
+        ON CONFLICT(hour, model_key) DO UPDATE SET
+          \(RequestSums.Column.allCases.map(\.merge).joined(separator: ",\n  "))
+        """
+
     func merge(into db: Database) throws {
+        guard !sums.isEmpty else { return }
         let figures = RequestSums.Column.allCases
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO usage_hourly (\(Self.tableColumns.joined(separator: ", ")))
-                VALUES (?, CAST(? AS TEXT)\(String(repeating: ", ?", count: figures.count)))
-                ON CONFLICT(hour, model_key) DO UPDATE SET
-                  \(figures.map(\.merge).joined(separator: ",\n  "))
-                """)
+        let statement = try db.cachedStatement(sql: Self.mergeSQL)
         for (key, s) in sums {
             // The model as bytes, made TEXT by SQLite: GRDB binds a String as a C string, which a NUL in a model
             // name would cut.

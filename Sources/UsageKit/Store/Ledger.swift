@@ -46,19 +46,21 @@ enum Ledger {
         _ db: Database, path: String, format: SourceFormat, size: Int64, modifiedAt: Int64, identity: String,
         resuming: Bool
     ) throws -> Int64 {
-        try db.execute(
+        // Cached statements throughout: these run once per file, and a tree of thousands of small files would
+        // otherwise spend more time compiling them than storing its requests.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO files (path, format, size, modified_at, identity, ingested_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(path) DO UPDATE SET size = excluded.size, modified_at = excluded.modified_at,
                   identity = excluded.identity, ingested_at = excluded.ingested_at
-                """,
-            arguments: [
-                path, format.rawValue, size, modifiedAt, identity, Int64(Date().timeIntervalSince1970 * 1000),
-            ])
-        let id = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [path])!
+                """
+        ).execute(arguments: [
+            path, format.rawValue, size, modifiedAt, identity, Int64(Date().timeIntervalSince1970 * 1000),
+        ])
+        let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM files WHERE path = ?"), arguments: [path])!
         if !resuming {
-            try db.execute(sql: "DELETE FROM batch_outcomes WHERE file_id = ?", arguments: [id])
-            try db.execute(sql: "UPDATE files SET rejected = 0 WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM batch_outcomes WHERE file_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "UPDATE files SET rejected = 0 WHERE id = ?").execute(arguments: [id])
         }
         return id
     }
@@ -69,16 +71,14 @@ enum Ledger {
         _ db: Database, fileID: Int64, format: SourceFormat, lineByLine: Bool, consumed: Int64, lines: Int,
         headHash: Int64?, newRequests: Int, rejected: Int
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
-                UPDATE files SET format = ?, layout = ?, consumed = ?, lines = ?, head_hash = ?, \
-                requests = requests + ?,
-                  rejected = rejected + ? WHERE id = ?
-                """,
-            arguments: [
-                format.rawValue, lineByLine ? "lines" : "whole", consumed, lines, consumed > 0 ? headHash : nil,
-                newRequests,
-                rejected, fileID,
-            ])
+                UPDATE files SET format = ?, layout = ?, consumed = ?, lines = ?, head_hash = ?,
+                  requests = requests + ?, rejected = rejected + ? WHERE id = ?
+                """
+        ).execute(arguments: [
+            format.rawValue, lineByLine ? "lines" : "whole", consumed, lines, consumed > 0 ? headHash : nil,
+            newRequests, rejected, fileID,
+        ])
     }
 }

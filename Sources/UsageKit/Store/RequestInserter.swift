@@ -202,20 +202,27 @@ final class RequestInserter {
         }
     }
 
-    init(db: Database, fileID: Int64?, format: String) throws {
+    /// The statements' text, built once: an inserter is made for every file.
+    private static let insertSQL: String = {
         let columns = Column.allCases
         let names = columns.map(\.name).joined(separator: ",")
         let placeholders = columns.map { "?\($0.rawValue)" }.joined(separator: ",")
-        insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO requests (\(names)) VALUES (\(placeholders))")
+        return "INSERT OR IGNORE INTO requests (\(names)) VALUES (\(placeholders))"
+    }()
+    private static let updateSQL: String = {
         // A request keeps the time it was first seen, so its hour in the rollup never moves.
         let kept: Set<Column> = [.keyHash, .ts, .tsFromFile]
-        let assignments = columns.filter { !kept.contains($0) }.map { "\($0.name) = ?\($0.rawValue)" }
-        let key = Column.keyHash.rawValue
-        update = try db.cachedStatement(
-            sql: "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(key)")
-        lookup = try db.cachedStatement(
-            sql: "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests"
-                + " WHERE key_hash = ?")
+        let assignments = Column.allCases.filter { !kept.contains($0) }.map { "\($0.name) = ?\($0.rawValue)" }
+        return "UPDATE requests SET \(assignments.joined(separator: ", ")) WHERE key_hash = ?\(Column.keyHash.rawValue)"
+    }()
+    private static let lookupSQL =
+        "SELECT dedupe_key, output_tokens, sidechain, session, model, \(RollupEntry.columns) FROM requests"
+        + " WHERE key_hash = ?"
+
+    init(db: Database, fileID: Int64?, format: String) throws {
+        insert = try db.cachedStatement(sql: Self.insertSQL)
+        update = try db.cachedStatement(sql: Self.updateSQL)
+        lookup = try db.cachedStatement(sql: Self.lookupSQL)
         self.fileID = fileID
         self.format = format
     }
