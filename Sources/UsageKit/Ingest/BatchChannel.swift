@@ -21,19 +21,28 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     /// What `receive` returns.
     enum Delivery {
         case batch(ParsedBatch)
+        /// The producer waits for `answer` with the `ended_at` of this batch, as the files before stored it.
+        case batchEndWanted(id: String)
         /// The producer is done; no batch follows.
         case end(Outcome)
     }
 
+    private enum Item {
+        case batch(ParsedBatch)
+        case question(String)
+    }
+
     private struct State {
-        var queue: [ParsedBatch] = []
+        var queue: [Item] = []
         var end: Result<Outcome, any Error>?
+        var answer: Int64??
         var cancelled = false
     }
 
     private let state = Mutex(State())
     private let free: DispatchSemaphore
     private let waiting = DispatchSemaphore(value: 0)
+    private let answered = DispatchSemaphore(value: 0)
 
     struct Cancelled: Error {}
 
@@ -43,10 +52,30 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
 
     /// Blocks while the consumer is behind; throws when the consumer gave up.
     func send(_ batch: ParsedBatch) throws {
+        try enqueue(.batch(batch))
+    }
+
+    /// Asks the consumer for the `ended_at` of batch `id` once it has stored every earlier file, and waits for it.
+    func batchEnd(of id: String) throws -> Int64? {
+        try enqueue(.question(id))
+        answered.wait()
+        return try state.withLock { state in
+            if state.cancelled { throw Cancelled() }
+            return state.answer ?? nil
+        }
+    }
+
+    /// The consumer's reply to `batchEndWanted`.
+    func answer(_ endedAt: Int64?) {
+        state.withLock { $0.answer = .some(endedAt) }
+        answered.signal()
+    }
+
+    private func enqueue(_ item: Item) throws {
         free.wait()
         try state.withLock { state in
             if state.cancelled { throw Cancelled() }
-            state.queue.append(batch)
+            state.queue.append(item)
         }
         waiting.signal()
     }
@@ -61,12 +90,17 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     func receive() throws -> Delivery {
         waiting.wait()
         let next: Result<Delivery, any Error> = state.withLock { state in
-            if !state.queue.isEmpty { return .success(.batch(state.queue.removeFirst())) }
+            if !state.queue.isEmpty {
+                switch state.queue.removeFirst() {
+                case .batch(let batch): return .success(.batch(batch))
+                case .question(let id): return .success(.batchEndWanted(id: id))
+                }
+            }
             // Nothing queued after a signal: it was the end's.
             guard let end = state.end else { preconditionFailure("a batch channel signalled without an item") }
             return end.map { .end($0) }
         }
-        if case .success(.batch) = next { free.signal() }
+        if case .success(let delivery) = next, !delivery.isEnd { free.signal() }
         return try next.get()
     }
 
@@ -74,28 +108,13 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     func cancel() {
         state.withLock { $0.cancelled = true }
         free.signal()
+        answered.signal()
     }
 }
 
-/// A value one parse waits for until the writer reaches its file: what the files before it stored that the parse
-/// needs (a batch's end, which dates its results), read in the writer's transaction.
-final class Turn<Value: Sendable>: Sendable {
-    private let value = Mutex<Value?>(nil)
-    private let ready = DispatchSemaphore(value: 0)
-
-    /// Hands over `value`; the first call counts.
-    func grant(_ value: Value) {
-        let first = self.value.withLock { held in
-            guard held == nil else { return false }
-            held = value
-            return true
-        }
-        if first { ready.signal() }
-    }
-
-    /// Blocks until `grant`.
-    func wait() -> Value {
-        ready.wait()
-        return value.withLock { $0! }
+extension BatchChannel.Delivery {
+    fileprivate var isEnd: Bool {
+        if case .end = self { return true }
+        return false
     }
 }

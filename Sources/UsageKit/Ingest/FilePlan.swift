@@ -50,8 +50,13 @@ struct FilePlan: Sendable {
 
     var bytesToRead: Int64 { size - (resumeAt ?? 0) }
 
+    /// Whether the layout and format are still to be told from the content (`detect`): a worker reads the head,
+    /// not the thread that walks the tree.
+    var undetected = false
+
     /// Whether there is anything to parse: an empty file or one in no known format is only counted.
     var needsParsing: Bool {
+        if undetected { return true }
         switch layout {
         case .empty, .unknown: return false
         case .jsonLines, .jsonValues, .jsonDocument, .serverSentEvents: return true
@@ -97,7 +102,18 @@ struct FilePlan: Sendable {
         }
     }
 
+    /// What to do with the file at `path`, told from its content when it is read in whole.
     static func make(
+        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
+    ) throws -> FilePlan? {
+        guard var plan = try survey(path: path, forced: forced, named: named, ledger: ledger) else { return nil }
+        try plan.detect()
+        return plan
+    }
+
+    /// What to do with the file at `path` as its status and the ledger tell: nothing, a resumed read, or a whole
+    /// read whose layout is still `undetected`.
+    static func survey(
         path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
     ) throws -> FilePlan? {
         var info = stat()
@@ -138,14 +154,21 @@ struct FilePlan: Sendable {
                 return plan
             }
         }
-        let detected = try FormatDetector.detect(path: path)
-        plan.layout = detected.layout
-        if let forced {
-            plan.format = forced
-            if plan.layout != .empty { plan.layout = Self.layout(detected.layout, readAs: forced.parser.reading) }
-        } else {
-            plan.format = detected.format
-        }
+        plan.undetected = true
         return plan
+    }
+
+    /// Tells the layout and format of a file to read in whole from its head.
+    mutating func detect() throws {
+        guard undetected else { return }
+        undetected = false
+        let detected = try FormatDetector.detect(path: path)
+        layout = detected.layout
+        if let forced {
+            format = forced
+            if layout != .empty { layout = Self.layout(detected.layout, readAs: forced.parser.reading) }
+        } else {
+            format = detected.format
+        }
     }
 }

@@ -184,14 +184,15 @@ enum FormatDetector {
         let tape = JSONTape()
         var lines = 0
         var objects = 0
-        var firstIsObject = false
         var lineStart = start
         while let newline = head[lineStart...].firstIndex(of: 0x0A) {
             let isObject: Bool = head[lineStart..<newline].withUnsafeBufferPointer { line in
                 guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return false }
                 return (try? tape.parse(line)) != nil && tape.kind(tape.root) == .object
             }
-            if lines == 0 { firstIsObject = isObject }
+            // A first line that is an object settles it: the other lines need not be parsed (a head is 64 KiB of
+            // a file of thousands, and every file's head is read).
+            if lines == 0 && isObject { return .jsonLines }
             lines += 1
             if isObject { objects += 1 }
             lineStart = newline + 1
@@ -208,7 +209,7 @@ enum FormatDetector {
             lines += 1
             if isObject { objects += 1 }
         }
-        if firstIsObject || (objects >= 2 && objects * 2 >= lines) { return .jsonLines }
+        if objects >= 2 && objects * 2 >= lines { return .jsonLines }
         if head[start] == UInt8(ascii: "{") || head[start] == UInt8(ascii: "[") {
             // A first value whole within the head and more after it: values back to back.
             let more: Bool = head[start...].withUnsafeBufferPointer { bytes in

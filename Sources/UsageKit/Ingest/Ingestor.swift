@@ -41,7 +41,7 @@ struct Ingestor: Sendable {
         var plans: [FilePlan] = []
         for file in files {
             do {
-                let plan = try FilePlan.make(path: file.path, forced: file.format, named: file.named, ledger: ledger)
+                let plan = try FilePlan.survey(path: file.path, forced: file.format, named: file.named, ledger: ledger)
                 if let plan {
                     plans.append(plan)
                 } else {
@@ -79,19 +79,29 @@ struct Ingestor: Sendable {
         let runFirstID = try database.read { db in try FileStore.nextRequestID(db) }
         let meter = ProgressMeter(
             filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
-        let jobs = plans.filter(\.needsParsing).map(job)
+        let jobs = plans.filter(\.needsParsing)
         let workers = ParseWorkers(jobs: jobs)
-        let limit = options.maxReportedRejectsPerFile
-        workers.start(pricer: pricer) { job, channel, pricer in
-            let plan = job.plan
-            var context = job.context
-            if let turn = job.batchEnd { context.batchEndedAt = turn.wait() }
-            let sink = PricingSink(
-                path: plan.path, pricer: pricer, format: plan.format ?? MessagesParser.format, maxReported: limit,
-                channel: channel)
-            let end = Result { try sink.finish(Self.parse(plan, context: context, into: sink, meter: meter)) }
-            if case .success(let outcome) = end { pricer = outcome.pricer }
-            channel.finish(end)
+        let (limit, zone) = (options.maxReportedRejectsPerFile, options.zone)
+        workers.start(pricer: pricer) { plan, channel, pricer in
+            channel.finish(
+                Result {
+                    var plan = plan
+                    try plan.detect()
+                    guard plan.needsParsing else { return .notParsed(plan.layout) }
+                    var context = ParseContext(path: plan.path, fileTimestamp: plan.modifiedAt, zone: zone)
+                    if let format = plan.format, format.parser.namesItsBatch {
+                        context.batchID = BatchResultsParser.batchID(
+                            fromFileName: (plan.path as NSString).lastPathComponent)
+                        // Dated by the batch, which an earlier file of this run may have stored.
+                        if let id = context.batchID { context.batchEndedAt = try channel.batchEnd(of: id) }
+                    }
+                    let sink = PricingSink(
+                        path: plan.path, pricer: pricer, format: plan.format ?? MessagesParser.format,
+                        maxReported: limit, channel: channel)
+                    let outcome = try sink.finish(Self.parse(plan, context: context, into: sink, meter: meter))
+                    pricer = outcome.pricer
+                    return .parsed(outcome)
+                })
         }
         var next = 0
         do {
@@ -99,20 +109,15 @@ struct Ingestor: Sendable {
                 var groups = FileGroups(db: db)
                 do {
                     for plan in plans {
-                        guard plan.needsParsing else {
-                            skip(plan, summary: &summary)
-                            meter.fileDone()
-                            continue
+                        if plan.needsParsing {
+                            try store(
+                                plan, from: workers.channels[next], groups: &groups, pricer: pricer,
+                                runFirstID: runFirstID, summary: &summary)
+                            next += 1
+                            workers.fileStored()
+                        } else {
+                            count(plan, layout: plan.layout, summary: &summary)
                         }
-                        let job = jobs[next]
-                        if let turn = job.batchEnd, let id = job.context.batchID {
-                            turn.grant(try FileStore.batchEndedAt(db, id: id))
-                        }
-                        try store(
-                            plan, from: workers.channels[next], groups: &groups, pricer: pricer,
-                            runFirstID: runFirstID, summary: &summary)
-                        next += 1
-                        workers.fileStored()
                         meter.fileDone()
                     }
                     try groups.finish()
@@ -128,20 +133,9 @@ struct Ingestor: Sendable {
         workers.wait()
     }
 
-    /// What the workers need to parse the file of `plan`.
-    private func job(_ plan: FilePlan) -> ParseJob {
-        var job = ParseJob(
-            plan: plan, context: ParseContext(path: plan.path, fileTimestamp: plan.modifiedAt, zone: options.zone))
-        if let format = plan.format, format.parser.namesItsBatch {
-            job.context.batchID = BatchResultsParser.batchID(fromFileName: (plan.path as NSString).lastPathComponent)
-            if job.context.batchID != nil { job.batchEnd = Turn() }
-        }
-        return job
-    }
-
     /// Counts a file there is nothing to parse in: empty, or in no known format.
-    private func skip(_ plan: FilePlan, summary: inout IngestSummary) {
-        switch plan.layout {
+    private func count(_ plan: FilePlan, layout: FileLayout, summary: inout IngestSummary) {
+        switch layout {
         case .empty:
             summary.files += 1
         case .unknown:
@@ -152,49 +146,60 @@ struct Ingestor: Sendable {
                 summary.skippedFiles += 1
             }
         case .jsonLines, .jsonValues, .jsonDocument, .serverSentEvents:
-            preconditionFailure("a file to parse skipped")
+            preconditionFailure("a file to parse counted as one without anything to parse")
         }
     }
 
-    /// Stores one parsed file in a savepoint of the open group: its requests, what it states besides them and its
-    /// ledger entry, all or nothing.
+    /// Stores one file as its worker parses it, in a savepoint of the open group: its requests, what it states
+    /// besides them and its ledger entry, all or nothing.
     private func store(
-        _ plan: FilePlan, from channel: BatchChannel<ParseOutcome>, groups: inout FileGroups, pricer: Pricer,
+        _ plan: FilePlan, from channel: BatchChannel<FileOutcome>, groups: inout FileGroups, pricer: Pricer,
         runFirstID: Int64, summary: inout IngestSummary
     ) throws {
         var stored = StoreCounts()
+        var file: (id: Int64?, store: FileStore)?
         let parsed: ParseOutcome
-        try groups.beginFile()
         do {
-            let db = groups.db
-            // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
-            let fileID =
-                try plan.content == nil
-                ? Ledger.begin(
-                    db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format, size: plan.size,
-                    modifiedAt: plan.modifiedAt, identity: plan.identity, resuming: plan.resumeAt != nil)
-                : nil
-            let store = try FileStore(db: db, fileID: fileID, pricer: pricer, runFirstID: runFirstID)
             receiving: while true {
-                switch try channel.receive() {
+                let delivery = try channel.receive()
+                if case .end(.notParsed(let layout)) = delivery { return count(plan, layout: layout, summary: &summary) }
+                if file == nil {
+                    // The savepoint opens with the first thing to store, so a file with nothing to parse leaves none.
+                    try groups.beginFile()
+                    // Bytes held in memory are stored without a ledger entry: there is no file to skip or resume.
+                    let id =
+                        try plan.content == nil
+                        ? Ledger.begin(
+                            groups.db, path: plan.absolutePath, format: plan.format ?? MessagesParser.format,
+                            size: plan.size, modifiedAt: plan.modifiedAt, identity: plan.identity,
+                            resuming: plan.resumeAt != nil)
+                        : nil
+                    file = (id, try FileStore(db: groups.db, fileID: id, pricer: pricer, runFirstID: runFirstID))
+                }
+                let store = file!.store
+                switch delivery {
                 case .batch(let batch):
                     for issue in batch.issues { onIssue(issue) }
                     try Self.write(batch, to: store, counts: &stored)
-                case .end(let outcome):
+                case .batchEndWanted(let id):
+                    channel.answer(try FileStore.batchEndedAt(groups.db, id: id))
+                case .end(.parsed(let outcome)):
                     parsed = outcome
                     break receiving
+                case .end(.notParsed):
+                    preconditionFailure("handled above")
                 }
             }
-            try store.finish(counts: &stored)
-            if let fileID {
+            try file!.store.finish(counts: &stored)
+            if let fileID = file!.id {
                 let read = parsed.read
                 try Ledger.end(
-                    db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine, consumed: read.consumed,
-                    lines: read.lines, headHash: read.headHash, newRequests: stored.newRequests,
-                    rejected: parsed.rejected)
+                    groups.db, fileID: fileID, format: parsed.format, lineByLine: read.lineByLine,
+                    consumed: read.consumed, lines: read.lines, headHash: read.headHash,
+                    newRequests: stored.newRequests, rejected: parsed.rejected)
             }
         } catch UsageError.unreadable(let path, let reason) {
-            try groups.dropFile()
+            if file != nil { try groups.dropFile() }
             onIssue(IngestIssue(path: path, problem: .unreadable(reason: reason)))
             summary.failedPaths += 1
             return

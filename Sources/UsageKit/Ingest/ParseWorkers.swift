@@ -2,15 +2,6 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// One file for the workers to parse.
-struct ParseJob: Sendable {
-    var plan: FilePlan
-    var context: ParseContext
-    /// For a file whose records are dated by a batch stored before it: the batch's end, which the writer hands
-    /// over once it has stored every earlier file.
-    var batchEnd: Turn<Int64?>?
-}
-
 /// Parses the files of an ingest on a few reused threads, each file into a channel of its own, while the writer
 /// stores the files one by one in their order.
 ///
@@ -18,8 +9,8 @@ struct ParseJob: Sendable {
 /// channel (bounded), so memory stays flat however many files there are, and the result is the same as reading the
 /// files one after the other.
 final class ParseWorkers: Sendable {
-    let channels: [BatchChannel<ParseOutcome>]
-    private let jobs: [ParseJob]
+    let channels: [BatchChannel<FileOutcome>]
+    private let jobs: [FilePlan]
     private let next = Mutex(0)
     private let cancelled = Atomic(false)
     private let window: DispatchSemaphore
@@ -29,17 +20,18 @@ final class ParseWorkers: Sendable {
     /// The threads parse with a stack deep enough for deeply nested JSON.
     static let stackSize = 8 << 20
 
-    init(jobs: [ParseJob], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    init(jobs: [FilePlan], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.jobs = jobs
         channels = jobs.map { _ in BatchChannel() }
         self.threads = max(1, min(threads, jobs.count))
         window = DispatchSemaphore(value: 2 * self.threads)
     }
 
-    /// Starts the threads; `parse` reads one job into its channel, with the worker's pricer, which remembers the
+    /// Starts the threads; `parse` reads one file into its channel, with the worker's pricer, which remembers the
     /// models it looked up for the worker's next file.
-    func start(pricer: Pricer, parse: @escaping @Sendable (ParseJob, BatchChannel<ParseOutcome>, inout Pricer) -> Void)
-    {
+    func start(
+        pricer: Pricer, parse: @escaping @Sendable (FilePlan, BatchChannel<FileOutcome>, inout Pricer) -> Void
+    ) {
         guard !jobs.isEmpty else { return }
         for _ in 0..<threads {
             running.enter()
@@ -80,7 +72,6 @@ final class ParseWorkers: Sendable {
         cancelled.store(true, ordering: .releasing)
         for _ in 0..<threads { window.signal() }
         for channel in channels { channel.cancel() }
-        for job in jobs { job.batchEnd?.grant(nil) }
         wait()
     }
 

@@ -7,14 +7,14 @@ final class PricingSink: ParseSink {
     let path: String
     var format: SourceFormat
     private var pricer: Pricer
-    private let channel: BatchChannel<ParseOutcome>
+    private let channel: BatchChannel<FileOutcome>
     private var rejected = 0
     private var ignored = 0
     private var batch: ParsedBatch
     private let maxReported: Int
     static let batchSize = 2048
 
-    init(path: String, pricer: Pricer, format: SourceFormat, maxReported: Int, channel: BatchChannel<ParseOutcome>) {
+    init(path: String, pricer: Pricer, format: SourceFormat, maxReported: Int, channel: BatchChannel<FileOutcome>) {
         self.path = path
         self.pricer = pricer
         self.format = format
@@ -71,7 +71,14 @@ final class PricingSink: ParseSink {
     }
 }
 
-/// What parsing one file came to, handed from the parsing thread to the writing thread at the channel's end.
+/// What a worker came to with one file, handed to the writing thread at the channel's end.
+enum FileOutcome: Sendable {
+    case parsed(ParseOutcome)
+    /// Nothing to parse: the content told an empty file, or one in no known format.
+    case notParsed(FileLayout)
+}
+
+/// What parsing one file came to.
 struct ParseOutcome: Sendable {
     var read: ReadOutcome
     /// The file's format, as its content told it.
