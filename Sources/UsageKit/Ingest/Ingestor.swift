@@ -162,7 +162,9 @@ struct Ingestor: Sendable {
         do {
             receiving: while true {
                 let delivery = try channel.receive()
-                if case .end(.notParsed(let layout)) = delivery { return count(plan, layout: layout, summary: &summary) }
+                if case .end(.notParsed(let layout)) = delivery {
+                    return count(plan, layout: layout, summary: &summary)
+                }
                 if file == nil {
                     // The savepoint opens with the first thing to store, so a file with nothing to parse leaves none.
                     try groups.beginFile()
