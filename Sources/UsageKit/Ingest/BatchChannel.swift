@@ -47,7 +47,7 @@ final class BatchChannel<Outcome: Sendable>: Sendable {
     struct Cancelled: Error {}
 
     init(capacity: Int = 8) {
-        free = DispatchSemaphore(value: capacity)
+        free = DispatchSemaphore.counting(capacity)
     }
 
     /// Blocks while the consumer is behind; throws when the consumer gave up.
@@ -116,5 +116,15 @@ extension BatchChannel.Delivery {
     fileprivate var isEnd: Bool {
         if case .end = self { return true }
         return false
+    }
+}
+
+extension DispatchSemaphore {
+    /// A semaphore holding `count` places, made from an empty one: libdispatch stops the process when a semaphore
+    /// is released holding fewer than it was made with, as one left behind by a run that stopped early does.
+    static func counting(_ count: Int) -> DispatchSemaphore {
+        let semaphore = DispatchSemaphore(value: 0)
+        for _ in 0..<count { semaphore.signal() }
+        return semaphore
     }
 }

@@ -52,7 +52,8 @@ public struct IngestSummary: Sendable, Equatable {
         ]
 }
 
-/// A problem an ingest met with one path, handed to the caller as it is met; the run goes on with the rest.
+/// A problem an ingest met with one path, handed to the caller in the order of the files; the run goes on with the
+/// rest.
 public struct IngestIssue: Sendable, Equatable {
     /// The kinds of problem.
     public enum Problem: Sendable, Equatable {

@@ -13,14 +13,19 @@ struct Ingestor: Sendable {
     private let database: AppDatabase
     private let options: IngestOptions
     private let onIssue: @Sendable (IngestIssue) -> Void
+    private let groupLimits: FileGroups.Limits
+    private let threads: Int
 
-    /// `onIssue` receives each problem as it is met: a path that cannot be read, a rejected line.
+    /// `onIssue` receives each problem, in the order of the files: a path that cannot be read, a rejected line.
+    /// `groupLimits` say when the writer commits and `threads` how many files are parsed at once (tests vary both).
     init(
-        database: AppDatabase, options: IngestOptions = IngestOptions(),
-        onIssue: @escaping @Sendable (IngestIssue) -> Void
+        database: AppDatabase, options: IngestOptions = IngestOptions(), groupLimits: FileGroups.Limits = .init(),
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, onIssue: @escaping @Sendable (IngestIssue) -> Void
     ) {
         self.database = database
         self.options = options
+        self.groupLimits = groupLimits
+        self.threads = threads
         self.onIssue = onIssue
     }
 
@@ -80,7 +85,7 @@ struct Ingestor: Sendable {
         let meter = ProgressMeter(
             filesTotal: plans.count, bytesTotal: plans.reduce(0) { $0 + $1.bytesToRead }, report: options.progress)
         let jobs = plans.filter(\.needsParsing)
-        let workers = ParseWorkers(jobs: jobs)
+        let workers = ParseWorkers(jobs: jobs, threads: threads)
         let (limit, zone) = (options.maxReportedRejectsPerFile, options.zone)
         workers.start(pricer: pricer) { plan, channel, pricer in
             channel.finish(
@@ -106,7 +111,7 @@ struct Ingestor: Sendable {
         var next = 0
         do {
             try database.writeInSteps { db in
-                var groups = FileGroups(db: db)
+                var groups = FileGroups(db: db, limits: groupLimits)
                 do {
                     for plan in plans {
                         if plan.needsParsing {

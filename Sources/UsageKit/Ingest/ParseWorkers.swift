@@ -24,7 +24,7 @@ final class ParseWorkers: Sendable {
         self.jobs = jobs
         channels = jobs.map { _ in BatchChannel() }
         self.threads = max(1, min(threads, jobs.count))
-        window = DispatchSemaphore(value: 2 * self.threads)
+        window = DispatchSemaphore.counting(2 * self.threads)
     }
 
     /// Starts the threads; `parse` reads one file into its channel, with the worker's pricer, which remembers the
