@@ -9,15 +9,22 @@
 #     SQLite's integrity check; a second ingest must exit 0 and give the reference totals exactly;
 #   - resume: the same, on an ingest resuming a file that grew (the log read once, then a second log appended);
 #   - reprice: after a price import that doubles every rate, `usage reprice` killed at a random moment: the
-#     database must hold the old or the new figures, never a mix, and a completed reprice the reference ones.
+#     database must hold the old or the new figures, never a mix, and a completed reprice the reference ones;
+#   - tree: an ingest of a tree of many Claude Code transcripts (parsed on every core, many files committed per
+#     transaction) killed at a random moment: every request stored must have come with its file's ledger entry
+#     (the requests the ledger counts equal the requests stored), the database must pass the integrity check, and
+#     a second ingest must give the reference totals exactly.
 #
 # Usage: scripts/trial-kill9.sh
 # Env:   LINES=N           lines of the generated log (default 200000; the appended log has half as many)
 #        TRIALS=N          kill -9 trials during a fresh ingest (default 40)
 #        RESUME_TRIALS=N   kill -9 trials during a resuming ingest of the grown file (default 3)
 #        REPRICE_TRIALS=N  kill -9 trials during reprice (default 5)
+#        TREE_TRIALS=N     kill -9 trials during an ingest of a tree of transcripts (default 8)
+#        TREE_FILES=N      transcripts in that tree (default 600; files over 5 MB are left out)
 #        TIME_LIMIT=S      stop starting trials after S seconds (default 280): the ingest trials may use the
-#                          first 65% of it, the resume trials up to 80%, the reprice trials the rest
+#                          first 55% of it, the resume trials up to 65%, the reprice trials up to 80%, the tree
+#                          trials the rest
 #        SEED=N            seed of the generated logs and of the delays (default 9)
 # Exit status: 0 when every invariant held, 1 when one failed, 2 when the trial could not run.
 source "$(dirname "${BASH_SOURCE[0]}")/trial-lib.sh"
@@ -26,6 +33,8 @@ LINES="${LINES:-200000}"
 TRIALS="${TRIALS:-40}"
 RESUME_TRIALS="${RESUME_TRIALS:-3}"
 REPRICE_TRIALS="${REPRICE_TRIALS:-5}"
+TREE_TRIALS="${TREE_TRIALS:-8}"
+TREE_FILES="${TREE_FILES:-600}"
 TIME_LIMIT="${TIME_LIMIT:-280}"
 SEED="${SEED:-9}"
 RANDOM=$SEED
@@ -104,7 +113,7 @@ kill_trial() {
 # --- kill -9 during a fresh ingest --------------------------------------------------------------------------
 say "==> $TRIALS kill -9 trials during ingest"
 n=0; exact=0; killed=0; aon=0; integ=0
-while [ "$n" -lt "$TRIALS" ] && phase_left 65; do
+while [ "$n" -lt "$TRIALS" ] && phase_left 55; do
     n=$((n + 1)); rmdb t.sqlite
     kill_trial t.sqlite "$D_INGEST" "$REF_A" none "$BIN" ingest --db t.sqlite --no-progress a.jsonl
     exact=$((exact + EXACT)); killed=$((killed + KILLED)); aon=$((aon + AON)); integ=$((integ + INTEG))
@@ -116,7 +125,7 @@ INGEST_LINE="kill-9 ingest: $exact/$n trials exact after a re-run ($killed kille
 # --- kill -9 during a resuming ingest of a grown file ---------------------------------------------------------
 say "==> $RESUME_TRIALS kill -9 trials during a resuming ingest"
 rn=0; rexact=0; rkilled=0; raon=0; rinteg=0
-while [ "$rn" -lt "$RESUME_TRIALS" ] && phase_left 80; do
+while [ "$rn" -lt "$RESUME_TRIALS" ] && phase_left 65; do
     rn=$((rn + 1)); rmdb r.sqlite
     cp a.jsonl grow.jsonl
     ingest r.sqlite grow.jsonl || true
@@ -159,7 +168,7 @@ REF_R="$(both ref-r.sqlite)"
 [ "$REF_R" != "$BEFORE_R" ] || die "the doubled prices changed nothing: no reprice to interrupt"
 say "    reprice of $LINES requests: ${D_REPRICE}s"
 pn=0; pexact=0; pkilled=0; paon=0; pinteg=0
-while [ "$pn" -lt "$REPRICE_TRIALS" ] && time_left; do
+while [ "$pn" -lt "$REPRICE_TRIALS" ] && phase_left 80; do
     pn=$((pn + 1))
     copydb imp.sqlite p.sqlite
     kill_trial p.sqlite "$D_REPRICE" "$REF_R" "$BEFORE_R" "$BIN" reprice --db p.sqlite
@@ -169,11 +178,57 @@ REPRICE_LINE="kill-9 reprice: $pexact/$pn trials exact after a re-run ($pkilled 
 [ "$pn" -lt "$REPRICE_TRIALS" ] && REPRICE_LINE+=" (time limit: $pn of $REPRICE_TRIALS trials run)"
 [ "$pexact" = "$pn" ] && [ "$paon" = "$pn" ] && [ "$pinteg" = "$pn" ] || FAILED=1
 
+# --- kill -9 during an ingest of a tree of many files ---------------------------------------------------------
+say "==> $TREE_TRIALS kill -9 trials during an ingest of $TREE_FILES transcripts"
+python3 "$(dirname "$GEN")/gen-claude-code.py" --out tree --files "$TREE_FILES" --total-gb 0.15 --seed "$SEED" \
+    2>/dev/null || die "scripts/gen-claude-code.py failed"
+find tree -type f -size +5M -delete
+t=$(now); ingest ref-tree.sqlite tree || die "reference ingest of the tree failed"; D_TREE=$(elapsed "$t")
+REF_T="$(both ref-tree.sqlite)"
+say "    ingest of $(find tree -type f | wc -l) files: ${D_TREE}s; reference: $REF_T"
+# ledgered DB: "ok" when the requests stored are those the ledger's files account for.
+ledgered() {
+    [ -f "$1" ] || { echo ok; return; }
+    python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+try:
+    stored = db.execute("select count(*) from requests").fetchone()[0]
+    counted = db.execute("select coalesce(sum(requests), 0) from files").fetchone()[0]
+except sqlite3.OperationalError:
+    stored = counted = 0  # killed before the schema was made
+print("ok" if stored == counted else "%d requests stored, %d counted by the ledger" % (stored, counted))' "$1" 2>&1
+}
+tn=0; texact=0; tkilled=0; tled=0; tinteg=0
+while [ "$tn" -lt "$TREE_TRIALS" ] && time_left; do
+    tn=$((tn + 1)); rmdb k.sqlite
+    delay="$(ms_delay "$D_TREE")"
+    bg "$BIN" ingest --db k.sqlite --no-progress tree >/dev/null 2>>"$SCRATCH/ingest.err"
+    sleep "$delay"
+    kill -9 "$BG_PID" 2>/dev/null || true
+    rc=0; wait "$BG_PID" 2>/dev/null || rc=$?
+    [ "$rc" -eq 137 ] && tkilled=$((tkilled + 1))
+    state="$(ledgered k.sqlite)"
+    if [ "$state" = ok ]; then tled=$((tled + 1)); else note_diff "tree kill at ${delay}s: $state"; fi
+    if [ "$(integrity k.sqlite)" = ok ]; then tinteg=$((tinteg + 1)); else
+        note_diff "tree kill at ${delay}s: integrity_check: $(integrity k.sqlite)"
+    fi
+    rc=0; ingest k.sqlite tree || rc=$?
+    state="$(both k.sqlite)"
+    if [ "$rc" -eq 0 ] && [ "$state" = "$REF_T" ]; then texact=$((texact + 1)); else
+        note_diff "tree kill at ${delay}s, re-run exit $rc: $(diff_totals "$REF_T" "$state")"
+    fi
+done
+TREE_LINE="kill-9 tree: $texact/$tn trials exact after a re-run ($tkilled killed mid-ingest); after the kill: $tled/$tn with every stored request in the ledger, $tinteg/$tn integrity ok"
+[ "$tn" -lt "$TREE_TRIALS" ] && TREE_LINE+=" (time limit: $tn of $TREE_TRIALS trials run)"
+[ "$texact" = "$tn" ] && [ "$tled" = "$tn" ] && [ "$tinteg" = "$tn" ] || FAILED=1
+
 echo "$INGEST_LINE"
 echo "$RESUME_LINE"
 echo "$REPRICE_LINE"
+echo "$TREE_LINE"
 if [ "$FAILED" = 0 ]; then
-    echo "kill-9: $((n + rn + pn))/$((n + rn + pn)) trials exact (${LINES} lines, $((SECONDS - T0)) s)"
+    echo "kill-9: $((n + rn + pn + tn))/$((n + rn + pn + tn)) trials exact (${LINES} lines, $((SECONDS - T0)) s)"
 else
     echo "kill-9: NOT exact: $(firsts)"
     exit 1
