@@ -52,18 +52,24 @@ enum FormatDetector {
         let fd = open(path, O_RDONLY)
         if fd < 0 { throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: length)
-        var filled = 0
-        while filled < length {
-            let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, length - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw UsageError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        // Read straight into the array's storage, neither zeroed first nor copied after: every file's head is read.
+        var failure: Int32?
+        let head = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            var filled = 0
+            while filled < length {
+                let n = read(fd, buffer.baseAddress! + filled, length - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                filled += n
             }
-            if n == 0 { break }
-            filled += n
+            count = filled
         }
-        return Array(head[0..<filled])
+        if let failure { throw UsageError.unreadable(path: path, reason: String(cString: strerror(failure))) }
+        return head
     }
 
     /// The label of a file of JSON values, from the first of its head's lines that tells, else the first of its
