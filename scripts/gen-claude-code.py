@@ -10,7 +10,11 @@ does), "system" hook lines, "file-history-snapshot" and "summary" lines, and
 "assistant" lines that carry the usage.
 
 - File sizes are lognormal (median about 100 KB) plus 5 to 8 files of 50 to
-  90 MB; the total is about --total-gb (10^9 bytes).
+  90 MB; the total is about --total-gb (10^9 bytes). With --no-big-files
+  there are no such files: every size is drawn from a lognormal of spread
+  --sigma around the mean size, at most --max-file-mb, and --min-responses
+  makes every session file hold at least that many API responses (the shape
+  of a tree of many mid-sized sessions).
 - About 80% of the bytes are lines without usage, about 20% assistant lines.
 - Each API response is written as 1 to 3 lines (thinking / text / tool_use)
   sharing message.id and requestId, the earlier lines with a partial
@@ -30,6 +34,7 @@ how many of them carry billing (not "<synthetic>"). An ingest of the corpus
 should count exactly that last number of requests.
 
 Usage: gen-claude-code.py --out DIR [--total-gb 1.2] [--files 3000] [--seed 7]
+                         [--no-big-files [--sigma 0.25]] [--max-file-mb 30] [--min-responses 1]
 """
 
 import argparse
@@ -202,9 +207,13 @@ def prose(rng, n):
     return " ".join(out)
 
 
-def file_sizes(rng, n_main, total):
-    """Target sizes: lognormal small files around MEDIAN plus 5-8 big ones."""
-    if n_main >= 100 and total >= 0.9e9:
+def file_sizes(rng, n_main, total, big_files=True, sigma=None, cap=SMALL_CAP):
+    """Target sizes: lognormal small files around MEDIAN plus 5-8 big ones; without big files, lognormal
+    sizes of spread `sigma` whose mean is the total over the files."""
+    if not big_files:
+        n_big = 0
+        big = []
+    elif n_main >= 100 and total >= 0.9e9:
         n_big = rng.randint(5, 8)
         big = [rng.randint(BIG_MIN, BIG_MAX) for _ in range(n_big)]
     else:  # small test runs: a couple of files that are large for the run
@@ -213,9 +222,13 @@ def file_sizes(rng, n_main, total):
     n_small = n_main - n_big
     rest = max(total - sum(big), n_small * 2000)
     mean = rest / max(n_small, 1)
-    sigma = math.sqrt(2 * math.log(mean / MEDIAN)) if mean > MEDIAN * 1.1 else 0.6
-    cap = min(SMALL_CAP, max(BIG_MIN // 2, 1), int(total * 0.03) or 1)
-    small = [min(cap, max(2000, MEDIAN * rng.lognormvariate(0, sigma))) for _ in range(n_small)]
+    if big_files:
+        median = MEDIAN
+        sigma = math.sqrt(2 * math.log(mean / MEDIAN)) if mean > MEDIAN * 1.1 else 0.6
+        cap = min(cap, max(BIG_MIN // 2, 1), int(total * 0.03) or 1)
+    else:
+        median = mean / math.exp(sigma * sigma / 2)
+    small = [min(cap, max(2000, median * rng.lognormvariate(0, sigma))) for _ in range(n_small)]
     for _ in range(8):  # rescale toward the total; capped files stay at the cap
         scale = rest / sum(small) if small else 1
         small = [min(cap, max(2000, s * scale)) for s in small]
@@ -231,9 +244,23 @@ def main():
     ap.add_argument("--total-gb", type=float, default=1.2, help="approximate total size, 10^9 bytes (1.2)")
     ap.add_argument("--files", type=int, default=3000, help="number of .jsonl files (3000)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-big-files", action="store_true",
+                    help="no 50-90 MB files: every size is drawn around the mean size")
+    ap.add_argument("--sigma", type=float, default=0.25,
+                    help="with --no-big-files, the spread of the lognormal file sizes (0.25)")
+    ap.add_argument("--max-file-mb", type=float, default=SMALL_CAP / 1e6,
+                    help="largest target size of a file that is not one of the big ones, 10^6 bytes (30)")
+    ap.add_argument("--usage-share", type=float, default=USAGE_SHARE,
+                    help="target byte share of the assistant lines that carry usage (0.20)")
+    ap.add_argument("--min-responses", type=int, default=None,
+                    help="billed API responses every session file holds at least (default: no minimum)")
     args = ap.parse_args()
     if args.files < 2 or args.total_gb <= 0:
         ap.error("--files must be >= 2 and --total-gb > 0")
+    if args.sigma <= 0 or args.max_file_mb <= 0 or (args.min_responses or 1) < 1:
+        ap.error("--sigma and --max-file-mb must be > 0 and --min-responses >= 1")
+    if not 0 < args.usage_share < 1:
+        ap.error("--usage-share must be between 0 and 1")
 
     t0 = time.perf_counter()
     rng = random.Random(args.seed)
@@ -252,7 +279,8 @@ def main():
         seen.add(cwd)
         projects.append(cwd)
     n_main = args.files - n_proj
-    sizes = file_sizes(rng, n_main, total_target)
+    sizes = file_sizes(rng, n_main, total_target, big_files=not args.no_big_files, sigma=args.sigma,
+                       cap=int(args.max_file_mb * 1e6))
     weights = [1.0 / (k + 1) ** 0.8 for k in range(n_proj)]
     owner = list(range(n_proj)) + rng.choices(range(n_proj), weights, k=max(0, n_main - n_proj))
     owner = owner[:n_main]
@@ -318,11 +346,14 @@ def main():
     SUMMARY = '{"type":"summary","summary":"%s","leafUuid":"%s"}\n'
 
     model_pool = [m for m, w in MODELS for _ in range(w)]
-    ratio = (1 - USAGE_SHARE) / USAGE_SHARE
+    ratio = (1 - args.usage_share) / args.usage_share
 
     stats = {"files": 0, "bytes": 0, "usage_bytes": 0, "lines": 0, "responses": 0, "billed": 0,
              "synthetic": 0, "no_request_id": 0, "copied": 0, "assistant_lines": 0}
     counter = 0
+    min_responses = args.min_responses or 0
+    file_bytes = []       # size of every file written
+    session_billed = []   # billed responses of every session (not sidechain) file
     out_root = os.path.join(args.out, "projects")
     os.makedirs(out_root, exist_ok=True)
 
@@ -371,7 +402,8 @@ def main():
             # The last turn overshoots the target by about OVERSHOOT bytes on average; every file gets one turn.
             stop = target - OVERSHOOT
             first = True
-            while first or fbytes < stop:
+            file_billed = 0
+            while first or fbytes < stop or file_billed < min_responses:
                 first = False
                 counter += 1
                 ms += randint(1500, 40_000)
@@ -446,6 +478,7 @@ def main():
                     resp_lines.append(s)
                 stats["responses"] += 1
                 stats["billed"] += 1
+                file_billed += 1
                 stats["assistant_lines"] += nb
                 for s in resp_lines:
                     buf.append(s)
@@ -513,6 +546,8 @@ def main():
             stats["files"] += 1
             stats["bytes"] += fbytes
             stats["usage_bytes"] += ubytes
+            file_bytes.append(fbytes)
+            session_billed.append(file_billed)
 
         # sidechain file: a subagent prompt, then the copied responses each followed by a short tool result
         path = os.path.join(pdir, "agent-%s.jsonl" % agent_id)
@@ -540,11 +575,17 @@ def main():
         stats["files"] += 1
         stats["bytes"] += fbytes
         stats["usage_bytes"] += ubytes
+        file_bytes.append(fbytes)
 
     elapsed = time.perf_counter() - t0
     b = stats["bytes"]
     print("files: %d (%d projects, %d sidechain files)" % (stats["files"], n_proj, n_proj), file=sys.stderr)
     print("total bytes: %d (%.3f GB)" % (b, b / 1e9), file=sys.stderr)
+    print("file size: mean %d, max %d, min %d bytes" % (
+        b // max(len(file_bytes), 1), max(file_bytes), min(file_bytes)), file=sys.stderr)
+    print("billed responses per session file: mean %.1f, min %d, max %d (%d session files)" % (
+        sum(session_billed) / max(len(session_billed), 1), min(session_billed), max(session_billed),
+        len(session_billed)), file=sys.stderr)
     print("usage-line bytes share: %.1f%% (%d assistant lines)" % (
         100.0 * stats["usage_bytes"] / max(b, 1), stats["assistant_lines"]), file=sys.stderr)
     print("distinct API responses (message ids): %d" % stats["responses"], file=sys.stderr)
