@@ -40,6 +40,18 @@ enum FormatDetector {
         switch layout {
         case .serverSentEvents: return (layout, .sse)
         case .jsonLines:
+            // The first line, parsed once for both questions below when it starts the head and ends within it
+            // (every file's head is read, and its first line may be long).
+            let first = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            if first < head.count, ![0x20, 0x09, 0x0A, 0x0D].contains(head[first]),
+                let newline = head[first...].firstIndex(of: 0x0A)
+            {
+                let tape = JSONTape()
+                let parsed = head[first..<newline].withUnsafeBufferPointer { (try? tape.parse($0)) != nil }
+                if parsed && documentFormat(tape) != MessagesParser.format { return (.jsonDocument, nil) }
+                if parsed && tape.kind(tape.root) == .object, let told = lineFormat(tape) { return (layout, told) }
+                return (layout, lineFormat(head: head, from: newline + 1))
+            }
             // A document saved on one line (curl output, compact json.dump) reads as a JSON line: tell it apart.
             if isOneLineDocument(head: head) { return (.jsonDocument, nil) }
             return (layout, lineFormat(head: head))
@@ -74,10 +86,10 @@ enum FormatDetector {
 
     /// The label of a file of JSON values, from the first of its head's lines that tells, else the first of its
     /// values spread over lines (or, when no value is whole within the head, from the keys the head shows).
-    static func lineFormat(head: [UInt8]) -> SourceFormat {
+    static func lineFormat(head: [UInt8], from lineStart: Int? = nil) -> SourceFormat {
         let tape = JSONTape()
         let first = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var start = first
+        var start = lineStart ?? first
         while start < head.count {
             guard let end = head[start...].firstIndex(of: 0x0A) else { break }
             let told: SourceFormat? = head[start..<end].withUnsafeBufferPointer { line in
