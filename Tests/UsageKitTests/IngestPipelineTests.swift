@@ -213,3 +213,21 @@ extension String {
         try database.read { db in try String.fetchAll(db, sql: sql) }
     }
 }
+
+/// The ledger's key for a path: one spelling per file.
+@Suite struct LedgerPathTests {
+    @Test(arguments: [
+        ("/a/b/c.jsonl", "/a/b/c.jsonl"), ("/a//b/./c.jsonl", "/a/b/c.jsonl"), ("/a/b/../c.jsonl", "/a/c.jsonl"),
+        ("/a/b/", "/a/b"), ("/a/.hidden/...", "/a/.hidden/..."), ("/a/b/.", "/a/b"), ("/a/b/..", "/a"), ("/", "/"),
+        ("/..", "/"), ("/a/..b/c.", "/a/..b/c."),
+    ])
+    func absolutePathsResolveDotsAndRepeatedSlashes(path: String, key: String) {
+        #expect(absolutePath(path) == key)
+    }
+
+    @Test func relativePathsStartAtTheWorkingDirectory() {
+        #expect(absolutePath("logs/../x/y.jsonl", workingDirectory: "/home/dev") == "/home/dev/x/y.jsonl")
+        #expect(absolutePath("x.jsonl", workingDirectory: "/home/dev") == "/home/dev/x.jsonl")
+        #expect(absolutePath("x.jsonl") == FileManager.default.currentDirectoryPath + "/x.jsonl")
+    }
+}

@@ -6,10 +6,15 @@ import Foundation
     import Darwin
 #endif
 
-/// `path` made absolute against the working directory, with `.` and `..` segments and repeated slashes resolved
-/// (no link is followed): the ledger's key for a file, however it was spelled.
-func absolutePath(_ path: String) -> String {
-    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+/// `path` made absolute against the working directory (`workingDirectory` when the caller has it already), with
+/// `.` and `..` segments and repeated slashes resolved (no link is followed): the ledger's key for a file, however it
+/// was spelled.
+func absolutePath(_ path: String, workingDirectory: String? = nil) -> String {
+    let full =
+        path.hasPrefix("/") ? path : (workingDirectory ?? FileManager.default.currentDirectoryPath) + "/" + path
+    // Most paths, found by walking a directory, are clean already: a re-run over thousands of unchanged files is
+    // mostly this function and a `stat` per file.
+    if isClean(full.utf8) { return full }
     var parts: [Substring] = []
     for part in full.split(separator: "/", omittingEmptySubsequences: true) {
         if part == "." { continue }
@@ -20,6 +25,22 @@ func absolutePath(_ path: String) -> String {
         parts.append(part)
     }
     return "/" + parts.joined(separator: "/")
+}
+
+/// Whether an absolute path has no empty, `.` or `..` segment and no trailing slash.
+private func isClean(_ path: String.UTF8View) -> Bool {
+    var segment = 0  // bytes of the current segment
+    var dots = 0  // of which dots
+    for byte in path.dropFirst() {
+        if byte == UInt8(ascii: "/") {
+            if segment == 0 || segment == dots && dots <= 2 { return false }
+            (segment, dots) = (0, 0)
+        } else {
+            segment += 1
+            if byte == UInt8(ascii: ".") { dots += 1 }
+        }
+    }
+    return segment > 0 && !(segment == dots && dots <= 2)
 }
 
 /// What to do with one file: read it in whole, from an offset, or (when `make` returns nil) not at all.
@@ -114,7 +135,8 @@ struct FilePlan: Sendable {
     /// What to do with the file at `path` as its status and the ledger tell: nothing, a resumed read, or a whole
     /// read whose layout is still `undetected`.
     static func survey(
-        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
+        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry],
+        workingDirectory: String? = nil
     ) throws -> FilePlan? {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -124,7 +146,7 @@ struct FilePlan: Sendable {
             // A FIFO or device would block or never end.
             throw UsageError.unreadable(path: path, reason: "not a regular file")
         }
-        let absolute = UsageKit.absolutePath(path)
+        let absolute = UsageKit.absolutePath(path, workingDirectory: workingDirectory)
         let size = Int64(info.st_size)
         let modified = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
         let identity = "\(info.st_dev):\(info.st_ino)"

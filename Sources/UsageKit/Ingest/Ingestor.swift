@@ -44,9 +44,12 @@ struct Ingestor: Sendable {
         }
         let ledger = try database.read { db in try Ledger.load(db) }
         var plans: [FilePlan] = []
+        let workingDirectory = FileManager.default.currentDirectoryPath
         for file in files {
             do {
-                let plan = try FilePlan.survey(path: file.path, forced: file.format, named: file.named, ledger: ledger)
+                let plan = try FilePlan.survey(
+                    path: file.path, forced: file.format, named: file.named, ledger: ledger,
+                    workingDirectory: workingDirectory)
                 if let plan {
                     plans.append(plan)
                 } else {
