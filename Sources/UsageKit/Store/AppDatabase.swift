@@ -397,6 +397,49 @@ struct AppDatabase: Sendable {
             // sort nothing.
             try db.execute(sql: "CREATE INDEX requests_by_time ON requests(ts)")
         }
+        migrator.registerMigration("v6: sums by attribute") { db in
+            // The hourly rollup's figures per attribute (one row set per attribute kind: a request counts once in
+            // each), hour, model as priced and model as logged; `present` is 0 for requests without the attribute,
+            // whose `value` is then ''.
+            try db.execute(
+                sql: """
+                    CREATE TABLE usage_attributes (
+                      attribute TEXT NOT NULL,
+                      present INTEGER NOT NULL,
+                      value TEXT NOT NULL,
+                      hour INTEGER NOT NULL,
+                      model_key TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      requests INTEGER NOT NULL,
+                      aggregated_rows INTEGER NOT NULL,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      web_search_requests INTEGER NOT NULL,
+                      cost_nanos INTEGER NOT NULL,
+                      unpriced_requests INTEGER NOT NULL,
+                      priority_requests INTEGER NOT NULL,
+                      logged_requests INTEGER NOT NULL,
+                      logged_cost_nanos INTEGER NOT NULL,
+                      logged_computed_nanos INTEGER NOT NULL,
+                      first_ts INTEGER NOT NULL,
+                      last_ts INTEGER NOT NULL,
+                      advisor_calls INTEGER NOT NULL,
+                      advisor_prompt_tokens INTEGER NOT NULL,
+                      advisor_output_tokens INTEGER NOT NULL,
+                      advisor_cost_nanos INTEGER NOT NULL,
+                      compactions INTEGER NOT NULL,
+                      compaction_prompt_tokens INTEGER NOT NULL,
+                      compaction_output_tokens INTEGER NOT NULL,
+                      compaction_cost_nanos INTEGER NOT NULL,
+                      PRIMARY KEY (attribute, present, value, hour, model_key, model)
+                    ) WITHOUT ROWID
+                    """)
+            // A database with requests already gets their sums now.
+            try AttributeRollup.rebuild(db)
+        }
         return migrator
     }
 }

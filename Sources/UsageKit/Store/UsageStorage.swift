@@ -15,10 +15,13 @@ protocol UsageStorage {
     // MARK: Report
 
     /// Sums of the requests `filter` selects, one per group: of time buckets of `bucket` milliseconds (when
-    /// given) and of `attributes`. From the hourly rollup when `rollup`; it can answer only when `bucket` is an
-    /// hour or nil, the attributes are at most the model, and the filter selects by whole hours alone.
+    /// given) and of `attributes`. From the rollups when `rollup`; they can answer only when `bucket` is an hour
+    /// or nil, the filter's bounds are whole hours and `rollupCanSum` says so.
     func requestSums(_ filter: RequestFilter, bucket: Int64?, by attributes: [RequestAttribute], rollup: Bool) throws
         -> [GroupSums]
+
+    /// Whether the rollups hold the sums of `filter` by `attributes`, for whole hours.
+    func rollupCanSum(_ filter: RequestFilter, by attributes: [RequestAttribute]) -> Bool
 
     /// The unpriced requests `filter` selects, per model, most requests first.
     func unpricedModels(_ filter: RequestFilter) throws -> [UnpricedModel]
