@@ -54,6 +54,45 @@ func attributeRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
     }
 }
 
+/// Every row of `cache_daily`, in key order.
+func cacheRollup(_ database: AppDatabase) throws -> [Row] {
+    try database.read { db in
+        try Row.fetchAll(db, sql: "SELECT * FROM cache_daily ORDER BY \(cacheKey)")
+    }
+}
+
+private let cacheKey =
+    "attribute, present, value, model_key, model, service_tier, inference_geo, speed, context_window, day, aggregated,"
+    + " priced, prompt_class"
+
+/// `cache_daily` recomputed from the requests by a GROUP BY per attribute, without the ingest's code.
+func cacheRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
+    let selects = ["session", "workflow", "project"].map { column in
+        """
+        SELECT '\(column)' AS attribute,
+          (\(column) IS NOT NULL) + 2 * (service_tier IS NOT NULL) + 4 * (inference_geo IS NOT NULL)
+            + 8 * (speed IS NOT NULL) + 16 * (context_window IS NOT NULL) AS present,
+          COALESCE(\(column), '') AS value, COALESCE(priced_as, model) AS model_key, model,
+          COALESCE(service_tier, '') AS service_tier, COALESCE(inference_geo, '') AS inference_geo,
+          COALESCE(speed, '') AS speed, COALESCE(context_window, '') AS context_window,
+          (ts - (ts < 0 AND ts % 86400000 != 0) * 86400000) / 86400000 AS day, aggregated,
+          cost_nanos IS NOT NULL AS priced,
+          CASE WHEN input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens > 200000 THEN 2
+            WHEN input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens > 100000 THEN 1
+            ELSE 0 END AS prompt_class,
+          COUNT(*) AS rows, SUM(cache_read_tokens > 0) AS rows_with_hits, SUM(input_tokens) AS input_tokens,
+          SUM(cache_write_5m_tokens) AS cache_write_5m_tokens, SUM(cache_write_1h_tokens) AS cache_write_1h_tokens,
+          SUM(cache_read_tokens) AS cache_read_tokens, SUM(output_tokens) AS output_tokens,
+          COALESCE(SUM(cost_nanos), 0) AS cost_nanos, MIN(ts) AS first_ts
+        FROM requests GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+        """
+    }
+    return try database.read { db in
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM (\(selects.joined(separator: " UNION ALL "))) ORDER BY \(cacheKey)")
+    }
+}
+
 /// The sums by attribute kept at ingest: after every way the requests change, they are what the requests sum to,
 /// and reports and budgets read from them answer as the requests do.
 @Suite struct AttributeRollupTests {
@@ -66,6 +105,8 @@ func attributeRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
         let kept = try attributeRollup(database)
         #expect(!kept.isEmpty, comment)
         #expect(kept == (try attributeRollupRecomputed(database)), comment)
+        #expect(try cacheRollup(database) == cacheRollupRecomputed(database), comment)
+        try expectSumsPriceAsTheRequests(database, comment)
         try database.read { db in
             let storage = SQLiteStorage(db)
             for dimensions: [ReportDimension] in [
@@ -78,6 +119,45 @@ func attributeRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
                     source: .requests)
                 #expect(fast == raw, "\(dimensions) \(comment?.description ?? "")")
             }
+        }
+    }
+
+    /// The money figures priced from the cache sums are those of the scan of the requests, group by group.
+    func expectSumsPriceAsTheRequests(_ database: AppDatabase, _ comment: Comment? = nil) throws {
+        let table = try database.read { db in try PriceTable.effective(db) }
+        #expect(table.pricesSums)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let day: Int64 = 86_400_000
+        for filter in [RequestFilter(), RequestFilter(since: 1_793_491_200_000, until: 1_793_491_200_000 + 30 * day)] {
+            let (sums, scan) = try database.read { db in
+                (
+                    try CacheStats.fromSums(SQLiteStorage(db), filter: filter, table: table, now: now),
+                    try CacheStats.compute(SQLiteStorage(db), filter: filter, table: table, now: now)
+                )
+            }
+            let fromSums = try #require(sums, comment)
+            func withoutWaste(_ groups: [CacheStats.Group]) -> [CacheStats.Group] {
+                groups.map { g in
+                    var g = g
+                    g.figures.waste = .zero
+                    return g
+                }
+            }
+            var totals = scan.totals
+            totals.waste = .zero
+            #expect(fromSums.totals == totals, comment)
+            #expect(fromSums.bySession == withoutWaste(scan.bySession), comment)
+            #expect(fromSums.byWorkflow == withoutWaste(scan.byWorkflow), comment)
+            #expect(fromSums.byProject == withoutWaste(scan.byProject), comment)
+            #expect(fromSums.byModel == withoutWaste(scan.byModel), comment)
+            #expect(
+                fromSums.daily.map(\.day) == scan.daily.map(\.day)
+                    && zip(fromSums.daily, scan.daily).allSatisfy { a, b in
+                        var f = b.figures
+                        f.waste = .zero
+                        return a.figures == f
+                    }, comment)
+            #expect(fromSums.days == scan.days, comment)
         }
     }
 
@@ -166,8 +246,10 @@ func attributeRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
             try db.execute(
                 sql: """
                     DROP TABLE usage_attributes;
+                    DROP TABLE cache_daily;
                     DROP INDEX requests_by_time;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v5: requests by time', 'v6: sums by attribute');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v5: requests by time', 'v6: sums by attribute',
+                      'v7: cache sums by session, workflow and project');
                     """)
         }
         try queue.close()

@@ -199,6 +199,7 @@ extension CacheStats {
         _ storage: some UsageStorage, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(),
         waste: Bool = true
     ) throws -> CacheStats {
+        if !waste, let stats = try fromSums(storage, filter: filter, table: table, now: now) { return stats }
         // An hour past the period is read too: a write near its end may be read just after it.
         var lookahead = filter
         if let until = filter.until, waste { lookahead.until = until + oneHour }

@@ -85,6 +85,26 @@ struct CacheSweep {
         if waste { gather(r) }
     }
 
+    /// Adds the figures of requests summed by session (each request in one such sum): the totals, the session's,
+    /// the model's and the day's.
+    mutating func add(sums f: CacheFigures, session: String?, model: String, day: Int64, first: Int64) {
+        firstInPeriod = min(firstInPeriod ?? first, first)
+        stats.totals.add(f)
+        byModel[model, default: CacheFigures()].add(f)
+        bySession[session ?? "(none)", default: CacheFigures()].add(f)
+        byDay[day, default: CacheFigures()].add(f)
+    }
+
+    /// Adds the figures of requests summed by workflow.
+    mutating func add(sums f: CacheFigures, workflow: String?) {
+        byWorkflow[workflow ?? "(none)", default: CacheFigures()].add(f)
+    }
+
+    /// Adds the figures of requests summed by project.
+    mutating func add(sums f: CacheFigures, project: String?) {
+        byProject[project ?? "(none)", default: CacheFigures()].add(f)
+    }
+
     /// Every figure, once the last request is in. `now` bounds an open period for monthly estimates.
     mutating func finish(now: Date) -> CacheStats {
         if waste {

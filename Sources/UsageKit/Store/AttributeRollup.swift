@@ -13,6 +13,10 @@ struct RollupAttributes: Hashable {
     var source: String?
     var apiKey: String?
     var workspace: String?
+    /// What its prices depend on besides its model and tier.
+    var inferenceGeo: String?
+    var speed: String?
+    var contextWindow: String?
 
     func value(of kind: AttributeKind) -> String? {
         switch kind {

@@ -22,6 +22,48 @@ extension SQLiteStorage {
     }
 }
 
+extension SQLiteStorage {
+    func cacheSums(_ filter: RequestFilter, by attribute: RequestAttribute) throws -> [CacheSumsRow]? {
+        let day: Int64 = 86_400_000
+        guard !filter.selectsByAttribute, let kind = attribute.kind, CacheRollup.kinds.contains(kind),
+            filter.since.map({ $0 % day == 0 }) ?? true, filter.until.map({ $0 % day == 0 }) ?? true
+        else { return nil }
+        var condition: SQL = "attribute = \(kind.rawValue)"
+        if let since = filter.since { condition.append(literal: " AND day >= \(since / day)") }
+        if let until = filter.until { condition.append(literal: " AND day < \(until / day)") }
+        let p = CacheRollup.Presence.self
+        // The tier, residency, speed and context window as the scan of the requests reads them (GRDB's text).
+        return try Row.fetchAll(
+            db,
+            SQLRequest(
+                literal: """
+                    SELECT CASE WHEN present & \(p.value) THEN \(sql: wholeText("value")) END,
+                      \(sql: wholeText("model_key")), \(sql: wholeText("model")),
+                      CASE WHEN present & \(p.serviceTier) THEN service_tier END,
+                      CASE WHEN present & \(p.inferenceGeo) THEN inference_geo END,
+                      CASE WHEN present & \(p.speed) THEN speed END,
+                      CASE WHEN present & \(p.contextWindow) THEN context_window END,
+                      day, aggregated, priced, prompt_class, rows, rows_with_hits, input_tokens, cache_write_5m_tokens,
+                      cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, first_ts
+                    FROM cache_daily WHERE \(condition)
+                    """)
+        ).map { r in
+            let promptClass: Int = r[10]
+            var record = UsageRecord(
+                timestamp: (r[7] as Int64) * day, model: r.wholeString(2) ?? "", serviceTier: r[3],
+                inferenceGeo: r[4], speed: r[5],
+                tokens: TokenCounts(
+                    input: r[13], cacheWrite5m: r[14], cacheWrite1h: r[15], cacheRead: r[16], output: r[17]))
+            record.contextWindow = r[6]
+            record.aggregated = (r[8] as Int64) != 0
+            return CacheSumsRow(
+                value: r.wholeString(0), modelKey: r.wholeString(1) ?? "", record: record,
+                prompt: promptClass == 0 ? 0 : CacheRollup.promptThresholds[promptClass - 1] + 1,
+                priced: (r[9] as Int64) != 0, rows: r[11], rowsWithHits: r[12], cost: r[18], first: r[19])
+        }
+    }
+}
+
 /// The text values of a scan, made once each: its requests share few models, sessions and workflows, and a
 /// string made per row costs more than the rest of the row.
 private struct InternedTexts {
@@ -44,7 +86,10 @@ private struct InternedTexts {
         }
         let bytes = UnsafeBufferPointer(start: start, count: count)
         let hash = FNV1a.hash(bytes) ^ Int64(i)
-        if let known = strings[hash], known.utf8.elementsEqual(bytes) { return known }
+        if var known = strings[hash] {
+            let same = known.withUTF8 { $0.count == count && memcmp($0.baseAddress!, start, count) == 0 }
+            if same { return known }
+        }
         let string = String(decoding: bytes, as: UTF8.self)
         // Bounded: a period of many sessions keeps the latest ones.
         if strings.count >= 4096 { strings.removeAll(keepingCapacity: true) }

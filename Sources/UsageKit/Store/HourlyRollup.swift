@@ -28,7 +28,8 @@ struct RollupEntry {
         case ts, modelKey, aggregated, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearch, cost, priority
         case loggedCost, advisorCalls, advisorPromptTokens, advisorOutputTokens, advisorCost, compactions
         case compactionPromptTokens, compactionOutputTokens, compactionCost
-        case model, session, workflow, project, serviceTier, source, apiKey, workspace
+        case model, session, workflow, project, serviceTier, source, apiKey, workspace, inferenceGeo, speed
+        case contextWindow
 
         var expression: String {
             switch self {
@@ -60,6 +61,9 @@ struct RollupEntry {
             case .source: return "source_format"
             case .apiKey: return "api_key_id"
             case .workspace: return "workspace_id"
+            case .inferenceGeo: return "inference_geo"
+            case .speed: return "speed"
+            case .contextWindow: return "context_window"
             }
         }
     }
@@ -88,7 +92,8 @@ struct RollupEntry {
         }
         attributes = RollupAttributes(
             model: record.model, session: record.session, workflow: record.workflow, project: record.project,
-            serviceTier: record.serviceTier, source: nil, apiKey: record.apiKeyID, workspace: record.workspaceID)
+            serviceTier: record.serviceTier, source: nil, apiKey: record.apiKeyID, workspace: record.workspaceID,
+            inferenceGeo: record.inferenceGeo, speed: record.speed, contextWindow: record.contextWindow)
     }
 
     /// Reads the `columns` of a raw statement's current row, from column `offset` on: the ingest reads a stored
@@ -110,7 +115,8 @@ struct RollupEntry {
         attributes = RollupAttributes(
             model: text(.model) ?? "", session: text(.session), workflow: text(.workflow), project: text(.project),
             serviceTier: text(.serviceTier), source: text(.source), apiKey: text(.apiKey),
-            workspace: text(.workspace))
+            workspace: text(.workspace), inferenceGeo: text(.inferenceGeo), speed: text(.speed),
+            contextWindow: text(.contextWindow))
         aggregated = int(.aggregated) != 0
         tokens = TokenCounts(
             input: int(.input), cacheWrite5m: int(.cacheWrite5m), cacheWrite1h: int(.cacheWrite1h),
@@ -144,14 +150,17 @@ struct HourlyRollup {
     }
 
     private(set) var sums: [Key: RequestSums] = [:]
-    /// The same requests by their attributes too, merged into `usage_attributes`.
+    /// The same requests by their attributes too, merged into `usage_attributes`, and by what their cache
+    /// figures depend on, merged into `cache_daily`.
     private var attributes = AttributeRollup()
+    private var cache = CacheRollup()
 
     /// Adds (`sign` 1) or takes back (`sign` -1) one request.
     mutating func add(_ e: RollupEntry, sign: Int64 = 1) {
         let hour = Self.floorDiv(e.timestamp, 3_600_000)
         sums[Key(hour: hour, model: e.modelKey), default: RequestSums()].add(e, sign: sign)
         attributes.add(e, hour: hour, sign: sign)
+        cache.add(e, sign: sign)
     }
 
     /// Adds these sums to the stored rollup.
@@ -172,6 +181,7 @@ struct HourlyRollup {
             try statement.execute(arguments: StatementArguments(values))
         }
         try attributes.merge(into: db)
+        try cache.merge(into: db)
     }
 
     /// Every column of `usage_hourly`, in the order `merge` and `rebuild` fill them.
@@ -188,6 +198,7 @@ struct HourlyRollup {
                 FROM requests GROUP BY 1, 2;
                 """)
         try AttributeRollup.rebuild(db)
+        try CacheRollup.rebuild(db)
     }
 
     /// The hour of a `requests` row (hours since 1970, floored), in SQL.
