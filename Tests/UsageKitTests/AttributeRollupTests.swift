@@ -174,6 +174,28 @@ func cacheRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
         #expect(perKind.count == AttributeKind.allCases.count && perKind.allSatisfy { $0 == requests })
     }
 
+    @Test func aFileOfManySessionsSpillsItsSumsAndKeepsThemWhole() throws {
+        // 4,000 requests, each of its own session and hour: more rows than the ingest holds before it merges them
+        // into the tables, so one file's sums are merged several times, some rows twice.
+        let scratch = try ScratchDirectory()
+        let models = ["claude-sonnet-4-5-20250929", "claude-opus-4-6", "claude-haiku-4-5-20251001"]
+        let lines = (0..<4_000).map { i in
+            let hour = 1_793_491_200 + (i / 2) * 3_600
+            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(hour)))
+            return #"{"timestamp":"\#(time)","request_id":"req_011Spill\#(i)","session_id":"s-\#(i % 2_500)","#
+                + #""workflow":"w-\#(i % 7)","response":{"id":"msg_01Spill\#(i)","type":"message","role":"assistant","#
+                + #""model":"\#(models[i % 3])","content":[],"stop_reason":"end_turn","stop_sequence":null,"#
+                + #""usage":{"input_tokens":\#(100 + i),"cache_creation_input_tokens":0,"#
+                + #""cache_read_input_tokens":\#(i % 2 * 5_000),"output_tokens":\#(10 + i % 50),"#
+                + #""service_tier":"\#(i % 5 == 0 ? "batch" : "standard")"}}}"#
+        }
+        let file = try scratch.write("many.jsonl", lines.joined(separator: "\n") + "\n")
+        let database = try AppDatabase.inMemory()
+        let summary = try ingest([file], into: database)
+        #expect(summary.newRequests == 4_000)
+        try expectConsistent(database)
+    }
+
     @Test func anUpgradedDuplicateMovesItsFiguresToItsNewAttributes() throws {
         // The parent's copy written before the response finished, then the sidechain's final copy, of another
         // project: the request moves from one project to the other.

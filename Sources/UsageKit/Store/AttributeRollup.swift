@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// What a stored request is grouped and selected by, besides its hour and its model as priced.
 struct RollupAttributes: Hashable {
@@ -31,6 +32,48 @@ struct RollupAttributes: Hashable {
     }
 }
 
+/// Binding and stepping a prepared statement through SQLite itself, for the rollups' merges.
+enum RawStatement {
+    /// Binds `text` by length, so a NUL inside it is kept.
+    static func bind(_ s: OpaquePointer, _ index: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = sqlite3_bind_text(
+                s, index,
+                UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self), Int32(bytes.count), RequestInserter.transient)
+        }
+    }
+
+    static func step(_ s: OpaquePointer) throws {
+        let code = sqlite3_step(s)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
+            sqlite3_reset(s)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+    }
+}
+
+/// Texts by number, so that the rollups' keys hash numbers: a request's texts are hashed once, not once per row
+/// they count in.
+struct TextNumbers {
+    private var numbers: [String: Int32] = [:]
+    private var texts: [String] = []
+
+    /// The number of `text`; -1 for none.
+    mutating func number(_ text: String?) -> Int32 {
+        guard let text else { return -1 }
+        if let known = numbers[text] { return known }
+        let n = Int32(texts.count)
+        numbers[text] = n
+        texts.append(text)
+        return n
+    }
+
+    func text(_ number: Int32) -> String? { number < 0 ? nil : texts[Int(number)] }
+}
+
 /// An attribute `usage_attributes` keeps sums by: each request counts once under each.
 enum AttributeKind: String, CaseIterable {
     case session, workflow, project
@@ -59,57 +102,39 @@ enum AttributeKind: String, CaseIterable {
 /// previous figures of one it upgrades) and merges the sums in the requests' transaction; `rebuild` recomputes the
 /// table from `requests`. The model is kept as priced and as logged, so a model selection reads as on requests.
 struct AttributeRollup {
-    /// One request's hour, models and attributes: the requests of a file share few of them, so each request
-    /// costs one look-up here and the split into attributes is made once per key at the merge.
+    /// A row of `usage_attributes`, its texts by their numbers in `texts`.
     private struct Key: Hashable {
+        var kind: Int8
+        var value: Int32
         var hour: Int64
-        var modelKey: String
-        var attributes: RollupAttributes
+        var modelKey: Int32
+        var model: Int32
     }
 
-    /// A row of `usage_attributes`.
-    private struct RowKey: Hashable {
-        var kind: AttributeKind
-        var value: String?
-        var hour: Int64
-        var modelKey: String
-        var model: String
-
-        /// The key's columns as `merge` binds them. Text goes as bytes, made TEXT by SQLite: GRDB binds a String
-        /// as a C string, which a NUL would cut.
-        var arguments: [any DatabaseValueConvertible] {
-            [
-                kind.rawValue, value == nil ? 0 : 1, Data((value ?? "").utf8), hour, Data(modelKey.utf8),
-                Data(model.utf8),
-            ]
-        }
-    }
-
+    private var texts = TextNumbers()
     private var sums: [Key: RequestSums] = [:]
     /// Keys some request was taken back from: their rows may be left empty, and go.
     private var takenBack: Set<Key> = []
 
-    /// Adds (`sign` 1) or takes back (`sign` -1) one request.
+    /// How many rows the sums hold.
+    var count: Int { sums.count }
+
+    /// Adds (`sign` 1) or takes back (`sign` -1) one request, to the row of each attribute kind.
     mutating func add(_ e: RollupEntry, hour: Int64, sign: Int64) {
-        let key = Key(hour: hour, modelKey: e.modelKey, attributes: e.attributes)
-        sums[key, default: RequestSums()].add(e, sign: sign)
-        if sign < 0 { takenBack.insert(key) }
+        let modelKey = texts.number(e.modelKey)
+        let model = texts.number(e.attributes.model)
+        for (i, kind) in AttributeKind.allCases.enumerated() {
+            let key = Key(
+                kind: Int8(i), value: texts.number(e.attributes.value(of: kind)), hour: hour, modelKey: modelKey,
+                model: model)
+            sums[key, default: RequestSums()].add(e, sign: sign)
+            if sign < 0 { takenBack.insert(key) }
+        }
     }
 
-    /// Adds these sums to the stored rollup.
-    func merge(into db: Database) throws {
+    /// Adds these sums to the stored rollup, and starts again from none.
+    mutating func merge(into db: Database) throws {
         guard !sums.isEmpty else { return }
-        var rows: [RowKey: RequestSums] = [:]
-        var emptied: Set<RowKey> = []
-        for (key, s) in sums {
-            for kind in AttributeKind.allCases {
-                let row = RowKey(
-                    kind: kind, value: key.attributes.value(of: kind), hour: key.hour, modelKey: key.modelKey,
-                    model: key.attributes.model)
-                rows[row, default: RequestSums()].add(s)
-                if takenBack.contains(key) { emptied.insert(row) }
-            }
-        }
         let figures = RequestSums.Column.allCases
         let upsert = try db.cachedStatement(
             sql: """
@@ -119,8 +144,13 @@ struct AttributeRollup {
                 ON CONFLICT(attribute, present, value, hour, model_key, model) DO UPDATE SET
                   \(figures.map(\.merge).joined(separator: ",\n  "))
                 """)
-        for (row, s) in rows {
-            try upsert.execute(arguments: StatementArguments(row.arguments + figures.map { s.value(of: $0) }))
+        // Bound straight to SQLite: a file's sums come to hundreds of thousands of rows.
+        let u = upsert.sqliteStatement
+        for (key, s) in sums {
+            sqlite3_reset(u)
+            bind(key, to: u)
+            for (i, figure) in figures.enumerated() { sqlite3_bind_int64(u, Int32(7 + i), s.value(of: figure)) }
+            try RawStatement.step(u)
         }
         let delete = try db.cachedStatement(
             sql: """
@@ -128,7 +158,26 @@ struct AttributeRollup {
                 WHERE attribute = ? AND present = ? AND value = CAST(? AS TEXT) AND hour = ?
                   AND model_key = CAST(? AS TEXT) AND model = CAST(? AS TEXT) AND requests = 0 AND aggregated_rows = 0
                 """)
-        for row in emptied { try delete.execute(arguments: StatementArguments(row.arguments)) }
+        let d = delete.sqliteStatement
+        for key in takenBack {
+            sqlite3_reset(d)
+            bind(key, to: d)
+            try RawStatement.step(d)
+        }
+        sums = [:]
+        takenBack = []
+        texts = TextNumbers()
+    }
+
+    /// Binds the key's six columns, in the order of the table's, to parameters 1 to 6 of `s`.
+    private func bind(_ key: Key, to s: OpaquePointer) {
+        let value = texts.text(key.value)
+        RawStatement.bind(s, 1, AttributeKind.allCases[Int(key.kind)].rawValue)
+        sqlite3_bind_int64(s, 2, value == nil ? 0 : 1)
+        RawStatement.bind(s, 3, value ?? "")
+        sqlite3_bind_int64(s, 4, key.hour)
+        RawStatement.bind(s, 5, texts.text(key.modelKey) ?? "")
+        RawStatement.bind(s, 6, texts.text(key.model) ?? "")
     }
 
     /// Every column of `usage_attributes`, in the order `merge` and `rebuild` fill them.
@@ -147,24 +196,5 @@ struct AttributeRollup {
                     FROM requests GROUP BY 2, 3, 4, 5, 6
                     """)
         }
-    }
-}
-
-extension RequestSums {
-    /// Adds the sums of other requests.
-    mutating func add(_ o: RequestSums) {
-        requests += o.requests
-        aggregatedRows += o.aggregatedRows
-        tokens += o.tokens
-        webSearchRequests += o.webSearchRequests
-        cost += o.cost
-        unpricedRequests += o.unpricedRequests
-        priorityRequests += o.priorityRequests
-        loggedRequests += o.loggedRequests
-        loggedCost += o.loggedCost
-        loggedComputedCost += o.loggedComputedCost
-        first = min(first, o.first)
-        last = max(last, o.last)
-        iterations.add(o.iterations)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Per-session (and per-workflow and per-project), per-day sums of the stored requests' tokens and costs, split by
 /// everything a request's prices depend on (its models, tier, residency, speed, context window, whether it is an
@@ -16,13 +17,20 @@ struct CacheRollup {
     /// The attributes the table keeps sums by.
     static let kinds: [AttributeKind] = [.session, .workflow, .project]
 
+    /// A row of `cache_daily`, its texts by their numbers in `texts`.
     private struct Key: Hashable {
+        var kind: Int8
+        var value: Int32
+        var modelKey: Int32
+        var model: Int32
+        var serviceTier: Int32
+        var inferenceGeo: Int32
+        var speed: Int32
+        var contextWindow: Int32
         var day: Int64
-        var modelKey: String
-        var attributes: RollupAttributes
         var aggregated: Bool
         var priced: Bool
-        var promptClass: Int
+        var promptClass: Int8
     }
 
     /// A row's figures.
@@ -32,66 +40,41 @@ struct CacheRollup {
         var tokens = TokenCounts()
         var cost: Int64 = 0
         var first = Int64.max
-
-        mutating func add(_ o: Sums) {
-            rows += o.rows
-            rowsWithHits += o.rowsWithHits
-            tokens += o.tokens
-            cost += o.cost
-            first = min(first, o.first)
-        }
     }
 
+    private var texts = TextNumbers()
     private var sums: [Key: Sums] = [:]
     private var takenBack: Set<Key> = []
 
-    /// Adds (`sign` 1) or takes back (`sign` -1) one request.
+    /// How many rows the sums hold.
+    var count: Int { sums.count }
+
+    /// Adds (`sign` 1) or takes back (`sign` -1) one request, to the row of each attribute kind.
     mutating func add(_ e: RollupEntry, sign: Int64) {
-        let key = Key(
-            day: HourlyRollup.floorDiv(e.timestamp, 86_400_000), modelKey: e.modelKey, attributes: e.attributes,
-            aggregated: e.aggregated, priced: e.cost != nil,
-            promptClass: Self.promptThresholds.filter { e.tokens.prompt > $0 }.count)
-        var s = sums[key] ?? Sums()
-        s.rows += sign
-        if e.tokens.cacheRead > 0 { s.rowsWithHits += sign }
-        s.tokens += e.tokens * sign
-        s.cost += sign * (e.cost ?? 0)
-        s.first = min(s.first, e.timestamp)
-        sums[key] = s
-        if sign < 0 { takenBack.insert(key) }
-    }
-
-    /// A row of `cache_daily`: its texts (`keyColumns`), then the rest of its key.
-    private struct RowKey: Hashable {
-        var texts: [Data?]
-        var day: Int64
-        var aggregated: Bool
-        var priced: Bool
-        var promptClass: Int
-
-        /// The key's columns in the table's order.
-        var arguments: [any DatabaseValueConvertible] {
-            var values: [any DatabaseValueConvertible] = [texts[0]!, CacheRollup.presence(texts)]
-            values += texts[1...].map { $0 ?? Data() }
-            values += [day, aggregated ? 1 : 0, priced ? 1 : 0, promptClass]
-            return values
+        let a = e.attributes
+        var key = Key(
+            kind: 0, value: -1, modelKey: texts.number(e.modelKey), model: texts.number(a.model),
+            serviceTier: texts.number(a.serviceTier), inferenceGeo: texts.number(a.inferenceGeo),
+            speed: texts.number(a.speed), contextWindow: texts.number(a.contextWindow),
+            day: HourlyRollup.floorDiv(e.timestamp, 86_400_000), aggregated: e.aggregated, priced: e.cost != nil,
+            promptClass: Int8(Self.promptThresholds.filter { e.tokens.prompt > $0 }.count))
+        for (i, kind) in Self.kinds.enumerated() {
+            key.kind = Int8(i)
+            key.value = texts.number(a.value(of: kind))
+            var s = sums[key] ?? Sums()
+            s.rows += sign
+            if e.tokens.cacheRead > 0 { s.rowsWithHits += sign }
+            s.tokens += e.tokens * sign
+            s.cost += sign * (e.cost ?? 0)
+            s.first = min(s.first, e.timestamp)
+            sums[key] = s
+            if sign < 0 { takenBack.insert(key) }
         }
     }
 
-    /// Adds these sums to the stored table.
-    func merge(into db: Database) throws {
+    /// Adds these sums to the stored table, and starts again from none.
+    mutating func merge(into db: Database) throws {
         guard !sums.isEmpty else { return }
-        var rows: [RowKey: Sums] = [:]
-        var emptied: Set<RowKey> = []
-        for (key, s) in sums {
-            for kind in Self.kinds {
-                let row = RowKey(
-                    texts: Self.keyColumns(kind, key), day: key.day, aggregated: key.aggregated, priced: key.priced,
-                    promptClass: key.promptClass)
-                rows[row, default: Sums()].add(s)
-                if takenBack.contains(key) { emptied.insert(row) }
-            }
-        }
         let keyNames = Self.keyNames.joined(separator: ", ")
         let upsert = try db.cachedStatement(
             sql: """
@@ -107,14 +90,19 @@ struct CacheRollup {
                   output_tokens = output_tokens + excluded.output_tokens,
                   cost_nanos = cost_nanos + excluded.cost_nanos, first_ts = MIN(first_ts, excluded.first_ts)
                 """)
-        for (row, s) in rows {
+        // Bound straight to SQLite: a file's sums come to many thousands of rows.
+        let u = upsert.sqliteStatement
+        for (key, s) in sums {
+            sqlite3_reset(u)
+            bind(key, to: u)
             let t = s.tokens
-            let figures: [any DatabaseValueConvertible] = [
+            for (i, figure) in [
                 s.rows, s.rowsWithHits, t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output, s.cost, s.first,
-            ]
-            try upsert.execute(arguments: StatementArguments(row.arguments + figures))
+            ].enumerated() {
+                sqlite3_bind_int64(u, Int32(14 + i), figure)
+            }
+            try RawStatement.step(u)
         }
-        guard !emptied.isEmpty else { return }
         let delete = try db.cachedStatement(
             sql: """
                 DELETE FROM cache_daily WHERE attribute = CAST(? AS TEXT) AND present = ? AND value = CAST(? AS TEXT)
@@ -123,25 +111,33 @@ struct CacheRollup {
                   AND context_window = CAST(? AS TEXT) AND day = ? AND aggregated = ? AND priced = ?
                   AND prompt_class = ? AND rows = 0
                 """)
-        for row in emptied { try delete.execute(arguments: StatementArguments(row.arguments)) }
+        let d = delete.sqliteStatement
+        for key in takenBack {
+            sqlite3_reset(d)
+            bind(key, to: d)
+            try RawStatement.step(d)
+        }
+        sums = [:]
+        takenBack = []
+        texts = TextNumbers()
     }
 
-    /// The text columns of a row's key: the attribute's name, then its value, the models, tier, residency, speed
-    /// and context window, as bytes (nil where absent). GRDB binds a String as a C string, which a NUL would cut.
-    private static func keyColumns(_ kind: AttributeKind, _ key: Key) -> [Data?] {
-        let a = key.attributes
-        return [
-            Data(kind.rawValue.utf8), a.value(of: kind).map { Data($0.utf8) }, Data(key.modelKey.utf8),
-            Data(a.model.utf8), a.serviceTier.map { Data($0.utf8) }, a.inferenceGeo.map { Data($0.utf8) },
-            a.speed.map { Data($0.utf8) }, a.contextWindow.map { Data($0.utf8) },
-        ]
-    }
-
-    /// Which optional texts a key has, one bit each from the attribute's value on (`Presence`).
-    fileprivate static func presence(_ row: [Data?]) -> Int {
-        var bits = 0
-        for (i, optional) in [1, 4, 5, 6, 7].enumerated() where row[optional] != nil { bits |= 1 << i }
-        return bits
+    /// Binds the key's 13 columns, in the table's order, to parameters 1 to 13 of `s`: texts by length (a NUL
+    /// inside is kept), '' where absent, with a bit of `present` for each that is there (`Presence`).
+    private func bind(_ key: Key, to s: OpaquePointer) {
+        let optional = [key.value, key.serviceTier, key.inferenceGeo, key.speed, key.contextWindow].map(texts.text)
+        var present: Int64 = 0
+        for (i, text) in optional.enumerated() where text != nil { present |= 1 << i }
+        RawStatement.bind(s, 1, Self.kinds[Int(key.kind)].rawValue)
+        sqlite3_bind_int64(s, 2, present)
+        RawStatement.bind(s, 3, optional[0] ?? "")
+        RawStatement.bind(s, 4, texts.text(key.modelKey) ?? "")
+        RawStatement.bind(s, 5, texts.text(key.model) ?? "")
+        for i in 1...4 { RawStatement.bind(s, Int32(5 + i), optional[i] ?? "") }
+        sqlite3_bind_int64(s, 10, key.day)
+        sqlite3_bind_int64(s, 11, key.aggregated ? 1 : 0)
+        sqlite3_bind_int64(s, 12, key.priced ? 1 : 0)
+        sqlite3_bind_int64(s, 13, Int64(key.promptClass))
     }
 
     /// Bits of `present`: which of the optional texts a row has (the others are '').

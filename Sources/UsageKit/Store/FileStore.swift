@@ -92,6 +92,7 @@ final class FileStore {
                 }
             }
         }
+        try rollup.spill(into: db)
     }
 
     /// Counts item `index` for its session and model, when it has a session.

@@ -163,8 +163,17 @@ struct HourlyRollup {
         cache.add(e, sign: sign)
     }
 
+    /// Merges the attribute and cache sums into their tables when they hold many rows: a file's requests may
+    /// span many hours and sessions, and memory must not grow with them.
+    mutating func spill(into db: Database) throws {
+        if attributes.count + cache.count > 20_000 {
+            try attributes.merge(into: db)
+            try cache.merge(into: db)
+        }
+    }
+
     /// Adds these sums to the stored rollup.
-    func merge(into db: Database) throws {
+    mutating func merge(into db: Database) throws {
         let figures = RequestSums.Column.allCases
         let statement = try db.cachedStatement(
             sql: """
