@@ -129,12 +129,19 @@ func cacheRollupRecomputed(_ database: AppDatabase) throws -> [Row] {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let day: Int64 = 86_400_000
         for filter in [RequestFilter(), RequestFilter(since: 1_793_491_200_000, until: 1_793_491_200_000 + 30 * day)] {
-            let (sums, scan) = try database.read { db in
+            let (sums, scan, summedWaste) = try database.read { db in
                 (
                     try CacheStats.fromSums(SQLiteStorage(db), filter: filter, table: table, now: now),
+                    try CacheStats.compute(SQLiteStorage(db), filter: filter, table: table, now: now, sums: false),
                     try CacheStats.compute(SQLiteStorage(db), filter: filter, table: table, now: now)
                 )
             }
+            // With waste, the figures from the sums and the judgements from the requests: all as the scan.
+            #expect(summedWaste == scan, comment)
+            #expect(summedWaste.bySession == scan.bySession && summedWaste.byWorkflow == scan.byWorkflow, comment)
+            #expect(summedWaste.byProject == scan.byProject && summedWaste.days == scan.days, comment)
+            #expect(summedWaste.unreadWrites == scan.unreadWrites, comment)
+            #expect(summedWaste.expiredCacheGaps == scan.expiredCacheGaps, comment)
             let fromSums = try #require(sums, comment)
             func withoutWaste(_ groups: [CacheStats.Group]) -> [CacheStats.Group] {
                 groups.map { g in

@@ -1,10 +1,19 @@
 import Foundation
 
 extension CacheStats {
-    /// The money figures (no waste) from the store's sums by session, workflow and project, priced group by group:
-    /// nil when the store has no sums for the filter or the prices cannot be applied to sums.
+    /// The money figures (no waste) from the store's sums by session, workflow and project, priced group by group.
     static func fromSums(_ storage: some UsageStorage, filter: RequestFilter, table: PriceTable, now: Date) throws
         -> CacheStats?
+    {
+        guard var sweep = try sweepOfSums(storage, filter: filter, table: table, waste: false) else { return nil }
+        return sweep.finish(now: now)
+    }
+
+    /// A sweep holding the money figures of the store's sums by session, workflow and project, priced group by
+    /// group, to which requests are then handed for waste only (`waste`): nil when the store has no sums for the
+    /// filter or the prices cannot be applied to sums.
+    static func sweepOfSums(_ storage: some UsageStorage, filter: RequestFilter, table: PriceTable, waste: Bool)
+        throws -> CacheSweep?
     {
         guard table.pricesSums, let sessions = try storage.cacheSums(filter, by: .session),
             let workflows = try storage.cacheSums(filter, by: .workflow),
@@ -12,6 +21,9 @@ extension CacheStats {
         else { return nil }
         var models: [String: ModelPrice?] = [:]
         var endpoints: [String: ModelID.Endpoint] = [:]
+        // Prompt tokens of the priced requests, from the sums by session (which count each request once).
+        var pricedPrompt: Int64 = 0
+        var countsPrompt = true
         func figures(_ row: CacheSumsRow) -> CacheFigures {
             if models[row.modelKey] == nil { models[row.modelKey] = table.lookup(row.modelKey) }
             let logged = row.record.model
@@ -28,17 +40,20 @@ extension CacheStats {
             (f.requests, f.aggregatedRows, f.requestsWithHits) =
                 row.record.aggregated ? (0, row.rows, 0) : (row.rows, 0, row.rowsWithHits)
             if terms == nil { f.unpricedRequests = row.rows } else { f.pricedRows = row.rows }
+            if terms != nil, countsPrompt { pricedPrompt += row.record.tokens.prompt }
             return f
         }
-        var sweep = CacheSweep(filter: filter, waste: false)
+        var sweep = CacheSweep(filter: filter, waste: waste, summed: true)
         for row in sessions {
             sweep.add(
                 sums: figures(row), session: row.value, model: row.modelKey,
                 day: HourlyRollup.floorDiv(row.record.timestamp, 86_400_000), first: row.first)
         }
+        sweep.pricedPrompt = pricedPrompt
+        countsPrompt = false
         for row in workflows { sweep.add(sums: figures(row), workflow: row.value) }
         for row in projects { sweep.add(sums: figures(row), project: row.value) }
-        return sweep.finish(now: now)
+        return sweep
     }
 }
 

@@ -194,16 +194,21 @@ extension CacheStats {
     }
 
     /// Computes every figure for the requests `filter` selects. `now` bounds an open period for monthly estimates.
-    /// Without `waste`, only the money figures (what `usage sessions` needs).
+    /// Without `waste`, only the money figures (what `usage sessions` needs). Without `sums`, every figure from
+    /// the requests themselves.
     static func compute(
         _ storage: some UsageStorage, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(),
-        waste: Bool = true
+        waste: Bool = true, sums: Bool = true
     ) throws -> CacheStats {
-        if !waste, let stats = try fromSums(storage, filter: filter, table: table, now: now) { return stats }
+        // The money figures from the store's sums when it has them; the requests are then read for what only
+        // their order tells (waste, pauses, runs of uncached prompts).
+        let summed = sums ? try sweepOfSums(storage, filter: filter, table: table, waste: waste) : nil
+        if !waste, var summed { return summed.finish(now: now) }
         // An hour past the period is read too: a write near its end may be read just after it.
         var lookahead = filter
         if let until = filter.until, waste { lookahead.until = until + oneHour }
-        var sweep = CacheSweep(filter: filter, waste: waste)
+        var sweep = summed ?? CacheSweep(filter: filter, waste: waste)
+        let lean = summed != nil
         var models: [String: ModelPrice?] = [:]
         // Told from the id's text: once per model, not per request.
         var endpoints: [String: ModelID.Endpoint] = [:]
@@ -213,23 +218,31 @@ extension CacheStats {
             let endpoint = endpoints[logged] ?? ModelID.endpoint(logged)
             if endpoints.count < 4096 { endpoints[logged] = endpoint }
             sweep.add(
-                request(row, model: row.cost != nil ? models[row.modelKey]! : nil, endpoint: endpoint, filter: filter))
+                request(
+                    row, model: row.cost != nil ? models[row.modelKey]! : nil, endpoint: endpoint, filter: filter,
+                    lean: lean))
         }
         return sweep.finish(now: now)
     }
 
-    /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced.
-    static func request(_ row: CacheRequestRow, model: ModelPrice?, endpoint: ModelID.Endpoint, filter: RequestFilter)
-        -> Request
-    {
+    /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced. `lean`: without
+    /// its figures (summed elsewhere), and with its prices only where the judgements of order need them (writes,
+    /// and large prompts without caching).
+    static func request(
+        _ row: CacheRequestRow, model: ModelPrice?, endpoint: ModelID.Endpoint, filter: RequestFilter,
+        lean: Bool = false
+    ) -> Request {
         let record = row.record
-        let terms = model.flatMap { PricingTerms(record, model: $0, endpoint: endpoint) }
+        let t = record.tokens
+        let needsTerms =
+            !lean || t.cacheWrite5m + t.cacheWrite1h > 0 || (t.cacheRead == 0 && t.input >= 1024 && !record.aggregated)
+        let terms = needsTerms ? model.flatMap { PricingTerms(record, model: $0, endpoint: endpoint) } : nil
         var request = Request(
-            timestamp: record.timestamp, model: row.modelKey, tokens: record.tokens, terms: terms,
+            timestamp: record.timestamp, model: row.modelKey, tokens: t, terms: terms,
             minCacheable: model?.minCacheableTokens, session: record.session, workflow: record.workflow,
             project: record.project, aggregated: record.aggregated,
             inPeriod: filter.until.map { record.timestamp < $0 } ?? true, figures: CacheFigures())
-        request.figures = figures(of: record, terms: terms, storedCost: row.cost)
+        if !lean { request.figures = figures(of: record, terms: terms, storedCost: row.cost) }
         return request
     }
 

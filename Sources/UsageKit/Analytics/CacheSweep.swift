@@ -65,15 +65,29 @@ struct CacheSweep {
     /// the one before.
     private var runs: [StreamKey: UncachedRun] = [:]
 
-    init(filter: RequestFilter, waste: Bool) {
+    /// Whether the figures come summed (`add(sums:...)`): the requests then only bring what their order tells.
+    private let summed: Bool
+
+    init(filter: RequestFilter, waste: Bool, summed: Bool = false) {
         self.filter = filter
         self.waste = waste
+        self.summed = summed
         stats = CacheStats(filter: filter)
+    }
+
+    /// Prompt tokens of the priced requests, when the figures come summed.
+    var pricedPrompt: Int64 {
+        get { evidence.pricedPrompt }
+        set { evidence.pricedPrompt = newValue }
     }
 
     mutating func add(_ r: Request) {
         if waste { follow(r) }
         guard r.inPeriod else { return }
+        if summed {
+            if waste { gather(r) }
+            return
+        }
         if firstInPeriod == nil { firstInPeriod = r.timestamp }
         let f = r.figures
         stats.totals.add(f)
@@ -329,7 +343,7 @@ struct CacheSweep {
 
     /// What the figures cannot tell: prompts priced, runs of uncached prompts, prompts below the minimum.
     private mutating func gather(_ r: Request) {
-        if r.terms != nil { evidence.pricedPrompt += r.tokens.prompt }
+        if r.terms != nil && !summed { evidence.pricedPrompt += r.tokens.prompt }
         if let minimum = r.minCacheable, !r.aggregated, r.tokens.prompt < Int64(minimum), r.tokens.cacheRead == 0,
             r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
         {
