@@ -26,11 +26,15 @@ struct CacheSweep {
         var model: String
     }
 
-    private struct Stream {
+    /// A class, as the writes waiting in it: each request updates its streams and writes in place.
+    private final class Stream {
+        let session: Bool
         /// The last request, for sessions' pauses: its time and whether it used the cache.
         var last: (timestamp: Int64, usedCache: Bool)?
-        /// Writes of the stream not settled in it yet, oldest first (ids of `pending`).
-        var waiting: [Int] = []
+        /// Writes of the stream not settled in it yet, oldest first.
+        var waiting: [PendingWrite] = []
+
+        init(session: Bool) { self.session = session }
     }
 
     /// What the reads of one stream after a write say of it.
@@ -45,18 +49,23 @@ struct CacheSweep {
     }
 
     /// A write waiting for its fate in each of its streams.
-    private struct PendingWrite {
-        var request: Request
-        var streams: [StreamKey]
+    private final class PendingWrite {
+        let request: Request
+        let streams: [Stream]
         var fates: [Fate]
         var unsettled: Int
+
+        init(request: Request, streams: [Stream]) {
+            self.request = request
+            self.streams = streams
+            fates = Array(repeating: Fate(), count: streams.count)
+            unsettled = streams.count
+        }
     }
 
     private var streams: [StreamKey: Stream] = [:]
     /// Streams with writes waiting.
-    private var active: Set<StreamKey> = []
-    private var pending: [Int: PendingWrite] = [:]
-    private var nextWrite = 0
+    private var active: [ObjectIdentifier: Stream] = [:]
     private var lastExpiry: Int64?
 
     /// What the recommendations need beyond the figures.
@@ -122,7 +131,7 @@ struct CacheSweep {
     /// Every figure, once the last request is in. `now` bounds an open period for monthly estimates.
     mutating func finish(now: Date) -> CacheStats {
         if waste {
-            for key in active { settleAll(key, at: nil) }
+            for stream in active.values { settleAll(stream, at: nil) }
             for (_, run) in runs { close(run) }
         }
         func groups(_ d: [String: CacheFigures]) -> [CacheStats.Group] {
@@ -155,30 +164,33 @@ struct CacheSweep {
     private mutating func follow(_ r: Request) {
         if lastExpiry.map({ r.timestamp - $0 > CacheStats.fiveMinutes }) ?? true {
             // Writes no read can reach any more (time only moves on) are settled now, so that few wait.
-            for key in active { settleAll(key, at: r.timestamp) }
+            for stream in active.values { settleAll(stream, at: r.timestamp) }
             lastExpiry = r.timestamp
         }
         guard !r.aggregated else { return }
-        var memberships: [StreamKey] = []
-        if let session = r.session { memberships.append(StreamKey(session: true, owner: session, model: r.model)) }
-        if let workflow = r.workflow { memberships.append(StreamKey(session: false, owner: workflow, model: r.model)) }
-        for key in memberships {
-            var stream = streams[key] ?? Stream()
-            if key.session, let previous = stream.last { notePause(r, after: previous) }
+        var memberships: [Stream] = []
+        memberships.reserveCapacity(2)
+        for (session, owner) in [(true, r.session), (false, r.workflow)] {
+            guard let owner else { continue }
+            let key = StreamKey(session: session, owner: owner, model: r.model)
+            let stream: Stream
+            if let known = streams[key] {
+                stream = known
+            } else {
+                stream = Stream(session: session)
+                streams[key] = stream
+            }
+            memberships.append(stream)
+            if session, let previous = stream.last { notePause(r, after: previous) }
             stream.last = (r.timestamp, r.tokens.cacheRead + r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0)
-            streams[key] = stream
-            if r.tokens.cacheRead > 0 && !stream.waiting.isEmpty { read(at: r.timestamp, in: key) }
+            if r.tokens.cacheRead > 0 && !stream.waiting.isEmpty { read(at: r.timestamp, in: stream) }
         }
         guard r.inPeriod, !memberships.isEmpty, r.terms != nil, r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0
         else { return }
-        let id = nextWrite
-        nextWrite += 1
-        pending[id] = PendingWrite(
-            request: r, streams: memberships, fates: Array(repeating: Fate(), count: memberships.count),
-            unsettled: memberships.count)
-        for key in memberships {
-            streams[key]!.waiting.append(id)
-            active.insert(key)
+        let write = PendingWrite(request: r, streams: memberships)
+        for stream in memberships {
+            stream.waiting.append(write)
+            active[ObjectIdentifier(stream)] = stream
         }
     }
 
@@ -202,13 +214,11 @@ struct CacheSweep {
         }
     }
 
-    /// A read at `t` in stream `key`: the first after each waiting write, or the next use of a 1-hour write.
-    private mutating func read(at t: Int64, in key: StreamKey) {
-        let waiting = streams[key]!.waiting
-        var still: [Int] = []
-        for id in waiting {
-            guard var write = pending[id] else { continue }
-            let i = write.streams.firstIndex(of: key)!
+    /// A read at `t` in `stream`: the first after each waiting write, or the next use of a 1-hour write.
+    private mutating func read(at t: Int64, in stream: Stream) {
+        var still: [PendingWrite] = []
+        for write in stream.waiting {
+            let i = write.streams.firstIndex { $0 === stream }!
             var fate = write.fates[i]
             let written = write.request.timestamp
             if fate.firstRead == nil {
@@ -237,47 +247,35 @@ struct CacheSweep {
             write.fates[i] = fate
             if fate.settled {
                 write.unsettled -= 1
-                if write.unsettled == 0 {
-                    pending[id] = nil
-                    judge(write)
-                    continue
-                }
+                if write.unsettled == 0 { judge(write) }
             } else {
-                still.append(id)
+                still.append(write)
             }
-            pending[id] = write
         }
-        streams[key]!.waiting = still
-        if still.isEmpty { active.remove(key) }
+        stream.waiting = still
+        if still.isEmpty { active[ObjectIdentifier(stream)] = nil }
     }
 
-    /// Settles the writes of stream `key` that no read after `now` can change; all of them when `now` is nil (the
+    /// Settles the writes of `stream` that no read after `now` can change; all of them when `now` is nil (the
     /// stream has ended).
-    private mutating func settleAll(_ key: StreamKey, at now: Int64?) {
-        guard let waiting = streams[key]?.waiting else { return }
-        var still: [Int] = []
-        for id in waiting {
-            guard var write = pending[id] else { continue }
-            let i = write.streams.firstIndex(of: key)!
+    private mutating func settleAll(_ stream: Stream, at now: Int64?) {
+        var still: [PendingWrite] = []
+        for write in stream.waiting {
+            let i = write.streams.firstIndex { $0 === stream }!
             var fate = write.fates[i]
             let reach = fate.lastUse ?? write.request.timestamp
             guard now.map({ $0 - reach > CacheStats.oneHour }) ?? true else {
-                still.append(id)
+                still.append(write)
                 continue
             }
             if fate.lastUse != nil { fate.fiveMinutesWould = true }
             fate.settled = true
             write.fates[i] = fate
             write.unsettled -= 1
-            if write.unsettled == 0 {
-                pending[id] = nil
-                judge(write)
-            } else {
-                pending[id] = write
-            }
+            if write.unsettled == 0 { judge(write) }
         }
-        streams[key]!.waiting = still
-        if still.isEmpty { active.remove(key) }
+        stream.waiting = still
+        if still.isEmpty { active[ObjectIdentifier(stream)] = nil }
     }
 
     /// The waste of a settled write: premium of writes never read within their lifetime (in any of their streams),
