@@ -43,6 +43,8 @@ import Testing
     func expectConsistentRollup(_ database: AppDatabase, _ comment: Comment? = nil) throws {
         #expect(try report(database) == report(database, source: .requests), comment)
         #expect(try report(database, by: [.day]) == report(database, source: .requests, by: [.day]), comment)
+        #expect(try attributeRollup(database) == attributeRollupRecomputed(database), comment)
+        #expect(try cacheRollup(database) == cacheRollupRecomputed(database), comment)
     }
 
     // MARK: agent_progress copies

@@ -191,84 +191,59 @@ extension CacheStats {
         /// Inside the period asked for; requests just after it are read only to judge the fate of writes.
         var inPeriod: Bool
         var figures: CacheFigures
-        /// Premium of writes that were never read, and of 1-hour writes a 5-minute one would have served.
-        var waste = ExactAmount.zero
     }
 
     /// Computes every figure for the requests `filter` selects. `now` bounds an open period for monthly estimates.
-    /// Without `waste`, only the money figures (what `usage sessions` needs).
+    /// Without `waste`, only the money figures (what `usage sessions` needs). Without `sums`, every figure from
+    /// the requests themselves.
     static func compute(
         _ storage: some UsageStorage, filter: RequestFilter, table: PriceTable = .builtIn, now: Date = Date(),
-        waste: Bool = true
+        waste: Bool = true, sums: Bool = true
     ) throws -> CacheStats {
+        // The money figures from the store's sums when it has them; the requests are then read for what only
+        // their order tells (waste, pauses, runs of uncached prompts).
+        let summed = sums ? try sweepOfSums(storage, filter: filter, table: table, waste: waste) : nil
+        if !waste, var summed { return summed.finish(now: now) }
         // An hour past the period is read too: a write near its end may be read just after it.
         var lookahead = filter
         if let until = filter.until, waste { lookahead.until = until + oneHour }
-        var requests: [Request] = []
+        var sweep = summed ?? CacheSweep(filter: filter, waste: waste)
+        let lean = summed != nil
         var models: [String: ModelPrice?] = [:]
+        // Told from the id's text: once per model, not per request.
+        var endpoints: [String: ModelID.Endpoint] = [:]
         try storage.cacheRequests(lookahead) { row in
             if models[row.modelKey] == nil { models[row.modelKey] = table.lookup(row.modelKey) }
-            requests.append(request(row, model: row.cost != nil ? models[row.modelKey]! : nil, filter: filter))
+            let logged = row.record.model
+            let endpoint = endpoints[logged] ?? ModelID.endpoint(logged)
+            if endpoints.count < 4096 { endpoints[logged] = endpoint }
+            sweep.add(
+                request(
+                    row, model: row.cost != nil ? models[row.modelKey]! : nil, endpoint: endpoint, filter: filter,
+                    lean: lean))
         }
-        return compute(&requests, filter: filter, now: now, waste: waste)
+        return sweep.finish(now: now)
     }
 
-    /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced.
-    static func request(_ row: CacheRequestRow, model: ModelPrice?, filter: RequestFilter) -> Request {
+    /// One stored request as the analysis sees it; `model` is its price, nil when it is unpriced. `lean`: without
+    /// its figures (summed elsewhere), and with its prices only where the judgements of order need them (writes,
+    /// and large prompts without caching).
+    static func request(
+        _ row: CacheRequestRow, model: ModelPrice?, endpoint: ModelID.Endpoint, filter: RequestFilter,
+        lean: Bool = false
+    ) -> Request {
         let record = row.record
-        let terms = model.flatMap { PricingTerms(record, model: $0) }
+        let t = record.tokens
+        let needsTerms =
+            !lean || t.cacheWrite5m + t.cacheWrite1h > 0 || (t.cacheRead == 0 && t.input >= 1024 && !record.aggregated)
+        let terms = needsTerms ? model.flatMap { PricingTerms(record, model: $0, endpoint: endpoint) } : nil
         var request = Request(
-            timestamp: record.timestamp, model: row.modelKey, tokens: record.tokens, terms: terms,
+            timestamp: record.timestamp, model: row.modelKey, tokens: t, terms: terms,
             minCacheable: model?.minCacheableTokens, session: record.session, workflow: record.workflow,
             project: record.project, aggregated: record.aggregated,
             inPeriod: filter.until.map { record.timestamp < $0 } ?? true, figures: CacheFigures())
-        request.figures = figures(of: record, terms: terms, storedCost: row.cost)
+        if !lean { request.figures = figures(of: record, terms: terms, storedCost: row.cost) }
         return request
-    }
-
-    /// Every figure of `requests` (in time order, with those of the hour past the period), by group and day.
-    /// `requests` is taken in place (and left marked and cut to the period): it holds every request of the period,
-    /// too many to copy.
-    static func compute(_ requests: inout [Request], filter: RequestFilter, now: Date, waste: Bool) -> CacheStats {
-        var stats = CacheStats(filter: filter)
-        if waste { markWaste(&requests, stats: &stats) }
-        requests.removeAll { !$0.inPeriod }
-        var byModel: [String: CacheFigures] = [:]
-        var byWorkflow: [String: CacheFigures] = [:]
-        var bySession: [String: CacheFigures] = [:]
-        var byProject: [String: CacheFigures] = [:]
-        var byDay: [Int64: CacheFigures] = [:]
-        for request in requests {
-            var f = request.figures
-            f.waste = request.waste
-            stats.totals.add(f)
-            byModel[request.model, default: CacheFigures()].add(f)
-            byWorkflow[request.workflow ?? "(none)", default: CacheFigures()].add(f)
-            bySession[request.session ?? "(none)", default: CacheFigures()].add(f)
-            byProject[request.project ?? "(none)", default: CacheFigures()].add(f)
-            byDay[Int64(TimeZoneRule.utc.localDay(utcMillis: request.timestamp)), default: CacheFigures()].add(f)
-        }
-        func groups(_ d: [String: CacheFigures]) -> [Group] {
-            d.map { Group(key: $0.key, figures: $0.value) }.sorted {
-                ($0.figures.costUSD, $1.key) > ($1.figures.costUSD, $0.key)
-            }
-        }
-        stats.byModel = groups(byModel)
-        stats.byWorkflow = groups(byWorkflow)
-        stats.bySession = groups(bySession)
-        stats.byProject = groups(byProject)
-        stats.daily = byDay.sorted { $0.key < $1.key }.map {
-            Day(day: Timestamp.dayString(days: Int($0.key)), figures: $0.value)
-        }
-        // The period's length for monthly estimates: from its start (or the first request) to its end, never
-        // past now.
-        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        if let start = filter.since ?? requests.first?.timestamp {
-            let end = min(filter.until ?? nowMs, nowMs)
-            stats.days = max(1, Double(end - start) / 86_400_000)
-        }
-        if waste { stats.recommendations = recommend(stats, requests: requests) }
-        return stats
     }
 
     /// The money figures of one request.
@@ -317,117 +292,23 @@ extension CacheStats {
     static let fiveMinutes: Int64 = 300_000
     static let oneHour: Int64 = 3_600_000
 
-    /// Follows each session and each workflow, per model, through time: writes never read within their
-    /// lifetime (in the session or in the workflow), 1-hour writes a 5-minute one would have served, and sessions
-    /// that found their cache gone after a pause. Requests with neither session nor workflow cannot be followed
-    /// and are left out of these judgements. Linear in the number of requests.
-    static func markWaste(_ requests: inout [Request], stats: inout CacheStats) {
-        struct Stream {
-            var members: [Int] = []
-            /// For each position, the position of the next request that read from cache.
-            var nextRead: [Int?] = []
-        }
-        var streams: [String: Stream] = [:]
-        var memberships: [[(key: String, position: Int)]] = Array(repeating: [], count: requests.count)
-        for (i, r) in requests.enumerated() where !r.aggregated {
-            for key in [r.session.map { "s:\($0)\u{1}\(r.model)" }, r.workflow.map { "w:\($0)\u{1}\(r.model)" }]
-                .compactMap({ $0 })
-            {
-                memberships[i].append((key, streams[key, default: Stream()].members.count))
-                streams[key, default: Stream()].members.append(i)
-            }
-        }
-        for key in streams.keys {
-            var stream = streams[key]!
-            stream.nextRead = Array(repeating: nil, count: stream.members.count)
-            var next: Int?
-            for p in stream.members.indices.reversed() {
-                stream.nextRead[p] = next
-                if requests[stream.members[p]].tokens.cacheRead > 0 { next = p }
-            }
-            streams[key] = stream
-        }
-        // Sessions that paused and found their cache gone: they read nothing and wrote it again.
-        for (key, stream) in streams where key.hasPrefix("s:") {
-            for p in stream.members.indices.dropFirst() {
-                let r = requests[stream.members[p]]
-                let previous = requests[stream.members[p - 1]]
-                let wrote = r.tokens.cacheWrite5m + r.tokens.cacheWrite1h
-                let hadCache =
-                    previous.tokens.cacheRead + previous.tokens.cacheWrite5m + previous.tokens.cacheWrite1h > 0
-                let gap = r.timestamp - previous.timestamp
-                guard r.inPeriod, gap > fiveMinutes, wrote > 0, r.tokens.cacheRead == 0, hadCache else { continue }
-                stats.expiredCacheGaps.requests += 1
-                stats.expiredCacheGaps.tokens += wrote
-                if gap <= oneHour, let terms = r.terms, r.tokens.cacheWrite5m > 0 {
-                    stats.expiredCacheGapsWithinHour.requests += 1
-                    stats.expiredCacheGapsWithinHour.tokens += r.tokens.cacheWrite5m
-                    // With a 1-hour lifetime this rewrite would have been a read, for the 1-hour write's extra.
-                    let rates = terms.rates
-                    stats.gapSavings =
-                        stats.gapSavings
-                        + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.cacheRead)
-                        - terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite1h - rates.cacheWrite5m)
-                }
-            }
-        }
-        for i in requests.indices where requests[i].inPeriod && !memberships[i].isEmpty {
-            let r = requests[i]
-            guard let terms = r.terms, r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0 else { continue }
-            let rates = terms.rates
-            /// The stream and position of the first read within `ttl` after the write, if any.
-            func firstRead(within ttl: Int64) -> (Stream, Int)? {
-                for m in memberships[i] {
-                    let stream = streams[m.key]!
-                    if let q = stream.nextRead[m.position], requests[stream.members[q]].timestamp - r.timestamp <= ttl {
-                        return (stream, q)
-                    }
-                }
-                return nil
-            }
-            var unread = ExactAmount.zero
-            var extra = ExactAmount.zero
-            if r.tokens.cacheWrite5m > 0 && firstRead(within: fiveMinutes) == nil {
-                unread = unread + terms.amount(r.tokens.cacheWrite5m, at: rates.cacheWrite5m - rates.input)
-                stats.unreadWrites.tokens += r.tokens.cacheWrite5m
-            }
-            if r.tokens.cacheWrite1h > 0 {
-                if let (stream, q) = firstRead(within: oneHour) {
-                    // Follow the reads, each refreshing the entry: a 5-minute write would have served them all if
-                    // none came more than 5 minutes after the previous use.
-                    var last = r.timestamp
-                    var position: Int? = q
-                    var fiveMinutesWould = true
-                    while let p = position, requests[stream.members[p]].timestamp - last <= oneHour {
-                        let t = requests[stream.members[p]].timestamp
-                        if t - last > fiveMinutes {
-                            fiveMinutesWould = false
-                            break
-                        }
-                        last = t
-                        position = stream.nextRead[p]
-                    }
-                    if fiveMinutesWould {
-                        extra = terms.amount(r.tokens.cacheWrite1h, at: rates.cacheWrite1h - rates.cacheWrite5m)
-                        stats.oneHourWritesFiveMinutesWouldServe.requests += 1
-                        stats.oneHourWritesFiveMinutesWouldServe.tokens += r.tokens.cacheWrite1h
-                    }
-                } else {
-                    unread = unread + terms.amount(r.tokens.cacheWrite1h, at: rates.cacheWrite1h - rates.input)
-                    stats.unreadWrites.tokens += r.tokens.cacheWrite1h
-                }
-            }
-            if unread.units > 0 { stats.unreadWrites.requests += 1 }
-            stats.unreadWaste = stats.unreadWaste + unread
-            stats.oneHourExtra = stats.oneHourExtra + extra
-            requests[i].waste = unread + extra
-        }
-    }
 }
 
 extension CacheStats {
+    /// What the recommendations read of the period's requests besides the figures.
+    struct RecommendationEvidence {
+        /// Prompt tokens of the priced requests.
+        var pricedPrompt: Int64 = 0
+        /// Requests in runs of large uncached prompts that caching would have served, and what it would have saved.
+        var uncachedRequests: Int64 = 0
+        var uncachedSaving = ExactAmount.zero
+        /// Requests below their model's minimum cacheable length, and the first of them.
+        var belowMinimum = 0
+        var firstBelowMinimum: (minimum: Int, model: String)?
+    }
+
     /// The recommendations the figures support; each with its evidence and a monthly estimate at the period's pace.
-    static func recommend(_ stats: CacheStats, requests: [Request]) -> [CacheRecommendation] {
+    static func recommend(_ stats: CacheStats, evidence: RecommendationEvidence) -> [CacheRecommendation] {
         var result: [CacheRecommendation] = []
         let t = stats.totals
         let month = stats.days > 0 ? 30 / stats.days : 0
@@ -435,7 +316,7 @@ extension CacheStats {
             USD(nanos: Int64((Double(max(0, amount.usd.nanos)) * month).rounded()))
         }
         let writes = t.tokens.cacheWrite5m + t.tokens.cacheWrite1h
-        let pricedPrompt = requests.filter { $0.terms != nil }.reduce(Int64(0)) { $0 + $1.tokens.prompt }
+        let pricedPrompt = evidence.pricedPrompt
 
         if let rate = t.hitRate, rate < 0.3, pricedPrompt > 0 {
             // Reaching 30%: the missing reads at the average saving of a read (90% of the input rate).
@@ -468,60 +349,18 @@ extension CacheStats {
                     evidence: .fiveMinutesWhereGapsSuggestOneHour(rewrites: gaps.requests, tokens: gaps.tokens),
                     monthlySavings: monthly(stats.gapSavings)))
         }
-        // Large prompts sent again within minutes in one session (or workflow) and model, without any caching.
-        var streams: [String: [Request]] = [:]
-        for r in requests
-        where !r.aggregated && r.terms != nil && r.tokens.cacheRead == 0
-            && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
-            && r.tokens.input >= max(Int64(r.minCacheable ?? 1024), 1024)
-        {
-            guard let owner = r.session.map({ "s:" + $0 }) ?? r.workflow.map({ "w:" + $0 }) else { continue }
-            streams["\(owner)\u{1}\(r.model)", default: []].append(r)
-        }
-        var uncachedSaving = ExactAmount.zero
-        var uncachedRequests: Int64 = 0
-        for (_, stream) in streams {
-            // Runs of requests each within 5 minutes of the one before: what a cache could have served.
-            var runs: [[Request]] = []
-            for r in stream {
-                if let last = runs.last?.last, r.timestamp - last.timestamp <= fiveMinutes {
-                    runs[runs.count - 1].append(r)
-                } else {
-                    runs.append([r])
-                }
-            }
-            for run in runs where run.count >= 2 {
-                // The smallest prompt of the run stands for the shared prefix: written once, read by the others.
-                let prefix = run.map(\.tokens.input).min()!
-                let first = run[0].terms!
-                var saving = ExactAmount.zero - first.amount(prefix, at: first.rates.cacheWrite5m - first.rates.input)
-                for r in run.dropFirst() {
-                    let terms = r.terms!
-                    saving = saving + terms.amount(prefix, at: terms.rates.input - terms.rates.cacheRead)
-                }
-                if saving.units > 0 {
-                    uncachedSaving = uncachedSaving + saving
-                    uncachedRequests += Int64(run.count)
-                }
-            }
-        }
-        if uncachedRequests > 0 {
+        if evidence.uncachedRequests > 0 {
             result.append(
                 CacheRecommendation(
-                    evidence: .repeatedPromptsUncached(requests: uncachedRequests),
-                    monthlySavings: monthly(uncachedSaving)))
+                    evidence: .repeatedPromptsUncached(requests: evidence.uncachedRequests),
+                    monthlySavings: monthly(evidence.uncachedSaving)))
         }
-        let below = requests.filter { r in
-            guard let minimum = r.minCacheable, !r.aggregated else { return false }
-            return r.tokens.prompt < Int64(minimum) && r.tokens.cacheRead == 0
-                && r.tokens.cacheWrite5m + r.tokens.cacheWrite1h == 0
-        }
-        if !below.isEmpty && t.requests > 0 && below.count * 10 >= Int(t.requests) {
+        let below = evidence.belowMinimum
+        if below > 0 && t.requests > 0 && below * 10 >= Int(t.requests), let first = evidence.firstBelowMinimum {
             result.append(
                 CacheRecommendation(
                     evidence: .promptsBelowMinimum(
-                        requests: below.count, of: t.requests, minimum: below[0].minCacheable ?? 0,
-                        model: below[0].model),
+                        requests: below, of: t.requests, minimum: first.minimum, model: first.model),
                     monthlySavings: .zero))
         }
         return result

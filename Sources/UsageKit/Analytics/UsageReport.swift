@@ -173,11 +173,11 @@ public struct UsageReport: Sendable, Equatable {
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
         let attributes = dimensions.compactMap(\.attribute)
         let hasTime = dimensions.contains { $0.isTime }
-        // The rollup holds hours and models: it answers when nothing else is asked for and local days are made of
+        // The rollups hold whole hours: they answer when they hold what is asked for and local days are made of
         // whole UTC hours.
         let rollup =
-            source == .automatic && !filter.selectsByAttribute && aligned && attributes.allSatisfy { $0 == .model }
-            && (!hasTime || zone.hasWholeHourOffsets)
+            source == .automatic && aligned && (!hasTime || zone.hasWholeHourOffsets)
+            && storage.rollupCanSum(filter, by: attributes)
         // Time is fetched in buckets (hours from the rollup, quarter hours otherwise: every zone's offset is a
         // multiple of 15 minutes) and folded into local days, weeks or months here.
         let bucket: Int64? = hasTime ? (rollup ? hour : 900_000) : nil

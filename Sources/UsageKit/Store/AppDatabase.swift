@@ -396,6 +396,92 @@ struct AppDatabase: Sendable {
             }
             for statement in statements { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v5: requests by time") { db in
+            // Listings of the latest requests and the analyses that follow requests through time read them in
+            // (ts, id) order: an index on ts is one on (ts, rowid), so they stop after the rows they need and
+            // sort nothing.
+            try db.execute(sql: "CREATE INDEX requests_by_time ON requests(ts)")
+        }
+        migrator.registerMigration("v6: sums by attribute") { db in
+            // The hourly rollup's figures per attribute (one row set per attribute kind: a request counts once in
+            // each), hour, model as priced and model as logged; `present` is 0 for requests without the attribute,
+            // whose `value` is then ''.
+            try db.execute(
+                sql: """
+                    CREATE TABLE usage_attributes (
+                      attribute TEXT NOT NULL,
+                      present INTEGER NOT NULL,
+                      value TEXT NOT NULL,
+                      hour INTEGER NOT NULL,
+                      model_key TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      requests INTEGER NOT NULL,
+                      aggregated_rows INTEGER NOT NULL,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      web_search_requests INTEGER NOT NULL,
+                      cost_nanos INTEGER NOT NULL,
+                      unpriced_requests INTEGER NOT NULL,
+                      priority_requests INTEGER NOT NULL,
+                      logged_requests INTEGER NOT NULL,
+                      logged_cost_nanos INTEGER NOT NULL,
+                      logged_computed_nanos INTEGER NOT NULL,
+                      first_ts INTEGER NOT NULL,
+                      last_ts INTEGER NOT NULL,
+                      advisor_calls INTEGER NOT NULL,
+                      advisor_prompt_tokens INTEGER NOT NULL,
+                      advisor_output_tokens INTEGER NOT NULL,
+                      advisor_cost_nanos INTEGER NOT NULL,
+                      compactions INTEGER NOT NULL,
+                      compaction_prompt_tokens INTEGER NOT NULL,
+                      compaction_output_tokens INTEGER NOT NULL,
+                      compaction_cost_nanos INTEGER NOT NULL,
+                      PRIMARY KEY (attribute, present, value, hour, model_key, model)
+                    ) WITHOUT ROWID
+                    """)
+            // A database with requests already gets their sums now.
+            try AttributeRollup.rebuild(db)
+        }
+        migrator.registerMigration("v7: cache sums by session, workflow and project") { db in
+            // Per attribute (session, workflow or project) and UTC day (days since 1970), the requests' tokens
+            // and stored costs split by everything their prices depend on. `present` has a bit per optional text
+            // (1 the attribute's value, 2 the tier, 4 the residency, 8 the speed, 16 the context window); an
+            // absent one is ''. `prompt_class` counts the long-context thresholds (100,000 and 200,000 tokens) the
+            // prompt is over.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cache_daily (
+                      attribute TEXT NOT NULL,
+                      present INTEGER NOT NULL,
+                      value TEXT NOT NULL,
+                      model_key TEXT NOT NULL,
+                      model TEXT NOT NULL,
+                      service_tier TEXT NOT NULL,
+                      inference_geo TEXT NOT NULL,
+                      speed TEXT NOT NULL,
+                      context_window TEXT NOT NULL,
+                      day INTEGER NOT NULL,
+                      aggregated INTEGER NOT NULL,
+                      priced INTEGER NOT NULL,
+                      prompt_class INTEGER NOT NULL,
+                      rows INTEGER NOT NULL,
+                      rows_with_hits INTEGER NOT NULL,
+                      input_tokens INTEGER NOT NULL,
+                      cache_write_5m_tokens INTEGER NOT NULL,
+                      cache_write_1h_tokens INTEGER NOT NULL,
+                      cache_read_tokens INTEGER NOT NULL,
+                      output_tokens INTEGER NOT NULL,
+                      cost_nanos INTEGER NOT NULL,
+                      first_ts INTEGER NOT NULL,
+                      PRIMARY KEY (attribute, present, value, model_key, model, service_tier, inference_geo, speed,
+                        context_window, day, aggregated, priced, prompt_class)
+                    ) WITHOUT ROWID
+                    """)
+            try CacheRollup.rebuild(db)
+        }
         return migrator
     }
 }

@@ -1,11 +1,100 @@
+import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStorage {
     func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws {
-        let request = SQLRequest<Row>(
+        // In time order through the index on it: the rows come one by one, and nothing is sorted or held.
+        let statement = try db.makeStatement(
             literal: "SELECT \(sql: CacheColumn.selection) FROM requests WHERE \(filter.sql) ORDER BY ts, id")
-        let cursor = try Row.fetchCursor(db, request)
-        while let row = try cursor.next() { try body(CacheRequestRow(row: row)) }
+        let s = statement.sqliteStatement
+        var texts = InternedTexts()
+        while true {
+            let code = sqlite3_step(s)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            try body(CacheRequestRow(statement: s, texts: &texts))
+        }
+    }
+}
+
+extension SQLiteStorage {
+    func cacheSums(_ filter: RequestFilter, by attribute: RequestAttribute) throws -> [CacheSumsRow]? {
+        let day: Int64 = 86_400_000
+        guard !filter.selectsByAttribute, let kind = attribute.kind, CacheRollup.kinds.contains(kind),
+            filter.since.map({ $0 % day == 0 }) ?? true, filter.until.map({ $0 % day == 0 }) ?? true
+        else { return nil }
+        var condition: SQL = "attribute = \(kind.rawValue)"
+        if let since = filter.since { condition.append(literal: " AND day >= \(since / day)") }
+        if let until = filter.until { condition.append(literal: " AND day < \(until / day)") }
+        let p = CacheRollup.Presence.self
+        // The tier, residency, speed and context window as the scan of the requests reads them (GRDB's text).
+        return try Row.fetchAll(
+            db,
+            SQLRequest(
+                literal: """
+                    SELECT CASE WHEN present & \(p.value) THEN \(sql: wholeText("value")) END,
+                      \(sql: wholeText("model_key")), \(sql: wholeText("model")),
+                      CASE WHEN present & \(p.serviceTier) THEN service_tier END,
+                      CASE WHEN present & \(p.inferenceGeo) THEN inference_geo END,
+                      CASE WHEN present & \(p.speed) THEN speed END,
+                      CASE WHEN present & \(p.contextWindow) THEN context_window END,
+                      day, aggregated, priced, prompt_class, rows, rows_with_hits, input_tokens, cache_write_5m_tokens,
+                      cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, first_ts
+                    FROM cache_daily WHERE \(condition)
+                    """)
+        ).map { r in
+            let promptClass: Int = r[10]
+            var record = UsageRecord(
+                timestamp: (r[7] as Int64) * day, model: r.wholeString(2) ?? "", serviceTier: r[3],
+                inferenceGeo: r[4], speed: r[5],
+                tokens: TokenCounts(
+                    input: r[13], cacheWrite5m: r[14], cacheWrite1h: r[15], cacheRead: r[16], output: r[17]))
+            record.contextWindow = r[6]
+            record.aggregated = (r[8] as Int64) != 0
+            return CacheSumsRow(
+                value: r.wholeString(0), modelKey: r.wholeString(1) ?? "", record: record,
+                prompt: promptClass == 0 ? 0 : CacheRollup.promptThresholds[promptClass - 1] + 1,
+                priced: (r[9] as Int64) != 0, rows: r[11], rowsWithHits: r[12], cost: r[18], first: r[19])
+        }
+    }
+}
+
+/// The text values of a scan, made once each: its requests share few models, sessions and workflows, and a
+/// string made per row costs more than the rest of the row.
+private struct InternedTexts {
+    private var strings: [Int64: String] = [:]
+
+    /// The text of column `i`: selected with `wholeText`, read by length (whole past a NUL); else up to a NUL, as
+    /// GRDB reads text.
+    mutating func text(_ s: OpaquePointer, _ i: Int32, whole: Bool = true) -> String? {
+        guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
+        let start: UnsafePointer<UInt8>
+        let count: Int
+        if whole {
+            count = Int(sqlite3_column_bytes(s, i))
+            guard count > 0, let blob = sqlite3_column_blob(s, i) else { return "" }
+            start = blob.assumingMemoryBound(to: UInt8.self)
+        } else {
+            guard let text = sqlite3_column_text(s, i) else { return "" }
+            start = text
+            count = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
+        }
+        let bytes = UnsafeBufferPointer(start: start, count: count)
+        let hash = FNV1a.hash(bytes) ^ Int64(i)
+        if var known = strings[hash] {
+            let same = known.withUTF8 { $0.count == count && memcmp($0.baseAddress!, start, count) == 0 }
+            if same { return known }
+        }
+        let string = String(decoding: bytes, as: UTF8.self)
+        // Bounded: a period of many sessions keeps the latest ones.
+        if strings.count >= 4096 { strings.removeAll(keepingCapacity: true) }
+        strings[hash] = string
+        return string
     }
 }
 
@@ -35,17 +124,25 @@ private enum CacheColumn: Int, SelectedColumn {
 }
 
 extension CacheRequestRow {
-    fileprivate init(row: Row) {
-        let r = ColumnReader<CacheColumn>(row)
+    fileprivate init(statement s: OpaquePointer, texts: inout InternedTexts) {
+        func int(_ column: CacheColumn) -> Int64 { sqlite3_column_int64(s, Int32(column.rawValue)) }
+        func text(_ column: CacheColumn) -> String? { texts.text(s, Int32(column.rawValue)) }
+        func optionalInt(_ column: CacheColumn) -> Int64? {
+            sqlite3_column_type(s, Int32(column.rawValue)) == SQLITE_NULL ? nil : int(column)
+        }
+        /// Read as GRDB reads a String, as these always were.
+        func cText(_ column: CacheColumn) -> String? { texts.text(s, Int32(column.rawValue), whole: false) }
         record = UsageRecord(
-            timestamp: r[.ts], model: r.wholeString(.model) ?? "", serviceTier: r[.serviceTier],
-            inferenceGeo: r[.inferenceGeo], speed: r[.speed],
-            tokens: r.tokens(from: .input),
-            webSearchRequests: r[.webSearch], session: r.wholeString(.session), workflow: r.wholeString(.workflow),
-            project: r.wholeString(.project))
-        record.contextWindow = r[.contextWindow]
-        record.aggregated = (r[.aggregated] as Int64) != 0
-        modelKey = r.wholeString(.modelKey) ?? ""
-        cost = r[.cost]
+            timestamp: int(.ts), model: text(.model) ?? "", serviceTier: cText(.serviceTier),
+            inferenceGeo: cText(.inferenceGeo), speed: cText(.speed),
+            tokens: TokenCounts(
+                input: int(.input), cacheWrite5m: int(.cacheWrite5m), cacheWrite1h: int(.cacheWrite1h),
+                cacheRead: int(.cacheRead), output: int(.output)),
+            webSearchRequests: int(.webSearch), session: text(.session), workflow: text(.workflow),
+            project: text(.project))
+        record.contextWindow = cText(.contextWindow)
+        record.aggregated = int(.aggregated) != 0
+        modelKey = text(.modelKey) ?? ""
+        cost = optionalInt(.cost)
     }
 }

@@ -67,8 +67,10 @@ final class FileStore {
                         counts.newRequests += 1
                         if items[index].entry.cost == nil { counts.unpricedRequests += 1 }
                         if items[index].timestampFromFile { counts.undatedRequests += 1 }
-                        rollup.add(items[index].entry)
-                        if !items[index].entry.aggregated { countSession(batch, index, text) }
+                        var entry = items[index].entry
+                        entry.attributes.source = own.rawValue
+                        rollup.add(entry)
+                        if !entry.aggregated { countSession(batch, index, text) }
                     case .duplicate:
                         counts.duplicates += 1
                     case .upgraded(let previous, let session, let model):
@@ -76,6 +78,7 @@ final class FileStore {
                         rollup.add(previous, sign: -1)
                         var entry = items[index].entry
                         entry.timestamp = previous.timestamp
+                        entry.attributes.source = own.rawValue
                         rollup.add(entry)
                         if !entry.aggregated {
                             // The request may now be another session's.
@@ -89,6 +92,7 @@ final class FileStore {
                 }
             }
         }
+        try rollup.spill(into: db)
     }
 
     /// Counts item `index` for its session and model, when it has a session.

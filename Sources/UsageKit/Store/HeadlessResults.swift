@@ -184,7 +184,9 @@ struct HeadlessResults {
                     try db.execute(
                         sql: "UPDATE headless_results SET request_row = ? WHERE id = ?", arguments: [requestRow, r.id])
                     if inserted {
-                        rollup.add(RollupEntry(record, price))
+                        var entry = RollupEntry(record, price)
+                        entry.attributes.source = SourceFormat.claudeCode.rawValue
+                        rollup.add(entry)
                         summary.newRequests += 1
                         if price.cost == nil { summary.unpricedRequests += 1 }
                         if record.timestampFromFile { summary.undatedRequests += 1 }

@@ -16,6 +16,9 @@ struct RollupEntry {
     /// Advisor calls and compactions; nil for the many requests without them (out of line, so the entries of
     /// those stay small).
     var iterations: Boxed<IterationTotals>?
+    /// What the attribute rollup groups it by. Its source is the format it is stored under, known once it is
+    /// stored (a file's format may be told after its first requests are parsed).
+    var attributes: RollupAttributes
 
     /// The `requests` columns `init(statement:offset:)` reads, in order.
     static let columns = Column.selection
@@ -25,6 +28,8 @@ struct RollupEntry {
         case ts, modelKey, aggregated, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearch, cost, priority
         case loggedCost, advisorCalls, advisorPromptTokens, advisorOutputTokens, advisorCost, compactions
         case compactionPromptTokens, compactionOutputTokens, compactionCost
+        case model, session, workflow, project, serviceTier, source, apiKey, workspace, inferenceGeo, speed
+        case contextWindow
 
         var expression: String {
             switch self {
@@ -48,6 +53,17 @@ struct RollupEntry {
                     + " + compaction_cache_read_tokens"
             case .compactionOutputTokens: return "compaction_output_tokens"
             case .compactionCost: return "COALESCE(compaction_cost_nanos, 0)"
+            case .model: return "model"
+            case .session: return "session"
+            case .workflow: return "workflow"
+            case .project: return "project"
+            case .serviceTier: return "service_tier"
+            case .source: return "source_format"
+            case .apiKey: return "api_key_id"
+            case .workspace: return "workspace_id"
+            case .inferenceGeo: return "inference_geo"
+            case .speed: return "speed"
+            case .contextWindow: return "context_window"
             }
         }
     }
@@ -74,6 +90,10 @@ struct RollupEntry {
             sums.compactionCost = price.compactionCost ?? .zero
             iterations = Boxed(sums)
         }
+        attributes = RollupAttributes(
+            model: record.model, session: record.session, workflow: record.workflow, project: record.project,
+            serviceTier: record.serviceTier, source: nil, apiKey: record.apiKeyID, workspace: record.workspaceID,
+            inferenceGeo: record.inferenceGeo, speed: record.speed, contextWindow: record.contextWindow)
     }
 
     /// Reads the `columns` of a raw statement's current row, from column `offset` on: the ingest reads a stored
@@ -83,12 +103,20 @@ struct RollupEntry {
         func optional(_ column: Column) -> Int64? {
             sqlite3_column_type(s, offset + Int32(column.rawValue)) == SQLITE_NULL ? nil : int(column)
         }
-        timestamp = int(.ts)
         // By length, not as a C string: a model name may hold a NUL.
-        let model = offset + Int32(Column.modelKey.rawValue)
-        let bytes = UnsafeBufferPointer(
-            start: sqlite3_column_text(s, model), count: Int(sqlite3_column_bytes(s, model)))
-        modelKey = String(decoding: bytes, as: UTF8.self)
+        func text(_ column: Column) -> String? {
+            let i = offset + Int32(column.rawValue)
+            guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
+            let bytes = UnsafeBufferPointer(start: sqlite3_column_text(s, i), count: Int(sqlite3_column_bytes(s, i)))
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        timestamp = int(.ts)
+        modelKey = text(.modelKey) ?? ""
+        attributes = RollupAttributes(
+            model: text(.model) ?? "", session: text(.session), workflow: text(.workflow), project: text(.project),
+            serviceTier: text(.serviceTier), source: text(.source), apiKey: text(.apiKey),
+            workspace: text(.workspace), inferenceGeo: text(.inferenceGeo), speed: text(.speed),
+            contextWindow: text(.contextWindow))
         aggregated = int(.aggregated) != 0
         tokens = TokenCounts(
             input: int(.input), cacheWrite5m: int(.cacheWrite5m), cacheWrite1h: int(.cacheWrite1h),
@@ -122,14 +150,28 @@ struct HourlyRollup {
     }
 
     private(set) var sums: [Key: RequestSums] = [:]
+    /// The same requests by their attributes too, merged into `usage_attributes`, and by what their cache
+    /// figures depend on, merged into `cache_daily`.
+    private var attributes = AttributeRollup()
+    private var cache = CacheRollup()
 
     /// Adds (`sign` 1) or takes back (`sign` -1) one request.
     mutating func add(_ e: RollupEntry, sign: Int64 = 1) {
-        let key = Key(hour: Self.floorDiv(e.timestamp, 3_600_000), model: e.modelKey)
-        sums[key, default: RequestSums()].add(e, sign: sign)
+        let hour = Self.floorDiv(e.timestamp, 3_600_000)
+        sums[Key(hour: hour, model: e.modelKey), default: RequestSums()].add(e, sign: sign)
+        attributes.add(e, hour: hour, sign: sign)
+        cache.add(e, sign: sign)
     }
 
-    /// Adds these sums to the stored rollup.
+    /// Merges the attribute and cache sums into their tables when they hold many rows: a file's requests may
+    /// span many hours and sessions, and memory must not grow with them.
+    mutating func spill(into db: Database) throws {
+        if attributes.count + cache.count > 20_000 {
+            try attributes.merge(into: db)
+            try cache.merge(into: db)
+        }
+    }
+
     /// The upsert `merge` runs, built once: it runs for every file.
     private static let mergeSQL = """
         INSERT INTO usage_hourly (\(tableColumns.joined(separator: ", ")))
@@ -138,8 +180,8 @@ struct HourlyRollup {
           \(RequestSums.Column.allCases.map(\.merge).joined(separator: ",\n  "))
         """
 
-    func merge(into db: Database) throws {
-        guard !sums.isEmpty else { return }
+    /// Adds these sums to the stored rollup.
+    mutating func merge(into db: Database) throws {
         let figures = RequestSums.Column.allCases
         let statement = try db.cachedStatement(sql: Self.mergeSQL)
         for (key, s) in sums {
@@ -149,22 +191,29 @@ struct HourlyRollup {
                 [key.hour, Data(key.model.utf8)] + figures.map { s.value(of: $0) }
             try statement.execute(arguments: StatementArguments(values))
         }
+        try attributes.merge(into: db)
+        try cache.merge(into: db)
     }
 
     /// Every column of `usage_hourly`, in the order `merge` and `rebuild` fill them.
     static let tableColumns = ["hour", "model_key"] + RequestSums.Column.allCases.map(\.tableColumn)
 
-    /// Recomputes the whole rollup from the stored requests (after re-pricing, for instance).
+    /// Recomputes the whole rollup, and the attribute rollup, from the stored requests (after re-pricing, for
+    /// instance).
     static func rebuild(_ db: Database) throws {
         try db.execute(
             sql: """
                 DELETE FROM usage_hourly;
                 INSERT INTO usage_hourly (\(tableColumns.joined(separator: ", ")))
-                SELECT ts / 3600000 - (ts < 0 AND ts % 3600000 != 0), COALESCE(priced_as, model),
-                  \(RequestSums.Column.selection)
+                SELECT \(hourOfRequest), COALESCE(priced_as, model), \(RequestSums.Column.selection)
                 FROM requests GROUP BY 1, 2;
                 """)
+        try AttributeRollup.rebuild(db)
+        try CacheRollup.rebuild(db)
     }
+
+    /// The hour of a `requests` row (hours since 1970, floored), in SQL.
+    static let hourOfRequest = "ts / 3600000 - (ts < 0 AND ts % 3600000 != 0)"
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b

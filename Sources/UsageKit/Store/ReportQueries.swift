@@ -5,26 +5,25 @@ extension SQLiteStorage {
         -> [GroupSums]
     {
         let hour: Int64 = 3_600_000
-        precondition(!rollup || (bucket ?? hour) == hour && attributes.allSatisfy { $0 == .model })
+        let selection = rollup ? RollupSelection(filter, by: attributes) : nil
+        precondition(!rollup || (bucket ?? hour) == hour && selection != nil)
         // The sums first, at the positions their columns give; the group's keys after them.
         var keys: [String] = []
         if let bucket {
             keys.append(rollup ? "hour" : "(ts - (ts < 0 AND ts % \(bucket) != 0) * \(bucket)) / \(bucket)")
         }
-        for a in attributes { keys.append(wholeText(rollup ? "model_key" : a.column)) }
+        for a in attributes { keys.append(selection?.key(a) ?? wholeText(a.column)) }
         let first = RequestSums.Column.allCases.count
         let positions = keys.indices.map { String(first + $0 + 1) }
         let groupBy = keys.isEmpty ? "" : " GROUP BY " + positions.joined(separator: ", ")
-        let selection = ([rollup ? RequestSums.Column.rollupSelection : RequestSums.Column.selection] + keys)
+        let columns = ([rollup ? RequestSums.Column.rollupSelection : RequestSums.Column.selection] + keys)
             .joined(separator: ", ")
         let sql: SQL
-        if rollup {
-            var condition: SQL = "1"
-            if let since = filter.since { condition.append(literal: " AND hour >= \(since / hour)") }
-            if let until = filter.until { condition.append(literal: " AND hour < \(until / hour)") }
-            sql = "SELECT \(sql: selection) FROM usage_hourly WHERE \(condition)\(sql: groupBy)"
+        if let selection {
+            let condition = selection.condition(filter)
+            sql = "SELECT \(sql: columns) FROM \(sql: selection.table) WHERE \(condition)\(sql: groupBy)"
         } else {
-            sql = "SELECT \(sql: selection) FROM requests WHERE \(filter.sql)\(sql: groupBy)"
+            sql = "SELECT \(sql: columns) FROM requests WHERE \(filter.sql)\(sql: groupBy)"
         }
         var groups: [GroupSums] = []
         let cursor = try Row.fetchCursor(db, SQLRequest(literal: sql))
@@ -43,13 +42,20 @@ extension SQLiteStorage {
         return groups
     }
 
+    func rollupCanSum(_ filter: RequestFilter, by attributes: [RequestAttribute]) -> Bool {
+        RollupSelection(filter, by: attributes) != nil
+    }
+
     func unpricedModels(_ filter: RequestFilter) throws -> [UnpricedModel] {
         // A request whose own model is priced but whose cost is unknown consulted an advisor the table lacks.
+        // Through the index of the unpriced requests, which are few: the planner would otherwise take the one on
+        // time and read every request of the period.
         try SQLRequest<UnpricedRow>(
             literal: """
                 SELECT COALESCE(CASE WHEN priced_as IS NOT NULL THEN advisor_model || ' (advisor)' END, model) AS model,
                   COUNT(*) AS requests, \(sql: TokenColumns.sums())
-                FROM requests WHERE cost_nanos IS NULL AND \(filter.sql) GROUP BY 1 ORDER BY COUNT(*) DESC, 1
+                FROM requests INDEXED BY requests_unpriced WHERE cost_nanos IS NULL AND \(filter.sql)
+                GROUP BY 1 ORDER BY COUNT(*) DESC, 1
                 """
         ).fetchAll(db).map(\.model)
     }

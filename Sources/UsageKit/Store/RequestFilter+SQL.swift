@@ -7,8 +7,7 @@ extension RequestFilter {
         if let since { condition.append(literal: " AND ts >= \(since)") }
         if let until { condition.append(literal: " AND ts < \(until)") }
         if !models.isEmpty {
-            // Any spelling: as given, normalized, and the price table's id it maps to.
-            let names = models + models.map(ModelID.normalize) + models.compactMap { PriceTable.builtIn.lookup($0)?.id }
+            let names = modelNames
             condition.append(literal: " AND (priced_as IN \(names) OR model IN \(names))")
         }
         if let workflow { condition.append(literal: " AND workflow = \(workflow)") }
@@ -17,6 +16,11 @@ extension RequestFilter {
         if let apiKey { condition.append(literal: " AND api_key_id = \(apiKey)") }
         if let workspace { condition.append(literal: " AND workspace_id = \(workspace)") }
         return condition
+    }
+
+    /// The models selected, in any spelling: as given, normalized, and the price table's id each maps to.
+    var modelNames: [String] {
+        models + models.map(ModelID.normalize) + models.compactMap { PriceTable.builtIn.lookup($0)?.id }
     }
 }
 

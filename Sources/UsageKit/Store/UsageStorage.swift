@@ -15,10 +15,13 @@ protocol UsageStorage {
     // MARK: Report
 
     /// Sums of the requests `filter` selects, one per group: of time buckets of `bucket` milliseconds (when
-    /// given) and of `attributes`. From the hourly rollup when `rollup`; it can answer only when `bucket` is an
-    /// hour or nil, the attributes are at most the model, and the filter selects by whole hours alone.
+    /// given) and of `attributes`. From the rollups when `rollup`; they can answer only when `bucket` is an hour
+    /// or nil, the filter's bounds are whole hours and `rollupCanSum` says so.
     func requestSums(_ filter: RequestFilter, bucket: Int64?, by attributes: [RequestAttribute], rollup: Bool) throws
         -> [GroupSums]
+
+    /// Whether the rollups hold the sums of `filter` by `attributes`, for whole hours.
+    func rollupCanSum(_ filter: RequestFilter, by attributes: [RequestAttribute]) -> Bool
 
     /// The unpriced requests `filter` selects, per model, most requests first.
     func unpricedModels(_ filter: RequestFilter) throws -> [UnpricedModel]
@@ -52,6 +55,11 @@ protocol UsageStorage {
 
     /// Hands `body` the requests `filter` selects one by one, in time order.
     func cacheRequests(_ filter: RequestFilter, _ body: (CacheRequestRow) throws -> Void) throws
+
+    /// The sums of the requests `filter` selects per value of `attribute` (a session, workflow or project), UTC
+    /// day and everything their prices depend on; nil when the store keeps no such sums for the filter (one that
+    /// selects more than whole UTC days).
+    func cacheSums(_ filter: RequestFilter, by attribute: RequestAttribute) throws -> [CacheSumsRow]?
 
     // MARK: Pricing analyses
 
@@ -124,6 +132,31 @@ struct CacheRequestRow {
     var modelKey: String
     /// The stored cost, nanodollars; nil when unpriced.
     var cost: Int64?
+}
+
+/// Requests summed by what their cache figures depend on, as `cacheSums` returns them.
+struct CacheSumsRow {
+    /// The attribute's value; nil for the requests without it.
+    var value: String?
+    /// As priced, else as logged.
+    var modelKey: String
+    /// What the requests share: the model as logged, tier, residency, speed, context window and whether they are
+    /// aggregated rows; the start of their UTC day; and the sums of their tokens.
+    var record: UsageRecord
+    /// A prompt length on the same side of each long-context threshold in `thresholds` as every request's.
+    var prompt: Int64
+    /// Whether they have a stored cost.
+    var priced: Bool
+    var rows: Int64
+    /// Those that read from cache.
+    var rowsWithHits: Int64
+    /// The sum of their stored costs, nanodollars.
+    var cost: Int64
+    /// The earliest request's time.
+    var first: Int64
+
+    /// The long-context thresholds `prompt` stands for: prices with others need each request's own prompt.
+    static var thresholds: [Int64] { CacheRollup.promptThresholds }
 }
 
 /// The cost of a set of requests.
