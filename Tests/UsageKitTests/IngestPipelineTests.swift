@@ -62,7 +62,13 @@ import Testing
             let sessions = try Row.fetchAll(
                 db, sql: "SELECT session, model_key, requests FROM session_models ORDER BY 1, 2"
             ).map { "session \($0)" }
-            return requests + hourly + sessions
+            let attributes = try Row.fetchAll(db, sql: "SELECT * FROM usage_attributes ORDER BY 1, 2, 3, 4, 5, 6")
+                .map { "attribute \($0)" }
+            let cache = try Row.fetchAll(
+                db, sql: "SELECT * FROM cache_daily ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13"
+            )
+            .map { "cache \($0)" }
+            return requests + hourly + sessions + attributes + cache
         }
     }
 
@@ -91,6 +97,9 @@ import Testing
         let stored = try Self.contents(together)
         #expect(stored.count > 36 * 6)
         #expect(stored == (try Self.contents(apart)))
+        // The rollups the writer kept for its groups are those recomputed from the requests.
+        try together.write { db in try HourlyRollup.rebuild(db) }
+        #expect(stored == (try Self.contents(together)))
         // The larger output count, from the later file; the sidechain copy left the parent's row as it was.
         #expect(
             try Int.fetchOne(together, "SELECT output_tokens FROM requests WHERE dedupe_key LIKE '%msg_02_2%'") == 900)

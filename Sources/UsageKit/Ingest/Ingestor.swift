@@ -184,7 +184,13 @@ struct Ingestor: Sendable {
                             size: plan.size, modifiedAt: plan.modifiedAt, identity: plan.identity,
                             resuming: plan.resumeAt != nil)
                         : nil
-                    file = (id, try FileStore(db: groups.db, fileID: id, pricer: pricer, runFirstID: runFirstID))
+                    file = (
+                        id,
+                        try FileStore(
+                            db: groups.db, fileID: id, pricer: pricer, runFirstID: runFirstID, rollup: groups.rollup)
+                    )
+                    // The file's store holds the group's rollup now, and gives it back when the file is done.
+                    groups.rollup = HourlyRollup()
                 }
                 let store = file!.store
                 switch delivery {
@@ -200,7 +206,7 @@ struct Ingestor: Sendable {
                     preconditionFailure("handled above")
                 }
             }
-            try file!.store.finish(counts: &stored)
+            groups.rollup = try file!.store.finish(counts: &stored)
             if let fileID = file!.id {
                 let read = parsed.read
                 try Ledger.end(

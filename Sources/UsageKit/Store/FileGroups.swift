@@ -11,6 +11,9 @@ import GRDB
 struct FileGroups {
     /// The connection the group's files are written through.
     let db: Database
+    /// The sums of the group's requests, merged into the rollup tables when the group commits: thousands of small
+    /// files would otherwise each upsert the same hours, sessions and days.
+    var rollup = HourlyRollup()
     private let limits: Limits
     private var rows = 0
     private var bytes: Int64 = 0
@@ -43,19 +46,28 @@ struct FileGroups {
         rows += fileRows
         bytes += fileBytes
         if rows >= limits.rows || bytes >= limits.bytes || ContinuousClock.now - started >= limits.duration {
-            try db.commit()
+            try commit()
         }
     }
 
-    /// Undoes the file's writes; the group goes on.
-    func dropFile() throws {
+    /// Undoes the file's writes; the group goes on. The group's rollup held some of the file's requests: the
+    /// stored one is rebuilt from the requests that stay (a file fails halfway only on a read error).
+    mutating func dropFile() throws {
         try db.cachedStatement(sql: "ROLLBACK TO file").execute()
         try db.cachedStatement(sql: "RELEASE file").execute()
+        rollup = HourlyRollup()
+        try HourlyRollup.rebuild(db)
     }
 
     /// Commits what is open.
-    func finish() throws {
-        if db.isInsideTransaction { try db.commit() }
+    mutating func finish() throws {
+        if db.isInsideTransaction { try commit() }
+    }
+
+    private mutating func commit() throws {
+        try rollup.merge(into: db)
+        rollup = HourlyRollup()
+        try db.commit()
     }
 
     /// Rolls back what is open, after a failure of the database.

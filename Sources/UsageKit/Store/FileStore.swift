@@ -27,12 +27,16 @@ final class FileStore {
     private var pricer: Pricer
     /// The first request id of this ingest run: rows from it on were stored, and counted, by this run.
     private let runFirstID: Int64
-    private var rollup = HourlyRollup()
+    /// The rollup of the file's group, which this file adds to (`FileGroups` merges it when the group commits).
+    private var rollup: HourlyRollup
     private var redated = false
     private var headless = HeadlessResults()
 
-    init(db: Database, fileID: Int64?, pricer: Pricer, runFirstID: Int64 = Int64.max) throws {
+    init(
+        db: Database, fileID: Int64?, pricer: Pricer, runFirstID: Int64 = Int64.max, rollup: HourlyRollup = .init()
+    ) throws {
         self.db = db
+        self.rollup = rollup
         self.fileID = fileID
         self.pricer = pricer
         self.runFirstID = runFirstID
@@ -208,11 +212,13 @@ final class FileStore {
         redated = true
     }
 
-    /// Settles headless results and merges the rollup; rebuilds it whole when requests were re-dated or a
-    /// headless result's row was taken back.
-    func finish(counts: inout StoreCounts) throws {
+    /// Settles headless results and returns the group's rollup with this file's requests added; rebuilds the
+    /// stored rollup whole instead (and returns an empty one) when requests were re-dated or a headless result's
+    /// row was taken back: the rebuild counts every request stored, the group's earlier files' too.
+    func finish(counts: inout StoreCounts) throws -> HourlyRollup {
         let tookBack = try headless.finish(db: db, pricer: &pricer, rollup: &rollup, counts: &counts)
-        try rollup.merge(into: db)
-        if redated || tookBack { try HourlyRollup.rebuild(db) }
+        guard redated || tookBack else { return rollup }
+        try HourlyRollup.rebuild(db)
+        return HourlyRollup()
     }
 }
