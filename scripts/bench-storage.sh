@@ -7,6 +7,10 @@
 # database is timed; the sizes take turns, RUNS turns in all, and the median wall time, the median CPU time (user +
 # system, less disturbed by other load than the wall time) and the database's size are printed.
 #
+# Then the floor under any ingest of the log: the time SQLite alone takes to insert its rows. The requests of the
+# database the last ingest made are copied, by one `INSERT ... SELECT` inside SQLite, into a fresh database with
+# the same schema (every index, the rollup tables empty), RUNS times; no parsing, pricing or binding is left.
+#
 # Usage: scripts/bench-storage.sh
 # Env:   BIN=PATH     the binary (default .build/release/usage)
 #        TREE=DIR     the tree of transcripts (default bench/cc-many, made by scripts/bench-scale.sh)
@@ -55,6 +59,32 @@ def ingest(path):
     size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
     return wall, cpu, size
 
+def floor(source):
+    """Seconds SQLite takes to insert the requests of `source` into an empty copy of its schema."""
+    target = "bench/floor.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    src = sqlite3.connect(source)
+    page = src.execute("PRAGMA page_size").fetchone()[0]
+    schema = [sql for (sql,) in src.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC")]
+    rows = src.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    # Stored columns only: a generated column is computed, not inserted.
+    columns = ", ".join(r[1] for r in src.execute("PRAGMA table_xinfo(requests)") if r[6] in (0, 1))
+    src.close()
+    db = sqlite3.connect(target, isolation_level=None)
+    db.execute("PRAGMA page_size = %d" % page)
+    db.execute("PRAGMA journal_mode = WAL")
+    for sql in sorted(schema, key=lambda s: not s.upper().startswith("CREATE TABLE")):
+        db.execute(sql)
+    db.execute("ATTACH ? AS src", (source,))
+    t0 = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO main.requests (%s) SELECT %s FROM src.requests ORDER BY id" % (columns, columns))
+    db.execute("COMMIT")
+    return time.perf_counter() - t0, rows
+
 for name, path in shapes:
     results = {s: [] for s in sizes}
     for turn in range(runs):
@@ -67,4 +97,10 @@ for name, path in shapes:
         r = results[s]
         print("  %9d  %7.2f  %6.2f  %12.0f" % (s, statistics.median(x[0] for x in r),
                                               statistics.median(x[1] for x in r), r[-1][2] / 1e6))
+    times = []
+    for _ in range(runs):
+        seconds, rows = floor(db)
+        times.append(seconds)
+    print("  SQLite alone, inserting its %d requests into an empty database: %.2f s (median)"
+          % (rows, statistics.median(times)))
 EOF
