@@ -31,21 +31,24 @@ struct CacheSweep {
         let session: Bool
         /// The last request, for sessions' pauses: its time and whether it used the cache.
         var last: (timestamp: Int64, usedCache: Bool)?
-        /// Writes of the stream not settled in it yet, oldest first.
-        var waiting: [PendingWrite] = []
+        /// Writes the stream has not read yet, oldest first.
+        var unread: [PendingWrite] = []
+        /// 1-hour writes whose reads are being followed. They all share the last use, the stream's last read, and
+        /// so one fate: a pause decides them all at once, whatever their number.
+        var following: [PendingWrite] = []
+        var lastUse: Int64 = 0
 
         init(session: Bool) { self.session = session }
+
+        var isIdle: Bool { unread.isEmpty && following.isEmpty }
     }
 
     /// What the reads of one stream after a write say of it.
     private struct Fate {
         /// The first read after the write, once seen.
         var firstRead: Int64?
-        /// Following the reads of a 1-hour write: the last use so far, until a pause decides.
-        var lastUse: Int64?
-        /// Whether a 5-minute write would have served every read of the 1-hour write; nil while undecided.
+        /// Whether a 5-minute write would have served every read of the 1-hour write.
         var fiveMinutesWould: Bool?
-        var settled = false
     }
 
     /// A write waiting for its fate in each of its streams.
@@ -183,13 +186,13 @@ struct CacheSweep {
             memberships.append(stream)
             if session, let previous = stream.last { notePause(r, after: previous) }
             stream.last = (r.timestamp, r.tokens.cacheRead + r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0)
-            if r.tokens.cacheRead > 0 && !stream.waiting.isEmpty { read(at: r.timestamp, in: stream) }
+            if r.tokens.cacheRead > 0 && !stream.isIdle { read(at: r.timestamp, in: stream) }
         }
         guard r.inPeriod, !memberships.isEmpty, r.terms != nil, r.tokens.cacheWrite5m + r.tokens.cacheWrite1h > 0
         else { return }
         let write = PendingWrite(request: r, streams: memberships)
         for stream in memberships {
-            stream.waiting.append(write)
+            stream.unread.append(write)
             active[ObjectIdentifier(stream)] = stream
         }
     }
@@ -214,68 +217,55 @@ struct CacheSweep {
         }
     }
 
-    /// A read at `t` in `stream`: the first after each waiting write, or the next use of a 1-hour write.
+    /// A read at `t` in `stream`: the next use of the 1-hour writes followed, and the first read of the others.
     private mutating func read(at t: Int64, in stream: Stream) {
-        var still: [PendingWrite] = []
-        for write in stream.waiting {
-            let i = write.streams.firstIndex { $0 === stream }!
-            var fate = write.fates[i]
-            let written = write.request.timestamp
-            if fate.firstRead == nil {
-                fate.firstRead = t
-                if write.request.tokens.cacheWrite1h == 0 || t - written > CacheStats.oneHour {
-                    fate.settled = true
-                } else if t - written > CacheStats.fiveMinutes {
-                    fate.fiveMinutesWould = false
-                    fate.settled = true
-                } else {
-                    fate.lastUse = t
-                }
-            } else if let last = fate.lastUse {
-                // Each read refreshes the entry: a 5-minute write would have served them all if none came more
-                // than 5 minutes after the previous use; a pause of over an hour ends the write's life.
-                if t - last > CacheStats.oneHour {
-                    fate.fiveMinutesWould = true
-                    fate.settled = true
-                } else if t - last > CacheStats.fiveMinutes {
-                    fate.fiveMinutesWould = false
-                    fate.settled = true
-                } else {
-                    fate.lastUse = t
-                }
-            }
-            write.fates[i] = fate
-            if fate.settled {
-                write.unsettled -= 1
-                if write.unsettled == 0 { judge(write) }
+        // Each read refreshes the entry: a 5-minute write would have served them all if none came more than 5
+        // minutes after the previous use; a pause of over an hour ends the writes' life.
+        if !stream.following.isEmpty && t - stream.lastUse > CacheStats.fiveMinutes {
+            let served = t - stream.lastUse > CacheStats.oneHour
+            for write in stream.following { settle(write, in: stream, fiveMinutesWould: served) }
+            stream.following = []
+        }
+        for write in stream.unread {
+            let since = t - write.request.timestamp
+            setFirstRead(t, of: write, in: stream)
+            if write.request.tokens.cacheWrite1h == 0 || since > CacheStats.oneHour {
+                settle(write, in: stream, fiveMinutesWould: nil)
+            } else if since > CacheStats.fiveMinutes {
+                settle(write, in: stream, fiveMinutesWould: false)
             } else {
-                still.append(write)
+                stream.following.append(write)
             }
         }
-        stream.waiting = still
-        if still.isEmpty { active[ObjectIdentifier(stream)] = nil }
+        stream.unread = []
+        stream.lastUse = t
+        if stream.isIdle { active[ObjectIdentifier(stream)] = nil }
     }
 
     /// Settles the writes of `stream` that no read after `now` can change; all of them when `now` is nil (the
     /// stream has ended).
     private mutating func settleAll(_ stream: Stream, at now: Int64?) {
-        var still: [PendingWrite] = []
-        for write in stream.waiting {
-            let i = write.streams.firstIndex { $0 === stream }!
-            var fate = write.fates[i]
-            let reach = fate.lastUse ?? write.request.timestamp
-            guard now.map({ $0 - reach > CacheStats.oneHour }) ?? true else {
-                still.append(write)
-                continue
-            }
-            if fate.lastUse != nil { fate.fiveMinutesWould = true }
-            fate.settled = true
-            write.fates[i] = fate
-            write.unsettled -= 1
-            if write.unsettled == 0 { judge(write) }
+        let expired = now.map { now in stream.unread.prefix { now - $0.request.timestamp > CacheStats.oneHour }.count }
+        for write in stream.unread.prefix(expired ?? stream.unread.count) {
+            settle(write, in: stream, fiveMinutesWould: nil)
         }
-        stream.waiting = still
-        if still.isEmpty { active[ObjectIdentifier(stream)] = nil }
+        stream.unread.removeFirst(expired ?? stream.unread.count)
+        if !stream.following.isEmpty && now.map({ $0 - stream.lastUse > CacheStats.oneHour }) ?? true {
+            for write in stream.following { settle(write, in: stream, fiveMinutesWould: true) }
+            stream.following = []
+        }
+        if stream.isIdle { active[ObjectIdentifier(stream)] = nil }
+    }
+
+    private func setFirstRead(_ t: Int64, of write: PendingWrite, in stream: Stream) {
+        write.fates[write.streams.firstIndex { $0 === stream }!].firstRead = t
+    }
+
+    /// The write's fate in `stream` is known; once it is in each of its streams, the write is judged.
+    private mutating func settle(_ write: PendingWrite, in stream: Stream, fiveMinutesWould: Bool?) {
+        write.fates[write.streams.firstIndex { $0 === stream }!].fiveMinutesWould = fiveMinutesWould
+        write.unsettled -= 1
+        if write.unsettled == 0 { judge(write) }
     }
 
     /// The waste of a settled write: premium of writes never read within their lifetime (in any of their streams),
