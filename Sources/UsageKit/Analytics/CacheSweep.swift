@@ -36,11 +36,31 @@ struct CacheSweep {
         /// 1-hour writes whose reads are being followed. They all share the last use, the stream's last read, and
         /// so one fate: a pause decides them all at once, whatever their number.
         var following: [PendingWrite] = []
+        /// Those of them this stream decides alone (it is their first stream, and read them within 5 minutes),
+        /// summed by the groups their waste would go to: held as sums, not one by one, however long reads go on.
+        var decided: [WasteGroups: OneHourSums] = [:]
         var lastUse: Int64 = 0
 
         init(session: Bool) { self.session = session }
 
-        var isIdle: Bool { unread.isEmpty && following.isEmpty }
+        var isIdle: Bool { unread.isEmpty && !isFollowing }
+        var isFollowing: Bool { !following.isEmpty || !decided.isEmpty }
+    }
+
+    /// The groups a request's waste is added to.
+    private struct WasteGroups: Hashable {
+        var model: String
+        var workflow: String?
+        var session: String?
+        var project: String?
+        var day: Int64
+    }
+
+    /// 1-hour writes: how many, their tokens, and the extra over 5-minute writes.
+    private struct OneHourSums {
+        var writes: Int64 = 0
+        var tokens: Int64 = 0
+        var extra = ExactAmount.zero
     }
 
     /// What the reads of one stream after a write say of it.
@@ -57,6 +77,8 @@ struct CacheSweep {
         let streams: [Stream]
         var fates: [Fate]
         var unsettled: Int
+        /// Summed in its first stream, which alone tells its fate: its other stream has nothing to say of it.
+        var decided = false
 
         init(request: Request, streams: [Stream]) {
             self.request = request
@@ -221,18 +243,30 @@ struct CacheSweep {
     private mutating func read(at t: Int64, in stream: Stream) {
         // Each read refreshes the entry: a 5-minute write would have served them all if none came more than 5
         // minutes after the previous use; a pause of over an hour ends the writes' life.
-        if !stream.following.isEmpty && t - stream.lastUse > CacheStats.fiveMinutes {
-            let served = t - stream.lastUse > CacheStats.oneHour
-            for write in stream.following { settle(write, in: stream, fiveMinutesWould: served) }
-            stream.following = []
+        if stream.isFollowing && t - stream.lastUse > CacheStats.fiveMinutes {
+            endFollowing(stream, fiveMinutesWould: t - stream.lastUse > CacheStats.oneHour)
         }
-        for write in stream.unread {
+        for write in stream.unread where !write.decided {
             let since = t - write.request.timestamp
             setFirstRead(t, of: write, in: stream)
             if write.request.tokens.cacheWrite1h == 0 || since > CacheStats.oneHour {
                 settle(write, in: stream, fiveMinutesWould: nil)
             } else if since > CacheStats.fiveMinutes {
                 settle(write, in: stream, fiveMinutesWould: false)
+            } else if write.streams[0] === stream, let terms = write.request.terms {
+                // Read within 5 minutes in its first stream: nothing is unread, and this stream's pauses alone
+                // decide whether a 5-minute write would have served it.
+                write.decided = true
+                let r = write.request
+                let groups = WasteGroups(
+                    model: r.model, workflow: r.workflow, session: r.session, project: r.project,
+                    day: Int64(TimeZoneRule.utc.localDay(utcMillis: r.timestamp)))
+                var sums = stream.decided[groups] ?? OneHourSums()
+                sums.writes += 1
+                sums.tokens += r.tokens.cacheWrite1h
+                sums.extra += terms.amount(
+                    r.tokens.cacheWrite1h, at: terms.rates.cacheWrite1h - terms.rates.cacheWrite5m)
+                stream.decided[groups] = sums
             } else {
                 stream.following.append(write)
             }
@@ -250,11 +284,25 @@ struct CacheSweep {
             settle(write, in: stream, fiveMinutesWould: nil)
         }
         stream.unread.removeFirst(expired ?? stream.unread.count)
-        if !stream.following.isEmpty && now.map({ $0 - stream.lastUse > CacheStats.oneHour }) ?? true {
-            for write in stream.following { settle(write, in: stream, fiveMinutesWould: true) }
-            stream.following = []
+        if stream.isFollowing && now.map({ $0 - stream.lastUse > CacheStats.oneHour }) ?? true {
+            endFollowing(stream, fiveMinutesWould: true)
         }
         if stream.isIdle { active[ObjectIdentifier(stream)] = nil }
+    }
+
+    /// A pause decides every 1-hour write followed in `stream`.
+    private mutating func endFollowing(_ stream: Stream, fiveMinutesWould: Bool) {
+        for write in stream.following { settle(write, in: stream, fiveMinutesWould: fiveMinutesWould) }
+        stream.following = []
+        if fiveMinutesWould {
+            for (groups, sums) in stream.decided {
+                stats.oneHourWritesFiveMinutesWouldServe.requests += sums.writes
+                stats.oneHourWritesFiveMinutesWouldServe.tokens += sums.tokens
+                stats.oneHourExtra = stats.oneHourExtra + sums.extra
+                addWaste(sums.extra, to: groups)
+            }
+        }
+        stream.decided = [:]
     }
 
     private func setFirstRead(_ t: Int64, of write: PendingWrite, in stream: Stream) {
@@ -263,6 +311,7 @@ struct CacheSweep {
 
     /// The write's fate in `stream` is known; once it is in each of its streams, the write is judged.
     private mutating func settle(_ write: PendingWrite, in stream: Stream, fiveMinutesWould: Bool?) {
+        guard !write.decided else { return }
         write.fates[write.streams.firstIndex { $0 === stream }!].fiveMinutesWould = fiveMinutesWould
         write.unsettled -= 1
         if write.unsettled == 0 { judge(write) }
@@ -299,14 +348,21 @@ struct CacheSweep {
         if unread.units > 0 { stats.unreadWrites.requests += 1 }
         stats.unreadWaste = stats.unreadWaste + unread
         stats.oneHourExtra = stats.oneHourExtra + extra
-        let waste = unread + extra
+        addWaste(
+            unread + extra,
+            to: WasteGroups(
+                model: r.model, workflow: r.workflow, session: r.session, project: r.project,
+                day: Int64(TimeZoneRule.utc.localDay(utcMillis: r.timestamp))))
+    }
+
+    private mutating func addWaste(_ waste: ExactAmount, to g: WasteGroups) {
         guard waste.units != 0 else { return }
         stats.totals.waste += waste
-        byModel[r.model, default: CacheFigures()].waste += waste
-        byWorkflow[r.workflow ?? "(none)", default: CacheFigures()].waste += waste
-        bySession[r.session ?? "(none)", default: CacheFigures()].waste += waste
-        byProject[r.project ?? "(none)", default: CacheFigures()].waste += waste
-        byDay[Int64(TimeZoneRule.utc.localDay(utcMillis: r.timestamp)), default: CacheFigures()].waste += waste
+        byModel[g.model, default: CacheFigures()].waste += waste
+        byWorkflow[g.workflow ?? "(none)", default: CacheFigures()].waste += waste
+        bySession[g.session ?? "(none)", default: CacheFigures()].waste += waste
+        byProject[g.project ?? "(none)", default: CacheFigures()].waste += waste
+        byDay[g.day, default: CacheFigures()].waste += waste
     }
 
     // MARK: Recommendations
