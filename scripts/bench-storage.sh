@@ -75,6 +75,7 @@ def floor(source):
     src.close()
     db = sqlite3.connect(target, isolation_level=None)
     db.execute("PRAGMA page_size = %d" % page)
+    db.execute("PRAGMA cache_size = -65536")  # as `usage` sets it
     db.execute("PRAGMA journal_mode = WAL")
     for sql in sorted(schema, key=lambda s: not s.upper().startswith("CREATE TABLE")):
         db.execute(sql)
