@@ -42,6 +42,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 func fixture(_ name: String) -> String { repositoryRoot.appendingPathComponent("fixtures/" + name).path }
 
+extension FilePlan {
+    /// What an ingest would do with the file at `path`, its format already told from its head (a worker's part).
+    static func make(
+        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
+    ) throws -> FilePlan? {
+        guard var plan = try survey(path: path, forced: forced, named: named, ledger: ledger) else { return nil }
+        try plan.detect()
+        return plan
+    }
+}
+
 /// Parses one file the way the ingest does, without a database.
 func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = nil) throws -> CollectingSink {
     let sink = CollectingSink()

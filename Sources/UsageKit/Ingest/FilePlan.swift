@@ -123,15 +123,6 @@ struct FilePlan: Sendable {
         }
     }
 
-    /// What to do with the file at `path`, told from its content when it is read in whole.
-    static func make(
-        path: String, forced: SourceFormat?, named: Bool, ledger: [String: Ledger.Entry]
-    ) throws -> FilePlan? {
-        guard var plan = try survey(path: path, forced: forced, named: named, ledger: ledger) else { return nil }
-        try plan.detect()
-        return plan
-    }
-
     /// What to do with the file at `path` as its status and the ledger tell: nothing, a resumed read, or a whole
     /// read whose layout is still `undetected`.
     static func survey(
