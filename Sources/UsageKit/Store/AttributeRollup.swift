@@ -3,21 +3,21 @@ import GRDB
 import GRDBSQLite
 
 /// What a stored request is grouped and selected by, besides its hour and its model as priced.
-struct RollupAttributes: Hashable {
+struct RollupAttributes: Hashable, Sendable {
     /// As logged.
     var model: String
-    var session: String?
-    var workflow: String?
-    var project: String?
-    var serviceTier: String?
+    var session: String? = nil
+    var workflow: String? = nil
+    var project: String? = nil
+    var serviceTier: String? = nil
     /// The format it is stored under.
-    var source: String?
-    var apiKey: String?
-    var workspace: String?
+    var source: String? = nil
+    var apiKey: String? = nil
+    var workspace: String? = nil
     /// What its prices depend on besides its model and tier.
-    var inferenceGeo: String?
-    var speed: String?
-    var contextWindow: String?
+    var inferenceGeo: String? = nil
+    var speed: String? = nil
+    var contextWindow: String? = nil
 
     func value(of kind: AttributeKind) -> String? {
         switch kind {
@@ -119,16 +119,16 @@ struct AttributeRollup {
     /// How many rows the sums hold.
     var count: Int { sums.count }
 
-    /// Adds (`sign` 1) or takes back (`sign` -1) one request, to the row of each attribute kind.
-    mutating func add(_ e: RollupEntry, hour: Int64, sign: Int64) {
-        let modelKey = texts.number(e.modelKey)
-        let model = texts.number(e.attributes.model)
+    /// Adds the sums of a group's requests to the row of each attribute kind.
+    mutating func add(_ s: RequestSums, of group: RollupGroup, takenBack: Bool) {
+        let modelKey = texts.number(group.modelKey)
+        let model = texts.number(group.attributes.model)
         for (i, kind) in AttributeKind.allCases.enumerated() {
             let key = Key(
-                kind: Int8(i), value: texts.number(e.attributes.value(of: kind)), hour: hour, modelKey: modelKey,
-                model: model)
-            sums[key, default: RequestSums()].add(e, sign: sign)
-            if sign < 0 { takenBack.insert(key) }
+                kind: Int8(i), value: texts.number(group.attributes.value(of: kind)), hour: group.hour,
+                modelKey: modelKey, model: model)
+            sums[key, default: RequestSums()].add(s)
+            if takenBack { self.takenBack.insert(key) }
         }
     }
 

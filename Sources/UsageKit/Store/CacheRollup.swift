@@ -49,26 +49,27 @@ struct CacheRollup {
     /// How many rows the sums hold.
     var count: Int { sums.count }
 
-    /// Adds (`sign` 1) or takes back (`sign` -1) one request, to the row of each attribute kind.
-    mutating func add(_ e: RollupEntry, sign: Int64) {
-        let a = e.attributes
+    /// Adds the sums of a group's requests to the row of each attribute kind.
+    mutating func add(_ r: RequestSums, of group: RollupGroup, takenBack: Bool) {
+        let a = group.attributes
         var key = Key(
-            kind: 0, value: -1, modelKey: texts.number(e.modelKey), model: texts.number(a.model),
+            kind: 0, value: -1, modelKey: texts.number(group.modelKey), model: texts.number(a.model),
             serviceTier: texts.number(a.serviceTier), inferenceGeo: texts.number(a.inferenceGeo),
             speed: texts.number(a.speed), contextWindow: texts.number(a.contextWindow),
-            day: HourlyRollup.floorDiv(e.timestamp, 86_400_000), aggregated: e.aggregated, priced: e.cost != nil,
-            promptClass: Int8(Self.promptThresholds.filter { e.tokens.prompt > $0 }.count))
+            day: HourlyRollup.floorDiv(group.hour, 24), aggregated: group.aggregated, priced: group.priced,
+            promptClass: group.promptClass)
+        let rows = r.requests + r.aggregatedRows
         for (i, kind) in Self.kinds.enumerated() {
             key.kind = Int8(i)
             key.value = texts.number(a.value(of: kind))
             var s = sums[key] ?? Sums()
-            s.rows += sign
-            if e.tokens.cacheRead > 0 { s.rowsWithHits += sign }
-            s.tokens += e.tokens * sign
-            s.cost += sign * (e.cost ?? 0)
-            s.first = min(s.first, e.timestamp)
+            s.rows += rows
+            if group.hasHits { s.rowsWithHits += rows }
+            s.tokens += r.tokens
+            s.cost += r.cost.nanos
+            s.first = min(s.first, r.first)
             sums[key] = s
-            if sign < 0 { takenBack.insert(key) }
+            if takenBack { self.takenBack.insert(key) }
         }
     }
 

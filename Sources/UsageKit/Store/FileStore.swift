@@ -57,6 +57,8 @@ final class FileStore {
     func write(_ batch: RecordBatch, counts: inout StoreCounts) throws {
         inserter.format = batch.format.rawValue
         var format = batch.format
+        // The stored requests' figures by their group; a duplicate adds nothing, an upgrade goes one by one.
+        var stored = [RequestSums](repeating: RequestSums(), count: batch.groups.count)
         try batch.text.withUnsafeBufferPointer { text in
             try batch.items.withUnsafeBufferPointer { items in
                 for index in items.indices {
@@ -69,18 +71,17 @@ final class FileStore {
                     switch try inserter.store(batch, index, text: text.baseAddress!) {
                     case .inserted:
                         counts.newRequests += 1
-                        if items[index].entry.cost == nil { counts.unpricedRequests += 1 }
+                        let entry = items[index].entry
+                        if entry.cost == nil { counts.unpricedRequests += 1 }
                         if items[index].timestampFromFile { counts.undatedRequests += 1 }
-                        var entry = items[index].entry
-                        entry.attributes.source = own.rawValue
-                        rollup.add(entry)
+                        stored[Int(items[index].group)].add(entry)
                         if !entry.aggregated { countSession(batch, index, text) }
                     case .duplicate:
                         counts.duplicates += 1
                     case .upgraded(let previous, let session, let model):
                         counts.duplicates += 1
                         rollup.add(previous, sign: -1)
-                        var entry = items[index].entry
+                        var entry = batch.entry(index)
                         entry.timestamp = previous.timestamp
                         entry.attributes.source = own.rawValue
                         rollup.add(entry)
@@ -95,6 +96,10 @@ final class FileStore {
                     }
                 }
             }
+        }
+        for (number, var group) in batch.groups.enumerated() where stored[number] != RequestSums() {
+            group.attributes.source = (group.format ?? batch.format).rawValue
+            rollup.add(stored[number], of: group)
         }
         try rollup.spill(into: db)
     }

@@ -138,6 +138,36 @@ struct RollupEntry {
     }
 }
 
+/// What decides the rollup rows a request adds to, in every table: requests alike in all of it (a transcript's
+/// turns, a service's calls of one hour) add to the same rows. The ingest's parsing threads sort each batch's
+/// requests into groups, and the writer sums the stored ones per group and spreads each group's sums once, rather
+/// than each request's into a dozen rows.
+struct RollupGroup: Hashable, Sendable {
+    var hour: Int64
+    var modelKey: String
+    /// Its `source` is nil until the writer knows the format the requests are stored under.
+    var attributes: RollupAttributes
+    var aggregated: Bool
+    var priced: Bool
+    /// How many long-context thresholds the prompts pass.
+    var promptClass: Int8
+    /// Whether the requests read from the cache.
+    var hasHits: Bool
+    /// The requests' own format where their file mixes shapes; nil: the batch's.
+    var format: SourceFormat?
+
+    init(_ e: RollupEntry, format: SourceFormat? = nil) {
+        hour = HourlyRollup.floorDiv(e.timestamp, 3_600_000)
+        modelKey = e.modelKey
+        attributes = e.attributes
+        aggregated = e.aggregated
+        priced = e.cost != nil
+        promptClass = Int8(CacheRollup.promptThresholds.reduce(0) { $0 + (e.tokens.prompt > $1 ? 1 : 0) })
+        hasHits = e.tokens.cacheRead > 0
+        self.format = format
+    }
+}
+
 /// Per-hour, per-model sums of the stored requests, kept beside them so that reports over millions of requests
 /// read thousands of rows instead.
 ///
@@ -157,10 +187,17 @@ struct HourlyRollup {
 
     /// Adds (`sign` 1) or takes back (`sign` -1) one request.
     mutating func add(_ e: RollupEntry, sign: Int64 = 1) {
-        let hour = Self.floorDiv(e.timestamp, 3_600_000)
-        sums[Key(hour: hour, model: e.modelKey), default: RequestSums()].add(e, sign: sign)
-        attributes.add(e, hour: hour, sign: sign)
-        cache.add(e, sign: sign)
+        var s = RequestSums()
+        s.add(e, sign: sign)
+        add(s, of: RollupGroup(e), takenBack: sign < 0)
+    }
+
+    /// Adds the sums of requests of one group to the rows the group adds to, in every table. `takenBack`: the sums
+    /// are of requests taken back, whose rows may be left empty.
+    mutating func add(_ s: RequestSums, of group: RollupGroup, takenBack: Bool = false) {
+        sums[Key(hour: group.hour, model: group.modelKey), default: RequestSums()].add(s)
+        attributes.add(s, of: group, takenBack: takenBack)
+        cache.add(s, of: group, takenBack: takenBack)
     }
 
     /// Merges the attribute and cache sums into their tables when they hold many rows: a file's requests may

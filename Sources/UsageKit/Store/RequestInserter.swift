@@ -5,7 +5,10 @@ import GRDBSQLite
 /// A parsed request, priced and keyed, ready to store: its numbers and its rollup contribution. Its text lives in
 /// the batch's buffer, so the writing thread copies and counts no string references.
 struct PricedRecord: Sendable {
+    /// Its figures; its texts are its group's (`RecordBatch.entry(_:)` has both).
     var entry: RollupEntry
+    /// Its rollup group, in `RecordBatch.groups`.
+    var group: Int32
     var timestampFromFile: Bool
     var thinkingTokens: Int64?
     var webFetchRequests: Int64
@@ -39,6 +42,10 @@ struct RecordBatch: Sendable {
     var format: SourceFormat
     /// Start and length of each item's fields in `text`; a length of -1 is NULL.
     private(set) var spans: [(start: Int32, length: Int32)] = []
+    /// The rollup groups of the items, each once: the parsing thread sorts the items into them, so the writer sums
+    /// figures by index and hashes no text per request.
+    private(set) var groups: [RollupGroup] = []
+    private var groupNumbers: [RollupGroup: Int32] = [:]
 
     init(capacity: Int, format: SourceFormat) {
         self.format = format
@@ -71,9 +78,22 @@ struct RecordBatch: Sendable {
         record.appendDedupeKey(to: &text)
         spans.append((Int32(keyStart), Int32(text.count - keyStart)))
         let hash = text.withUnsafeBufferPointer { FNV1a.hash(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
+        var entry = RollupEntry(record, price)
+        let group = RollupGroup(entry, format: record.format)
+        let number: Int32
+        if let known = groupNumbers[group] {
+            number = known
+        } else {
+            number = Int32(groups.count)
+            groups.append(group)
+            groupNumbers[group] = number
+        }
+        // The texts are kept once, in the group: freed on the writing thread, one per item would cost it.
+        entry.modelKey = ""
+        entry.attributes = RollupAttributes(model: "")
         items.append(
             PricedRecord(
-                entry: RollupEntry(record, price), timestampFromFile: record.timestampFromFile,
+                entry: entry, group: number, timestampFromFile: record.timestampFromFile,
                 thinkingTokens: record.thinkingTokens, webFetchRequests: record.webFetchRequests, line: record.line,
                 hash: hash, sidechain: record.sidechain, format: record.format,
                 iterations: record.hasIterations
@@ -92,6 +112,15 @@ struct RecordBatch: Sendable {
 
     func span(_ item: Int, _ field: Field) -> (start: Int32, length: Int32) {
         spans[item * Field.allCases.count + field.rawValue]
+    }
+
+    /// Item `index`'s rollup entry, with its texts.
+    func entry(_ index: Int) -> RollupEntry {
+        var e = items[index].entry
+        let group = groups[Int(items[index].group)]
+        e.modelKey = group.modelKey
+        e.attributes = group.attributes
+        return e
     }
 
     /// The dedupe key of item `index`.

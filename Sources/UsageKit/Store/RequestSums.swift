@@ -43,6 +43,23 @@ struct RequestSums: Equatable {
         last = max(last, e.timestamp)
     }
 
+    /// Adds the sums of other requests.
+    mutating func add(_ o: RequestSums) {
+        requests += o.requests
+        aggregatedRows += o.aggregatedRows
+        tokens += o.tokens
+        webSearchRequests += o.webSearchRequests
+        cost.nanos += o.cost.nanos
+        unpricedRequests += o.unpricedRequests
+        priorityRequests += o.priorityRequests
+        loggedRequests += o.loggedRequests
+        loggedCost.nanos += o.loggedCost.nanos
+        loggedComputedCost.nanos += o.loggedComputedCost.nanos
+        iterations.add(o.iterations)
+        first = min(first, o.first)
+        last = max(last, o.last)
+    }
+
     /// One figure, as `usage_hourly` stores it.
     func value(of column: Column) -> Int64 {
         switch column {
