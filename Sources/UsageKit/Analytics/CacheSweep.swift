@@ -40,6 +40,8 @@ struct CacheSweep {
         /// summed by the groups their waste would go to: held as sums, not one by one, however long reads go on.
         var decided: [WasteGroups: OneHourSums] = [:]
         var lastUse: Int64 = 0
+        /// How many writes `following` may hold before those decided meanwhile in their first stream go.
+        var followingLimit = 64
 
         init(session: Bool) { self.session = session }
 
@@ -269,6 +271,12 @@ struct CacheSweep {
                 stream.decided[groups] = sums
             } else {
                 stream.following.append(write)
+                if stream.following.count > stream.followingLimit {
+                    // A stream that never pauses would hold every write it followed: those their first stream
+                    // decided since have nothing left to learn from this one (`settle` skips them), and go.
+                    stream.following.removeAll { $0.decided }
+                    stream.followingLimit = max(64, 2 * stream.following.count)
+                }
             }
         }
         stream.unread = []
