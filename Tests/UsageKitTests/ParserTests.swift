@@ -305,6 +305,26 @@ func parse(_ path: String, zone: TimeZoneRule = .utc, format: SourceFormat? = ni
         #expect(lines == [2, 3])
         #expect(resumed.consumed == 11)
     }
+
+    @Test func aFileThatGrowsAfterItIsOpenedIsReadWhole() throws {
+        // The buffer is sized by the file as it was when opened: lines written after, longer than that buffer,
+        // are still read whole, each once.
+        let scratch = try ScratchDirectory()
+        let path = try scratch.write("g.jsonl", "first\n")
+        let reader = try LineReader(path: path)
+        let long = String(repeating: "y", count: 300_000)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\(long)\nshort\n\(long)z\n".utf8))
+        try handle.close()
+        var seen: [String] = []
+        try reader.forEachLine { line, number in
+            if case .text(let bytes, _) = line { seen.append("\(number):\(bytes.count)") }
+            return true
+        }
+        #expect(seen == ["1:5", "2:300000", "3:5", "4:300001"])
+        #expect(reader.consumed == Int64(6 + 300_001 + 6 + 300_002))
+    }
 }
 
 @Suite struct TimestampTests {

@@ -156,6 +156,17 @@ struct RollupGroup: Hashable, Sendable {
     /// The requests' own format where their file mixes shapes; nil: the batch's.
     var format: SourceFormat?
 
+    /// Hashes what mostly tells groups apart (equality still compares everything): a batch sorts every request
+    /// by this, and hashing a dozen texts each time cost more than parsing them.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hour)
+        hasher.combine(modelKey)
+        hasher.combine(attributes.session)
+        hasher.combine(attributes.workflow)
+        hasher.combine(attributes.project)
+        hasher.combine(promptClass &* 2 &+ (hasHits ? 1 : 0))
+    }
+
     init(_ e: RollupEntry, format: SourceFormat? = nil) {
         hour = HourlyRollup.floorDiv(e.timestamp, 3_600_000)
         modelKey = e.modelKey

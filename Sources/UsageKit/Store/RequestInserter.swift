@@ -52,6 +52,8 @@ struct RecordBatch: Sendable {
         items.reserveCapacity(capacity)
         spans.reserveCapacity(capacity * Field.allCases.count)
         text.reserveCapacity(capacity * 256)
+        // Sized once: growing would hash every group again.
+        groupNumbers.reserveCapacity(capacity)
     }
 
     var count: Int { items.count }
@@ -81,7 +83,11 @@ struct RecordBatch: Sendable {
         var entry = RollupEntry(record, price)
         let group = RollupGroup(entry, format: record.format)
         let number: Int32
-        if let known = groupNumbers[group] {
+        // Requests in a row are mostly of one group (a transcript's turns): comparing with the last is cheaper
+        // than hashing a dozen texts.
+        if let last = items.last?.group, groups[Int(last)] == group {
+            number = last
+        } else if let known = groupNumbers[group] {
             number = known
         } else {
             number = Int32(groups.count)
