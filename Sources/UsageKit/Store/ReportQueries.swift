@@ -14,8 +14,13 @@ extension SQLiteStorage {
         }
         for a in attributes { keys.append(selection?.key(a) ?? wholeText(a.column)) }
         let first = RequestSums.Column.allCases.count
-        let positions = keys.indices.map { String(first + $0 + 1) }
-        let groupBy = keys.isEmpty ? "" : " GROUP BY " + positions.joined(separator: ", ")
+        var terms = keys.indices.map { String(first + $0 + 1) }
+        if let selection {
+            // The attributes' own columns in the rollup, which determine their keys.
+            let offset = bucket == nil ? 0 : 1
+            for (i, a) in attributes.enumerated() { terms[offset + i] = selection.grouping(a) }
+        }
+        let groupBy = keys.isEmpty ? "" : " GROUP BY " + terms.joined(separator: ", ")
         let columns = ([rollup ? RequestSums.Column.rollupSelection : RequestSums.Column.selection] + keys)
             .joined(separator: ", ")
         let sql: SQL

@@ -69,6 +69,14 @@ enum RollupSelection {
         guard case .attribute = self, attribute != .model else { return wholeText("model_key") }
         return "CASE WHEN present THEN \(wholeText("value")) END"
     }
+
+    /// What the rows of one `key` have in common, to group by: the columns themselves, in the order of the
+    /// table's key, so SQLite groups the rows as it reads them instead of sorting them (a third of the time of a
+    /// report by session over 1M requests).
+    func grouping(_ attribute: RequestAttribute) -> String {
+        guard case .attribute = self, attribute != .model else { return "model_key" }
+        return "present, value"
+    }
 }
 
 extension RequestAttribute {
