@@ -33,33 +33,45 @@ extension SQLiteStorage {
         if let until = filter.until { condition.append(literal: " AND day < \(until / day)") }
         let p = CacheRollup.Presence.self
         // The tier, residency, speed and context window as the scan of the requests reads them (GRDB's text).
-        return try Row.fetchAll(
-            db,
-            SQLRequest(
-                literal: """
-                    SELECT CASE WHEN present & \(p.value) THEN \(sql: wholeText("value")) END,
-                      \(sql: wholeText("model_key")), \(sql: wholeText("model")),
-                      CASE WHEN present & \(p.serviceTier) THEN service_tier END,
-                      CASE WHEN present & \(p.inferenceGeo) THEN inference_geo END,
-                      CASE WHEN present & \(p.speed) THEN speed END,
-                      CASE WHEN present & \(p.contextWindow) THEN context_window END,
-                      day, aggregated, priced, prompt_class, rows, rows_with_hits, input_tokens, cache_write_5m_tokens,
-                      cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, first_ts
-                    FROM cache_daily WHERE \(condition)
-                    """)
-        ).map { r in
-            let promptClass: Int = r[10]
+        let statement = try db.makeStatement(
+            literal: """
+                SELECT CASE WHEN present & \(p.value) THEN \(sql: wholeText("value")) END,
+                  \(sql: wholeText("model_key")), \(sql: wholeText("model")),
+                  CASE WHEN present & \(p.serviceTier) THEN service_tier END,
+                  CASE WHEN present & \(p.inferenceGeo) THEN inference_geo END,
+                  CASE WHEN present & \(p.speed) THEN speed END,
+                  CASE WHEN present & \(p.contextWindow) THEN context_window END,
+                  day, aggregated, priced, prompt_class, rows, rows_with_hits, input_tokens, cache_write_5m_tokens,
+                  cache_write_1h_tokens, cache_read_tokens, output_tokens, cost_nanos, first_ts
+                FROM cache_daily WHERE \(condition)
+                """)
+        // Stepped through SQLite itself, texts made once each: decoding tens of thousands of GRDB rows took half
+        // of `usage sessions`.
+        let s = statement.sqliteStatement
+        var texts = InternedTexts()
+        var rows: [CacheSumsRow] = []
+        while true {
+            let code = sqlite3_step(s)
+            if code == SQLITE_DONE { return rows }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            func int(_ i: Int32) -> Int64 { sqlite3_column_int64(s, i) }
+            let promptClass = Int(int(10))
             var record = UsageRecord(
-                timestamp: (r[7] as Int64) * day, model: r.wholeString(2) ?? "", serviceTier: r[3],
-                inferenceGeo: r[4], speed: r[5],
+                timestamp: int(7) * day, model: texts.text(s, 2) ?? "", serviceTier: texts.text(s, 3, whole: false),
+                inferenceGeo: texts.text(s, 4, whole: false), speed: texts.text(s, 5, whole: false),
                 tokens: TokenCounts(
-                    input: r[13], cacheWrite5m: r[14], cacheWrite1h: r[15], cacheRead: r[16], output: r[17]))
-            record.contextWindow = r[6]
-            record.aggregated = (r[8] as Int64) != 0
-            return CacheSumsRow(
-                value: r.wholeString(0), modelKey: r.wholeString(1) ?? "", record: record,
-                prompt: promptClass == 0 ? 0 : CacheRollup.promptThresholds[promptClass - 1] + 1,
-                priced: (r[9] as Int64) != 0, rows: r[11], rowsWithHits: r[12], cost: r[18], first: r[19])
+                    input: int(13), cacheWrite5m: int(14), cacheWrite1h: int(15), cacheRead: int(16), output: int(17)))
+            record.contextWindow = texts.text(s, 6, whole: false)
+            record.aggregated = int(8) != 0
+            rows.append(
+                CacheSumsRow(
+                    value: texts.text(s, 0), modelKey: texts.text(s, 1) ?? "", record: record,
+                    prompt: promptClass == 0 ? 0 : CacheRollup.promptThresholds[promptClass - 1] + 1,
+                    priced: int(9) != 0, rows: int(11), rowsWithHits: int(12), cost: int(18), first: int(19)))
         }
     }
 }
