@@ -47,11 +47,21 @@ enum RawStatement {
 
     static func step(_ s: OpaquePointer) throws {
         let code = sqlite3_step(s)
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
-            sqlite3_reset(s)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
+        guard code == SQLITE_DONE else { throw failure(s, code) }
+    }
+
+    /// Steps a query: true with its next row, false at its end.
+    static func nextRow(_ s: OpaquePointer) throws -> Bool {
+        let code = sqlite3_step(s)
+        if code == SQLITE_ROW { return true }
+        guard code == SQLITE_DONE else { throw failure(s, code) }
+        return false
+    }
+
+    private static func failure(_ s: OpaquePointer, _ code: Int32) -> DatabaseError {
+        let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
+        sqlite3_reset(s)
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
     }
 }
 

@@ -9,14 +9,7 @@ extension SQLiteStorage {
             literal: "SELECT \(sql: CacheColumn.selection) FROM requests WHERE \(filter.sql) ORDER BY ts, id")
         let s = statement.sqliteStatement
         var texts = InternedTexts()
-        while true {
-            let code = sqlite3_step(s)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+        while try RawStatement.nextRow(s) {
             try body(CacheRequestRow(statement: s, texts: &texts))
         }
     }
@@ -50,14 +43,7 @@ extension SQLiteStorage {
         let s = statement.sqliteStatement
         var texts = InternedTexts()
         var rows: [CacheSumsRow] = []
-        while true {
-            let code = sqlite3_step(s)
-            if code == SQLITE_DONE { return rows }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+        while try RawStatement.nextRow(s) {
             func int(_ i: Int32) -> Int64 { sqlite3_column_int64(s, i) }
             let promptClass = Int(int(10))
             var record = UsageRecord(
@@ -73,6 +59,7 @@ extension SQLiteStorage {
                     prompt: promptClass == 0 ? 0 : CacheRollup.promptThresholds[promptClass - 1] + 1,
                     priced: int(9) != 0, rows: int(11), rowsWithHits: int(12), cost: int(18), first: int(19)))
         }
+        return rows
     }
 }
 

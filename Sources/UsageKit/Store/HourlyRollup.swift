@@ -264,14 +264,7 @@ struct HourlyRollup {
         var cache = CacheRollup()
         let statement = try db.makeStatement(sql: "SELECT \(RollupEntry.columns) FROM requests")
         let s = statement.sqliteStatement
-        while true {
-            let code = sqlite3_step(s)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+        while try RawStatement.nextRow(s) {
             let entry = RollupEntry(statement: s, offset: 0)
             var sums = RequestSums()
             sums.add(entry)
