@@ -61,6 +61,7 @@ final class PricingSink: ParseSink {
     func flush() throws {
         guard !batch.isEmpty else { return }
         batch.records.format = format
+        batch.records.finishGrouping()
         try channel.send(batch)
         batch = ParsedBatch(records: RecordBatch(capacity: Self.batchSize, format: format))
     }

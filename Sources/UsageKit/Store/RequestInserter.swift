@@ -120,6 +120,12 @@ struct RecordBatch: Sendable {
         spans[item * Field.allCases.count + field.rawValue]
     }
 
+    /// Drops what sorting items into groups needed, before the batch goes to the writer: the groups stay, and
+    /// the writing thread frees no index it never reads.
+    mutating func finishGrouping() {
+        groupNumbers = [:]
+    }
+
     /// Item `index`'s rollup entry, with its texts.
     func entry(_ index: Int) -> RollupEntry {
         var e = items[index].entry
