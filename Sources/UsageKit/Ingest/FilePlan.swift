@@ -104,6 +104,21 @@ struct FilePlan: Sendable {
             size: Int64(bytes.count), modifiedAt: receivedAt, identity: "", known: false, content: bytes)
     }
 
+    /// What parses usage already decoded (an OTLP request received over HTTP) into the sink, in place of reading
+    /// bytes; nil for a file or bytes.
+    var emit: (@Sendable (ParseContext, ParseSink) throws -> Void)? = nil
+
+    /// A plan to store what `emit` parses, named `name`, as bytes held in memory are stored: no ledger entry, and
+    /// `receivedAt` for what states no time of its own.
+    static func prepared(
+        name: String, format: SourceFormat, receivedAt: Int64,
+        emit: @escaping @Sendable (ParseContext, ParseSink) throws -> Void
+    ) -> FilePlan {
+        FilePlan(
+            path: name, absolutePath: name, named: true, layout: .jsonDocument, format: format, forced: nil, size: 0,
+            modifiedAt: receivedAt, identity: "", known: false, content: [], emit: emit)
+    }
+
     /// The fingerprint the ledger keeps of a file's first `length` bytes (at most `Ledger.headLength`).
     static func headHash(path: String, length: Int64) throws -> Int64 {
         let head = try FormatDetector.readHead(path: path, length: Int(min(length, Ledger.headLength)))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Walks paths, tells each file's format, and stores what it holds: files parsed on every core, stored in order by
 /// one writer, many files to a transaction and each file atomic.
@@ -76,6 +77,22 @@ struct Ingestor: Sendable {
         var summary = IngestSummary()
         try store([FilePlan.inMemory(bytes, name: name, receivedAt: receivedAt)], summary: &summary)
         return summary
+    }
+
+    /// Stores decoded OTLP export requests, in one transaction (each request atomic), and tells for each what was
+    /// rejected. Nothing is added to the ledger.
+    func receive(_ exports: [OTLPExport], name: String, receivedAt: Int64) throws -> (IngestSummary, [OTLPReader.Outcome]) {
+        let outcomes = Mutex([OTLPReader.Outcome](repeating: .init(), count: exports.count))
+        let plans = exports.enumerated().map { number, export in
+            FilePlan.prepared(name: name, format: .otlp, receivedAt: receivedAt) { context, sink in
+                let reader = OTLPReader(line: 0, fallbackTimestamp: receivedAt, zone: context.zone)
+                let outcome = try export.read(with: reader, into: sink)
+                outcomes.withLock { $0[number] = outcome }
+            }
+        }
+        var summary = IngestSummary()
+        try store(plans, summary: &summary)
+        return (summary, outcomes.withLock { $0 })
     }
 
     /// Parses the files of `plans` on every core and stores them, in their order, through one writer that commits
@@ -243,6 +260,7 @@ struct Ingestor: Sendable {
             case .batch(let object): try store.store(object, counts: &counts)
             case .batchOutcomes(let outcomes): try store.store(outcomes, counts: &counts)
             case .headlessResult(let run): try store.store(run, counts: &counts)
+            case .metrics(let bundle): try store.store(bundle, counts: &counts)
             }
         }
     }
@@ -253,6 +271,11 @@ struct Ingestor: Sendable {
     {
         let path = plan.path
         var plan = plan
+        if let emit = plan.emit {
+            sink.format = plan.format ?? MessagesParser.format
+            try emit(context, sink)
+            return ReadOutcome(consumed: 0, lines: 0, headHash: nil, lineByLine: false, resumedFrom: nil)
+        }
         if plan.layout == .jsonDocument {
             let bytes = try plan.content ?? LineReader.readAll(path: path, limit: MessagesParser.documentLimit)
             meter.read(bytes.count)

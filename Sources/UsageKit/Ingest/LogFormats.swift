@@ -102,6 +102,8 @@ enum LogFormats {
     /// their marks are, and last the formats of records, which their records' shapes tell.
     static let parsers: [any LogParser.Type] = [
         ClaudeCodeParser.self,
+        OTLPParser.self,
+        ClaudeCodeAnalyticsParser.self,
         BatchObjectParser.self,
         SessionTrackerParser.self,
         AdminCostParser.self,

@@ -19,6 +19,9 @@ enum SourceFact: Sendable {
     case batchOutcomes(BatchOutcomes)
     /// A headless Claude Code run's `result`: counted per model only where its session's responses are not.
     case headlessResult(HeadlessResult)
+    /// Claude Code counter points at one time (OTLP metrics): an aggregated row of what they add, which only the
+    /// store can tell (a cumulative series' last point is stored).
+    case metrics(MetricBundle)
 }
 
 /// A reason a value is rejected.

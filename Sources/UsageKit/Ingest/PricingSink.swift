@@ -41,7 +41,7 @@ final class PricingSink: ParseSink {
         case .billed(var billed):
             billed.pricedAs = billed.model.flatMap { pricer.table.lookup($0)?.id }
             batch.facts.append(.billed(billed))
-        case .batch, .batchOutcomes, .headlessResult:
+        case .batch, .batchOutcomes, .headlessResult, .metrics:
             batch.facts.append(fact)
         }
     }

@@ -113,6 +113,11 @@ public enum SourceFormat: String, Sendable, CaseIterable {
     case adminUsage = "admin-usage"
     /// Admin API cost report pages (billed amounts).
     case adminCost = "admin-cost"
+    /// OpenTelemetry export requests (OTLP JSON, as a Collector's file exporter writes them, or received by
+    /// `usage serve`): Claude Code's `api_request` events and counters, and GenAI spans.
+    case otlp
+    /// Admin API Claude Code analytics report pages (per day, user and model).
+    case claudeCodeAnalytics = "claude-code-analytics"
 }
 
 /// One API request's usage metadata, normalized from any log format. It holds no message content.

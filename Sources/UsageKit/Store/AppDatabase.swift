@@ -482,6 +482,22 @@ struct AppDatabase: Sendable {
                     """)
             try CacheRollup.rebuild(db)
         }
+        migrator.registerMigration("v8: OpenTelemetry counters") { db in
+            try db.execute(
+                sql: """
+                    -- The last point of each cumulative counter series (OTLP metrics), to turn the next into what it
+                    -- adds: a retried or late point adds nothing, a restarted series counts from zero.
+                    CREATE TABLE metric_series (
+                      series INTEGER PRIMARY KEY,
+                      start_ns INTEGER NOT NULL,
+                      time_ns INTEGER NOT NULL,
+                      value REAL NOT NULL
+                    );
+                    -- Reports say when a period holds OpenTelemetry rows (their cache writes carry no lifetime):
+                    -- this finds them without reading the others.
+                    CREATE INDEX requests_from_otlp ON requests(ts) WHERE source_format = 'otlp';
+                    """)
+        }
         return migrator
     }
 }

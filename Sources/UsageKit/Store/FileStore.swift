@@ -179,6 +179,60 @@ final class FileStore {
         try headless.store(run, db: db, fileID: fileID, counts: &counts)
     }
 
+    /// Stores the row a bundle of counter points adds: each point's increment over its series' last (see
+    /// `MetricBundle`), priced as a request of those tokens. A bundle that adds nothing stores nothing.
+    func store(_ bundle: MetricBundle, counts: inout StoreCounts) throws {
+        var record = bundle.record
+        var cost = 0.0
+        var added = false
+        for part in bundle.parts {
+            let increment: Double
+            switch bundle.temporality {
+            case .delta, .unspecified:
+                increment = part.value
+            case .cumulative:
+                let last = try Row.fetchOne(
+                    db, sql: "SELECT start_ns, time_ns, value FROM metric_series WHERE series = ?",
+                    arguments: [part.series])
+                let start = Int64(bitPattern: bundle.start)
+                let time = Int64(bitPattern: bundle.time)
+                if let last, last[0] as Int64 == start, time <= last[1] as Int64 {
+                    continue  // no later than the series' last point: already counted
+                }
+                if let last, last[0] as Int64 == start, part.value >= last[2] as Double {
+                    increment = part.value - (last[2] as Double)
+                } else {
+                    increment = part.value  // the series' first point, or a restart: it counts from zero
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO metric_series (series, start_ns, time_ns, value) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(series) DO UPDATE SET start_ns = excluded.start_ns, time_ns = excluded.time_ns,
+                          value = excluded.value
+                        """,
+                    arguments: [part.series, start, time, part.value])
+            }
+            guard increment > 0 else { continue }
+            added = true
+            let tokens = Int64(increment.rounded())
+            switch part.kind {
+            case .input: record.tokens.input += tokens
+            case .output: record.tokens.output += tokens
+            case .cacheRead: record.tokens.cacheRead += tokens
+            case .cacheCreation: record.tokens.cacheWrite5m += tokens
+            case .cost: cost += increment
+            }
+        }
+        guard added else { return }
+        if cost > 0 { record.loggedCost = USD(dollars: cost) }
+        // One row per bundle and time: a retried delta export is the same row again.
+        record.requestID = "otel-metric:\(bundle.temporality):\(bundle.start):\(bundle.time):\(bundle.key)"
+        var batch = RecordBatch(capacity: 1, format: .otlp)
+        batch.append(record, pricer.price(record))
+        batch.finishGrouping()
+        try write(batch, counts: &counts)
+    }
+
     /// Moves the requests of `batch` that were dated by their file to `ended`, prices them again at that date,
     /// and corrects the run's counts for those this run stored.
     private func redate(batch: String, to ended: Int64, counts: inout StoreCounts) throws {
