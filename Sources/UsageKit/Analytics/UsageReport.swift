@@ -135,8 +135,11 @@ public struct UsageReport: Sendable, Equatable {
     public var priceTableVersion: String
     /// What Admin API cost reports say was billed in the period; nil when none were ingested for it.
     public var billed: USD? = nil
-    /// Of the aggregated rows, those that are headless Claude Code runs' results (the rest are Admin API rows).
+    /// Of the aggregated rows, those that are headless Claude Code runs' results (the rest are Admin API rows,
+    /// Claude Code counters and analytics rows).
     public var headlessRows: Int64 = 0
+    /// OpenTelemetry and Claude Code analytics rows, which the notes speak of.
+    public var telemetry = TelemetryCounts()
 
     public static func == (a: UsageReport, b: UsageReport) -> Bool {
         a.dimensions == b.dimensions && a.filter == b.filter && a.totals == b.totals && a.rows == b.rows
@@ -190,6 +193,7 @@ public struct UsageReport: Sendable, Equatable {
         }
         if report.billable { report.addBilled(try storage.billedAmounts(since: filter.since, until: filter.until)) }
         if report.totals.aggregatedRows > 0 { report.headlessRows = try storage.headlessRowCount(filter) }
+        report.telemetry = try storage.telemetryCounts(filter, analytics: report.totals.aggregatedRows > 0)
         return report
     }
 

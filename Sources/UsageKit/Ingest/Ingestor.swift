@@ -81,7 +81,9 @@ struct Ingestor: Sendable {
 
     /// Stores decoded OTLP export requests, in one transaction (each request atomic), and tells for each what was
     /// rejected. Nothing is added to the ledger.
-    func receive(_ exports: [OTLPExport], name: String, receivedAt: Int64) throws -> (IngestSummary, [OTLPReader.Outcome]) {
+    func receive(_ exports: [OTLPExport], name: String, receivedAt: Int64) throws -> (
+        IngestSummary, [OTLPReader.Outcome]
+    ) {
         let outcomes = Mutex([OTLPReader.Outcome](repeating: .init(), count: exports.count))
         let plans = exports.enumerated().map { number, export in
             FilePlan.prepared(name: name, format: .otlp, receivedAt: receivedAt) { context, sink in

@@ -91,8 +91,10 @@ enum ClaudeCodeAnalyticsParser: DocumentLogParser {
             let text = { (object: Int, key: StaticString) in tape.member(object, key).flatMap(tape.string) }
             let actor = tape.member(day, "actor")
             let actorName = actor.flatMap { text($0, "email_address") ?? text($0, "api_key_name") } ?? ""
-            let dimensions = [actor.flatMap { text($0, "type") } ?? "", actorName, text(day, "terminal_type") ?? "",
-                text(day, "customer_type") ?? ""].joined(separator: "|")
+            let dimensions = [
+                actor.flatMap { text($0, "type") } ?? "", actorName, text(day, "terminal_type") ?? "",
+                text(day, "customer_type") ?? "",
+            ].joined(separator: "|")
             guard let models = tape.member(day, "model_breakdown"), tape.kind(models) == .array else {
                 sink.ignore(line: line)
                 continue

@@ -107,7 +107,8 @@ public struct OTLPExport: Sendable {
         } else if contains(bytes, "\"resourceMetrics\"") || contains(bytes, "\"resource_metrics\"") {
             signal = .metrics
         } else {
-            throw OTLPDecodingError(reason: "not an OTLP export request (no resourceLogs, resourceSpans or resourceMetrics)")
+            throw OTLPDecodingError(
+                reason: "not an OTLP export request (no resourceLogs, resourceSpans or resourceMetrics)")
         }
         try self.init(Array(bytes), signal: signal, encoding: .json)
     }

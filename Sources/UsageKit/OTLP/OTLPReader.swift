@@ -211,7 +211,8 @@ struct OTLPReader {
                             let a = OTLPAttributes(point.attributes, resource: resource)
                             let part = try Self.part(metric.name, point, a)
                             let key = MetricBundle.key(point.attributes, resource: resource, metric: metric.name)
-                            let bundleKey = "\(key.bundle)|\(temporality)|\(point.startTimeUnixNano)|\(point.timeUnixNano)"
+                            let bundleKey =
+                                "\(key.bundle)|\(temporality)|\(point.startTimeUnixNano)|\(point.timeUnixNano)"
                             if bundles[bundleKey] == nil {
                                 order.append(bundleKey)
                                 bundles[bundleKey] = try bundle(point, a, temporality: temporality, key: key.bundle)
@@ -252,7 +253,9 @@ struct OTLPReader {
     }
 
     /// The row a set of counter points at one time adds to: model, session and attribution, tokens to come.
-    private func bundle(_ point: Otlp_NumberDataPoint, _ a: OTLPAttributes, temporality: MetricBundle.Temporality, key: String)
+    private func bundle(
+        _ point: Otlp_NumberDataPoint, _ a: OTLPAttributes, temporality: MetricBundle.Temporality, key: String
+    )
         throws(ParseFailure) -> MetricBundle
     {
         guard let model = a.string("model") else { throw ParseFailure("counter point without a model") }

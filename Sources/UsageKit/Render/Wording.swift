@@ -51,7 +51,8 @@ enum Wording {
                     + "Price it with `usage pricing import FILE`, then `usage reprice`.")
         }
         let t = report.totals
-        let adminRows = t.aggregatedRows - report.headlessRows
+        let telemetry = report.telemetry
+        let adminRows = t.aggregatedRows - report.headlessRows - telemetry.counterRows - telemetry.analyticsRows
         if report.headlessRows > 0 {
             let n = report.headlessRows
             notes.append(
@@ -67,6 +68,38 @@ enum Wording {
                     "This period holds both Admin API usage report rows and request logs: "
                         + "where they cover the same traffic, its tokens and cost are counted twice.")
             }
+        }
+        if telemetry.counterRows > 0 {
+            let n = telemetry.counterRows
+            notes.append(
+                "\(n) Claude Code counter \(n == 1 ? "row" : "rows") (OpenTelemetry metrics, one per export interval) "
+                    + "counted in tokens and cost but not in requests.")
+        }
+        if telemetry.analyticsRows > 0 {
+            let n = telemetry.analyticsRows
+            notes.append(
+                "\(n) Claude Code analytics report \(n == 1 ? "row" : "rows") (per day, user and model) "
+                    + "counted in tokens and cost but not in requests.")
+        }
+        if (telemetry.counterRows > 0 || telemetry.analyticsRows > 0) && t.requests > 0 {
+            notes.append(
+                "This period holds both Claude Code counters or analytics rows and request logs: "
+                    + "where they cover the same sessions, their tokens and cost are counted twice.")
+        }
+        if telemetry.unsplitCacheWrites > 0 {
+            let n = telemetry.unsplitCacheWrites
+            notes.append(
+                "\(n) OpenTelemetry or Claude Code analytics \(n == 1 ? "row logs its" : "rows log their") "
+                    + "cache writes "
+                    + "without a 5-minute/1-hour split: priced as 5-minute writes (1-hour writes cost 1.6 times as "
+                    + "much); the logged cost stands beside.")
+        }
+        if telemetry.sessionsInBoth > 0 {
+            let n = telemetry.sessionsInBoth
+            notes.append(
+                "\(n) \(n == 1 ? "session has" : "sessions have") both Claude Code OpenTelemetry events and "
+                    + "transcripts in this period: no id links the two, so \(n == 1 ? "its" : "their") spend is "
+                    + "counted twice. Ingest one or the other for those sessions.")
         }
         if t.loggedRequests > 0 {
             let difference = t.loggedCost - t.loggedComputedCost

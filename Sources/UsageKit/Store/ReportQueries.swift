@@ -85,6 +85,50 @@ extension SQLiteStorage {
         ).fetchAll(db)
     }
 
+    func telemetryCounts(_ filter: RequestFilter, analytics: Bool) throws -> TelemetryCounts {
+        var counts = TelemetryCounts()
+        // The partial index `requests_from_otlp` answers this for a store without OpenTelemetry rows at no cost.
+        let otlp = try Row.fetchOne(
+            db,
+            SQLRequest(
+                literal: """
+                    SELECT COUNT(*), COALESCE(SUM(cache_write_5m_tokens > 0), 0), COALESCE(SUM(aggregated), 0)
+                    FROM requests WHERE source_format = 'otlp' AND \(filter.sql)
+                    """))
+        let rows: Int64 = otlp?[0] ?? 0
+        counts.unsplitCacheWrites = otlp?[1] ?? 0
+        counts.counterRows = otlp?[2] ?? 0
+        if analytics {
+            let row = try Row.fetchOne(
+                db,
+                SQLRequest(
+                    literal: """
+                        SELECT COUNT(*), COALESCE(SUM(cache_write_5m_tokens > 0), 0) FROM requests
+                        WHERE source_format = 'claude-code-analytics' AND \(filter.sql)
+                        """))
+            counts.analyticsRows = row?[0] ?? 0
+            counts.unsplitCacheWrites += row?[1] ?? 0
+        }
+        if rows > counts.counterRows {
+            counts.sessionsInBoth =
+                try SQLRequest<Int64>(
+                    literal: """
+                        SELECT COUNT(*) FROM
+                          (SELECT DISTINCT session FROM requests
+                           WHERE source_format = 'otlp' AND aggregated = 0 AND session IS NOT NULL AND \(filter.sql))
+                        JOIN (SELECT DISTINCT session FROM requests
+                              WHERE source_format = 'claude-code' AND \(filter.sql))
+                        USING (session)
+                        """
+                ).fetchOne(db) ?? 0
+        }
+        return counts
+    }
+
+    func lastRequestTime() throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MAX(ts) FROM requests")
+    }
+
     func headlessRowCount(_ filter: RequestFilter) throws -> Int64 {
         try SQLRequest<Int64>(
             literal: """

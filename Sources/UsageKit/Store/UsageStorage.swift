@@ -35,6 +35,13 @@ protocol UsageStorage {
     /// Of the requests `filter` selects, how many are headless runs' results.
     func headlessRowCount(_ filter: RequestFilter) throws -> Int64
 
+    /// What reports say of OpenTelemetry and Claude Code analytics rows among those `filter` selects; the
+    /// analytics rows are only looked for when `analytics` (the set holds aggregated rows).
+    func telemetryCounts(_ filter: RequestFilter, analytics: Bool) throws -> TelemetryCounts
+
+    /// The newest request's time; nil for an empty store.
+    func lastRequestTime() throws -> Int64?
+
     // MARK: Dashboard
 
     /// Per group of `attribute` (`(none)` for none), requests known one by one and those stopped by
@@ -107,6 +114,22 @@ enum RequestAttribute: Sendable {
 }
 
 /// One group of `UsageStorage.requestSums`.
+/// OpenTelemetry and Claude Code analytics rows in a set of requests, for the notes of a report.
+public struct TelemetryCounts: Sendable, Equatable {
+    /// Rows whose cache writes carry no 5-minute/1-hour split (OpenTelemetry events, spans and counters, Claude
+    /// Code analytics): priced as 5-minute writes.
+    public var unsplitCacheWrites: Int64 = 0
+    /// Aggregated rows from Claude Code's counters (OTLP metrics).
+    public var counterRows: Int64 = 0
+    /// Aggregated rows from Claude Code analytics reports.
+    public var analyticsRows: Int64 = 0
+    /// Sessions with both OpenTelemetry events and Claude Code transcript requests: no id links the two, so
+    /// their spend counts twice.
+    public var sessionsInBoth: Int64 = 0
+
+    public init() {}
+}
+
 struct GroupSums {
     /// The start of the group's time bucket, milliseconds since 1970 UTC; nil without buckets.
     var bucketStart: Int64?
