@@ -62,7 +62,10 @@ let package = Package(
         ),
         .testTarget(
             name: "UsageKitTests",
-            dependencies: ["UsageKit", .product(name: "CustomDump", package: "swift-custom-dump")],
+            dependencies: [
+                "UsageKit", .product(name: "CustomDump", package: "swift-custom-dump"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             exclude: ["Golden"]
         ),
         // End to end: runs the built `usage` executable (`swift build` builds it), so it links no module of it.

@@ -2,6 +2,7 @@
 # Installs what a fresh Debian or Ubuntu machine lacks to build `usage`: the SQLite headers GRDB links against.
 # The Swift 6 toolchain itself must already be on PATH.
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH; install a Swift 6 toolchain first" >&2; exit 1; }
 
@@ -11,4 +12,23 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1 && [ ! -f /usr/include/sqlite3.h ]; 
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libsqlite3-dev >/dev/null
+fi
+
+# The real clients the end-to-end tests of `usage serve` speak with: the OpenTelemetry Python SDK and its OTLP/HTTP
+# exporter, and prometheus-client's parser, in a virtual environment of their own (.venv-test), made again when
+# Tests/python/requirements.txt changes; and curl.
+if ! command -v curl >/dev/null; then
+    echo "setup: installing curl" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl >/dev/null
+fi
+requirements=Tests/python/requirements.txt
+if ! cmp -s "$requirements" .venv-test/requirements.txt 2>/dev/null; then
+    echo "setup: installing the Python test clients into .venv-test" >&2
+    rm -rf .venv-test
+    python3 -m venv .venv-test
+    .venv-test/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" .venv-test/requirements.txt
 fi

@@ -470,8 +470,8 @@ func describe(_ result: CLIResult) -> Comment {
         // fixtures/sdk/not-records.jsonl holds one line that looks like usage and cannot be read: rejected, exit 1.
         #expect(ingest.status == 1, describe(ingest))
         #expect(
-            ingest.stderr.contains("34 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
-        #expect(ingest.stderr.contains("99 new requests, 6 duplicates, 1 rejected line,"), describe(ingest))
+            ingest.stderr.contains("36 files") && ingest.stderr.contains("4 non-log files skipped"), describe(ingest))
+        #expect(ingest.stderr.contains("109 new requests, 7 duplicates, 1 rejected line,"), describe(ingest))
         #expect(ingest.stderr.contains("13 dated by file time"), describe(ingest))
         #expect(ingest.stderr.contains("not-records.jsonl:1: usage is a string, not an object"), describe(ingest))
         #expect(ingest.stderr.contains("8 batch requests not billed"), describe(ingest))
@@ -481,28 +481,30 @@ func describe(_ result: CLIResult) -> Comment {
         let report = try sandbox.report()
         // 30.2483849 before batches-redated/ (+1.0975), claude-code-2x/ (+0.7942365), sdk/ (+0.4227127) and
         // pricing-rules/ (+18.203885), and Bedrock's regional premium on the two us. requests of messages/ and
-        // telemetry/ (+0.0981, +0.0008325).
-        #expect(report.stdout.contains("\"cost_usd\": 50.865651600"), describe(report))
+        // telemetry/ (+0.0981, +0.0008325); otel/: four Claude Code events (+0.121935), a GenAI span (+0.02775),
+        // two counter rows (+0.1113) and three Claude Code analytics rows (+0.44).
+        #expect(report.stdout.contains("\"cost_usd\": 51.566636600"), describe(report))
         #expect(report.stdout.contains("\"billed_usd\": 27.857096250"), describe(report))
-        // 4 Admin API usage report rows and 2 headless Claude Code run totals.
-        #expect(report.stdout.contains("\"aggregated_rows\": 6"), describe(report))
-        #expect(report.stdout.contains("\"logged_cost_usd\": 0.445560000"), describe(report))
+        // 4 Admin API usage report rows, 2 headless Claude Code run totals, 2 counter rows and 3 analytics rows.
+        #expect(report.stdout.contains("\"aggregated_rows\": 11"), describe(report))
+        // 0.44556 before otel/: its events log 0.1245, its counters 0.30, its analytics rows 0.44.
+        #expect(report.stdout.contains("\"logged_cost_usd\": 1.310060000"), describe(report))
 
         let sources = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path, "--format", "json"])
         #expect(sources.status == 0, describe(sources))
         let files = try #require(try JSONSerialization.jsonObject(with: Data(sources.stdout.utf8)) as? [[String: Any]])
-        #expect(files.count == 34)
+        #expect(files.count == 36)
         let formats = Set(files.compactMap { $0["format"] as? String })
         #expect(
             formats == [
                 "messages", "sse", "batch-results", "batch", "batch-summary", "session-tracker", "telemetry",
-                "claude-code", "admin-usage", "admin-cost",
+                "claude-code", "admin-usage", "admin-cost", "otlp", "claude-code-analytics",
             ])
         let results = try #require(files.first { ($0["file"] as? String)?.hasSuffix("_results.jsonl") == true })
         #expect(int(results["requests"]) == 3 && int(results["unbilled_batch_requests"]) == 3)
 
         let again = try sandbox.ingest([CLI.fixtures.path])
-        #expect(again.stderr.contains("0 files (34 unchanged skipped)"), describe(again))
+        #expect(again.stderr.contains("0 files (36 unchanged skipped)"), describe(again))
         let table = try sandbox.run(arguments: ["sources", "--db", sandbox.database.path])
         #expect(table.stdout.contains("session-tracker"), describe(table))
     }

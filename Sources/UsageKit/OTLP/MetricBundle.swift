@@ -1,4 +1,4 @@
-/// Claude Code's cost and token counter points at one time for one set of attributes (one model, one session):
+/// Claude Code's cost and token counter points of one time for one set of attributes (one model, one session):
 /// one aggregated row once each point is turned into what it adds since the last point of its series.
 ///
 /// A delta point adds its value. A cumulative point adds what it grew by since the series' last point, which the
@@ -30,12 +30,14 @@ struct MetricBundle: Sendable {
         var series: Int64
         var kind: Kind
         var value: Double
+        /// When the series started counting: a new start is a restart.
+        var start: UInt64
     }
 
     /// Model, session, time and attribution; tokens and logged cost come from the parts.
     var record: UsageRecord
     var temporality: Temporality
-    var start: UInt64
+    /// The points' time: series of one row may have started apart (a counter is created when first added to).
     var time: UInt64
     /// The points' attributes but `type`, and their resource: which row the parts make.
     var key: String

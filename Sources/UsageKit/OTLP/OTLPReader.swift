@@ -212,13 +212,15 @@ struct OTLPReader {
                             let part = try Self.part(metric.name, point, a)
                             let key = MetricBundle.key(point.attributes, resource: resource, metric: metric.name)
                             let bundleKey =
-                                "\(key.bundle)|\(temporality)|\(point.startTimeUnixNano)|\(point.timeUnixNano)"
+                                "\(key.bundle)|\(temporality)|\(point.timeUnixNano)"
                             if bundles[bundleKey] == nil {
                                 order.append(bundleKey)
                                 bundles[bundleKey] = try bundle(point, a, temporality: temporality, key: key.bundle)
                             }
                             bundles[bundleKey]!.parts.append(
-                                MetricBundle.Part(series: key.series, kind: part.kind, value: part.value))
+                                MetricBundle.Part(
+                                    series: key.series, kind: part.kind, value: part.value,
+                                    start: point.startTimeUnixNano))
                         } catch {
                             reject("data point \(ordinal): \(error.reason)", into: sink, outcome: &outcome)
                         }
@@ -267,7 +269,7 @@ struct OTLPReader {
         record.speed = a.string("speed") == "fast" ? "fast" : nil
         record.taskType = a.string("query_source")
         return MetricBundle(
-            record: record, temporality: temporality, start: point.startTimeUnixNano, time: point.timeUnixNano,
+            record: record, temporality: temporality, time: point.timeUnixNano,
             key: key)
     }
 

@@ -194,7 +194,7 @@ final class FileStore {
                 let last = try Row.fetchOne(
                     db, sql: "SELECT start_ns, time_ns, value FROM metric_series WHERE series = ?",
                     arguments: [part.series])
-                let start = Int64(bitPattern: bundle.start)
+                let start = Int64(bitPattern: part.start)
                 let time = Int64(bitPattern: bundle.time)
                 if let last, last[0] as Int64 == start, time <= last[1] as Int64 {
                     continue  // no later than the series' last point: already counted
@@ -226,7 +226,8 @@ final class FileStore {
         guard added else { return }
         if cost > 0 { record.loggedCost = USD(dollars: cost) }
         // One row per bundle and time: a retried delta export is the same row again.
-        record.requestID = "otel-metric:\(bundle.temporality):\(bundle.start):\(bundle.time):\(bundle.key)"
+        let key = UInt64(bitPattern: Array(bundle.key.utf8).withUnsafeBufferPointer { FNV1a.hash($0) })
+        record.requestID = "otel-metric:\(bundle.temporality):\(bundle.time):\(String(key, radix: 16))"
         var batch = RecordBatch(capacity: 1, format: .otlp)
         batch.append(record, pricer.price(record))
         batch.finishGrouping()
