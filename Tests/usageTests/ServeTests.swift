@@ -223,8 +223,8 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         let now = ISO8601DateFormatter().string(from: Date())
         let hostile = String(lines[0]).replacingOccurrences(
             of: "{\"key\":\"speed\"",
-            with:
-                "{\"key\":\"workflow.name\",\"value\":{\"stringValue\":\"a\\\"b\\\\c\\nd\\u001b[2J\"}},{\"key\":\"speed\""
+            with: "{\"key\":\"workflow.name\",\"value\":{\"stringValue\":\"a\\\"b\\\\c\\nd\\u001b[2J\"}},"
+                + "{\"key\":\"speed\""
         ).replacingOccurrences(of: #"2026-12-01T10:0\d:\d\d.000Z"#, with: now, options: .regularExpression)
         let logs = try sandbox.write("logs.json", hostile)
         #expect(
