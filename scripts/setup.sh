@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian or Ubuntu machine lacks to build `usage`: the SQLite headers GRDB links against.
+# Installs what a fresh Debian or Ubuntu machine lacks to build `usage`: the SQLite headers GRDB links against;
+# with --tests, also what the tests run (below).
 # The Swift 6 toolchain itself must already be on PATH.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,9 +15,10 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1 && [ ! -f /usr/include/sqlite3.h ]; 
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libsqlite3-dev >/dev/null
 fi
 
-# The real clients the end-to-end tests of `usage serve` speak with: the OpenTelemetry Python SDK and its OTLP/HTTP
-# exporter, and prometheus-client's parser, in a virtual environment of their own (.venv-test), made again when
-# Tests/python/requirements.txt changes; and curl.
+# With --tests: the real clients the end-to-end tests of `usage serve` speak with: the OpenTelemetry Python SDK and
+# its OTLP/HTTP exporter, and prometheus-client's parser, in a virtual environment of their own (.venv-test), made
+# again when Tests/python/requirements.txt changes; and curl.
+[ "${1:-}" = "--tests" ] || exit 0
 if ! command -v curl >/dev/null; then
     echo "setup: installing curl" >&2
     sudo=""

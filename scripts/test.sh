@@ -3,7 +3,7 @@
 # (unit and end-to-end).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 scripts/lint.sh
 swift build --build-tests
 swift test --skip-build

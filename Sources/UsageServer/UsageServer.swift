@@ -107,12 +107,14 @@ public struct UsageServer: Sendable {
                 return Self.failure(.badRequest, "the body is not valid gzip", encoding)
             }
         }
-        let export: OTLPExport
+        var export: OTLPExport
         do {
             export = try OTLPExport(Array(buffer: body), signal: signal, encoding: encoding)
         } catch {
             return Self.failure(.badRequest, error.reason, encoding)
         }
+        // Read here, where requests are served in parallel: the writer then only writes.
+        export.readAhead()
         let receipt: OTLPReceipt
         do {
             receipt = try await writer.submit(export)

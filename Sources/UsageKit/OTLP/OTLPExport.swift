@@ -59,7 +59,18 @@ public struct OTLPDecodingError: Error, Sendable {
 /// and what each line of a Collector's file export holds.
 public struct OTLPExport: Sendable {
     public let signal: OTLPSignal
-    private let request: Request
+    private var request: Request
+    /// What the export came to once read ahead of storing (`readAhead`); the request is dropped then.
+    private var readUsage: ReadUsage?
+
+    /// An export's usage, read: what a sink received, to hand on to the store's sink.
+    private struct ReadUsage: Sendable {
+        var records: [UsageRecord] = []
+        var facts: [SourceFact] = []
+        var rejects: [(line: Int, reason: String)] = []
+        var ignored = 0
+        var outcome = OTLPReader.Outcome()
+    }
 
     private enum Request: Sendable {
         case logs(Otlp_ExportLogsServiceRequest)
@@ -124,6 +135,7 @@ public struct OTLPExport: Sendable {
 
     /// The log records, spans or data points it holds.
     public var items: Int {
+        if let read = readUsage { return read.records.count + read.facts.count + read.rejects.count + read.ignored }
         switch request {
         case .logs(let r): return r.resourceLogs.reduce(0) { $0 + $1.scopeLogs.reduce(0) { $0 + $1.logRecords.count } }
         case .traces(let r): return r.resourceSpans.reduce(0) { $0 + $1.scopeSpans.reduce(0) { $0 + $1.spans.count } }
@@ -144,8 +156,30 @@ public struct OTLPExport: Sendable {
         }
     }
 
-    /// Reads its usage into `sink`.
+    /// Reads the usage now, on the calling thread, so that storing it later only prices and writes it: a server
+    /// reads each export where it arrived, in parallel, and its one writer only writes. `receivedAt` dates what
+    /// states no time; `zone` is that of a time written without one.
+    public mutating func readAhead(receivedAt: Date = Date(), zone: TimeZoneRule = IngestOptions().zone) {
+        guard readUsage == nil else { return }
+        let sink = CollectingSink()
+        let reader = OTLPReader(
+            line: 0, fallbackTimestamp: Int64(receivedAt.timeIntervalSince1970 * 1000), zone: zone)
+        // A collecting sink takes everything: reading cannot fail.
+        let outcome = (try? read(with: reader, into: sink)) ?? OTLPReader.Outcome()
+        readUsage = ReadUsage(
+            records: sink.records, facts: sink.facts, rejects: sink.rejects, ignored: sink.ignored, outcome: outcome)
+        request = .logs(Otlp_ExportLogsServiceRequest())
+    }
+
+    /// Reads its usage into `sink` (or hands on what `readAhead` read).
     func read(with reader: OTLPReader, into sink: ParseSink) throws -> OTLPReader.Outcome {
+        if let read = readUsage {
+            for record in read.records { try sink.accept(record) }
+            for fact in read.facts { try sink.note(fact) }
+            for reject in read.rejects { sink.reject(line: reject.line, reason: reject.reason) }
+            for _ in 0..<read.ignored { sink.ignore(line: 0) }
+            return read.outcome
+        }
         switch request {
         case .logs(let r): return try reader.read(r, into: sink)
         case .traces(let r): return try reader.read(r, into: sink)
@@ -198,4 +232,18 @@ public struct OTLPExport: Sendable {
         case .json: return Array(((try? status.jsonString()) ?? "{}").utf8)
         }
     }
+}
+
+/// Keeps what a parser finds, to hand on later.
+private final class CollectingSink: ParseSink {
+    var format = SourceFormat.otlp
+    var records: [UsageRecord] = []
+    var facts: [SourceFact] = []
+    var rejects: [(line: Int, reason: String)] = []
+    var ignored = 0
+
+    func accept(_ record: UsageRecord) throws { records.append(record) }
+    func note(_ fact: SourceFact) throws { facts.append(fact) }
+    func reject(line: Int, reason: String) { rejects.append((line, reason)) }
+    func ignore(line: Int) { ignored += 1 }
 }

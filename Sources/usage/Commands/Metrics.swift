@@ -44,12 +44,8 @@ extension Usage {
             try Diagnostics.run {
                 let store = try database.openForReading()
                 let zone = tz.flatMap(TimeZoneRule.init(identifier:)) ?? .local
-                let path = budgets ?? BudgetConfig.defaultPath()
-                let config =
-                    budgets != nil || FileManager.default.fileExists(atPath: path)
-                    ? try BudgetConfig.load(path: path) : nil
                 let text = PrometheusRenderer.render(
-                    try store.metrics(budgets: config, zone: zone, labelCap: labelCap))
+                    try store.metrics(budgets: try BudgetConfig.named(budgets), zone: zone, labelCap: labelCap))
                 guard let textfile else { return emit(text) }
                 try Self.replace(textfile, with: text)
             }
@@ -74,5 +70,14 @@ extension Usage {
                 throw UsageError.invalidArgument("\(path): cannot write the metrics: \(error.localizedDescription)")
             }
         }
+    }
+}
+
+extension BudgetConfig {
+    /// The budgets file `path` names, else the default one when it exists; nil without either.
+    static func named(_ path: String?) throws -> BudgetConfig? {
+        let chosen = path ?? defaultPath()
+        guard path != nil || FileManager.default.fileExists(atPath: chosen) else { return nil }
+        return try load(path: chosen)
     }
 }

@@ -84,10 +84,7 @@ extension Usage {
                             + "accept anyone's data")
                 }
                 let zone = tz.flatMap(TimeZoneRule.init(identifier:)) ?? .local
-                let budgetPath = budgets ?? BudgetConfig.defaultPath()
-                let budgetConfig =
-                    budgets != nil || FileManager.default.fileExists(atPath: budgetPath)
-                    ? try BudgetConfig.load(path: budgetPath) : nil
+                let budgetConfig = try BudgetConfig.named(budgets)
                 let store = try database.open()
                 let server = UsageServer(
                     store: store,
