@@ -13,7 +13,7 @@ import Testing
 
     @Test func filesOfRecordsAndTranscriptsResumeAndOthersAreReadAgainWhole() {
         let resumable = SourceFormat.allCases.filter(\.isLineFormat)
-        #expect(Set(resumable) == [.messages, .batchResults, .telemetry, .claudeCode])
+        #expect(Set(resumable) == [.messages, .batchResults, .telemetry, .claudeCode, .otlp])
     }
 
     @Test(arguments: SourceFormat.allCases)

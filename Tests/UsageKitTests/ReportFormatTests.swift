@@ -118,9 +118,11 @@ import Testing
         #expect(
             weeks.rows.map(\.key).sorted() == [
                 "2026-02-16", "2026-03-09", "2026-06-29", "2026-07-27", "2026-10-26", "2026-11-02", "2026-11-09",
+                "2026-11-30",
             ])
         let months = try report([.month])
-        #expect(months.rows.map(\.key) == ["2026-02", "2026-03", "2026-07", "2026-08", "2026-11"])
+        // fixtures/otel/ dates its Claude Code events, spans and counters 2026-12-01.
+        #expect(months.rows.map(\.key) == ["2026-02", "2026-03", "2026-07", "2026-08", "2026-11", "2026-12"])
         // The Admin rows of 2026-11-01T00:00Z fall on 2026-10-31 in Los Angeles, the first day of November's
         // requests, and the batch that ended at 2026-03-10T06:00Z on 2026-03-09.
         let la = try report([.day], zone: TimeZoneRule(identifier: "America/Los_Angeles")!)
@@ -136,8 +138,8 @@ import Testing
             let r = try report([dimension])
             #expect(r.rows.reduce(Int64(0)) { $0 + $1.totals.requests } == r.totals.requests, "\(dimension)")
             // 30.2483849 + batches-redated 1.0975 + claude-code-2x 0.7942365 + sdk 0.4227127 + pricing-rules 18.203885
-            // + the Bedrock regional premium on two us. requests 0.0981 + 0.0008325
-            #expect(r.totals.cost == USD("50.8656516"), "\(dimension)")
+            // + the Bedrock regional premium on two us. requests 0.0981 + 0.0008325 + otel 0.700985
+            #expect(r.totals.cost == USD("51.5666366"), "\(dimension)")
         }
         let sources = try report([.source])
         #expect(Set(sources.rows.map(\.key)).isSuperset(of: ["claude-code", "telemetry", "admin-usage", "sse"]))

@@ -215,7 +215,10 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
 
     @Test func metricsAndReportsOverHTTPReadByPrometheusOwnParser() throws {
         let sandbox = try Sandbox()
-        let server = try ServerProcess(sandbox)
+        // A daily budget of 10 cents, which the event sent below (10.3365 cents) exceeds.
+        let budgets = try sandbox.write(
+            "budgets.toml", "[[budgets]]\nname = \"daily\"\nperiod = \"day\"\nlimit = \"0.10\"\n")
+        let server = try ServerProcess(sandbox, ["--budgets", budgets.path, "--tz", "UTC"])
         // A workflow name built to break the exposition: quotes, a backslash, a newline and an escape.
         let lines = try String(contentsOf: CLI.fixture("otel/claude-code-otel.jsonl"), encoding: .utf8)
             .split(separator: "\n")
@@ -241,6 +244,11 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         let total = cost.compactMap { $0["value"] as? Double }.reduce(0, +)
         #expect(abs(total - 0.103365) < 1e-9)
         #expect(samples.contains { $0["family"] as? String == "usage_cache_hit_ratio" })
+        let status = samples.first { $0["name"] as? String == "usage_budget_status" }
+        #expect((status?["labels"] as? [String: String])?["budget"] == "daily")
+        #expect(status?["value"] as? Double == 2)
+        let used = samples.first { $0["name"] as? String == "usage_budget_used_ratio" }?["value"] as? Double
+        #expect(used.map { abs($0 - 1.03365) < 1e-9 } == true)
         #expect(samples.contains { $0["name"] as? String == "usage_tokens_total" })
         let page = try curl([server.url + "/"])
         #expect(page.status == 200 && page.body.contains("<html"))
@@ -252,11 +260,29 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         #expect(try server.stop().status == 0)
         // The same metrics written for node_exporter, whole.
         let textfile = sandbox.url("usage.prom")
-        let written = try sandbox.run("metrics", "--db", sandbox.database.path, "--textfile", textfile.path)
+        let written = try sandbox.run(
+            "metrics", "--db", sandbox.database.path, "--textfile", textfile.path, "--budgets", budgets.path, "--tz",
+            "UTC")
         #expect(written.status == 0, "\(written.stderr)")
         let fromFile = try python("prom_parse.py", [textfile.path])
         #expect(fromFile.status == 0)
         #expect(try jsonArray(fromFile.stdout).count == samples.count)
+    }
+
+    @Test func aFullQueueAsksSendersToRetryLaterAndLosesNothing() throws {
+        let sandbox = try Sandbox()
+        // A queue of one item: an export that arrives while another waits is told to come back.
+        let server = try ServerProcess(sandbox, ["--max-queued", "1"])
+        let script = CLI.repositoryRoot.appendingPathComponent("scripts/load-serve.py").path
+        let load = try runTool(testPython, [script, server.url, "8", "10", "50", "0"])
+        #expect(load.status == 0, "\(load.stderr)")
+        let figures = try jsonObject(load.stdout)
+        #expect((int(figures["answered_503"]) ?? 0) > 0, "\(figures)")
+        #expect(int(figures["events_accepted"]) == 4000)
+        #expect(try server.stop().status == 0)
+        // The load's events are of 2026-12-01, 12:00 UTC on.
+        let totals = try #require(try totals(sandbox)["totals"] as? [String: Any])
+        #expect(int(totals["requests"]) == 4000)
     }
 
     @Test func sigtermWhileSendersAreActiveStoresEverythingAcceptedAndExitsZero() throws {
