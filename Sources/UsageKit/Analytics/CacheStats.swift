@@ -134,6 +134,8 @@ public struct CacheStats: Sendable, Equatable {
 
     public var filter: RequestFilter
     public var totals = CacheFigures()
+    /// OpenTelemetry and Claude Code analytics rows, whose cache writes carry no lifetime.
+    public var telemetry = TelemetryCounts()
     public var byModel: [Group] = []
     public var byWorkflow: [Group] = []
     public var bySession: [Group] = []

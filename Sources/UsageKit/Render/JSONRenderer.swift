@@ -150,6 +150,7 @@ public struct JSONRenderer: Renderer {
                     w.ratio("days", stats.days)
                 }
                 cacheFigures(&w, stats.totals)
+                w.strings("notes", Wording.telemetryNotes(stats.telemetry))
                 groups(&w, "by_model", "model", stats.byModel)
                 groups(&w, "by_workflow", "workflow", stats.byWorkflow)
                 groups(&w, "by_session", "session", stats.bySession)

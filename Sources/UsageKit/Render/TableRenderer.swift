@@ -215,12 +215,15 @@ public struct TableRenderer: Renderer {
         if t.unpricedRequests > 0 { out += " (\(t.unpricedRequests) unpriced: in token figures, not in money)" }
         out += "\n"
         if t.aggregatedRows > 0 {
-            out += "Also \(t.aggregatedRows) Admin API usage report rows (sums over a time bucket): "
-            out += "in tokens and money, not in request counts"
+            let counters = stats.telemetry.counterRows + stats.telemetry.analyticsRows
+            out += "Also \(t.aggregatedRows) aggregated rows ("
+            out += counters > 0 ? "report and counter sums over a time bucket)" : "Admin API usage report rows)"
+            out += ": in tokens and money, not in request counts"
             out +=
                 t.requests > 0
                 ? "; where they cover the same traffic as the request logs, it is counted twice.\n" : ".\n"
         }
+        for note in Wording.telemetryNotes(stats.telemetry) { out += "Note: " + Self.printable(note) + "\n" }
         out += "\n"
         out += "Hit rate            \(Wording.percent(t.hitRate)) of prompt tokens read from cache\n"
         out += "Requests with hits  \(number(t.requestsWithHits)) of \(number(t.requests)) "

@@ -39,6 +39,27 @@ enum Wording {
         return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }
 
+    /// What OpenTelemetry and Claude Code analytics rows assume, for every report that holds them.
+    static func telemetryNotes(_ telemetry: TelemetryCounts) -> [String] {
+        var notes: [String] = []
+        if telemetry.unsplitCacheWrites > 0 {
+            let n = telemetry.unsplitCacheWrites
+            notes.append(
+                "\(n) OpenTelemetry or Claude Code analytics \(n == 1 ? "row logs its" : "rows log their") "
+                    + "cache writes "
+                    + "without a 5-minute/1-hour split: priced as 5-minute writes (1-hour writes cost 1.6 times as "
+                    + "much); the logged cost stands beside.")
+        }
+        if telemetry.sessionsInBoth > 0 {
+            let n = telemetry.sessionsInBoth
+            notes.append(
+                "\(n) \(n == 1 ? "session has" : "sessions have") both Claude Code OpenTelemetry events and "
+                    + "transcripts in this period: no id links the two, so \(n == 1 ? "its" : "their") spend is "
+                    + "counted twice. Ingest one or the other for those sessions.")
+        }
+        return notes
+    }
+
     /// The notes every report carries about what its cost leaves out or assumes.
     static func reportNotes(_ report: UsageReport) -> [String] {
         var notes: [String] = []
@@ -86,21 +107,7 @@ enum Wording {
                 "This period holds both Claude Code counters or analytics rows and request logs: "
                     + "where they cover the same sessions, their tokens and cost are counted twice.")
         }
-        if telemetry.unsplitCacheWrites > 0 {
-            let n = telemetry.unsplitCacheWrites
-            notes.append(
-                "\(n) OpenTelemetry or Claude Code analytics \(n == 1 ? "row logs its" : "rows log their") "
-                    + "cache writes "
-                    + "without a 5-minute/1-hour split: priced as 5-minute writes (1-hour writes cost 1.6 times as "
-                    + "much); the logged cost stands beside.")
-        }
-        if telemetry.sessionsInBoth > 0 {
-            let n = telemetry.sessionsInBoth
-            notes.append(
-                "\(n) \(n == 1 ? "session has" : "sessions have") both Claude Code OpenTelemetry events and "
-                    + "transcripts in this period: no id links the two, so \(n == 1 ? "its" : "their") spend is "
-                    + "counted twice. Ingest one or the other for those sessions.")
-        }
+        notes += telemetryNotes(telemetry)
         if t.loggedRequests > 0 {
             let difference = t.loggedCost - t.loggedComputedCost
             let share =

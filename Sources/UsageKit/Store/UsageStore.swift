@@ -88,8 +88,10 @@ public struct UsageStore: Sendable {
     /// Is caching paying off: hit rates, savings and, unless `waste` is false, waste and recommendations.
     public func cacheStats(_ filter: RequestFilter, waste: Bool = true, now: Date = Date()) throws -> CacheStats {
         try database.reading { storage in
-            try CacheStats.compute(
+            var stats = try CacheStats.compute(
                 storage, filter: filter, table: try PriceTable.effective(storage), now: now, waste: waste)
+            stats.telemetry = try storage.telemetryCounts(filter, analytics: stats.totals.aggregatedRows > 0)
+            return stats
         }
     }
 
