@@ -17,6 +17,8 @@ public struct UsageServer: Sendable {
     let store: UsageStore
     let configuration: ServerConfiguration
     let writer: BatchWriter
+    /// The metrics' running totals, kept between scrapes.
+    let totals = MetricsTotals()
 
     public init(store: UsageStore, configuration: ServerConfiguration) {
         self.store = store
@@ -133,9 +135,10 @@ public struct UsageServer: Sendable {
     // MARK: Reports
 
     func metrics() async throws -> Response {
-        let snapshot = try await Self.offload { [store, configuration] in
+        let snapshot = try await Self.offload { [store, configuration, totals] in
             try store.metrics(
-                budgets: configuration.budgets, zone: configuration.zone, labelCap: configuration.labelCap)
+                budgets: configuration.budgets, zone: configuration.zone, labelCap: configuration.labelCap,
+                totals: totals)
         }
         return Self.answer(
             .ok, Array(PrometheusRenderer.render(snapshot).utf8), contentType: PrometheusRenderer.contentType)

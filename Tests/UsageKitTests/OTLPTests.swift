@@ -320,4 +320,35 @@ import Testing
         #expect(snapshot.series.last?.tokens.input == 6000)
         #expect(snapshot.series.last?.requests == 3)
     }
+
+    @Test func scrapesAddOnlyNewRowsAndCountAgainWhenCountedRowsChange() throws {
+        let store = try UsageStore.inMemory()
+        func send(_ sequences: ClosedRange<Int>) throws {
+            let records = sequences.map { n in
+                Self.apiRequest([
+                    "event.name": "api_request", "session.id": "s", "event.sequence": n, "model": "claude-haiku-4-5",
+                    "workflow.name": "w\(n % 3)", "input_tokens": n * 100, "output_tokens": n,
+                    "event.timestamp": "2026-12-01T09:00:00Z",
+                ])
+            }
+            _ = try store.receive([try Self.export(Self.logs(records), .logs)], source: "t")
+        }
+        let totals = MetricsTotals()
+        try send(1...5)
+        #expect(try store.metrics(totals: totals) == store.metrics())
+        try send(6...9)
+        let kept = try store.metrics(totals: totals)
+        #expect(kept == (try store.metrics()))
+        #expect(kept.series.reduce(0) { $0 + $1.requests } == 9)
+        // A request counted before changes cost, as a re-pricing changes it (with the store's own sums).
+        try store.database.write { db in
+            try db.execute(sql: "UPDATE requests SET cost_nanos = cost_nanos + 7 WHERE id = 1")
+            try HourlyRollup.rebuild(db)
+        }
+        let recounted = try store.metrics(totals: totals)
+        #expect(recounted == (try store.metrics()))
+        #expect(
+            recounted.series.reduce(USD.zero) { $0 + $1.cost } == kept.series.reduce(USD.zero) { $0 + $1.cost }
+                + USD(nanos: 7))
+    }
 }

@@ -1,4 +1,38 @@
 import Foundation
+import Synchronization
+
+/// The metrics' running totals kept between scrapes: each scrape adds only the rows stored since the last one.
+/// They are counted again in whole when rows counted before have changed (a re-priced, re-dated or upgraded
+/// request: the store's own sums then disagree with them), and at least every ten minutes, for a change the sums
+/// cannot show (a re-read copy that moved a request to another workflow at the same cost).
+public final class MetricsTotals: Sendable {
+    private let table = Mutex<(LabelledTotalsTable, countedAt: Date?)>((LabelledTotalsTable(), nil))
+    static let recount: TimeInterval = 600
+
+    public init() {}
+
+    /// The totals by label set as of the store's transaction.
+    func current(_ storage: some UsageStorage, now: Date) throws -> LabelledTotalsTable {
+        try table.withLock { state in
+            var (table, countedAt) = state
+            if countedAt.map({ now.timeIntervalSince($0) > Self.recount }) ?? true {
+                (table, countedAt) = (LabelledTotalsTable(), now)
+            }
+            try storage.addLabelledTotals(to: &table)
+            let stored = try storage.storedTotals()
+            let counted = table.totals.values.reduce(into: (rows: Int64(0), cost: Int64(0))) {
+                $0.rows += $1.rows
+                $0.cost += $1.costNanos
+            }
+            if counted.rows != stored.rows || counted.cost != stored.costNanos {
+                (table, countedAt) = (LabelledTotalsTable(), now)
+                try storage.addLabelledTotals(to: &table)
+            }
+            state = (table, countedAt)
+            return table
+        }
+    }
+}
 
 /// What `usage serve`'s `/metrics` and `usage metrics --textfile` expose to Prometheus: running totals by model,
 /// workflow, project and service tier, the last day's caching, and each budget's state.
@@ -37,15 +71,15 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// Sums `storage` as of `now`.
     static func compute(
         _ storage: some UsageStorage, table: PriceTable, now: Date, budgets: BudgetConfig?, zone: TimeZoneRule,
-        labelCap: Int
+        labelCap: Int, totals: MetricsTotals
     ) throws -> MetricsSnapshot {
-        let groups = try storage.requestSums(
-            RequestFilter(), bucket: nil, by: [.model, .workflow, .project, .serviceTier], rollup: false)
-        var series = groups.map { group in
-            let label = { (i: Int) in Self.label(group.attributes[i]) }
-            return Series(
-                model: label(0), workflow: label(1), project: label(2), serviceTier: label(3),
-                requests: group.sums.requests, tokens: group.sums.tokens, cost: group.sums.cost)
+        let labelled = try totals.current(storage, now: now)
+        let text = { (n: Int32) in Self.label(labelled.texts.texts[Int(n)]) }
+        var series = labelled.totals.map { key, t in
+            Series(
+                model: text(key.model), workflow: text(key.workflow), project: text(key.project),
+                serviceTier: text(key.serviceTier), requests: t.requests, tokens: t.tokens,
+                cost: USD(nanos: t.costNanos))
         }
         // The costliest keep their labels; ties in a stable order.
         series.sort {
@@ -82,14 +116,16 @@ public struct MetricsSnapshot: Sendable, Equatable {
 
 extension UsageStore {
     /// The running totals, caching and budgets Prometheus scrapes, as of `now`. `labelCap` bounds the label
-    /// sets of the totals (the rest are summed as `other`).
+    /// sets of the totals (the rest are summed as `other`). A long-lived caller passes the same `totals` each
+    /// time, so that a scrape reads only what was stored since the last.
     public func metrics(
-        now: Date = Date(), budgets: BudgetConfig? = nil, zone: TimeZoneRule = .utc, labelCap: Int = 200
+        now: Date = Date(), budgets: BudgetConfig? = nil, zone: TimeZoneRule = .utc, labelCap: Int = 200,
+        totals: MetricsTotals = MetricsTotals()
     ) throws -> MetricsSnapshot {
         try database.reading { storage in
             try MetricsSnapshot.compute(
                 storage, table: try PriceTable.effective(storage), now: now, budgets: budgets, zone: zone,
-                labelCap: max(1, labelCap))
+                labelCap: max(1, labelCap), totals: totals)
         }
     }
 }

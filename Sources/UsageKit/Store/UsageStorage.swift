@@ -42,6 +42,14 @@ protocol UsageStorage {
     /// The newest request's time; nil for an empty store.
     func lastRequestTime() throws -> Int64?
 
+    // MARK: Metrics
+
+    /// Adds the rows stored after `table.lastID` to the metrics' totals by label set.
+    func addLabelledTotals(to table: inout LabelledTotalsTable) throws
+
+    /// Every stored row and their cost, from the sums the store keeps: whether rows counted before have changed.
+    func storedTotals() throws -> (rows: Int64, costNanos: Int64)
+
     // MARK: Dashboard
 
     /// Per group of `attribute` (`(none)` for none), requests known one by one and those stopped by
