@@ -60,6 +60,14 @@ public struct TimeZoneRule: Sendable, Equatable {
         return Int(local % 86_400_000 < 0 ? days - 1 : days)
     }
 
+    /// An instant as the zone's clock reads it: `YYYY-MM-DD HH:MM`.
+    public func clock(utcMillis: Int64) -> String {
+        let local = utcMillis + Int64(offset(utcMillis: utcMillis)) * 1000
+        let minutes = Int(((local % 86_400_000) + 86_400_000) % 86_400_000 / 60_000)
+        let day = Timestamp.dayString(days: localDay(utcMillis: utcMillis))
+        return day + " " + String(format: "%02d:%02d", minutes / 60, minutes % 60)
+    }
+
     /// The local day, week and month of an instant.
     func calendar(utcMillis: Int64) -> LocalCalendar {
         let days = localDay(utcMillis: utcMillis)

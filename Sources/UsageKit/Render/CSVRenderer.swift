@@ -15,6 +15,7 @@ public struct CSVRenderer: Renderer {
         case .sources(let sources): return render(sources)
         case .cacheStats(let stats, _): return render(stats)
         case .sessions(let sessions): return render(sessions: sessions)
+        case .blocks(let blocks): return render(blocks)
         case .budgetCheck(let check): return render(check)
         case .dashboard, .priceTable, .priceExplanation, .estimate, .comparison, .reconciliation, .reprice,
             .priceImport:
@@ -132,6 +133,33 @@ public struct CSVRenderer: Renderer {
                 g.key, String(f.requests), String(f.tokens.prompt + f.tokens.output), String(f.tokens.cacheRead),
                 JSONWriter.sixDecimals(f.hitRate) ?? "", f.costUSD.exact, f.netSavingsUSD.exact,
             ])
+        }
+        return Self.encode(lines)
+    }
+
+    func render(_ blocks: UsageBlocks) -> String {
+        var lines = [
+            [
+                "kind", "start", "end", "first_request", "last_request", "requests", "tokens", "cost_usd",
+                "token_limit_share", "cost_limit_share", "active", "burn_cost_usd_per_hour", "burn_tokens_per_minute",
+                "projected_cost_usd", "projected_tokens",
+            ]
+        ]
+        for entry in blocks.entries {
+            switch entry {
+            case .gap(let start, let end):
+                lines.append(["gap", Timestamp.iso(start), Timestamp.iso(end)] + Array(repeating: "", count: 12))
+            case .block(let b):
+                let shares = blocks.shares(b)
+                lines.append([
+                    "block", Timestamp.iso(b.start), Timestamp.iso(b.end), Timestamp.iso(b.firstRequest),
+                    Timestamp.iso(b.lastRequest), String(b.totals.requests), String(b.tokens), b.totals.cost.exact,
+                    JSONWriter.sixDecimals(shares.tokens) ?? "", JSONWriter.sixDecimals(shares.cost) ?? "",
+                    b.isActive ? "true" : "false", b.burnRate?.costPerHour.exact ?? "",
+                    JSONWriter.sixDecimals(b.burnRate?.tokensPerMinute) ?? "", b.projection?.cost.exact ?? "",
+                    b.projection.map { String($0.tokens) } ?? "",
+                ])
+            }
         }
         return Self.encode(lines)
     }

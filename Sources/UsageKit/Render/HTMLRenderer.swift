@@ -10,8 +10,8 @@ public struct HTMLRenderer: Renderer {
     public func render(_ output: Output) -> String? {
         switch output {
         case .dashboard(let dashboard): return render(dashboard)
-        case .report, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
-            .estimate, .comparison, .reconciliation, .reprice, .priceImport:
+        case .report, .events, .sources, .cacheStats, .sessions, .blocks, .budgetCheck, .priceTable,
+            .priceExplanation, .estimate, .comparison, .reconciliation, .reprice, .priceImport:
             return nil
         }
     }

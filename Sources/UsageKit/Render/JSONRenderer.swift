@@ -11,11 +11,65 @@ public struct JSONRenderer: Renderer {
         case .sources(let sources): return render(sources)
         case .cacheStats(let stats, let top): return render(stats, top: top)
         case .sessions(let sessions): return render(sessions: sessions)
+        case .blocks(let blocks): return render(blocks)
         case .budgetCheck(let check): return render(check)
         case .priceTable(let table): return table.exportJSON()
         case .comparison(let comparison): return render(comparison)
         case .reconciliation(let reconciliation): return render(reconciliation)
         case .dashboard, .priceExplanation, .estimate, .reprice, .priceImport: return nil
+        }
+    }
+
+    func render(_ blocks: UsageBlocks) -> String {
+        JSONWriter.document { w in
+            w.object { w in
+                w.string("time_zone", blocks.zone.name)
+                w.string("at", Timestamp.iso(blocks.at))
+                w.int("token_limit", blocks.tokenLimit)
+                w.usd("cost_limit_usd", blocks.costLimit)
+                w.objects("entries", blocks.entries) { w, entry in
+                    switch entry {
+                    case .gap(let start, let end):
+                        w.string("kind", "gap")
+                        w.string("start", Timestamp.iso(start))
+                        w.string("end", Timestamp.iso(end))
+                    case .block(let b):
+                        let shares = blocks.shares(b)
+                        w.string("kind", "block")
+                        w.string("start", Timestamp.iso(b.start))
+                        w.string("end", Timestamp.iso(b.end))
+                        w.string("local_start", blocks.zone.clock(utcMillis: b.start))
+                        w.string("first_request", Timestamp.iso(b.firstRequest))
+                        w.string("last_request", Timestamp.iso(b.lastRequest))
+                        w.int("requests", b.totals.requests)
+                        w.int("aggregated_rows", b.totals.aggregatedRows)
+                        w.int("tokens", b.tokens)
+                        w.int("input_tokens", b.totals.tokens.input)
+                        w.int("cache_write_5m_tokens", b.totals.tokens.cacheWrite5m)
+                        w.int("cache_write_1h_tokens", b.totals.tokens.cacheWrite1h)
+                        w.int("cache_read_tokens", b.totals.tokens.cacheRead)
+                        w.int("output_tokens", b.totals.tokens.output)
+                        w.usd("cost_usd", b.totals.cost)
+                        w.int("unpriced_requests", b.totals.unpricedRequests)
+                        w.ratio("token_limit_share", shares.tokens)
+                        w.ratio("cost_limit_share", shares.cost)
+                        w.bool("active", b.isActive)
+                        if let rate = b.burnRate, let projection = b.projection {
+                            w.object("burn_rate") { w in
+                                w.usd("cost_usd_per_hour", rate.costPerHour)
+                                w.ratio("tokens_per_minute", rate.tokensPerMinute)
+                            }
+                            w.object("projection") { w in
+                                w.usd("cost_usd", projection.cost)
+                                w.int("tokens", projection.tokens)
+                                w.int("minutes_left", projection.minutesLeft)
+                                w.ratio("token_limit_share", shares.projectedTokens)
+                                w.ratio("cost_limit_share", shares.projectedCost)
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 

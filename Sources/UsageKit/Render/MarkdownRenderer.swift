@@ -7,10 +7,22 @@ public struct MarkdownRenderer: Renderer {
     public func render(_ output: Output) -> String? {
         switch output {
         case .report(let report, _): return render(report)
+        case .blocks(let blocks): return render(blocks)
         case .dashboard, .events, .sources, .cacheStats, .sessions, .budgetCheck, .priceTable, .priceExplanation,
             .estimate, .comparison, .reconciliation, .reprice, .priceImport:
             return nil
         }
+    }
+
+    func render(_ blocks: UsageBlocks) -> String {
+        var out = "# 5-hour blocks\n\n"
+        guard !blocks.entries.isEmpty else { return out + "No requests in this period.\n" }
+        let lines = Wording.blockLines(blocks)
+        out += "| " + lines.header.map(cell).joined(separator: " | ") + " |\n"
+        out += "|" + lines.header.indices.map { $0 < 2 ? " --- |" : " ---: |" }.joined() + "\n"
+        for row in lines.rows { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }
+        if let active = Wording.activeBlockText(blocks) { out += "\n" + cell(active) + "\n" }
+        return out
     }
 
     func render(_ report: UsageReport) -> String {

@@ -71,6 +71,8 @@ public enum Output: Sendable {
     case cacheStats(CacheStats, top: Int)
     /// Sessions, as session trackers list them.
     case sessions([CacheStats.Group])
+    /// 5-hour blocks and the gaps between them.
+    case blocks(UsageBlocks)
     /// Budgets: the status line first, for alerting tools.
     case budgetCheck(BudgetCheck)
     /// The prices in force; JSON is the tool's own price format.
@@ -97,6 +99,7 @@ public enum Output: Sendable {
         case .sources: return "the ingest ledger"
         case .cacheStats: return "cache statistics"
         case .sessions: return "sessions"
+        case .blocks: return "5-hour blocks"
         case .budgetCheck: return "a budget check"
         case .priceTable: return "the price table"
         case .priceExplanation: return "a price explanation"

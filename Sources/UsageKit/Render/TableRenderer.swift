@@ -24,6 +24,7 @@ public struct TableRenderer: Renderer {
         case .sources(let sources): return render(sources)
         case .cacheStats(let stats, let top): return render(stats, top: top)
         case .sessions(let sessions): return render(sessions: sessions)
+        case .blocks(let blocks): return render(blocks)
         case .budgetCheck(let check): return render(check)
         case .priceTable(let table): return render(table)
         case .priceExplanation(let model, let table, let time): return explanation(of: model, in: table, at: time)
@@ -206,6 +207,17 @@ public struct TableRenderer: Renderer {
             ]
         }
         return Self.table(header: header, rows: rows, rightAligned: [2, 3], totalsRow: false)
+    }
+
+    func render(_ blocks: UsageBlocks) -> String {
+        guard !blocks.entries.isEmpty else { return "No requests in this period: no blocks.\n" }
+        let lines = Wording.blockLines(blocks)
+        var out = "5-hour blocks (times in \(blocks.zone.name))\n\n"
+        out += Self.table(
+            header: lines.header, rows: lines.rows.map { $0.map(Self.printable) },
+            rightAligned: Set(2..<lines.header.count), totalsRow: false)
+        if let active = Wording.activeBlockText(blocks) { out += "\n" + active + "\n" }
+        return out
     }
 
     func render(_ stats: CacheStats, top: Int) -> String {

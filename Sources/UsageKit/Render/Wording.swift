@@ -39,6 +39,61 @@ enum Wording {
         return t.cost.display + (t.unpricedRequests > 0 ? " + unpriced" : "")
     }
 
+    /// The rows the readable formats show of blocks: start and end in the zone, requests, tokens, cost, the
+    /// limits' shares, and what a gap or the active block is.
+    static func blockLines(_ blocks: UsageBlocks) -> (header: [String], rows: [[String]]) {
+        var header = ["Start", "End", "Requests", "Tokens", "Cost"]
+        if blocks.tokenLimit != nil { header.append("Of token limit") }
+        if blocks.costLimit != nil { header.append("Of cost limit") }
+        header.append("")
+        let zone = blocks.zone
+        var rows: [[String]] = []
+        for entry in blocks.entries {
+            switch entry {
+            case .gap(let start, let end):
+                var row = [zone.clock(utcMillis: start), zone.clock(utcMillis: end), "", "", ""]
+                row += Array(repeating: "", count: header.count - 6)
+                row.append("gap of " + duration(end - start))
+                rows.append(row)
+            case .block(let b):
+                let shares = blocks.shares(b)
+                var row = [
+                    zone.clock(utcMillis: b.start), zone.clock(utcMillis: b.end),
+                    Decimal9.groupThousands(String(b.totals.requests)), Decimal9.groupThousands(String(b.tokens)),
+                    money(b.totals.cost),
+                ]
+                if blocks.tokenLimit != nil { row.append(percent(shares.tokens)) }
+                if blocks.costLimit != nil { row.append(percent(shares.cost)) }
+                row.append(b.isActive ? "ACTIVE" : "")
+                rows.append(row)
+            }
+        }
+        return (header, rows)
+    }
+
+    /// The active block's time left, burn rate and projection; nil when no block is active.
+    static func activeBlockText(_ blocks: UsageBlocks) -> String? {
+        guard let b = blocks.blocks.first(where: \.isActive), let rate = b.burnRate, let p = b.projection else {
+            return nil
+        }
+        let shares = blocks.shares(b)
+        var text =
+            "Active block: \(duration(p.minutesLeft * 60_000)) left; burn rate \(money(rate.costPerHour))/h, "
+            + "\(Decimal9.groupThousands(String(Int64(rate.tokensPerMinute.rounded())))) tokens/min; "
+            + "projected \(money(p.cost)) and \(Decimal9.groupThousands(String(p.tokens))) tokens at its end"
+        var limits: [String] = []
+        if let share = shares.projectedTokens { limits.append("\(percent(share)) of the token limit") }
+        if let share = shares.projectedCost { limits.append("\(percent(share)) of the cost limit") }
+        if !limits.isEmpty { text += " (" + limits.joined(separator: ", ") + ")" }
+        return text + "."
+    }
+
+    /// A span of time as hours and minutes: `3h 20m`, `45m`.
+    static func duration(_ ms: Int64) -> String {
+        let minutes = ms / 60_000
+        return minutes >= 60 ? "\(minutes / 60)h \(minutes % 60)m" : "\(minutes)m"
+    }
+
     /// What OpenTelemetry and Claude Code analytics rows assume, for every report that holds them.
     static func telemetryNotes(_ telemetry: TelemetryCounts) -> [String] {
         var notes: [String] = []
