@@ -15,7 +15,8 @@ struct Usage: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Ingest.self, Report.self, Events.self, CacheStats.self, Sessions.self, Budget.self, Pricing.self,
-            Reprice.self, Estimate.self, Compare.self, Reconcile.self, Sources.self, Blocks.self, Serve.self,
+            Reprice.self, Estimate.self, Compare.self, Reconcile.self, Sources.self, Blocks.self, Statusline.self,
+            Serve.self,
             Metrics.self,
         ]
     )

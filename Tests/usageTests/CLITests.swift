@@ -64,16 +64,16 @@ enum CLI {
         throw CLIError.executableNotFound(searched: starts.map(\.path))
     }
 
-    static func run(_ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:]) throws
-        -> CLIResult
-    {
-        try launch(arguments, in: sandbox, environment: extra).wait()
+    static func run(
+        _ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:], stdin: URL? = nil
+    ) throws -> CLIResult {
+        try launch(arguments, in: sandbox, environment: extra, stdin: stdin).wait()
     }
 
     /// Starts the executable (or `executable`, run through `wrapper`, e.g. to drop privileges) without waiting.
     static func launch(
         _ arguments: [String], in sandbox: Sandbox, environment extra: [String: String] = [:], executable: URL? = nil,
-        wrapper: [String] = []
+        wrapper: [String] = [], stdin: URL? = nil
     ) throws -> Running {
         let process = Process()
         let binary = try executable ?? self.executable()
@@ -101,7 +101,7 @@ enum CLI {
         _ = FileManager.default.createFile(atPath: running.stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: running.stdoutURL)
         process.standardError = try FileHandle(forWritingTo: running.stderrURL)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         try process.run()
         return running
     }
