@@ -16,8 +16,7 @@ struct Usage: ParsableCommand {
         subcommands: [
             Ingest.self, Report.self, Events.self, CacheStats.self, Sessions.self, Budget.self, Pricing.self,
             Reprice.self, Estimate.self, Compare.self, Reconcile.self, Sources.self, Blocks.self, Statusline.self,
-            Serve.self,
-            Metrics.self,
+            Watch.self, Serve.self, Metrics.self,
         ]
     )
 }
@@ -29,7 +28,7 @@ extension Usage {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "statusline", !arguments.contains(where: { ["-h", "--help", "--version"].contains($0) }) {
             do {
-                var command = try Statusline.parse(Array(arguments.dropFirst()))
+                let command = try Statusline.parse(Array(arguments.dropFirst()))
                 try command.run()
             } catch {
                 // An argument it cannot take still gets the fallback line: a status line never fails loudly.

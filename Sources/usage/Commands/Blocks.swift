@@ -46,7 +46,7 @@ extension Usage {
                 throw ValidationError("--at takes an ISO 8601 time, e.g. 2026-12-01T15:30:00Z.")
             }
             if let tokenLimit, tokenLimit <= 0 { throw ValidationError("--token-limit takes a number above 0.") }
-            if let costLimit, USD(costLimit).map { $0.nanos <= 0 } ?? true {
+            if let costLimit, USD(costLimit).map({ $0.nanos <= 0 }) ?? true {
                 throw ValidationError("--cost-limit takes an amount in USD above 0, e.g. 25 or 12.50.")
             }
         }
