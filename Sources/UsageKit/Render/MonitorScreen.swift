@@ -119,8 +119,9 @@ public enum MonitorScreen {
             line(
                 "Block",
                 [
-                    Span(String(s.zone.clock(utcMillis: b.start).suffix(5)) + " to "
-                        + String(s.zone.clock(utcMillis: b.end).suffix(5))),
+                    Span(
+                        String(s.zone.clock(utcMillis: b.start).suffix(5)) + " to "
+                            + String(s.zone.clock(utcMillis: b.end).suffix(5))),
                     Span("  " + Wording.duration(left) + " left", .dim),
                 ]))
         let elapsed = Double(s.at - b.start) / Double(UsageBlocks.length)
@@ -153,7 +154,9 @@ public enum MonitorScreen {
         var limits: [String] = []
         if let share = s.blockShares.cost {
             limits.append("cost limit " + Wording.percent(share))
-            if let p = s.blockShares.projectedCost { limits[limits.count - 1] += " (projected " + Wording.percent(p) + ")" }
+            if let p = s.blockShares.projectedCost {
+                limits[limits.count - 1] += " (projected " + Wording.percent(p) + ")"
+            }
         }
         if let share = s.blockShares.tokens {
             limits.append("token limit " + Wording.percent(share))
@@ -284,7 +287,7 @@ extension [MonitorScreen.Span] {
 
     /// This row with `other` at its right end, when both fit in `width`.
     fileprivate func right(_ other: [MonitorScreen.Span], width: Int) -> [MonitorScreen.Span] {
-        let used = width
+        let used = self.width
         let extra = other.width
         guard used + 2 + extra <= width else { return self }
         return self + [MonitorScreen.Span(String(repeating: " ", count: width - used - extra))] + other

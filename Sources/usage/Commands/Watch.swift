@@ -44,7 +44,8 @@ extension Usage {
         @Option(name: .customLong("cost-limit"), help: ArgumentHelp("USD a block may spend.", valueName: "usd"))
         var costLimit: String?
 
-        @Option(help: ArgumentHelp("Time zone of days and months (IANA name; default: this machine's).", valueName: "zone"))
+        @Option(
+            help: ArgumentHelp("Time zone of days and months (IANA name; default: this machine's).", valueName: "zone"))
         var tz: String?
 
         @Option(help: ArgumentHelp("Show the figures as of this time (ISO 8601; default: now).", valueName: "time"))
@@ -74,7 +75,8 @@ extension Usage {
             } else if paths.isEmpty {
                 let directories = ClaudeCode.dataDirectories()
                 sources = directories.map { IngestSource(path: $0, format: .claudeCode) }
-                watching = directories.isEmpty ? "no Claude Code data directory found" : directories.joined(separator: ", ")
+                watching =
+                    directories.isEmpty ? "no Claude Code data directory found" : directories.joined(separator: ", ")
             }
             var feed: MonitorFeed!
             try Diagnostics.run {
@@ -124,8 +126,10 @@ extension Usage {
                 }
                 // Wake at the next whole second: the clock on the top row moves.
                 let wait = Int32(1000 - Int(Date().timeIntervalSince1970 * 1000) % 1000)
-                var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+                var fds = [
+                    pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+                ]
                 guard poll(&fds, 2, wait) > 0 else { continue }
                 var buffer = [UInt8](repeating: 0, count: 64)
                 if fds[1].revents != 0 {
