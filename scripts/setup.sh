@@ -15,17 +15,19 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1 && [ ! -f /usr/include/sqlite3.h ]; 
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libsqlite3-dev >/dev/null
 fi
 
-# With --tests: the real clients the end-to-end tests of `usage serve` speak with: the OpenTelemetry Python SDK and
-# its OTLP/HTTP exporter, and prometheus-client's parser, in a virtual environment of their own (.venv-test), made
-# again when Tests/python/requirements.txt changes; and curl.
+# With --tests: the real clients the end-to-end tests speak with: the OpenTelemetry Python SDK and its OTLP/HTTP
+# exporter, and prometheus-client's parser, in a virtual environment of their own (.venv-test), made again when
+# Tests/python/requirements.txt changes; curl for `usage serve`; tmux, the terminal `usage watch` is tested in.
 [ "${1:-}" = "--tests" ] || exit 0
-if ! command -v curl >/dev/null; then
-    echo "setup: installing curl" >&2
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl >/dev/null
-fi
+for tool in curl tmux; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "setup: installing $tool" >&2
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$tool" >/dev/null
+    fi
+done
 requirements=Tests/python/requirements.txt
 if ! cmp -s "$requirements" .venv-test/requirements.txt 2>/dev/null; then
     echo "setup: installing the Python test clients into .venv-test" >&2

@@ -17,7 +17,8 @@ import Testing
     static let helpPages: [[String]] = [
         [], ["ingest"], ["report"], ["events"], ["cache-stats"], ["sessions"], ["budget"], ["pricing"],
         ["pricing", "list"], ["pricing", "show"], ["pricing", "import"], ["pricing", "export"], ["reprice"],
-        ["estimate"], ["compare"], ["reconcile"], ["sources"], ["blocks"], ["statusline"], ["serve"], ["metrics"],
+        ["estimate"], ["compare"], ["reconcile"], ["sources"], ["blocks"], ["statusline"], ["watch"], ["serve"],
+        ["metrics"],
     ]
 
     /// Commands over the fixture database, by golden file name. `{db}` is the database, `{fixtures}` the
