@@ -50,12 +50,15 @@ final class FullScreen {
     /// A whole frame in one write: rows that changed since `previous` are rewritten in place, the others left
     /// alone, so nothing flickers; inside a synchronized update for terminals that keep one.
     static func draw(_ rows: [String], over previous: [String]?) {
-        var out = "\u{1B}[?2026h"
+        // Without a previous frame (the first, after a resize or Ctrl-L) the screen is cleared first: what the
+        // terminal kept is unknown. Clearing below the last row afterwards would clear that row itself when the
+        // frame fills the screen.
+        var out = "\u{1B}[?2026h" + (previous == nil ? "\u{1B}[H\u{1B}[2J" : "")
         for (index, row) in rows.enumerated() where previous.map({ index >= $0.count || $0[index] != row }) ?? true {
             // The row is cleared first: clearing after it would take its last character when it fills the width.
             out += "\u{1B}[\(index + 1);1H\u{1B}[2K" + row + "\u{1B}[0m"
         }
-        if previous == nil || previous!.count > rows.count { out += "\u{1B}[\(rows.count + 1);1H\u{1B}[J" }
+        if let previous, previous.count > rows.count { out += "\u{1B}[\(rows.count + 1);1H\u{1B}[J" }
         send(out + "\u{1B}[?2026l")
     }
 

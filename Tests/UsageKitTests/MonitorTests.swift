@@ -73,6 +73,24 @@ import Testing
         #expect(s.blockShares.cost == 0.3082455)
     }
 
+    @Test func budgetsAreATableWhenItFitsAndOneRowOtherwise() throws {
+        let store = try fixtureStore()
+        let budgets = BudgetConfig(budgets: [
+            Budget(name: "daily", period: .day, limit: USD(nanos: 500_000_000)),
+            Budget(name: "monthly", period: .month, limit: USD(nanos: 5_000_000_000)),
+        ])
+        let s = try store.monitor(at: time("2026-11-02T11:00:00Z"), zone: .utc, budgets: budgets)
+        // $0.3082455 of $0.50 and of $5: the shares line up under each other.
+        let tall = screen(s, width: 80, height: 30)
+        #expect(tall.contains("Budgets"))
+        #expect(tall.contains("  daily    $0.3082 of $0.5000 day  61.6% OK"), "\(tall)")
+        #expect(tall.contains("  monthly  $0.3082 of $5.00 month   6.2% OK"), "\(tall)")
+        // Too short for the table: one row, never a heading without its rows.
+        let short = screen(s, width: 80, height: 14)
+        #expect(short.contains("Budgets      daily 61.6% OK · monthly 6.2% OK"), "\(short)")
+        #expect(!short.contains("Budgets"))
+    }
+
     // MARK: The screen
 
     func screen(_ s: MonitorSnapshot?, width: Int, height: Int?, color: Bool = false) -> [String] {

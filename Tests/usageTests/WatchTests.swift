@@ -144,26 +144,28 @@ import Testing
         let sandbox = try Sandbox()
         let transcript = try sandbox.write(
             "claude/projects/-home-dev-app/s.jsonl", Self.transcriptLine(1, minutesAgo: 30))
-        let terminal = try Terminal(sandbox, command: try command(sandbox, "--interval 1 claude"))
+        let terminal = try Terminal(sandbox, command: try command(sandbox, "--interval 60 claude"))
         var screen = try terminal.screen { $0.contains("1 request") }
         #expect(screen.contains("Today        $0.0175  1 request"), "\(screen)")
         #expect(try terminal.pane("alternate_on") == "1")
         #expect(screen.contains("sess-watch  /home/dev/app"))
 
-        // Two more requests appended: the next refresh shows them.
+        // Two more requests appended, and r: the refresh it asks for shows them (the next one is a minute away).
         let handle = try FileHandle(forWritingTo: transcript)
         handle.seekToEndOfFile()
         handle.write(Data((Self.transcriptLine(2, minutesAgo: 2) + Self.transcriptLine(3, minutesAgo: 1)).utf8))
         try handle.close()
-        screen = try terminal.screen { $0.contains("3 requests") }
+        try terminal.tmux(["send-keys", "-t", "t", "r"])
+        screen = try terminal.screen(within: 20) { $0.contains("3 requests") }
         #expect(screen.contains("Today        $0.0525  3 requests"), "\(screen)")
         #expect(screen.contains("refreshed") && screen.contains("(+2)"))
 
-        // A narrower, shorter pane: every row fits, the summary stays, the status row is the last.
+        // A narrower, shorter pane, drawn again at once (no refresh is due): every row fits, the summary stays, the
+        // status row is the last.
         try terminal.tmux(["resize-window", "-t", "t", "-x", "44", "-y", "14"])
         screen = try terminal.screen { text in
             let rows = text.split(separator: "\n", omittingEmptySubsequences: false)
-            return rows.allSatisfy { $0.count <= 44 } && text.contains("every 1 s")
+            return rows.allSatisfy { $0.count <= 44 } && rows.count >= 14 && rows[13].hasPrefix("every 60 s")
         }
         let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(rows.contains("Today        $0.0525  3 requests"), "\(screen)")

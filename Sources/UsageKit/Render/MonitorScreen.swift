@@ -48,7 +48,10 @@ public enum MonitorScreen {
             return finish(top, [], bottom: bottom, width: width, height: max(height ?? 0, 3), color: color)
         }
         top += summary(s, width: width)
-        top += budgets(s)
+        // The budgets in a table when it fits above the blank and status rows, else on one row: a heading
+        // without its rows would say nothing.
+        let budgetTable = budgets(s)
+        top += height.map { top.count + budgetTable.count > $0 - 2 } ?? false ? budgetLine(s) : budgetTable
         top.append([])
         let height = max(height ?? (top.count + 5 + max(s.sessions.count, 1) + max(s.models.count, 1)), 3)
         // The tables share the rows left above the status row and a blank one: each has its title, and an empty
@@ -75,9 +78,12 @@ public enum MonitorScreen {
 
     // MARK: Sections
 
+    /// The width of the labels at the left of the summary rows; the values start after it.
+    private static let labelWidth = 13
+
     private static func summary(_ s: MonitorSnapshot, width: Int) -> [Row] {
         var rows: [Row] = []
-        let label = 13
+        let label = labelWidth
         func line(_ name: String, _ spans: [Span]) -> Row { [Span(name.padding(label), .label)] + spans }
         rows.append(
             line(
@@ -170,18 +176,38 @@ public enum MonitorScreen {
         return rows
     }
 
+    /// Every budget's share and status on one row, for a short screen.
+    private static func budgetLine(_ s: MonitorSnapshot) -> [Row] {
+        guard let check = s.budgets, !check.results.isEmpty else { return [] }
+        var row: Row = [Span("Budgets".padding(labelWidth), .label)]
+        for (i, r) in check.results.enumerated() {
+            let style: Style = r.status == .critical ? .bad : r.status == .warning ? .warn : .good
+            if i > 0 { row.append(Span(" · ")) }
+            row += [
+                Span(TerminalText.escaped(r.budget.name) + " "),
+                Span(Wording.percent(r.share) + " " + r.status.name, style),
+            ]
+        }
+        return [row]
+    }
+
     private static func budgets(_ s: MonitorSnapshot) -> [Row] {
         guard let check = s.budgets, !check.results.isEmpty else { return [] }
         var rows: [Row] = [[], [Span("Budgets", .heading)]]
-        let name = min(20, check.results.map { TerminalText.escaped($0.budget.name).count }.max() ?? 0)
-        for r in check.results {
+        // Columns, so that the shares line up: name, spent, "of limit period", share and status.
+        let names = check.results.map { TerminalText.escaped($0.budget.name) }
+        let spent = check.results.map { Wording.money($0.spent) }
+        let limits = check.results.map { " of " + Wording.money($0.budget.limit) + " " + $0.budget.period.description }
+        let shares = check.results.map { Wording.percent($0.share) }
+        func widest(_ texts: [String], _ cap: Int = 40) -> Int { min(cap, texts.map(\.count).max() ?? 0) }
+        for (i, r) in check.results.enumerated() {
             let style: Style = r.status == .critical ? .bad : r.status == .warning ? .warn : .good
             rows.append(
                 [
-                    Span("  " + TerminalText.escaped(r.budget.name).padding(name) + "  "),
-                    Span(Wording.money(r.spent), .money),
-                    Span(" of " + Wording.money(r.budget.limit) + " " + r.budget.period.description + "  "),
-                    Span(Wording.percent(r.share) + " " + r.status.name, style),
+                    Span("  " + names[i].padding(widest(names, 20)) + "  "),
+                    Span(spent[i].leftPadding(widest(spent)), .money),
+                    Span(limits[i].padding(widest(limits)) + "  "),
+                    Span(shares[i].leftPadding(widest(shares)) + " " + r.status.name, style),
                 ])
         }
         return rows
