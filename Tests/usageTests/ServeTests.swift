@@ -82,8 +82,16 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
     /// The events of the fixtures' day, whatever this machine's zone.
     static let around = ["--since", "2026-11-30", "--until", "2026-12-03"]
 
-    func totals(_ sandbox: Sandbox, _ extra: [String] = []) throws -> [String: Any] {
-        let report = try sandbox.report(Self.day + extra)
+    /// Yesterday to tomorrow (UTC): the days of what an SDK stamps with the time it sends, as counters are.
+    static var aroundNow: [String] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let day = { (offset: Double) in formatter.string(from: Date().addingTimeInterval(offset * 86_400)) }
+        return ["--since", day(-1), "--until", day(1), "--tz", "UTC"]
+    }
+
+    func totals(_ sandbox: Sandbox, _ extra: [String] = [], period: [String] = day) throws -> [String: Any] {
+        let report = try sandbox.report(period + extra)
         #expect(report.status == 0, "\(report.stderr)")
         return try jsonObject(report.stdout)
     }
@@ -128,7 +136,7 @@ func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
         // 10,000 input tokens counting 6,000 read and 2,000 written: 2,000 uncached.
         #expect(int(span["input_tokens"]) == 2000)
         #expect(int(span["cache_read_tokens"]) == 6000)
-        let bySession = try totals(sandbox, ["--group-by", "session"])
+        let bySession = try totals(sandbox, ["--group-by", "session"], period: Self.aroundNow)
         let rows = try #require(bySession["rows"] as? [[String: Any]])
         for session in ["sdk-metrics-delta", "sdk-metrics-cumulative"] {
             let row = try #require(rows.first { ($0["session"] as? String) == session }, "\(session)")

@@ -208,6 +208,7 @@ public enum MonitorScreen {
                     Span(spent[i].leftPadding(widest(spent)), .money),
                     Span(limits[i].padding(widest(limits)) + "  "),
                     Span(shares[i].leftPadding(widest(shares)) + " " + r.status.name, style),
+                    Span(Wording.shortReason(r).map { "  " + $0 } ?? "", .dim),
                 ])
         }
         return rows

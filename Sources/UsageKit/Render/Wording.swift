@@ -326,6 +326,19 @@ enum Wording {
         }
     }
 
+    /// The first reason in a few words, for a row of the monitor: `over by $5.00`, `3x the 7-day average`.
+    static func shortReason(_ r: BudgetResult) -> String? {
+        switch r.reasons.first {
+        case nil: return nil
+        case .noUsage: return "no usage yet"
+        case .limitExceeded(let excess): return "over by \(excess.display)"
+        case .warningThreshold(let percent): return "past \(percent)%"
+        case .forecastOverLimit(let forecast, _): return "forecast \(forecast.display)"
+        case .anomaly: return "3x the 7-day average"
+        case .unpricedRequests(let count): return "\(count) unpriced"
+        }
+    }
+
     /// A budget's reasons on one line: `limit exceeded by $5.00; 2 unpriced requests in scope: ...`.
     static func reasons(_ r: BudgetResult) -> String {
         r.reasons.map(reason).joined(separator: "; ")
