@@ -40,8 +40,8 @@ print("%.3f %d" % (dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
 PY
 }
 
-echo "==> swift build -c release"
-swift build -c release >"$BENCH/build.log" 2>&1 || { tail -n 40 "$BENCH/build.log" >&2; exit 1; }
+echo "==> swift build -c release --static-swift-stdlib"
+swift build -c release --static-swift-stdlib >"$BENCH/build.log" 2>&1 || { tail -n 40 "$BENCH/build.log" >&2; exit 1; }
 
 if [ ! -f "$CORPUS/.complete-$CORPUS_GB-$CORPUS_FILES" ]; then
     echo "==> generating the corpus ($CORPUS_GB GB, $CORPUS_FILES files)"

@@ -2,8 +2,8 @@
 # Two builds of `usage` side by side: ingest and report timings, taking turns so that both see the same machine.
 #
 # Usage: scripts/bench-compare.sh BEFORE_BIN AFTER_BIN
-#   e.g. build an older commit with `swift build -c release --build-path /tmp/before` and compare it with the
-#   current `.build/release/usage`.
+#   e.g. build an older commit with `swift build -c release --static-swift-stdlib --build-path /tmp/before` and
+#   compare it with the current `.build/release/usage`.
 # Env:   LINES=N       generated response lines (default 1000000; bench/responses.jsonl is reused when it matches)
 #        RUNS=N        rounds (default 5); each keeps its best time
 #        TRANSCRIPTS=D a folder of Claude Code transcripts to ingest as well (optional)

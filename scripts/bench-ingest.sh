@@ -67,8 +67,8 @@ rss_mb() { if [ "$1" = "-" ]; then echo "n/a"; else fdiv "$1" 1024 "%.0f MB"; fi
 
 # --- build ------------------------------------------------------------------
 
-echo "==> swift build -c release"
-if ! swift build -c release >"$BENCH/build.log" 2>&1; then
+echo "==> swift build -c release --static-swift-stdlib"
+if ! swift build -c release --static-swift-stdlib >"$BENCH/build.log" 2>&1; then
     tail -n 40 "$BENCH/build.log" >&2
     echo "build failed (full log: $BENCH/build.log)" >&2
     exit 1

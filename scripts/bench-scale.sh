@@ -60,7 +60,7 @@ MEM_CAP_MB="${MEM_CAP_MB:-8000}"
 BENCH=bench
 CCC_VERSION=1.3.1
 
-[ -x "$BIN" ] || { echo "not an executable: $BIN (build with swift build -c release, or set BIN)" >&2; exit 64; }
+[ -x "$BIN" ] || { echo "not an executable: $BIN (build with swift build -c release --static-swift-stdlib, or set BIN)" >&2; exit 64; }
 [ -z "${BASE_BIN:-}" ] || [ -x "$BASE_BIN" ] || { echo "not an executable: $BASE_BIN" >&2; exit 64; }
 for part in $PARTS; do
     case "$part" in tree | big-files | responses | analytics) ;; *) echo "unknown part: $part" >&2; exit 64 ;; esac

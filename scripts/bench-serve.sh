@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${BIN:-.build/release/usage}"
 SENDERS="${SENDERS:-8}" BATCHES="${BATCHES:-250}" EVENTS="${EVENTS:-100}" RUNS="${RUNS:-3}"
-[ -x "$BIN" ] || { echo "bench-serve: build first: swift build -c release (or set BIN)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "bench-serve: build first: swift build -c release --static-swift-stdlib (or set BIN)" >&2; exit 1; }
 scripts/setup.sh --tests
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${BIN:-.build/release/usage}"
 RUNS="${RUNS:-40}"
-[ -x "$BIN" ] || { echo "bench-statusline: build first: swift build -c release (or set BIN)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "bench-statusline: build first: swift build -c release --static-swift-stdlib (or set BIN)" >&2; exit 1; }
 corpus=bench/statusline/corpus
 if [ ! -d "$corpus/projects" ]; then
     mkdir -p "$corpus"

@@ -28,7 +28,7 @@ LOG="${LOG:-bench/responses.jsonl}"
 RUNS="${RUNS:-3}"
 SIZES="${SIZES:-4096 16384 65536}"
 mkdir -p bench
-[ -x "$BIN" ] || { echo "no binary at $BIN: swift build -c release" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "no binary at $BIN: swift build -c release --static-swift-stdlib" >&2; exit 2; }
 
 python3 - "$BIN" "$RUNS" "$SIZES" "$TREE" "$LOG" <<'EOF'
 import os, resource, sqlite3, statistics, subprocess, sys, time

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
-swift build -c release
+swift build -c release --static-swift-stdlib
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # Exit status 1: fixtures/sdk/not-records.jsonl holds a line that looks like usage and cannot be read, on purpose.

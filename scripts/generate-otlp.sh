@@ -3,7 +3,7 @@
 # .proto changes, never by the build: the generated file is committed. Needs Debian's protobuf-compiler and
 # swift-protobuf's plugin, built once from the version Package.swift names:
 #   git clone https://github.com/apple/swift-protobuf && cd swift-protobuf && git checkout 1.39.0 &&
-#   swift build -c release --product protoc-gen-swift
+#   swift build -c release --static-swift-stdlib --product protoc-gen-swift
 # then PROTOC_GEN_SWIFT=/that/checkout/.build/release/protoc-gen-swift scripts/generate-otlp.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

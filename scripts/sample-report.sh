@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
-swift build -c release
+swift build -c release --static-swift-stdlib
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp -R fixtures "$scratch/fixtures"

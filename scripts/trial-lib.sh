@@ -18,10 +18,10 @@ die() { say "${TRIAL_NAME:-trial}: $*"; exit 2; }
 # The release binary, run in place (its usage_UsageKit.resources folder must sit beside it).
 ensure_binary() {
     if [ ! -x "$BIN" ] || [ ! -d "$ROOT/.build/release/usage_UsageKit.resources" ]; then
-        say "==> swift build -c release (the first build takes several minutes)"
+        say "==> swift build -c release --static-swift-stdlib (the first build takes several minutes)"
         local log
         log="$(mktemp "${TMPDIR:-/tmp}/usage-trial-build.XXXXXX")"
-        if ! (cd "$ROOT" && swift build -c release) >"$log" 2>&1; then
+        if ! (cd "$ROOT" && swift build -c release --static-swift-stdlib) >"$log" 2>&1; then
             tail -n 40 "$log" >&2
             rm -f "$log"
             die "build failed"

@@ -43,9 +43,14 @@ struct Ingestor: Sendable {
             summary.failedPaths += 1
             onIssue(issue)
         }
-        let ledger = try database.read { db in try Ledger.load(db) }
-        var plans: [FilePlan] = []
         let workingDirectory = FileManager.default.currentDirectoryPath
+        // A few files look up their own entries; a tree loads the whole ledger in one read.
+        let ledger = try database.read { db in
+            files.count > 64
+                ? try Ledger.load(db)
+                : try Ledger.load(db, paths: files.map { absolutePath($0.path, workingDirectory: workingDirectory) })
+        }
+        var plans: [FilePlan] = []
         for file in files {
             do {
                 let plan = try FilePlan.survey(
@@ -100,6 +105,8 @@ struct Ingestor: Sendable {
     /// Parses the files of `plans` on every core and stores them, in their order, through one writer that commits
     /// many files per transaction (`FileGroups`), each file atomic.
     private func store(_ plans: [FilePlan], summary: inout IngestSummary) throws {
+        // Nothing new (a status line's unchanged transcript): no prices to load, no write to open.
+        guard !plans.isEmpty else { return }
         // The prices in force: the built-in table with the user's imports, as they are now.
         let pricer = Pricer(table: try database.read { db in try PriceTable.effective(db) })
         // Requests stored from here on are this run's own: re-dating one of them corrects this run's counts.

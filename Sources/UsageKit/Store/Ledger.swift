@@ -21,17 +21,29 @@ enum Ledger {
 
     static func load(_ db: Database) throws -> [String: Entry] {
         var entries: [String: Entry] = [:]
-        let rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT path, id, format, size, modified_at, identity, consumed, lines, head_hash, layout FROM files")
-        while let r = try rows.next() {
-            let format: String = r[2]
-            entries[r[0]] = Entry(
-                id: r[1], format: SourceFormat(rawValue: format) ?? .messages, resumable: (r[9] as String) == "lines",
-                size: r[3], modifiedAt: r[4],
-                identity: r[5], consumed: r[6], lines: r[7], headHash: r[8])
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM files")
+        while let r = try rows.next() { entries[r[0]] = entry(r) }
+        return entries
+    }
+
+    /// The entries of `paths` (absolute) alone: a status line's one transcript is a lookup, not a read of the
+    /// entries of a whole history.
+    static func load(_ db: Database, paths: [String]) throws -> [String: Entry] {
+        var entries: [String: Entry] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM files WHERE path = ?")
+        for path in Set(paths) {
+            if let r = try Row.fetchOne(statement, arguments: [path]) { entries[path] = entry(r) }
         }
         return entries
+    }
+
+    private static let columns = "path, id, format, size, modified_at, identity, consumed, lines, head_hash, layout"
+
+    private static func entry(_ r: Row) -> Entry {
+        let format: String = r[2]
+        return Entry(
+            id: r[1], format: SourceFormat(rawValue: format) ?? .messages, resumable: (r[9] as String) == "lines",
+            size: r[3], modifiedAt: r[4], identity: r[5], consumed: r[6], lines: r[7], headHash: r[8])
     }
 
     /// FNV-1a of the first `min(length, headLength)` bytes of `bytes`.
