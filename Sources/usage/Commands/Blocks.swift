@@ -42,6 +42,11 @@ extension Usage {
 
         func validate() throws {
             try Usage.validateTimeZone(tz)
+            try Self.validate(at: at, tokenLimit: tokenLimit, costLimit: costLimit)
+        }
+
+        /// The checks of `--at`, `--token-limit` and `--cost-limit`, which `usage watch` takes too.
+        static func validate(at: String?, tokenLimit: Int64?, costLimit: String?) throws {
             if let at, Timestamp.parse(at, defaultOffset: 0) == nil {
                 throw ValidationError("--at takes an ISO 8601 time, e.g. 2026-12-01T15:30:00Z.")
             }

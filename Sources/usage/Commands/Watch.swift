@@ -58,13 +58,7 @@ extension Usage {
             try Usage.validateTimeZone(tz)
             if !(1...3600).contains(interval) { throw ValidationError("--interval takes 1 to 3600 seconds.") }
             if noIngest && !paths.isEmpty { throw ValidationError("--no-ingest reads no logs: give no paths with it.") }
-            if let at, Timestamp.parse(at, defaultOffset: 0) == nil {
-                throw ValidationError("--at takes an ISO 8601 time, e.g. 2026-12-01T15:30:00Z.")
-            }
-            if let tokenLimit, tokenLimit <= 0 { throw ValidationError("--token-limit takes a number above 0.") }
-            if let costLimit, USD(costLimit).map({ $0.nanos <= 0 }) ?? true {
-                throw ValidationError("--cost-limit takes an amount in USD above 0, e.g. 25 or 12.50.")
-            }
+            try Blocks.validate(at: at, tokenLimit: tokenLimit, costLimit: costLimit)
         }
 
         func run() throws {
