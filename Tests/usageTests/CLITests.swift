@@ -90,6 +90,8 @@ enum CLI {
         environment["XDG_DATA_HOME"] = sandbox.root.appendingPathComponent("xdg-data", isDirectory: true).path
         environment["HOME"] = sandbox.root.appendingPathComponent("home", isDirectory: true).path
         environment.removeValue(forKey: "CLAUDE_CONFIG_DIR")
+        // The width of the terminal the tests were started from is not the tests' business.
+        environment.removeValue(forKey: "COLUMNS")
         environment.merge(extra) { _, new in new }
         process.environment = environment
 

@@ -47,6 +47,32 @@ import Testing
         #expect(custom.stdout == "Opus: $0.3015 (70.8% cached) {unknown}\n")
     }
 
+    @Test func aNarrowTerminalGetsTheMostImportantPartsThatFit() throws {
+        let sandbox = try Sandbox()
+        let input = try Self.input()
+        // The whole line is 81 columns: the cache rate goes first, then today's cost, then the block.
+        #expect(try statusline(sandbox, input, ["--width", "81"]).stdout.hasSuffix("| cache 70.8%\n"))
+        #expect(
+            try statusline(sandbox, input, ["--width", "80"]).stdout
+                == "Opus | session $0.3015 | today $0.3015 | block $0.3015 (1h 0m left)\n")
+        #expect(
+            try statusline(sandbox, input, ["--width", "66"]).stdout
+                == "Opus | session $0.3015 | block $0.3015 (1h 0m left)\n")
+        #expect(try statusline(sandbox, input, ["--width", "50"]).stdout == "Opus | session $0.3015\n")
+        // Narrower than what must stay: cut, with an ellipsis, in the columns given.
+        #expect(try statusline(sandbox, input, ["--width", "12"]).stdout == "Opus | sess…\n")
+        let custom = try statusline(sandbox, input, ["--width", "10", "--format", "{model}: {session} ({cache})"])
+        #expect(custom.stdout == "Opus: $0.…\n")
+        // Without --width, COLUMNS when the shell exports it; colour is kept when nothing is cut.
+        let input2 = try sandbox.write("status-columns.json", input)
+        let columns = try CLI.run(
+            [
+                "statusline", "--db", sandbox.database.path, "--at", "2026-11-02T14:00:00Z", "--tz", "UTC", "--log",
+                sandbox.url("statusline.log").path,
+            ], in: sandbox, environment: ["COLUMNS": "50", "NO_COLOR": ""], stdin: input2)
+        #expect(columns.stdout == "\u{1B}[1mOpus\u{1B}[0m | session \u{1B}[36m$0.3015\u{1B}[0m\n")
+    }
+
     @Test func colourOnlyWithoutNoColorAndTheModelNameEscaped() throws {
         let sandbox = try Sandbox()
         let plain = try statusline(sandbox, try Self.input(model: "Opus\u{1B}[2J"))

@@ -3,7 +3,38 @@ import Foundation
 /// The one line of `usage statusline`: a template filled with a session's status. Text from the status JSON (the
 /// model's name) is escaped: it can hold anything.
 public enum StatusLineText {
-    public static func render(_ s: SessionStatus, model: String, template: String, color: Bool) -> String {
+    /// The default line, as parts joined by ` | `, the budget warning (with its own separator) after them.
+    public static let defaultParts = [
+        "{model}", "session {session}", "today {today}", "block {block} ({left} left)", "cache {cache}",
+    ]
+    public static let defaultTemplate = defaultParts.joined(separator: " | ") + "{budget}"
+    /// The parts of the default line given up, in this order, when it is wider than the terminal: the cache rate,
+    /// then today's cost, then the block. The model, the session's cost and a budget warning stay.
+    static let givenUpFirst = [4, 2, 3]
+
+    /// The line for `s`: `template` filled, or the default line (`template` nil) with as many of its parts as fit
+    /// in `width` columns. A line that is still too wide is cut, without colour, to `width` with an ellipsis.
+    public static func render(
+        _ s: SessionStatus, model: String, template: String? = nil, color: Bool, width: Int? = nil
+    ) -> String {
+        let width = width.map { max($0, 1) }
+        let fits = { (template: String) in
+            width.map { fill(s, model: model, template: template, color: false).count <= $0 } ?? true
+        }
+        var chosen = template ?? defaultTemplate
+        if template == nil {
+            var parts = Array(defaultParts.indices)
+            for part in givenUpFirst where !fits(chosen) {
+                parts.removeAll { $0 == part }
+                chosen = parts.map { defaultParts[$0] }.joined(separator: " | ") + "{budget}"
+            }
+        }
+        guard let width, !fits(chosen) else { return fill(s, model: model, template: chosen, color: color) }
+        let plain = fill(s, model: model, template: chosen, color: false)
+        return String(plain.prefix(width - 1)) + "…"
+    }
+
+    private static func fill(_ s: SessionStatus, model: String, template: String, color: Bool) -> String {
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         var budget = ""
         if let b = s.budget, b.status >= .warning {

@@ -16,7 +16,8 @@ extension Usage {
                 cost and time left, the session's cache hit rate, and the budget nearest its limit when a budgets \
                 file exists. It never fails loudly: on any problem it prints a short fallback line, exits 0 and \
                 writes the reason to the log file. Colour unless NO_COLOR is set. --format takes a template of \
-                {model} {session} {today} {block} {left} {cache} {budget}.
+                {model} {session} {today} {block} {left} {cache} {budget}. Wider than --width (or $COLUMNS), the \
+                default line gives up the cache rate, then today's cost, then the block; any line is then cut.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -25,6 +26,12 @@ extension Usage {
             help: ArgumentHelp(
                 "A template of {model} {session} {today} {block} {left} {cache} {budget}.", valueName: "template"))
         var format: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Columns the line may take (default: $COLUMNS, else no limit); parts are given up to fit.",
+                valueName: "n"))
+        var width: Int?
 
         @Option(help: ArgumentHelp("Budgets file (default: the budgets file, when it exists).", valueName: "path"))
         var budgets: String?
@@ -41,8 +48,6 @@ extension Usage {
         @Option(help: ArgumentHelp("Time zone of \"today\" (IANA name; default: this machine's).", valueName: "zone"))
         var tz: String?
 
-        static let defaultTemplate =
-            "{model} | session {session} | today {today} | block {block} ({left} left) | cache {cache}{budget}"
         static let fallback = "usage: status unavailable"
 
         func run() throws {
@@ -81,7 +86,10 @@ extension Usage {
             let status = try store.status(
                 session: session, at: time, zone: zone, budgets: try BudgetConfig.named(budgets))
             let color = ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-            return StatusLineText.render(status, model: model, template: format ?? Self.defaultTemplate, color: color)
+            // Claude Code does not say how wide its screen is: --width, else COLUMNS when the shell exports it.
+            let columns = width ?? ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }
+            return StatusLineText.render(
+                status, model: model, template: format, color: color, width: columns.flatMap { $0 > 0 ? $0 : nil })
         }
 
         /// Appends the reason the status line fell back to the log file; a log that cannot be written is let go.
