@@ -89,6 +89,11 @@ import Testing
             try spending(entries), [Budget(name: "monthly", period: .month, limit: usd(10_000))],
             now: "2026-11-20T12:00:00Z")
         #expect(!calm.results[0].anomaly && calm.status == .ok)
+        // Nothing spent in the 7 days before: no average to compare with, so $10 on a first day is no anomaly.
+        let first = try check(
+            try spending([spend("2026-11-20T10:00:00Z", 10)]),
+            [Budget(name: "monthly", period: .month, limit: usd(10_000))], now: "2026-11-20T12:00:00Z")
+        #expect(!first.results[0].anomaly && first.status == .ok && first.results[0].reasons.isEmpty)
     }
 
     @Test func unpricedUsageInScopeWarns() throws {

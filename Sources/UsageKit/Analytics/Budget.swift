@@ -353,7 +353,11 @@ public struct BudgetCheck: Sendable, Equatable {
                 let daysLeft = Double(max(0, end - nowMs)) / Double(day)
                 result.forecast = spent.cost + USD(nanos: Int64((Double(lastWeek.nanos) / 7 * daysLeft).rounded()))
             }
-            result.anomaly = todaySpend > config.anomalyFloor && todaySpend.nanos > 3 * beforeToday.nanos / 7
+            // Without any spend in the 7 days before, there is no average to be 3x of: a first day of use (or the
+            // first after a quiet week) is not an anomaly, and the limits still hold.
+            result.anomaly =
+                beforeToday.nanos > 0 && todaySpend > config.anomalyFloor
+                && todaySpend.nanos > 3 * beforeToday.nanos / 7
             var status = BudgetStatus.ok
             if anyUsage == 0 {
                 status = .unknown
