@@ -19,12 +19,14 @@ import Testing
         return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    func statusline(_ sandbox: Sandbox, _ stdin: String, _ extra: [String] = [], color: Bool = false) throws
-        -> CLIResult
-    {
+    func statusline(
+        _ sandbox: Sandbox, _ stdin: String, _ extra: [String] = [], color: Bool = false,
+        environment more: [String: String] = [:]
+    ) throws -> CLIResult {
         let input = try sandbox.write("status-\(UUID().uuidString).json", stdin)
         var environment = ["NO_COLOR": "1"]
         if color { environment["NO_COLOR"] = "" }
+        environment.merge(more) { _, new in new }
         return try CLI.run(
             [
                 "statusline", "--db", sandbox.database.path, "--at", "2026-11-02T14:00:00Z", "--tz", "UTC", "--log",
@@ -64,12 +66,7 @@ import Testing
         let custom = try statusline(sandbox, input, ["--width", "10", "--format", "{model}: {session} ({cache})"])
         #expect(custom.stdout == "Opus: $0.…\n")
         // Without --width, COLUMNS when the shell exports it; colour is kept when nothing is cut.
-        let input2 = try sandbox.write("status-columns.json", input)
-        let columns = try CLI.run(
-            [
-                "statusline", "--db", sandbox.database.path, "--at", "2026-11-02T14:00:00Z", "--tz", "UTC", "--log",
-                sandbox.url("statusline.log").path,
-            ], in: sandbox, environment: ["COLUMNS": "50", "NO_COLOR": ""], stdin: input2)
+        let columns = try statusline(sandbox, input, color: true, environment: ["COLUMNS": "50"])
         #expect(columns.stdout == "\u{1B}[1mOpus\u{1B}[0m | session \u{1B}[36m$0.3015\u{1B}[0m\n")
     }
 
