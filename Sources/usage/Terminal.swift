@@ -17,6 +17,12 @@ final class FullScreen {
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else {
             throw UsageError.invalidArgument("standard input is not a terminal")
         }
+        enter()
+    }
+
+    /// Takes the terminal: again after a suspension, when the shell has had it back.
+    func enter() {
+        guard !active else { return }
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
         // poll() says when a key is there: a read then returns at least one byte.
@@ -28,6 +34,13 @@ final class FullScreen {
         active = true
         // The alternate screen, no cursor, no line wrap at the right edge.
         Self.send("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[2J")
+    }
+
+    /// Gives the terminal back and stops, as Ctrl-Z asks; takes it again once continued (`fg`).
+    func suspend() {
+        restore()
+        kill(getpid(), SIGSTOP)
+        enter()
     }
 
     /// Leaves the screen as it was found: main screen, cursor, line wrap, echo and line editing.
@@ -83,6 +96,11 @@ enum SignalPipe {
         _ = fds.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         writeEnd = fds[1]
+        // Unblocked too: a parent may have left some blocked, and a blocked Ctrl-C would never reach the monitor.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for number in signals {
             signal(number) { number in
                 var byte = UInt8(truncatingIfNeeded: number)

@@ -89,4 +89,32 @@ import Testing
             arguments: ["blocks", "--db", sandbox.database.path, "--format", "markdown", "--tz", "UTC"])
         #expect(markdown.stdout.contains("| 2026-10-24 22:00 | 2026-10-25 03:00 | 2 | 2,000,000 | $2.00 |"))
     }
+
+    /// A request at half past every hour from 00:30 to 14:30 UTC: blocks back to back from 00:00, so at 14:45 the
+    /// block in force began at 10:00, however far back the chain began. The monitor and the status line, which
+    /// look at recent hours only, must find the block the whole history makes.
+    @Test func theMonitorAndTheStatusLineFindTheBlockTheWholeChainMakes() throws {
+        let sandbox = try Sandbox()
+        let lines = (0...14).map { hour in
+            "{\"timestamp\":\"2026-10-25T\(hour < 10 ? "0" : "")\(hour):30:00Z\",\"session_id\":\"s\","
+                + "\"model\":\"claude-haiku-4-5\",\"input_tokens\":1000000,\"output_tokens\":0}"
+        }
+        let file = try sandbox.write("usage.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try sandbox.ingest([file.path]).status == 0)
+        let at = ["--at", "2026-10-25T14:45:00Z", "--tz", "UTC"]
+        let blocks = try sandbox.run(arguments: ["blocks", "--db", sandbox.database.path, "--format", "json"] + at)
+        let active = try #require(
+            (try jsonObject(blocks.stdout)["entries"] as? [[String: Any]])?.first { $0["active"] as? Bool == true })
+        #expect(active["start"] as? String == "2026-10-25T10:00:00.000Z")
+        let once = try CLI.run(
+            ["watch", "--once", "--no-ingest", "--db", sandbox.database.path] + at, in: sandbox,
+            environment: ["NO_COLOR": "1", "COLUMNS": "80"])
+        #expect(once.stdout.contains("Block        10:00 to 15:00  15m left"), "\(once.stdout)")
+        #expect(once.stdout.contains("$5.00 so far"), "\(once.stdout)")
+        let status = try sandbox.write("status.json", "{\"session_id\":\"s\",\"model\":{\"display_name\":\"Haiku\"}}")
+        let line = try CLI.run(
+            ["statusline", "--db", sandbox.database.path, "--log", sandbox.url("l.log").path] + at, in: sandbox,
+            environment: ["NO_COLOR": "1"], stdin: status)
+        #expect(line.stdout.contains("block $5.00 (15m left)"), "\(line.stdout)")
+    }
 }

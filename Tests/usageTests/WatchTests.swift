@@ -43,8 +43,20 @@ import Testing
             let argv = ["tmux", "-S", socket, "-f", "/dev/null"] + arguments
             var cArguments = argv.map { strdup($0) } + [nil]
             defer { for argument in cArguments { free(argument) } }
+            // A terminal's programs start with no signal blocked or ignored; the test's thread may block some, and
+            // a spawned child would keep that.
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var none = sigset_t()
+            var all = sigset_t()
+            sigemptyset(&none)
+            sigfillset(&all)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
             var pid = pid_t()
-            let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
+            let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArguments, environ)
             guard spawned == 0 else {
                 throw CLIError.notJSON("tmux could not start: \(String(cString: strerror(spawned)))")
             }
@@ -104,7 +116,7 @@ import Testing
         try sandbox.write(
             "run.sh",
             """
-            trap : INT
+            trap : INT QUIT
             stty -g > before.txt
             NO_COLOR=1 sh -c 'echo $$ > pid.txt; exec "$0" "$@"' '\(usage)' watch --db '\(sandbox.database.path)' \\
               --tz UTC \(arguments)
@@ -178,7 +190,7 @@ import Testing
     }
 
     @Test func ctrlCAndSigtermRestoreTheTerminalToo() throws {
-        for (way, status) in [("C-c", "exit=130"), ("TERM", "exit=143")] {
+        for (way, status) in [("C-c", "exit=130"), ("C-\\", "exit=131"), ("TERM", "exit=143")] {
             let sandbox = try Sandbox()
             try sandbox.write("logs/s.jsonl", Self.transcriptLine(1, minutesAgo: 5))
             let terminal = try Terminal(sandbox, command: try command(sandbox, "logs"))
@@ -187,11 +199,40 @@ import Testing
                 let pid = try String(contentsOf: sandbox.url("pid.txt"), encoding: .utf8)
                 _ = try runTool("/usr/bin/env", ["kill", "-TERM", pid.trimmingCharacters(in: .whitespacesAndNewlines)])
             } else {
-                try terminal.tmux(["send-keys", "-t", "t", "C-c"])
+                try terminal.tmux(["send-keys", "-t", "t", way])
             }
             #expect(try exitLine(sandbox) == status, "\(way)")
             try expectRestored(sandbox, terminal)
         }
+    }
+
+    @Test func ctrlZGivesTheShellItsTerminalAndFgBringsTheMonitorBack() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/s.jsonl", Self.transcriptLine(1, minutesAgo: 5))
+        let terminal = try Terminal(sandbox, command: "env -i PATH=/usr/bin:/bin PS1='$ ' bash --norc --noprofile -i")
+        let usage = try CLI.executable().path
+        _ = try terminal.screen { $0.contains("$") }
+        try terminal.tmux([
+            "send-keys", "-t", "t",
+            "stty -g > before.txt; NO_COLOR=1 '\(usage)' watch --db '\(sandbox.database.path)' logs",
+            "Enter",
+        ])
+        _ = try terminal.screen { $0.contains("1 request") }
+        try terminal.tmux(["send-keys", "-t", "t", "C-z"])
+        _ = try terminal.screen { $0.contains("Stopped") }
+        #expect(try terminal.pane("alternate_on") == "0")
+        #expect(try terminal.pane("cursor_flag") == "1")
+        try terminal.tmux(["send-keys", "-t", "t", "fg", "Enter"])
+        let back = try terminal.screen { $0.contains("1 request") }
+        #expect(try terminal.pane("alternate_on") == "1", "\(back)")
+        // Keys are read one at a time again: q alone quits.
+        try terminal.tmux(["send-keys", "-t", "t", "q"])
+        _ = try terminal.screen { !$0.contains("1 request") }
+        try terminal.tmux(["send-keys", "-t", "t", "echo status=$?; stty -g > after.txt", "Enter"])
+        _ = try terminal.screen { $0.contains("status=0") }
+        #expect(try terminal.pane("alternate_on") == "0")
+        let before = try String(contentsOf: sandbox.url("before.txt"), encoding: .utf8)
+        #expect(try String(contentsOf: sandbox.url("after.txt"), encoding: .utf8) == before)
     }
 
     @Test func oneScreenWithoutATerminalAndAClearRefusalOtherwise() throws {

@@ -61,11 +61,8 @@ extension UsageStore {
             let lastHour = try report(RequestFilter(since: now - hour, until: upTo), [.model]).totals
             // The month's whole hours from the rollup: a month of requests is too many to sum every few seconds.
             let month = try storage.spending(RequestFilter(since: monthStart, until: upTo))
-            // A block lasts five hours: the last ten hold the one in force.
-            let since = (now - 10 * hour) - (now - 10 * hour) % hour
-            let blocks = try UsageBlocks.compute(
-                storage, filter: RequestFilter(since: since, until: upTo), at: now, zone: zone,
-                tokenLimit: tokenLimit, costLimit: costLimit)
+            let blocks = try UsageBlocks.current(
+                storage, at: now, zone: zone, tokenLimit: tokenLimit, costLimit: costLimit)
             let active = blocks.blocks.first(where: \.isActive)
             let cache = try CacheStats.compute(
                 storage, filter: today, table: table, now: at, waste: false)

@@ -23,10 +23,9 @@ extension UsageStore {
         let own = try report(RequestFilter(session: session), by: [.model], zone: zone)
         let today = zone.startOfDay(zone.localDay(utcMillis: now))
         let todayCost = try report(RequestFilter(since: today), by: [.model], zone: zone).totals.cost
-        // A block lasts five hours: the last ten hold the one in force.
-        let hour: Int64 = 3_600_000
-        let since = (now - 10 * hour) - (now - 10 * hour) % hour
-        let blocks = try self.blocks(RequestFilter(since: since), at: at, zone: zone)
+        let blocks = try database.reading { storage in
+            try UsageBlocks.current(storage, at: now, zone: zone, tokenLimit: nil, costLimit: nil)
+        }
         let check = try budgets.map { try checkBudgets($0, zone: zone, now: at) }
         return SessionStatus(
             session: session, sessionCost: own.totals.cost, sessionHitRate: own.totals.cacheHitRate,

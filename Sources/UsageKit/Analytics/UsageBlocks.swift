@@ -72,11 +72,53 @@ public struct UsageBlocks: Sendable, Equatable {
         _ storage: some UsageStorage, filter: RequestFilter, at: Int64, zone: TimeZoneRule, tokenLimit: Int64?,
         costLimit: USD?
     ) throws -> UsageBlocks {
+        try compute(
+            hours: try hourlySums(storage, filter), at: at, zone: zone, tokenLimit: tokenLimit, costLimit: costLimit)
+    }
+
+    /// The blocks up to `at` of all requests, begun far enough back that the one `at` falls in is the one the
+    /// whole history makes: each block begins where the one before ended, so a window cut at an arbitrary hour
+    /// could begin the chain at the wrong hour. A request 5 hours or more after the one before it begins a block
+    /// whatever came earlier; the window grows (a day, then 4 and 16 times as long...) until it holds one.
+    static func current(
+        _ storage: some UsageStorage, at: Int64, zone: TimeZoneRule, tokenLimit: Int64?, costLimit: USD?
+    ) throws -> UsageBlocks {
+        let hour: Int64 = 3_600_000
+        let thisHour = at - at % hour
+        var span = 24 * hour
+        while true {
+            // The chain's start is looked for in whole hours before `at`'s own, which the rollup sums cheaply.
+            let since = thisHour - span
+            let starts = try hourlySums(storage, RequestFilter(since: since, until: thisHour)).compactMap(\.bucketStart)
+            // The latest hour with no request in the 5 hours before it (the window's first hour counts when the
+            // window holds 5 empty hours before it); with no request in the window, `at`'s own hour.
+            let certain = starts.indices.last { i in starts[i] - (i == 0 ? since : starts[i - 1]) >= length }
+            var begin = certain.map { starts[$0] } ?? (starts.isEmpty ? thisHour : nil)
+            // Past 64 days of unbroken use, the window's own start is as good as any.
+            if begin == nil && span >= 64 * 24 * hour { begin = since }
+            if let begin {
+                return compute(
+                    hours: try hourlySums(storage, RequestFilter(since: begin, until: at + 1)), at: at, zone: zone,
+                    tokenLimit: tokenLimit, costLimit: costLimit)
+            }
+            span *= 4
+        }
+    }
+
+    /// The sums of `filter`'s requests by hour, oldest first; from the rollup when the filter's ends are whole
+    /// hours and the rollup holds its sums.
+    private static func hourlySums(_ storage: some UsageStorage, _ filter: RequestFilter) throws -> [GroupSums] {
         let hour: Int64 = 3_600_000
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
-        let hours = try storage.requestSums(
+        return try storage.requestSums(
             filter, bucket: hour, by: [], rollup: aligned && storage.rollupCanSum(filter, by: [])
         ).sorted { ($0.bucketStart ?? 0) < ($1.bucketStart ?? 0) }
+    }
+
+    private static func compute(
+        hours: [GroupSums], at: Int64, zone: TimeZoneRule, tokenLimit: Int64?, costLimit: USD?
+    ) -> UsageBlocks {
+        let hour: Int64 = 3_600_000
         var entries: [Entry] = []
         var current: Block?
         func close() {

@@ -103,7 +103,7 @@ extension Usage {
         /// The screen loop: one poll() for keys, signals and finished refreshes; a frame whenever one of them or
         /// the clock changes what the screen shows.
         private func monitor(_ feed: MonitorFeed, color: Bool) throws {
-            let wake = SignalPipe.install([SIGINT, SIGTERM, SIGHUP, SIGWINCH])
+            let wake = SignalPipe.install([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP])
             let screen = try FullScreen()
             feed.start(wake: wake.write)
             var previous: [String]?
@@ -131,6 +131,11 @@ extension Usage {
                     for byte in buffer.prefix(max(n, 0)) {
                         switch Int32(byte) {
                         case SIGWINCH:
+                            size = FullScreen.size()
+                            previous = nil
+                        case SIGTSTP:
+                            // Ctrl-Z: the shell gets the terminal as it was; `fg` brings the monitor back whole.
+                            screen.suspend()
                             size = FullScreen.size()
                             previous = nil
                         case 0: break  // a refresh ended
