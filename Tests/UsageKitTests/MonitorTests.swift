@@ -146,6 +146,19 @@ import Testing
         #expect(coloured.contains { $0.contains("evil\\x1B[2J") })
     }
 
+    @Test func wideCharactersTakeTwoColumnsAndTheColumnsStayInLine() throws {
+        var s = try fixtureStore().monitor(at: time("2026-11-02T11:00:00Z"), zone: .utc)
+        s.sessions[0].keys = [String(repeating: "漢字", count: 40), "/home/dev/プロジェクト"]
+        for width in [80, 50, 33] {
+            let rows = screen(s, width: width, height: 24)
+            #expect(rows.allSatisfy { TerminalText.columns($0) <= width }, "\(width): \(rows)")
+            // The name is cut in columns, so that the cost and the count end the row, as in every other row.
+            #expect(rows.contains { $0.hasPrefix("  漢字") && $0.hasSuffix("$0.3082         6") }, "\(width): \(rows)")
+        }
+        #expect(TerminalText.columns("漢字 ok") == 7 && TerminalText.columns("e\u{301}") == 1)
+        #expect(TerminalText.cut("漢字漢字", to: 6) == "漢字…" && TerminalText.cut("漢字漢字", to: 4) == "漢…")
+    }
+
     @Test func beforeTheFirstRefresh() {
         let rows = screen(nil, width: 60, height: 10)
         #expect(rows.count == 10 && rows.contains("Reading the logs…"))

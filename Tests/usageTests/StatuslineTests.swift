@@ -67,6 +67,10 @@ import Testing
         #expect(custom.stdout == "Opus: $0.…\n")
         // Without --width, COLUMNS when the shell exports it; colour is kept when nothing is cut.
         let columns = try statusline(sandbox, input, color: true, environment: ["COLUMNS": "50"])
+        // Wide characters take two columns; the fallback line keeps to the width too.
+        let wide = try statusline(sandbox, try Self.input(model: "Opus 漢字漢字漢字"), ["--width", "12"])
+        #expect(wide.stdout == "Opus 漢字漢…\n")
+        #expect(try statusline(sandbox, "{}", ["--width", "10"]).stdout == "usage: st…\n")
         #expect(columns.stdout == "\u{1B}[1mOpus\u{1B}[0m | session \u{1B}[36m$0.3015\u{1B}[0m\n")
     }
 

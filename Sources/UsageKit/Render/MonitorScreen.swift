@@ -199,7 +199,9 @@ public enum MonitorScreen {
         let spent = check.results.map { Wording.money($0.spent) }
         let limits = check.results.map { " of " + Wording.money($0.budget.limit) + " " + $0.budget.period.description }
         let shares = check.results.map { Wording.percent($0.share) }
-        func widest(_ texts: [String], _ cap: Int = 40) -> Int { min(cap, texts.map(\.count).max() ?? 0) }
+        func widest(_ texts: [String], _ cap: Int = 40) -> Int {
+            min(cap, texts.map(TerminalText.columns).max() ?? 0)
+        }
         for (i, r) in check.results.enumerated() {
             let style: Style = r.status == .critical ? .bad : r.status == .warning ? .warn : .good
             rows.append(
@@ -230,7 +232,7 @@ public enum MonitorScreen {
         for row in rows {
             out.append(
                 [
-                    Span("  " + name(row).truncated(nameWidth).padding(nameWidth)),
+                    Span("  " + TerminalText.cut(name(row), to: nameWidth).padding(nameWidth)),
                     Span(Self.cost(row.totals).leftPadding(cost), .money),
                     Span(Decimal9.groupThousands(String(row.totals.rows)).leftPadding(count)),
                 ])
@@ -265,8 +267,8 @@ public enum MonitorScreen {
         var out = ""
         var room = width
         for span in row where room > 0 {
-            let text = span.text.count > room ? span.text.truncated(room) : span.text
-            room -= text.count
+            let text = TerminalText.cut(span.text, to: room)
+            room -= TerminalText.columns(text)
             if color, let code = span.style.code, !text.isEmpty {
                 out += "\u{1B}[\(code)m" + text + "\u{1B}[0m"
             } else {
@@ -310,7 +312,8 @@ public enum MonitorScreen {
 }
 
 extension [MonitorScreen.Span] {
-    fileprivate var width: Int { map(\.text.count).reduce(0, +) }
+    /// The columns the row takes.
+    fileprivate var width: Int { map { TerminalText.columns($0.text) }.reduce(0, +) }
 
     /// This row with `other` at its right end, when both fit in `width`.
     fileprivate func right(_ other: [MonitorScreen.Span], width: Int) -> [MonitorScreen.Span] {
@@ -322,19 +325,14 @@ extension [MonitorScreen.Span] {
 }
 
 extension String {
-    /// Padded with blanks to `width` characters (never cut).
+    /// Padded with blanks to `width` columns (never cut).
     fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        let used = TerminalText.columns(self)
+        return used >= width ? self : self + String(repeating: " ", count: width - used)
     }
 
     fileprivate func leftPadding(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
-
-    /// Cut to `width` characters, the last one an ellipsis when anything was cut.
-    fileprivate func truncated(_ width: Int) -> String {
-        guard count > width else { return self }
-        guard width > 1 else { return String(prefix(width)) }
-        return String(prefix(width - 1)) + "…"
+        let used = TerminalText.columns(self)
+        return used >= width ? self : String(repeating: " ", count: width - used) + self
     }
 }

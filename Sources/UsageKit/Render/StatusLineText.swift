@@ -13,13 +13,13 @@ public enum StatusLineText {
     static let givenUpFirst = [4, 2, 3]
 
     /// The line for `s`: `template` filled, or the default line (`template` nil) with as many of its parts as fit
-    /// in `width` columns. A line that is still too wide is cut, without colour, to `width` with an ellipsis.
+    /// in `width` columns (wide characters take two). A line still too wide is cut, without colour, with an ellipsis.
     public static func render(
         _ s: SessionStatus, model: String, template: String? = nil, color: Bool, width: Int? = nil
     ) -> String {
         let width = width.map { max($0, 1) }
         let fits = { (template: String) in
-            width.map { fill(s, model: model, template: template, color: false).count <= $0 } ?? true
+            width.map { TerminalText.columns(fill(s, model: model, template: template, color: false)) <= $0 } ?? true
         }
         var chosen = template ?? defaultTemplate
         if template == nil {
@@ -30,8 +30,7 @@ public enum StatusLineText {
             }
         }
         guard let width, !fits(chosen) else { return fill(s, model: model, template: chosen, color: color) }
-        let plain = fill(s, model: model, template: chosen, color: false)
-        return String(plain.prefix(width - 1)) + "…"
+        return TerminalText.cut(fill(s, model: model, template: chosen, color: false), to: width)
     }
 
     private static func fill(_ s: SessionStatus, model: String, template: String, color: Bool) -> String {

@@ -54,7 +54,7 @@ extension Usage {
             do {
                 emit(try line() + "\n")
             } catch {
-                emit(Self.fallback + "\n")
+                emit((columns.map { TerminalText.cut(Self.fallback, to: $0) } ?? Self.fallback) + "\n")
                 record(error)
             }
         }
@@ -86,10 +86,13 @@ extension Usage {
             let status = try store.status(
                 session: session, at: time, zone: zone, budgets: try BudgetConfig.named(budgets))
             let color = ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-            // Claude Code does not say how wide its screen is: --width, else COLUMNS when the shell exports it.
-            let columns = width ?? ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }
-            return StatusLineText.render(
-                status, model: model, template: format, color: color, width: columns.flatMap { $0 > 0 ? $0 : nil })
+            return StatusLineText.render(status, model: model, template: format, color: color, width: columns)
+        }
+
+        /// The columns the line may take. Claude Code does not say how wide its screen is: --width, else COLUMNS
+        /// when the shell exports it; none (or nonsense) means no limit.
+        private var columns: Int? {
+            (width ?? ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }).flatMap { $0 > 0 ? $0 : nil }
         }
 
         /// Appends the reason the status line fell back to the log file; a log that cannot be written is let go.

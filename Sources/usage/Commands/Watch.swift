@@ -20,8 +20,8 @@ extension Usage {
                 writes), then shows today's and this month's spend, the active 5-hour block with its progress, \
                 burn rate and projection, the last hour's cost, today's cache hit rate and net saving, today's \
                 costliest sessions and models, and each budget's status. Keys: q quits, r refreshes now, Ctrl-L \
-                redraws; Ctrl-C and SIGTERM quit too, and the terminal is left as it was found. Colour unless \
-                NO_COLOR is set. --once prints one screen to standard output instead.
+                redraws, Ctrl-Z suspends (fg resumes); Ctrl-C and SIGTERM quit too, and the terminal is left as it \
+                was found. Colour unless NO_COLOR is set. --once prints one screen to standard output instead.
                 """)
 
         @OptionGroup var database: DatabaseOptions
