@@ -32,8 +32,8 @@ final class FullScreen {
         }
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
         active = true
-        // The alternate screen, no cursor, no line wrap at the right edge.
-        Self.send("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[2J")
+        // The alternate screen, no cursor, no line wrap at the right edge; the first frame clears it.
+        Self.send("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l")
     }
 
     /// Gives the terminal back and stops, as Ctrl-Z asks; takes it again once continued (`fg`).
@@ -63,15 +63,14 @@ final class FullScreen {
     /// A whole frame in one write: rows that changed since `previous` are rewritten in place, the others left
     /// alone, so nothing flickers; inside a synchronized update for terminals that keep one.
     static func draw(_ rows: [String], over previous: [String]?) {
-        // Without a previous frame (the first, after a resize or Ctrl-L) the screen is cleared first: what the
-        // terminal kept is unknown. Clearing below the last row afterwards would clear that row itself when the
-        // frame fills the screen.
+        // Without a previous frame (the first, after a resize, Ctrl-L or Ctrl-Z) the screen is cleared first: what
+        // the terminal kept is unknown. A frame has a row for each of the screen's, and a new size always comes
+        // with a fresh frame, so nothing below the last row is ever left to clear.
         var out = "\u{1B}[?2026h" + (previous == nil ? "\u{1B}[H\u{1B}[2J" : "")
         for (index, row) in rows.enumerated() where previous.map({ index >= $0.count || $0[index] != row }) ?? true {
             // The row is cleared first: clearing after it would take its last character when it fills the width.
             out += "\u{1B}[\(index + 1);1H\u{1B}[2K" + row + "\u{1B}[0m"
         }
-        if let previous, previous.count > rows.count { out += "\u{1B}[\(rows.count + 1);1H\u{1B}[J" }
         send(out + "\u{1B}[?2026l")
     }
 

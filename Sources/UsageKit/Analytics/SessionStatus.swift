@@ -20,16 +20,22 @@ extension UsageStore {
         throws -> SessionStatus
     {
         let now = Int64(at.timeIntervalSince1970 * 1000)
-        let own = try report(RequestFilter(session: session), by: [.model], zone: zone)
         let today = zone.startOfDay(zone.localDay(utcMillis: now))
-        let todayCost = try report(RequestFilter(since: today), by: [.model], zone: zone).totals.cost
-        let blocks = try database.reading { storage in
-            try UsageBlocks.current(storage, at: now, zone: zone, tokenLimit: nil, costLimit: nil)
+        // One read, one price table: Claude Code runs this every few seconds.
+        return try database.reading { storage in
+            let version = try PriceTable.effective(storage).version
+            func totals(_ filter: RequestFilter) throws -> UsageTotals {
+                try UsageReport.fetch(storage, filter: filter, by: [.model], zone: zone, priceTableVersion: version)
+                    .totals
+            }
+            let own = try totals(RequestFilter(session: session))
+            let todayCost = try totals(RequestFilter(since: today)).cost
+            let blocks = try UsageBlocks.current(storage, at: now, zone: zone, tokenLimit: nil, costLimit: nil)
+            let check = try budgets.map { try BudgetCheck.evaluate(storage, config: $0, zone: zone, now: at) }
+            return SessionStatus(
+                session: session, sessionCost: own.cost, sessionHitRate: own.cacheHitRate, todayCost: todayCost,
+                block: blocks.blocks.first(where: \.isActive), budget: check?.results.max { $0.share < $1.share },
+                at: now)
         }
-        let check = try budgets.map { try checkBudgets($0, zone: zone, now: at) }
-        return SessionStatus(
-            session: session, sessionCost: own.totals.cost, sessionHitRate: own.totals.cacheHitRate,
-            todayCost: todayCost, block: blocks.blocks.first(where: \.isActive),
-            budget: check?.results.max { $0.share < $1.share }, at: now)
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Every boundary falls on a whole hour, so the hourly sums place each hour's requests in one block exactly.
 public struct UsageBlocks: Sendable, Equatable {
-    public static let length: Int64 = 5 * 3_600_000
+    public static let length: Int64 = 5 * hour
+    static let hour: Int64 = 3_600_000
 
     public struct Block: Sendable, Equatable {
         public var start: Int64
@@ -72,7 +73,7 @@ public struct UsageBlocks: Sendable, Equatable {
         _ storage: some UsageStorage, filter: RequestFilter, at: Int64, zone: TimeZoneRule, tokenLimit: Int64?,
         costLimit: USD?
     ) throws -> UsageBlocks {
-        try compute(
+        compute(
             hours: try hourlySums(storage, filter), at: at, zone: zone, tokenLimit: tokenLimit, costLimit: costLimit)
     }
 
@@ -83,7 +84,6 @@ public struct UsageBlocks: Sendable, Equatable {
     static func current(
         _ storage: some UsageStorage, at: Int64, zone: TimeZoneRule, tokenLimit: Int64?, costLimit: USD?
     ) throws -> UsageBlocks {
-        let hour: Int64 = 3_600_000
         let thisHour = at - at % hour
         var span = 24 * hour
         while true {
@@ -108,7 +108,6 @@ public struct UsageBlocks: Sendable, Equatable {
     /// The sums of `filter`'s requests by hour, oldest first; from the rollup when the filter's ends are whole
     /// hours and the rollup holds its sums.
     private static func hourlySums(_ storage: some UsageStorage, _ filter: RequestFilter) throws -> [GroupSums] {
-        let hour: Int64 = 3_600_000
         let aligned = filter.since.map { $0 % hour == 0 } ?? true && filter.until.map { $0 % hour == 0 } ?? true
         return try storage.requestSums(
             filter, bucket: hour, by: [], rollup: aligned && storage.rollupCanSum(filter, by: [])
@@ -118,7 +117,6 @@ public struct UsageBlocks: Sendable, Equatable {
     private static func compute(
         hours: [GroupSums], at: Int64, zone: TimeZoneRule, tokenLimit: Int64?, costLimit: USD?
     ) -> UsageBlocks {
-        let hour: Int64 = 3_600_000
         var entries: [Entry] = []
         var current: Block?
         func close() {

@@ -83,8 +83,7 @@ public enum MonitorScreen {
 
     private static func summary(_ s: MonitorSnapshot, width: Int) -> [Row] {
         var rows: [Row] = []
-        let label = labelWidth
-        func line(_ name: String, _ spans: [Span]) -> Row { [Span(name.padding(label), .label)] + spans }
+        func line(_ name: String, _ spans: [Span]) -> Row { [Span(name.padding(labelWidth), .label)] + spans }
         rows.append(
             line(
                 "Today",
@@ -131,19 +130,20 @@ public enum MonitorScreen {
                     Span("  " + Wording.duration(left) + " left", .dim),
                 ]))
         let elapsed = Double(s.at - b.start) / Double(UsageBlocks.length)
-        let barWidth = max(10, min(width - label - 7, 50))
+        let barWidth = max(10, min(width - labelWidth - 7, 50))
         let filled = Int((elapsed * Double(barWidth)).rounded(.down))
         let limit = s.blockShares.projectedCost ?? s.blockShares.projectedTokens
         let style: Style = limit.map { $0 >= 1 ? .bad : $0 >= 0.8 ? .warn : .good } ?? .good
         rows.append(
             [
-                Span(String(repeating: " ", count: label)),
+                Span(String(repeating: " ", count: labelWidth)),
                 Span(String(repeating: "█", count: filled), style),
                 Span(String(repeating: "░", count: barWidth - filled), .dim),
                 Span(" " + Wording.percent(elapsed).replacingOccurrences(of: ".0%", with: "%")),
             ])
         var pace = [
-            Span(String(repeating: " ", count: label)), Span(Wording.money(b.totals.cost), .money), Span(" so far"),
+            Span(String(repeating: " ", count: labelWidth)), Span(Wording.money(b.totals.cost), .money),
+            Span(" so far"),
         ]
         if let rate = b.burnRate, let p = b.projection {
             let projected = [Span("projected "), Span(Wording.money(p.cost), .money)]
@@ -152,7 +152,7 @@ public enum MonitorScreen {
             if (pace + projected).width + 3 <= width {
                 rows.append(pace + [Span(" · ")] + projected)
             } else {
-                rows += [pace, [Span(String(repeating: " ", count: label))] + projected]
+                rows += [pace, [Span(String(repeating: " ", count: labelWidth))] + projected]
             }
         } else {
             rows.append(pace)
@@ -171,7 +171,7 @@ public enum MonitorScreen {
             }
         }
         if !limits.isEmpty {
-            rows.append([Span(String(repeating: " ", count: label)), Span(limits.joined(separator: " · "), style)])
+            rows.append([Span(String(repeating: " ", count: labelWidth)), Span(limits.joined(separator: " · "), style)])
         }
         return rows
     }
@@ -181,7 +181,7 @@ public enum MonitorScreen {
         guard let check = s.budgets, !check.results.isEmpty else { return [] }
         var row: Row = [Span("Budgets".padding(labelWidth), .label)]
         for (i, r) in check.results.enumerated() {
-            let style: Style = r.status == .critical ? .bad : r.status == .warning ? .warn : .good
+            let style = Style(r.status)
             if i > 0 { row.append(Span(" · ")) }
             row += [
                 Span(TerminalText.escaped(r.budget.name) + " "),
@@ -203,7 +203,7 @@ public enum MonitorScreen {
             min(cap, texts.map(TerminalText.columns).max() ?? 0)
         }
         for (i, r) in check.results.enumerated() {
-            let style: Style = r.status == .critical ? .bad : r.status == .warning ? .warn : .good
+            let style = Style(r.status)
             rows.append(
                 [
                     Span("  " + names[i].padding(widest(names, 20)) + "  "),
@@ -282,6 +282,11 @@ public enum MonitorScreen {
 
     enum Style {
         case plain, title, heading, label, dim, money, good, warn, bad
+
+        /// A budget's status: green, yellow, red.
+        init(_ status: BudgetStatus) {
+            self = status == .critical ? .bad : status == .warning ? .warn : .good
+        }
 
         var code: String? {
             switch self {
