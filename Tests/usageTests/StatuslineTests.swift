@@ -74,6 +74,19 @@ import Testing
         #expect(columns.stdout == "\u{1B}[1mOpus\u{1B}[0m | session \u{1B}[36m$0.3015\u{1B}[0m\n")
     }
 
+    @Test func aStatusAtAnEarlierTimeCountsOnlyWhatCameBefore() throws {
+        let sandbox = try Sandbox()
+        _ = try statusline(sandbox, try Self.input())
+        // 10:00 UTC, before the transcript's first request at 10:20: nothing yet, in the session or the day.
+        let input = try sandbox.write("status-early.json", try Self.input())
+        let early = try CLI.run(
+            [
+                "statusline", "--db", sandbox.database.path, "--at", "2026-11-02T10:00:00Z", "--tz", "UTC", "--log",
+                sandbox.url("statusline.log").path,
+            ], in: sandbox, environment: ["NO_COLOR": "1"], stdin: input)
+        #expect(early.stdout.hasPrefix("Opus | session $0.0000 | today $0.0000 | block none"), "\(early.stdout)")
+    }
+
     @Test func colourOnlyWithoutNoColorAndTheModelNameEscaped() throws {
         let sandbox = try Sandbox()
         let plain = try statusline(sandbox, try Self.input(model: "Opus\u{1B}[2J"))

@@ -28,8 +28,9 @@ extension UsageStore {
                 try UsageReport.fetch(storage, filter: filter, by: [.model], zone: zone, priceTableVersion: version)
                     .totals
             }
-            let own = try totals(RequestFilter(session: session))
-            let todayCost = try totals(RequestFilter(since: today)).cost
+            // Up to `at` itself, as the monitor: a status replayed at a past time shows what was known then.
+            let own = try totals(RequestFilter(until: now + 1, session: session))
+            let todayCost = try totals(RequestFilter(since: today, until: now + 1)).cost
             let blocks = try UsageBlocks.current(storage, at: now, zone: zone, tokenLimit: nil, costLimit: nil)
             let check = try budgets.map { try BudgetCheck.evaluate(storage, config: $0, zone: zone, now: at) }
             return SessionStatus(
