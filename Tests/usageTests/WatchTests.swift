@@ -177,7 +177,9 @@ import Testing
         try terminal.tmux(["resize-window", "-t", "t", "-x", "44", "-y", "14"])
         screen = try terminal.screen { text in
             let rows = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // tmux keeps the bottom rows of the old frame until the new one comes: wait for the summary too.
             return rows.allSatisfy { $0.count <= 44 } && rows.count >= 14 && rows[13].hasPrefix("every 60 s")
+                && text.contains("Today        $0.0525  3 requests")
         }
         let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(rows.contains("Today        $0.0525  3 requests"), "\(screen)")
